@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CommitmentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "commitments"
+    verbose_name = "Frameworks and commitments"

@@ -1,0 +1,54 @@
+"""Controlled vocabularies of the commitments app. The stored values are stable API values."""
+
+from django.db import models
+
+
+class AgreementKind(models.TextChoices):
+    BINDING_AGREEMENT = "binding_agreement", "Legally binding agreement"
+    POLITICAL_PARTNERSHIP = "political_partnership", "Political partnership"
+    MEMORANDUM = "memorandum", "Memorandum or arrangement"
+    JOINT_STATEMENT = "joint_statement", "Joint statement"
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    ONGOING = "ongoing", "Ongoing"
+    ACHIEVED = "achieved", "Achieved"
+    STALLED = "stalled", "Stalled"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
+class Strength(models.TextChoices):
+    """How firmly something was promised: "will explore the possibility" is weaker than "will enhance"."""
+
+    EXPLORE = "explore", "Explore"
+    DEVELOP = "develop", "Develop"
+    IMPLEMENT = "implement", "Implement"
+
+
+class PolicyArea(models.TextChoices):
+    MARITIME_SECURITY = "maritime_security", "Maritime security"
+    CYBER = "cyber", "Cyber security"
+    HYBRID_FIMI = "hybrid_fimi", "Hybrid threats and FIMI"
+    SPACE = "space", "Space"
+    NON_PROLIFERATION = "non_proliferation", "Non-proliferation and disarmament"
+    DEFENCE = "defence", "Defence cooperation and industry"
+    CRISIS_MANAGEMENT = "crisis_management", "Crisis management"
+    COUNTER_TERRORISM = "counter_terrorism", "Counter-terrorism"
+    ECONOMIC_SECURITY = "economic_security", "Economic security"
+    TRADE = "trade", "Trade and investment"
+    DIGITAL = "digital", "Digital"
+    GREEN_TRANSITION = "green_transition", "Green transition and climate"
+    ENERGY = "energy", "Energy"
+    CONNECTIVITY = "connectivity", "Connectivity and infrastructure"
+    RESEARCH = "research", "Research and innovation"
+    HEALTH = "health", "Health"
+    MULTILATERAL = "multilateral", "Multilateral and regional cooperation"
+    PEOPLE_TO_PEOPLE = "people_to_people", "People-to-people exchanges"
+    DEVELOPMENT = "development", "Development and humanitarian aid"
+
+
+class UpdateKind(models.TextChoices):
+    STATUS_CHANGE = "status_change", "Status update"
+    REVIEW = "review", "Reviewed, unchanged"

@@ -1,0 +1,89 @@
+"""The one definition of how commitments are filtered: used by the HTML list and the REST API alike."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Q
+
+from dialogues.models import DialogueBody
+
+from .choices import PolicyArea, Status, Strength
+from .models import Agreement, Commitment, StatusUpdate
+
+SEARCH_CONFIG = "english"
+
+
+def search_commitments(queryset, value: str):
+    """Free-text search: PostgreSQL full-text search (stemmed, web-search syntax) where available, else a
+    plain case-insensitive match. The reference is always matched literally, so "§12" finds SDP §12(b)."""
+    value = value.strip()
+    if not value:
+        return queryset
+    literal = Q(reference__icontains=value)
+    if connection.vendor == "postgresql":
+        vector = SearchVector("reference", "title", "description", config=SEARCH_CONFIG)
+        query = SearchQuery(value, search_type="websearch", config=SEARCH_CONFIG)
+        return queryset.annotate(search_vector=vector).filter(Q(search_vector=query) | literal)
+    return queryset.filter(literal | Q(title__icontains=value) | Q(description__icontains=value))
+
+
+class CommitmentFilterSet(django_filters.FilterSet):
+    """Filters of the commitment list and ``/api/v1/commitments/``."""
+
+    search = django_filters.CharFilter(label="Search", method="filter_search")
+    agreement = django_filters.ModelChoiceFilter(
+        queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
+    area = django_filters.MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area")
+    strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength")
+    body = django_filters.ModelChoiceFilter(
+        field_name="responsible_body",
+        queryset=DialogueBody.objects.order_by("name"),
+        to_field_name="short_name",
+        label="Responsible body",
+    )
+    overdue_body = django_filters.BooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="last_reviewed_at", lookup_expr="gte", label="Updated since"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("reference", "reference"),
+            ("title", "title"),
+            ("agreement__code", "agreement"),
+            ("area", "area"),
+            ("strength", "strength"),
+            ("status", "status"),
+            ("progress", "progress"),
+            ("target_date", "target_date"),
+            ("last_reviewed_at", "updated"),
+        ),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Commitment
+        fields = ["search", "agreement", "status", "area", "strength", "body", "overdue_body", "updated_since"]
+
+    def filter_search(self, queryset, name, value):
+        return search_commitments(queryset, value)
+
+    def filter_overdue_body(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.with_overdue_body() if value else queryset.without_overdue_body()
+
+
+class StatusUpdateFilterSet(django_filters.FilterSet):
+    """The change feed: every update recorded since a moment, optionally for one commitment or agreement."""
+
+    since = django_filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte", label="Recorded since")
+    commitment = django_filters.NumberFilter(field_name="commitment_id", label="Commitment id")
+    agreement = django_filters.CharFilter(field_name="commitment__agreement__code", label="Agreement code")
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["since", "commitment", "agreement"]

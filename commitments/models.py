@@ -1,0 +1,252 @@
+"""Cooperation frameworks, their commitments, and the append-only status history of each commitment."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
+from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9-]*$", "Use capital letters, digits and hyphens only, e.g. SDP or JS-2023."
+)
+
+
+class HistoryIsAppendOnly(Exception):
+    """Raised on any attempt to edit or delete a status update."""
+
+
+class SourceDocument(models.Model):
+    """A document the tracker's facts are taken from (an analysis, an agreement text, a press report)."""
+
+    key = models.SlugField(max_length=40, unique=True, help_text="Stable identifier, e.g. SDP-2024.")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=300, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    seed_file = models.CharField(max_length=200, blank=True, help_text="File name of the seed text, if any.")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.key})"
+
+
+class SourcedModel(models.Model):
+    """Where a record's facts come from: a document and a place in it (section, paragraph, page)."""
+
+    source_document = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_locator = models.CharField(
+        max_length=200, blank=True, help_text="Where in the document, e.g. §12(b) or section 3.2."
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def source_reference(self) -> str:
+        if self.source_document_id is None:
+            return self.source_locator
+        locator = f", {self.source_locator}" if self.source_locator else ""
+        return f"{self.source_document.title}{locator}"
+
+
+class Agreement(SourcedModel):
+    """A cooperation framework or a smaller instrument under one (SPA, EPA, SDP, a memorandum, ...)."""
+
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=30, choices=AgreementKind.choices)
+    signed_on = models.DateField("signed or adopted on", null=True, blank=True)
+    in_force_on = models.DateField("in force since", null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The framework this one builds on or sits under.",
+    )
+    summary = models.TextField(blank=True)
+
+    objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(in_force_on__isnull=True) | Q(signed_on__isnull=True) | Q(in_force_on__gte=F("signed_on")),
+                name="agreement_in_force_not_before_signature",
+                violation_error_message="An agreement cannot enter into force before it is signed.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:agreement_detail", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        if self.in_force_on and self.signed_on and self.in_force_on < self.signed_on:
+            raise ValidationError({"in_force_on": "An agreement cannot enter into force before it is signed."})
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if (self.pk is not None and ancestor.pk == self.pk) or ancestor.pk in seen:
+                raise ValidationError({"parent": "A framework cannot sit under itself, directly or indirectly."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Commitment(SourcedModel):
+    """One thing promised under an agreement, traceable to the paragraph it comes from.
+
+    ``status``, ``progress``, ``status_changed_at`` and ``last_reviewed_at`` are derived from the latest
+    :class:`StatusUpdate`; only ``commitments.services`` writes them, in the same transaction as the update.
+    ``version`` counts the updates and guards against lost updates (optimistic concurrency).
+    """
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="commitments")
+    reference = models.CharField(
+        max_length=80, unique=True, help_text="Stable citation of where it comes from, e.g. SDP §12(b)."
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="What was promised, paraphrased.")
+    area = models.CharField("policy area", max_length=30, choices=PolicyArea.choices)
+    strength = models.CharField(max_length=20, choices=Strength.choices)
+    responsible_body = models.ForeignKey(
+        "dialogues.DialogueBody", on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
+    )
+    target_date = models.DateField(null=True, blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED, editable=False)
+    progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["status", "progress", "status_changed_at", "last_reviewed_at", "version", "updated_at"]
+    )
+
+    class Meta:
+        ordering = ["agreement__code", "reference"]
+        indexes = [
+            models.Index(fields=["status", "agreement"], name="commitment_status_agreement"),
+            models.Index(fields=["area", "status"], name="commitment_area_status"),
+            models.Index(fields=["last_reviewed_at"], name="commitment_last_reviewed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100),
+                name="commitment_progress_0_100",
+                violation_error_message="Progress is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.ACHIEVED) | Q(progress=100),
+                name="commitment_achieved_is_100",
+                violation_error_message="An achieved commitment is 100% complete.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("commitments:commitment_detail", kwargs={"pk": self.pk})
+
+
+class StatusUpdate(SourcedModel):
+    """One entry in a commitment's append-only history: a status change, or a review that found no change.
+
+    Written only by ``commitments.services``; never edited or deleted. ``version`` is the commitment version
+    this update produced: unique per commitment, so two concurrent writers can never both succeed.
+    """
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="updates")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=UpdateKind.choices, default=UpdateKind.STATUS_CHANGE)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    progress = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_reference = models.CharField("evidence document reference", max_length=300, blank=True)
+    evidence_date = models.DateField(null=True, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="status_updates"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = StatusUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-version"]
+        indexes = [models.Index(fields=["commitment", "-version"], name="update_commitment_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "version"], name="statusupdate_one_per_version"),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__lte=100),
+                name="statusupdate_progress_0_100",
+                violation_error_message="Progress is a percentage from 0 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.ACHIEVED) | Q(progress=100),
+                name="statusupdate_achieved_is_100",
+                violation_error_message="An achieved commitment is 100% complete.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=UpdateKind.REVIEW)
+                | ~Q(status=Status.ACHIEVED)
+                | ~Q(evidence_url="")
+                | ~Q(evidence_reference=""),
+                name="statusupdate_achieved_needs_evidence",
+                violation_error_message="Evidence (a URL or a document reference) is required to mark it achieved.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment.reference} v{self.version}: {self.get_status_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise HistoryIsAppendOnly("Status updates are never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsAppendOnly("Status updates are never deleted.")
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        today = timezone.localdate()
+        if self.evidence_date and self.evidence_date > today:
+            errors["evidence_date"] = "The evidence date cannot be in the future."
+        if self.kind == UpdateKind.STATUS_CHANGE and self.status == Status.ACHIEVED:
+            if self.progress is not None and self.progress != 100:
+                errors["progress"] = "An achieved commitment is 100% complete."
+            if not (self.evidence_url or self.evidence_reference):
+                errors["evidence_reference"] = (
+                    "Evidence (a URL or a document reference) is required to mark it achieved."
+                )
+        if self.kind == UpdateKind.REVIEW and not self.note.strip():
+            errors["note"] = "Say briefly what was reviewed."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.kind == UpdateKind.STATUS_CHANGE and self.status != self.previous_status

@@ -1,0 +1,79 @@
+"""Reusable, chainable reads of commitments and their history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+STALE_AFTER_DAYS = 365
+
+
+def start_of_day(day: date) -> datetime:
+    """The aware datetime at which ``day`` starts in the tracker's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class AgreementQuerySet(models.QuerySet):
+    def with_commitment_counts(self) -> AgreementQuerySet:
+        """Annotate ``commitment_count`` and ``achieved_count`` in one grouped query."""
+        from .choices import Status
+
+        return self.annotate(
+            commitment_count=models.Count("commitments", distinct=True),
+            achieved_count=models.Count(
+                "commitments", filter=models.Q(commitments__status=Status.ACHIEVED), distinct=True
+            ),
+        )
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def for_listing(self) -> CommitmentQuerySet:
+        """What every list of commitments shows: the agreement and the responsible body, joined in."""
+        return self.select_related("agreement", "responsible_body")
+
+    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
+        """Commitments with no update (of any kind) for ``days`` days before ``on``.
+
+        A commitment never reviewed counts from the day it was entered in the tracker.
+        """
+        on = on or timezone.localdate()
+        cutoff = start_of_day(on) - timedelta(days=days)
+        return self.filter(
+            models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
+        )
+
+    def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments whose responsible dialogue body is overdue against its cadence on ``on``."""
+        from dialogues.models import DialogueBody
+
+        return self.filter(responsible_body__in=DialogueBody.objects.overdue(on=on))
+
+    def without_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
+        from dialogues.models import DialogueBody
+
+        return self.exclude(responsible_body__in=DialogueBody.objects.overdue(on=on))
+
+
+class StatusUpdateQuerySet(models.QuerySet):
+    """History is append-only: bulk edits and deletes are refused at the queryset level too."""
+
+    def update(self, **kwargs):
+        from .models import HistoryIsAppendOnly
+
+        raise HistoryIsAppendOnly("Status updates are never edited.")
+
+    def delete(self):
+        from .models import HistoryIsAppendOnly
+
+        raise HistoryIsAppendOnly("Status updates are never deleted.")
+
+    def newest_first(self) -> StatusUpdateQuerySet:
+        return self.order_by("-recorded_at", "-version")
+
+    def since(self, moment: datetime) -> StatusUpdateQuerySet:
+        return self.filter(recorded_at__gte=moment)
+
+    def for_timeline(self) -> StatusUpdateQuerySet:
+        return self.select_related("author", "source_document").newest_first()

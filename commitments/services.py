@@ -1,0 +1,168 @@
+"""Writes with rules: every change to a commitment's status goes through here.
+
+Each service validates with the model rules (``full_clean``), appends exactly one ``StatusUpdate`` and moves
+the commitment's derived status in the same transaction, guarded by the commitment's ``version``: a write
+based on a stale version raises :class:`CommitmentConflict` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .choices import Status, UpdateKind
+from .models import Commitment, StatusUpdate
+
+
+@dataclass
+class CommitmentConflict(Exception):
+    """Somebody else updated the commitment since the caller read it (optimistic concurrency)."""
+
+    current: Commitment
+    expected_version: int
+    newer_updates: list[StatusUpdate] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.current.reference} was updated by someone else (version {self.expected_version} "
+            f"was read, {self.current.version} is current)."
+        )
+
+
+def _conflict(commitment_id: int, expected_version: int) -> CommitmentConflict:
+    current = Commitment.objects.select_related("agreement", "responsible_body").get(pk=commitment_id)
+    newer = list(
+        StatusUpdate.objects.filter(commitment_id=commitment_id, version__gt=expected_version)
+        .select_related("author")
+        .order_by("version")
+    )
+    return CommitmentConflict(current=current, expected_version=expected_version, newer_updates=newer)
+
+
+def _append_update(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    kind: str,
+    author,
+    status: str | None,
+    progress: int | None,
+    note: str,
+    evidence_url: str,
+    evidence_reference: str,
+    evidence_date: date | None,
+    recorded_at: datetime | None,
+    source_document=None,
+    source_locator: str = "",
+) -> StatusUpdate:
+    recorded_at = recorded_at or timezone.now()
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
+        if locked is None:
+            raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
+        if locked.version != expected_version:
+            raise _conflict(commitment.pk, expected_version)
+        if kind == UpdateKind.REVIEW:
+            status, progress = locked.status, locked.progress
+        elif status == Status.ACHIEVED and progress is None:
+            progress = 100
+        update = StatusUpdate(
+            commitment=locked,
+            version=expected_version + 1,
+            kind=kind,
+            status=status,
+            previous_status=locked.status,
+            progress=progress,
+            note=note.strip(),
+            evidence_url=evidence_url.strip(),
+            evidence_reference=evidence_reference.strip(),
+            evidence_date=evidence_date,
+            author=author,
+            recorded_at=recorded_at,
+            source_document=source_document,
+            source_locator=source_locator,
+        )
+        update.full_clean(exclude=["commitment", "version"])
+        changes = {"version": expected_version + 1, "last_reviewed_at": recorded_at, "updated_at": timezone.now()}
+        if kind == UpdateKind.STATUS_CHANGE:
+            changes.update(status=status, progress=progress)
+            if status != locked.status or locked.status_changed_at is None:
+                changes["status_changed_at"] = recorded_at
+        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
+        if not Commitment.objects.filter(pk=locked.pk, version=expected_version).update(**changes):
+            raise _conflict(commitment.pk, expected_version)
+        try:
+            with transaction.atomic():
+                update.save()
+        except IntegrityError as exc:  # a concurrent writer took this version first
+            raise _conflict(commitment.pk, expected_version) from exc
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+    return update
+
+
+def commitment_update_status(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    author,
+    status: str,
+    progress: int | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    evidence_reference: str = "",
+    evidence_date: date | None = None,
+    recorded_at: datetime | None = None,
+    source_document=None,
+    source_locator: str = "",
+) -> StatusUpdate:
+    """Record a new status for ``commitment`` and make it the current one.
+
+    Raises ``ValidationError`` (field errors) on invalid input and :class:`CommitmentConflict` when
+    ``expected_version`` is no longer current. Nothing is written in either case.
+    """
+    return _append_update(
+        commitment=commitment,
+        expected_version=expected_version,
+        kind=UpdateKind.STATUS_CHANGE,
+        author=author,
+        status=status,
+        progress=progress,
+        note=note,
+        evidence_url=evidence_url,
+        evidence_reference=evidence_reference,
+        evidence_date=evidence_date,
+        recorded_at=recorded_at,
+        source_document=source_document,
+        source_locator=source_locator,
+    )
+
+
+def commitment_confirm_unchanged(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    author,
+    note: str,
+    evidence_date: date | None = None,
+    evidence_url: str = "",
+    evidence_reference: str = "",
+    recorded_at: datetime | None = None,
+) -> StatusUpdate:
+    """Record that ``commitment`` was reviewed and nothing changed: resets the staleness clock, keeps the status."""
+    return _append_update(
+        commitment=commitment,
+        expected_version=expected_version,
+        kind=UpdateKind.REVIEW,
+        author=author,
+        status=None,
+        progress=None,
+        note=note,
+        evidence_url=evidence_url,
+        evidence_reference=evidence_reference,
+        evidence_date=evidence_date,
+        recorded_at=recorded_at,
+    )

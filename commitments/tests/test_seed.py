@@ -1,0 +1,117 @@
+"""The seed data is complete, traceable and loads idempotently; a broken seed file writes nothing."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from commitments.choices import Status
+from commitments.models import Agreement, Commitment, SourceDocument, StatusUpdate
+from commitments.seeding import SeedError, load_seed
+from dialogues.models import DialogueBody, Meeting
+
+pytestmark = pytest.mark.django_db
+
+CORE_FRAMEWORKS = {"SPA", "EPA", "SCQI", "GA", "DP", "SDP"}
+
+
+def test_seed_contains_the_core_frameworks_and_bodies(seed_data):
+    assert set(Agreement.objects.values_list("code", flat=True)) >= CORE_FRAMEWORKS
+    assert Agreement.objects.get(code="SDP").parent.code == "SPA"
+    names = " ".join(DialogueBody.objects.values_list("name", flat=True))
+    for body in (
+        "Summit",
+        "Strategic Dialogue",
+        "Security and Defence Dialogue",
+        "Cyber Dialogue",
+        "Digital Partnership Council",
+        "High-Level Economic Dialogue",
+    ):
+        assert body in names, body
+
+
+def test_every_record_is_traceable_to_a_seed_document(seed_data):
+    seed_files = set(SourceDocument.objects.values_list("seed_file", flat=True))
+    assert all(seed_files), "every source names its seed file"
+    for model in (Agreement, Commitment, DialogueBody, Meeting):
+        missing = model.objects.filter(source_document__isnull=True) | model.objects.filter(source_locator="")
+        assert not missing.exists(), f"{model.__name__} without a source: {list(missing[:5])}"
+    assert not StatusUpdate.objects.filter(source_document__isnull=True).exists()
+
+
+def test_every_commitment_has_an_agreement_reference_and_paraphrase(seed_data):
+    assert Commitment.objects.count() >= 40
+    assert not Commitment.objects.filter(reference="").exists()
+    assert not Commitment.objects.filter(description="").exists()
+    sdp = Commitment.objects.filter(agreement__code="SDP")
+    assert sdp.count() >= 20
+    assert sdp.filter(responsible_body__isnull=False).count() >= sdp.count() // 2
+
+
+def test_every_meeting_has_a_date_and_a_source(seed_data):
+    assert Meeting.objects.count() >= 15
+    assert not Meeting.objects.filter(held_on__isnull=True).exists()
+    assert Meeting.objects.filter(body__short_name="SUMMIT", held_on="2023-07-13").exists()
+
+
+def test_current_status_is_the_latest_seeded_update(seed_data):
+    assert StatusUpdate.objects.exists()
+    for commitment in Commitment.objects.filter(version__gt=0):
+        latest = commitment.updates.order_by("-version").first()
+        assert (commitment.status, commitment.progress) == (latest.status, latest.progress)
+    achieved = StatusUpdate.objects.filter(status=Status.ACHIEVED)
+    assert achieved.exists()
+    assert not achieved.filter(evidence_reference="", evidence_url="").exists()
+
+
+def test_body_schedules_follow_their_last_seeded_meeting(seed_data):
+    for body in DialogueBody.objects.filter(meetings__isnull=False).distinct():
+        latest = body.meetings.order_by("-held_on").first().held_on
+        assert body.last_meeting_on == latest
+
+
+def test_loading_twice_duplicates_nothing(seed_data):
+    before = {m: m.objects.count() for m in (Agreement, Commitment, DialogueBody, Meeting, StatusUpdate)}
+    counts = load_seed()
+    assert not any(label.endswith("created") for label in counts), counts
+    assert {m: m.objects.count() for m in before} == before
+
+
+def _write(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+
+
+def test_a_broken_seed_is_refused_with_every_problem_and_writes_nothing(tmp_path):
+    _write(
+        tmp_path,
+        "01.yaml",
+        """
+sources:
+  - {key: DOC, title: A document, seed_file: x.txt}
+agreements:
+  - {code: GOOD, title: Fine, kind: joint_statement, source: {doc: DOC, at: "§1"}}
+  - {code: BAD, title: Bad dates, kind: memorandum, signed_on: 2020-01-01, in_force_on: 2019-01-01,
+     source: {doc: DOC, at: "§2"}}
+commitments:
+  - {reference: "GOOD §1", agreement: NOPE, title: t, description: d, area: cyber, strength: develop,
+     source: {doc: DOC, at: "§1"}}
+  - {reference: "GOOD §2", agreement: GOOD, title: t, description: d, area: astrology, strength: develop,
+     source: {doc: MISSING, at: "§2"}}
+""",
+    )
+    with pytest.raises(SeedError) as excinfo:
+        load_seed(tmp_path)
+    text = str(excinfo.value)
+    assert "agreements[BAD]: in_force_on" in text
+    assert "unknown agreement 'NOPE'" in text
+    assert "astrology" in text and "unknown source document 'MISSING'" in text
+    assert not Agreement.objects.exists() and not SourceDocument.objects.exists()
+
+
+def test_invalid_yaml_is_a_clear_command_error(tmp_path):
+    _write(tmp_path, "01.yaml", "sources: [unclosed")
+    with pytest.raises(CommandError, match="not valid YAML"):
+        call_command("load_seed_data", "--dir", str(tmp_path))
+
+
+def test_empty_seed_folder_is_an_error(tmp_path):
+    with pytest.raises(CommandError, match="no seed files"):
+        call_command("load_seed_data", "--dir", str(tmp_path))

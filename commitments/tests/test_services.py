@@ -1,0 +1,139 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from commitments.choices import Status, UpdateKind
+from commitments.models import StatusUpdate
+from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
+from commitments.tests.factories import CommitmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def author():
+    return UserFactory(editor=True)
+
+
+def test_update_writes_history_and_current_status_together(author):
+    commitment = CommitmentFactory()
+    update = commitment_update_status(
+        commitment=commitment, expected_version=0, author=author, status=Status.IN_PROGRESS, progress=30, note="Begun"
+    )
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.progress, commitment.version) == (Status.IN_PROGRESS, 30, 1)
+    assert commitment.last_reviewed_at == update.recorded_at == commitment.status_changed_at
+    assert update.author == author and update.version == 1 and update.previous_status == Status.NOT_STARTED
+
+
+def test_stale_version_is_refused_and_reports_what_changed(author):
+    commitment = CommitmentFactory()
+    other = UserFactory(editor=True, username="other-editor")
+    commitment_update_status(commitment=commitment, expected_version=0, author=other, status=Status.STALLED)
+    with pytest.raises(CommitmentConflict) as excinfo:
+        commitment_update_status(
+            commitment=commitment, expected_version=0, author=author, status=Status.ACHIEVED, evidence_reference="doc"
+        )
+    conflict = excinfo.value
+    assert conflict.current.status == Status.STALLED
+    assert [u.author.username for u in conflict.newer_updates] == ["other-editor"]
+    assert StatusUpdate.objects.filter(commitment=commitment).count() == 1
+
+
+def test_achieved_requires_evidence_and_writes_nothing_without_it(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(commitment=commitment, expected_version=0, author=author, status=Status.ACHIEVED)
+    assert "evidence_reference" in excinfo.value.message_dict
+    commitment.refresh_from_db()
+    assert commitment.version == 0 and commitment.status == Status.NOT_STARTED
+    assert not StatusUpdate.objects.exists()
+
+
+def test_achieved_implies_full_progress(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment,
+            expected_version=0,
+            author=author,
+            status=Status.ACHIEVED,
+            progress=80,
+            evidence_url="https://example.eu/signed",
+        )
+    assert "progress" in excinfo.value.message_dict
+    update = commitment_update_status(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        status=Status.ACHIEVED,
+        evidence_url="https://example.eu/signed",
+    )
+    assert update.progress == 100
+
+
+@pytest.mark.parametrize("progress", [-1, 101])
+def test_progress_is_a_percentage(author, progress):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment, expected_version=0, author=author, status=Status.IN_PROGRESS, progress=progress
+        )
+    assert "progress" in excinfo.value.message_dict
+
+
+@time_machine.travel(dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC))
+def test_evidence_date_cannot_be_in_the_future(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment,
+            expected_version=0,
+            author=author,
+            status=Status.IN_PROGRESS,
+            evidence_date=dt.date(2026, 3, 2),
+        )
+    assert "evidence_date" in excinfo.value.message_dict
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        status=Status.IN_PROGRESS,
+        evidence_date=dt.date(2026, 3, 1),
+    )
+
+
+def test_confirm_unchanged_resets_staleness_but_keeps_status(author):
+    commitment = CommitmentFactory(stale=True)
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        status=Status.ONGOING,
+        progress=50,
+        recorded_at=timezone.now() - dt.timedelta(days=500),
+    )
+    commitment.refresh_from_db()
+    changed_at = commitment.status_changed_at
+    assert commitment in type(commitment).objects.stale()
+    review = commitment_confirm_unchanged(
+        commitment=commitment,
+        expected_version=1,
+        author=author,
+        note="Checked with the desk",
+        evidence_date=timezone.localdate(),
+    )
+    commitment.refresh_from_db()
+    assert review.kind == UpdateKind.REVIEW and review.status == Status.ONGOING and review.progress == 50
+    assert commitment.status == Status.ONGOING and commitment.status_changed_at == changed_at
+    assert commitment not in type(commitment).objects.stale()
+
+
+def test_confirm_unchanged_needs_a_note(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_confirm_unchanged(commitment=commitment, expected_version=0, author=author, note="  ")
+    assert "note" in excinfo.value.message_dict

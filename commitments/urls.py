@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "commitments"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("agreements/<str:code>/", views.AgreementDetailView.as_view(), name="agreement_detail"),
+    path("commitments/", views.CommitmentListView.as_view(), name="commitment_list"),
+    path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment_detail"),
+]

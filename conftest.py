@@ -1,0 +1,116 @@
+"""Shared pytest fixtures: users in each role, the seed data, and gates for the real services.
+
+Tests that need PostgreSQL, Redis, a Celery worker or a browser carry a marker (``postgres``, ``redis``,
+``celery_worker``, ``browser``). When the service is missing they skip, unless ``REQUIRE_SERVICES=1``
+(set by CI), where they fail: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tracker.permissions import EDITORS, REVIEWERS
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def service_missing(marker: str) -> str | None:
+    """Why the service behind ``marker`` is unavailable, or ``None`` if it is there."""
+    if marker == "postgres":
+        from django.db import connection
+
+        return None if connection.vendor == "postgresql" else "DATABASE_URL does not point at PostgreSQL"
+    if marker in ("redis", "celery_worker"):
+        url = os.environ.get("REDIS_URL", "")
+        if not url:
+            return "REDIS_URL is not set"
+        return None if _reachable(url, 6379) else f"Redis is not reachable at {url}"
+    if marker == "browser":
+        if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+            return f"no Chromium at {CHROMIUM}"
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            return "Playwright for Python is not installed"
+        return None
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    for marker in ("postgres", "redis", "celery_worker", "browser"):
+        if request.node.get_closest_marker(marker) is None:
+            continue
+        reason = service_missing(marker)
+        if reason is None:
+            continue
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def editors_group(db) -> Group:
+    return Group.objects.get_or_create(name=EDITORS)[0]
+
+
+@pytest.fixture
+def reviewers_group(db) -> Group:
+    return Group.objects.get_or_create(name=REVIEWERS)[0]
+
+
+@pytest.fixture
+def editor(db):
+    from commitments.tests.factories import UserFactory
+
+    return UserFactory(editor=True, username="editor-user")
+
+
+@pytest.fixture
+def reviewer(db):
+    from commitments.tests.factories import UserFactory
+
+    return UserFactory(reviewer=True, username="reviewer-user")
+
+
+@pytest.fixture
+def admin_user_(db):
+    from commitments.tests.factories import UserFactory
+
+    return UserFactory(admin=True, username="admin-user")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def seed_data(db):
+    """The real seed data, loaded through the same loader as ``manage.py load_seed_data``."""
+    from commitments.seeding import load_seed
+
+    return load_seed()

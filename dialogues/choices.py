@@ -1,0 +1,17 @@
+"""Controlled vocabularies of the dialogues app. The stored values are stable API values."""
+
+from django.db import models
+
+
+class Level(models.TextChoices):
+    LEADERS = "leaders", "Leaders"
+    MINISTERIAL = "ministerial", "Ministerial"
+    SENIOR_OFFICIALS = "senior_officials", "Senior officials (DG/MD)"
+    DIRECTOR = "director", "Director"
+    WORKING = "working", "Working level"
+
+
+class FlagCloseReason(models.TextChoices):
+    MEETING = "meeting", "A meeting was recorded"
+    NO_LONGER_OVERDUE = "no_longer_overdue", "No longer overdue"
+    INACTIVE = "inactive", "Body deactivated"

@@ -1,0 +1,253 @@
+"""Dialogue bodies (Summit, Strategic Dialogue, thematic dialogues, ...), their meetings, and overdue flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from commitments.models import SourcedModel, code_validator
+
+from .choices import FlagCloseReason, Level
+from .querysets import DialogueBodyQuerySet
+
+DEFAULT_GRACE_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a body should next meet, and the last day before it counts as overdue."""
+
+    last_meeting_on: date | None
+    next_due_on: date | None
+    overdue_after: date | None
+
+
+class DialogueBody(SourcedModel):
+    """A body that holds EU–Japan meetings (Summit, Strategic Dialogue, Cyber Dialogue, ...).
+
+    The cadence rule lives in :meth:`schedule`: a body meeting every N months is due N months after its last
+    meeting (or after it was established, if it has never met) and overdue once the due date plus the grace
+    period has passed. ``last_meeting_on``, ``next_due_on`` and ``overdue_after`` store that rule's result so
+    that overdue bodies are found by one indexed query; :meth:`refresh_schedule` keeps them current.
+    """
+
+    short_name = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    agreements = models.ManyToManyField("commitments.Agreement", related_name="dialogue_bodies", blank=True)
+    reports_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reporting_bodies"
+    )
+    cadence_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="How often it is meant to meet, in months. Empty for ad-hoc bodies, which are never overdue.",
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_GRACE_DAYS,
+        validators=[MaxValueValidator(365)],
+        help_text="Days after the due date before the body counts as overdue.",
+    )
+    established_on = models.DateField(null=True, blank=True)
+    eu_lead = models.CharField("EU lead", max_length=200, blank=True)
+    japan_lead = models.CharField("Japan lead", max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    last_meeting_on = models.DateField(null=True, blank=True, editable=False)
+    next_due_on = models.DateField(null=True, blank=True, editable=False)
+    overdue_after = models.DateField(null=True, blank=True, editable=False)
+
+    objects = DialogueBodyQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["last_meeting_on", "next_due_on", "overdue_after"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "dialogue body"
+        verbose_name_plural = "dialogue bodies"
+        indexes = [models.Index(fields=["active", "overdue_after"], name="body_active_overdue_after")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self._apply_schedule(self.schedule())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "last_meeting_on", "next_due_on", "overdue_after"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
+
+    def clean(self) -> None:
+        ancestor, seen = self.reports_to, set()
+        while ancestor is not None:
+            if (self.pk is not None and ancestor.pk == self.pk) or ancestor.pk in seen:
+                raise ValidationError({"reports_to": "The reporting line would loop back to this body."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.reports_to
+
+    @staticmethod
+    def compute_schedule(
+        *, cadence_months: int | None, grace_days: int, established_on: date | None, last_meeting_on: date | None
+    ) -> Schedule:
+        """The cadence rule. Pure, so the job, the pages, the API and the benchmarks share it."""
+        start = last_meeting_on or established_on
+        if not cadence_months or start is None:
+            return Schedule(last_meeting_on, None, None)
+        due = start + relativedelta(months=cadence_months)
+        return Schedule(last_meeting_on, due, due + timedelta(days=grace_days))
+
+    def schedule(self, *, last_meeting_on: date | None = None) -> Schedule:
+        """This body's schedule from its stored last meeting (or the one given)."""
+        if last_meeting_on is None:
+            last_meeting_on = self.last_meeting_on
+        return self.compute_schedule(
+            cadence_months=self.cadence_months,
+            grace_days=self.grace_days,
+            established_on=self.established_on,
+            last_meeting_on=last_meeting_on,
+        )
+
+    def _apply_schedule(self, schedule: Schedule) -> None:
+        self.last_meeting_on = schedule.last_meeting_on
+        self.next_due_on = schedule.next_due_on
+        self.overdue_after = schedule.overdue_after
+
+    def refresh_schedule(self) -> None:
+        """Recompute the schedule from the meetings in the database and store it (one query, one update)."""
+        last = self.meetings.aggregate(last=models.Max("held_on"))["last"]
+        schedule = self.compute_schedule(
+            cadence_months=self.cadence_months,
+            grace_days=self.grace_days,
+            established_on=self.established_on,
+            last_meeting_on=last,
+        )
+        self._apply_schedule(schedule)
+        DialogueBody.objects.filter(pk=self.pk).update(
+            last_meeting_on=schedule.last_meeting_on,
+            next_due_on=schedule.next_due_on,
+            overdue_after=schedule.overdue_after,
+        )
+
+    def is_overdue(self, *, on: date | None = None) -> bool:
+        on = on or timezone.localdate()
+        return bool(self.active and self.cadence_months and self.overdue_after and self.overdue_after < on)
+
+    def days_overdue(self, *, on: date | None = None) -> int | None:
+        """Days since the meeting was due, or ``None`` when the body is not overdue."""
+        on = on or timezone.localdate()
+        if not self.is_overdue(on=on):
+            return None
+        return (on - self.next_due_on).days
+
+    def reporting_line(self) -> list[DialogueBody]:
+        """The chain of bodies this one reports to, nearest first."""
+        line, ancestor, seen = [], self.reports_to, {self.pk}
+        while ancestor is not None and ancestor.pk not in seen:
+            line.append(ancestor)
+            seen.add(ancestor.pk)
+            ancestor = ancestor.reports_to
+        return line
+
+
+class Contact(models.Model):
+    """A person to tell when a body falls behind its cadence (a desk officer, a co-chair's office)."""
+
+    body = models.ForeignKey(DialogueBody, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    role = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["body", "name"]
+        constraints = [models.UniqueConstraint(fields=["body", "email"], name="contact_unique_email_per_body")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Meeting(SourcedModel):
+    """A dated meeting of a dialogue body, with what it produced and the commitments it advanced."""
+
+    body = models.ForeignKey(DialogueBody, on_delete=models.PROTECT, related_name="meetings")
+    held_on = models.DateField()
+    place = models.CharField(max_length=200, blank=True)
+    summary = models.TextField("outcome", blank=True)
+    commitments_advanced = models.ManyToManyField("commitments.Commitment", related_name="meetings", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "body__name"]
+        indexes = [models.Index(fields=["body", "-held_on"], name="meeting_body_held_on")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "held_on"],
+                name="meeting_unique_body_day",
+                violation_error_message="This body already has a meeting recorded on that day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body.short_name} — {self.held_on:%d %b %Y}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self.body.refresh_schedule()
+
+    def delete(self, *args, **kwargs):
+        body = self.body
+        result = super().delete(*args, **kwargs)
+        body.refresh_schedule()
+        return result
+
+    def clean(self) -> None:
+        if self.held_on and self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": "Record a meeting once it has been held: the date is in the future."})
+
+
+class OverdueFlag(models.Model):
+    """A body found overdue by the sweep. At most one open flag per body, enforced by the database."""
+
+    body = models.ForeignKey(DialogueBody, on_delete=models.CASCADE, related_name="overdue_flags")
+    due_on = models.DateField(help_text="When the body was expected to meet.")
+    overdue_since = models.DateField(help_text="The first day the body counted as overdue.")
+    days_overdue_at_opening = models.PositiveIntegerField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=30, choices=FlagCloseReason.choices, blank=True)
+    closed_by_meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="closed_flags"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body"], condition=Q(closed_at__isnull=True), name="one_open_overdue_flag_per_body"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "open" if self.closed_at is None else "closed"
+        return f"{self.body.short_name} overdue since {self.overdue_since} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -1,0 +1,29 @@
+"""Reusable reads of dialogue bodies: the cadence rule as a set-based query."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.utils import timezone
+
+
+class DialogueBodyQuerySet(models.QuerySet):
+    def active(self) -> DialogueBodyQuerySet:
+        return self.filter(active=True)
+
+    def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
+        """Bodies overdue against their cadence on ``on`` (default today), in one query.
+
+        The cadence rule (``DialogueBody.schedule``) stores, for each body, the last day of its grace period
+        (``overdue_after``); a body is overdue once that day has passed. Bodies with no cadence, with no known
+        starting point, or inactive are never overdue.
+        """
+        on = on or timezone.localdate()
+        return self.filter(active=True, cadence_months__isnull=False, overdue_after__lt=on)
+
+    def not_overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
+        return self.exclude(pk__in=self.overdue(on=on).values("pk"))
+
+    def for_listing(self) -> DialogueBodyQuerySet:
+        return self.select_related("reports_to").prefetch_related("agreements")

@@ -1,0 +1,82 @@
+"""factory-boy factories for dialogue bodies, contacts, meetings and overdue flags."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from commitments.tests.factories import SourceDocumentFactory
+from dialogues.choices import Level
+from dialogues.models import Contact, DialogueBody, Meeting, OverdueFlag
+
+
+class DialogueBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DialogueBody
+        django_get_or_create = ("short_name",)
+        skip_postgeneration_save = True
+
+    short_name = factory.Sequence(lambda n: f"BODY-{n}")
+    name = factory.LazyAttribute(lambda b: f"Dialogue {b.short_name}")
+    level = Level.SENIOR_OFFICIALS
+    cadence_months = 12
+    grace_days = 60
+    established_on = dt.date(2020, 1, 1)
+    active = True
+    source_document = factory.SubFactory(SourceDocumentFactory)
+    source_locator = "§4"
+
+    class Params:
+        ad_hoc = factory.Trait(cadence_months=None)
+        inactive = factory.Trait(active=False)
+        overdue = factory.Trait(
+            established_on=factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=3 * 365))
+        )
+
+    @factory.post_generation
+    def agreements(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.agreements.set(extracted)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    body = factory.SubFactory(DialogueBodyFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"desk{n}@example.eu")
+    role = "Desk officer"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+        skip_postgeneration_save = True
+
+    body = factory.SubFactory(DialogueBodyFactory)
+    held_on = factory.Sequence(lambda n: dt.date(2023, 1, 1) + dt.timedelta(days=n))
+    place = "Tokyo"
+    summary = factory.Faker("sentence")
+    source_document = factory.SubFactory(SourceDocumentFactory)
+    source_locator = "section 2"
+
+    @factory.post_generation
+    def commitments(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.commitments_advanced.set(extracted)
+
+
+class OverdueFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OverdueFlag
+
+    body = factory.SubFactory(DialogueBodyFactory, overdue=True)
+    due_on = factory.LazyAttribute(lambda f: f.body.next_due_on or timezone.localdate())
+    overdue_since = factory.LazyAttribute(lambda f: f.due_on + dt.timedelta(days=61))
+    days_overdue_at_opening = 61
+
+    class Params:
+        closed = factory.Trait(closed_at=factory.LazyFunction(timezone.now), close_reason="meeting")
