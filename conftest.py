@@ -114,3 +114,71 @@ def seed_data(db):
     from commitments.seeding import load_seed
 
     return load_seed()
+
+
+# --- Browser tests ------------------------------------------------------------------------------------------
+# Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make around it are
+# still synchronous, so Django's async-safety guard is relaxed for the test process only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for the whole run, driven by Playwright (no browser download)."""
+    reason = service_missing("browser")
+    if reason:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, live_server):
+    """A factory of pages, each in its own browser context (its own cookies), against the live server."""
+    contexts = []
+
+    def make(user=None, password="correct-horse-battery"):
+        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        if user is not None:
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(user.get_username())
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path_factory):
+    """Where browser tests write screenshots for reviewers (a temp folder; set SCREENSHOT_DIR to keep them)."""
+    from pathlib import Path
+
+    folder = os.environ.get("SCREENSHOT_DIR")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
