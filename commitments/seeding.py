@@ -123,12 +123,12 @@ class _Loader:
     def upsert(self, model, lookup: dict, values: dict, where: str, counter: str):
         obj = model.objects.filter(**lookup).first()
         created = obj is None
-        obj = obj or model(**lookup)
-        changed = created
-        for name, value in values.items():
-            if getattr(obj, name) != value:
+        if created:
+            obj, changed = model(**lookup, **values), True
+        else:
+            changed = any(getattr(obj, name) != value for name, value in values.items())
+            for name, value in values.items():
                 setattr(obj, name, value)
-                changed = True
         if not changed:
             self.counts[f"{counter} unchanged"] += 1
             return obj
