@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,16 @@ class _Loader:
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
 
+    @contextmanager
+    def row(self, where: str):
+        """Report a malformed record (a missing field, a bad date) against it and go on with the next one."""
+        try:
+            yield
+        except KeyError as exc:
+            self.problem(where, f"missing field {exc.args[0]!r}")
+        except (TypeError, ValueError, AttributeError) as exc:
+            self.problem(where, f"malformed value ({exc})")
+
     def validation_problems(self, where: str, exc: ValidationError) -> None:
         for field, messages in exc.message_dict.items():
             for message in messages:
@@ -145,176 +156,185 @@ class _Loader:
     # -- sections --------------------------------------------------------------------------------------
     def run(self, data: dict[str, list[dict]]) -> None:
         for name in SECTIONS:
-            try:
-                getattr(self, f"load_{name}")(data[name])
-            except (KeyError, TypeError, ValueError) as exc:
-                self.problem(name, f"malformed record ({exc.__class__.__name__}: {exc})")
+            getattr(self, f"load_{name}")(data[name])
 
     def load_sources(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"sources[{row.get('key')}]"
-            obj = self.upsert(
-                SourceDocument,
-                {"key": row["key"]},
-                {
-                    "title": row["title"],
-                    "publisher": row.get("publisher") or "",
-                    "published_on": _date(row.get("published_on")),
-                    "seed_file": row.get("seed_file") or "",
-                },
-                where,
-                "sources",
-            )
-            if obj is not None:
-                self.sources[obj.key] = obj
+            with self.row(where):
+                obj = self.upsert(
+                    SourceDocument,
+                    {"key": row["key"]},
+                    {
+                        "title": row["title"],
+                        "publisher": row.get("publisher") or "",
+                        "published_on": _date(row.get("published_on")),
+                        "seed_file": row.get("seed_file") or "",
+                    },
+                    where,
+                    "sources",
+                )
+                if obj is not None:
+                    self.sources[obj.key] = obj
 
     def load_agreements(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"agreements[{row.get('code')}]"
-            obj = self.upsert(
-                Agreement,
-                {"code": row["code"]},
-                {
-                    "title": row["title"],
-                    "kind": row["kind"],
-                    "signed_on": _date(row.get("signed_on")),
-                    "in_force_on": _date(row.get("in_force_on")),
-                    "summary": row.get("summary") or "",
-                    **self.source(row, where),
-                },
-                where,
-                "agreements",
-            )
-            if obj is not None:
-                self.agreements[obj.code] = obj
+            with self.row(where):
+                obj = self.upsert(
+                    Agreement,
+                    {"code": row["code"]},
+                    {
+                        "title": row["title"],
+                        "kind": row["kind"],
+                        "signed_on": _date(row.get("signed_on")),
+                        "in_force_on": _date(row.get("in_force_on")),
+                        "summary": row.get("summary") or "",
+                        **self.source(row, where),
+                    },
+                    where,
+                    "agreements",
+                )
+                if obj is not None:
+                    self.agreements[obj.code] = obj
         for row in rows:  # parents once every agreement exists
             where = f"agreements[{row.get('code')}]"
-            obj = self.agreements.get(row["code"])
-            parent = self.lookup(self.agreements, row.get("parent"), where, "parent agreement")
-            if obj is not None and obj.parent_id != (parent.pk if parent else None):
-                obj.parent = parent
-                self.save(obj, where, "agreement parents", False)
+            with self.row(where):
+                obj = self.agreements.get(row["code"])
+                parent = self.lookup(self.agreements, row.get("parent"), where, "parent agreement")
+                if obj is not None and obj.parent_id != (parent.pk if parent else None):
+                    obj.parent = parent
+                    self.save(obj, where, "agreement parents", False)
 
     def load_bodies(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"bodies[{row.get('short_name')}]"
-            obj = self.upsert(
-                DialogueBody,
-                {"short_name": row["short_name"]},
-                {
-                    "name": row["name"],
-                    "level": row["level"],
-                    "cadence_months": row.get("cadence_months"),
-                    "grace_days": row.get("grace_days", 60),
-                    "established_on": _date(row.get("established_on")),
-                    "eu_lead": row.get("eu_lead") or "",
-                    "japan_lead": row.get("japan_lead") or "",
-                    "description": row.get("description") or "",
-                    "active": row.get("active", True),
-                    **self.source(row, where),
-                },
-                where,
-                "bodies",
-            )
-            if obj is None:
-                continue
-            self.bodies[obj.short_name] = obj
-            agreements = [self.lookup(self.agreements, code, where, "agreement") for code in row.get("agreements", [])]
-            if not row.get("agreements"):
-                self.problem(where, "agreements: name at least one framework the body serves")
-            obj.agreements.set([a for a in agreements if a is not None])
+            with self.row(where):
+                obj = self.upsert(
+                    DialogueBody,
+                    {"short_name": row["short_name"]},
+                    {
+                        "name": row["name"],
+                        "level": row["level"],
+                        "cadence_months": row.get("cadence_months"),
+                        "grace_days": row.get("grace_days", 60),
+                        "established_on": _date(row.get("established_on")),
+                        "eu_lead": row.get("eu_lead") or "",
+                        "japan_lead": row.get("japan_lead") or "",
+                        "description": row.get("description") or "",
+                        "active": row.get("active", True),
+                        **self.source(row, where),
+                    },
+                    where,
+                    "bodies",
+                )
+                if obj is None:
+                    continue
+                self.bodies[obj.short_name] = obj
+                agreements = [
+                    self.lookup(self.agreements, code, where, "agreement") for code in row.get("agreements", [])
+                ]
+                if not row.get("agreements"):
+                    self.problem(where, "agreements: name at least one framework the body serves")
+                obj.agreements.set([a for a in agreements if a is not None])
         for row in rows:
             where = f"bodies[{row.get('short_name')}]"
-            obj = self.bodies.get(row["short_name"])
-            parent = self.lookup(self.bodies, row.get("reports_to"), where, "reports_to body")
-            if obj is not None and obj.reports_to_id != (parent.pk if parent else None):
-                obj.reports_to = parent
-                self.save(obj, where, "body reporting lines", False)
+            with self.row(where):
+                obj = self.bodies.get(row["short_name"])
+                parent = self.lookup(self.bodies, row.get("reports_to"), where, "reports_to body")
+                if obj is not None and obj.reports_to_id != (parent.pk if parent else None):
+                    obj.reports_to = parent
+                    self.save(obj, where, "body reporting lines", False)
 
     def load_commitments(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"commitments[{row.get('reference')}]"
-            agreement = self.lookup(self.agreements, row.get("agreement"), where, "agreement")
-            if agreement is None:
-                if row.get("agreement") is None:
-                    self.problem(where, "agreement: every commitment belongs to a framework")
-                continue
-            obj = self.upsert(
-                Commitment,
-                {"reference": row["reference"]},
-                {
-                    "agreement": agreement,
-                    "title": row["title"],
-                    "description": row["description"],
-                    "area": row["area"],
-                    "strength": row["strength"],
-                    "responsible_body": self.lookup(self.bodies, row.get("body"), where, "body"),
-                    "target_date": _date(row.get("target_date")),
-                    **self.source(row, where),
-                },
-                where,
-                "commitments",
-            )
-            if obj is not None:
-                self.commitments[obj.reference] = obj
+            with self.row(where):
+                agreement = self.lookup(self.agreements, row.get("agreement"), where, "agreement")
+                if agreement is None:
+                    if row.get("agreement") is None:
+                        self.problem(where, "agreement: every commitment belongs to a framework")
+                    continue
+                obj = self.upsert(
+                    Commitment,
+                    {"reference": row["reference"]},
+                    {
+                        "agreement": agreement,
+                        "title": row["title"],
+                        "description": row["description"],
+                        "area": row["area"],
+                        "strength": row["strength"],
+                        "responsible_body": self.lookup(self.bodies, row.get("body"), where, "body"),
+                        "target_date": _date(row.get("target_date")),
+                        **self.source(row, where),
+                    },
+                    where,
+                    "commitments",
+                )
+                if obj is not None:
+                    self.commitments[obj.reference] = obj
 
     def load_meetings(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"meetings[{row.get('body')} {row.get('held_on')}]"
-            body = self.lookup(self.bodies, row.get("body"), where, "body")
-            if body is None:
-                continue
-            obj = self.upsert(
-                Meeting,
-                {"body": body, "held_on": _date(row["held_on"])},
-                {"place": row.get("place") or "", "summary": row.get("summary") or "", **self.source(row, where)},
-                where,
-                "meetings",
-            )
-            if obj is None:
-                continue
-            advanced = [self.lookup(self.commitments, ref, where, "commitment") for ref in row.get("commitments", [])]
-            obj.commitments_advanced.set([c for c in advanced if c is not None])
+            with self.row(where):
+                body = self.lookup(self.bodies, row.get("body"), where, "body")
+                if body is None:
+                    continue
+                obj = self.upsert(
+                    Meeting,
+                    {"body": body, "held_on": _date(row["held_on"])},
+                    {"place": row.get("place") or "", "summary": row.get("summary") or "", **self.source(row, where)},
+                    where,
+                    "meetings",
+                )
+                if obj is None:
+                    continue
+                advanced = [
+                    self.lookup(self.commitments, ref, where, "commitment") for ref in row.get("commitments", [])
+                ]
+                obj.commitments_advanced.set([c for c in advanced if c is not None])
 
     def load_status_updates(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"status_updates[{row.get('commitment')} {row.get('status')} {row.get('evidence_date')}]"
-            commitment = self.lookup(self.commitments, row.get("commitment"), where, "commitment")
-            if commitment is None:
-                continue
-            source = self.source(row, where)
-            evidence_date = _date(row.get("evidence_date"))
-            already = StatusUpdate.objects.filter(
-                commitment=commitment,
-                kind=UpdateKind.STATUS_CHANGE,
-                status=row["status"],
-                evidence_date=evidence_date,
-                source_document=source["source_document"],
-                source_locator=source["source_locator"],
-            ).exists()
-            if already:
-                self.counts["status updates unchanged"] += 1
-                continue
-            recorded_at = None
-            if evidence_date is not None:
-                recorded_at = timezone.make_aware(dt.datetime.combine(evidence_date, dt.time(12)))
-            try:
-                commitment_update_status(
+            with self.row(where):
+                commitment = self.lookup(self.commitments, row.get("commitment"), where, "commitment")
+                if commitment is None:
+                    continue
+                source = self.source(row, where)
+                evidence_date = _date(row.get("evidence_date"))
+                already = StatusUpdate.objects.filter(
                     commitment=commitment,
-                    expected_version=commitment.version,
-                    author=None,
+                    kind=UpdateKind.STATUS_CHANGE,
                     status=row["status"],
-                    progress=row.get("progress"),
-                    note=row.get("note") or "",
-                    evidence_url=row.get("evidence_url") or "",
-                    evidence_reference=row.get("evidence_reference") or "",
                     evidence_date=evidence_date,
-                    recorded_at=recorded_at,
-                    **source,
-                )
-            except ValidationError as exc:
-                self.validation_problems(where, exc)
-            except CommitmentConflict as exc:
-                self.problem(where, str(exc))
-            else:
-                self.counts["status updates created"] += 1
+                    source_document=source["source_document"],
+                    source_locator=source["source_locator"],
+                ).exists()
+                if already:
+                    self.counts["status updates unchanged"] += 1
+                    continue
+                recorded_at = None
+                if evidence_date is not None:
+                    recorded_at = timezone.make_aware(dt.datetime.combine(evidence_date, dt.time(12)))
+                try:
+                    commitment_update_status(
+                        commitment=commitment,
+                        expected_version=commitment.version,
+                        author=None,
+                        status=row["status"],
+                        progress=row.get("progress"),
+                        note=row.get("note") or "",
+                        evidence_url=row.get("evidence_url") or "",
+                        evidence_reference=row.get("evidence_reference") or "",
+                        evidence_date=evidence_date,
+                        recorded_at=recorded_at,
+                        **source,
+                    )
+                except ValidationError as exc:
+                    self.validation_problems(where, exc)
+                except CommitmentConflict as exc:
+                    self.problem(where, str(exc))
+                else:
+                    self.counts["status updates created"] += 1

@@ -115,3 +115,27 @@ def test_invalid_yaml_is_a_clear_command_error(tmp_path):
 def test_empty_seed_folder_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="no seed files"):
         call_command("load_seed_data", "--dir", str(tmp_path))
+
+
+def test_malformed_records_are_reported_one_by_one(tmp_path):
+    _write(
+        tmp_path,
+        "01.yaml",
+        """
+sources:
+  - {key: DOC, title: A document, seed_file: x.txt}
+agreements:
+  - {code: NOTITLE, kind: joint_statement, source: {doc: DOC, at: "§1"}}
+  - {code: BADDATE, title: t, kind: memorandum, signed_on: "2023-13-01", source: {doc: DOC, at: "§2"}}
+bodies:
+  - {short_name: B1, name: Body, level: working, cadence_months: yearly, agreements: [BADDATE],
+     source: {doc: DOC, at: "§3"}}
+""",
+    )
+    with pytest.raises(SeedError) as excinfo:
+        load_seed(tmp_path)
+    problems = excinfo.value.problems
+    assert "agreements[NOTITLE]: missing field 'title'" in problems
+    assert any(p.startswith("agreements[BADDATE]: malformed value") for p in problems)
+    assert any(p.startswith("bodies[B1]: cadence_months") for p in problems)
+    assert not SourceDocument.objects.exists()
