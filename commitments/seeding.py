@@ -24,6 +24,8 @@ from .choices import UpdateKind
 from .models import Agreement, Commitment, SourceDocument, StatusUpdate
 from .services import CommitmentConflict, commitment_update_status
 
+# libyaml's C parser when present: ten times faster than the pure-Python one, same safe subset.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SECTIONS = ("sources", "agreements", "bodies", "commitments", "meetings", "status_updates")
 DEFAULT_SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
 
@@ -45,7 +47,7 @@ def read_seed(directory: Path = DEFAULT_SEED_DIR) -> dict[str, list[dict[str, An
     problems = []
     for path in files:
         try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            content = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}  # noqa: S506
         except yaml.YAMLError as exc:
             problems.append(f"{path.name}: not valid YAML ({exc})")
             continue
