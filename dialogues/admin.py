@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Contact, DialogueBody, Meeting, OverdueFlag
+from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
 
 class ContactInline(admin.TabularInline):
@@ -40,6 +40,19 @@ class MeetingAdmin(SimpleHistoryAdmin):
     list_select_related = ["body"]
 
 
+class FlagNotificationInline(admin.TabularInline):
+    """Who was told about the flag, when, and what went wrong if an e-mail could not be sent."""
+
+    model = FlagNotification
+    fields = ["kind", "sequence", "status", "sent_at", "recipients", "attempts", "last_error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OverdueFlag)
 class OverdueFlagAdmin(admin.ModelAdmin):
     list_display = ["body", "due_on", "overdue_since", "days_overdue_at_opening", "opened_at", "closed_at"]
@@ -47,6 +60,7 @@ class OverdueFlagAdmin(admin.ModelAdmin):
     search_fields = ["body__name", "body__short_name"]
     list_select_related = ["body"]
     readonly_fields = [f.name for f in OverdueFlag._meta.fields]
+    inlines = [FlagNotificationInline]
 
     def has_add_permission(self, request):
         return False

@@ -17,7 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments.models import SourcedModel, code_validator
 
-from .choices import FlagCloseReason, Level
+from .choices import FlagCloseReason, Level, NotificationKind, NotificationStatus
 from .querysets import DialogueBodyQuerySet
 
 DEFAULT_GRACE_DAYS = 60
@@ -235,6 +235,9 @@ class OverdueFlag(models.Model):
     closed_by_meeting = models.ForeignKey(
         Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="closed_flags"
     )
+    # Which sweep run inserted the flag: the insert ignores conflicts with the one-open-flag constraint (another
+    # run may have opened it a moment earlier), so a run finds the flags it really created by this token.
+    opened_by_sweep = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -251,3 +254,49 @@ class OverdueFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class FlagNotification(models.Model):
+    """One e-mail about an overdue flag: the opening notice (sequence 0) or the n-th reminder while it stays open.
+
+    The row is a claim taken *before* anything is sent. The sweep inserts it with ``INSERT ... ON CONFLICT DO
+    NOTHING`` against the unique key (flag, kind, sequence), so however many sweeps run at once, only one of them
+    owns a given notice (the run whose ``claim_token`` it carries) and sends it after its transaction commits.
+    A run that crashes between the claim and the send leaves the row ``pending``: once ``claimed_at`` is older
+    than the lease (``OVERDUE_NOTICE_LEASE_MINUTES``) the next sweep takes it over with a conditional UPDATE and
+    sends it. The only window for a duplicate is a crash after the mail server accepted the message and before
+    the row was marked ``sent`` (one UPDATE, right after each message); the message then goes out again with the
+    same ``Message-ID``, which lets mail systems recognise it. We prefer that to losing a notice.
+    """
+
+    flag = models.ForeignKey(OverdueFlag, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    sequence = models.PositiveSmallIntegerField(default=0, help_text="0 for the opening notice, n for reminder n.")
+    status = models.CharField(max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    claim_token = models.UUIDField(help_text="The sweep run that owns this notice until its lease runs out.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=1, help_text="How many runs have claimed it.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.TextField(blank=True, help_text="The addresses the e-mail was sent to.")
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["flag", "kind", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["flag", "kind", "sequence"], name="flag_notification_once"),
+            models.CheckConstraint(
+                condition=Q(kind=NotificationKind.OPENED, sequence=0)
+                | Q(kind=NotificationKind.REMINDER, sequence__gte=1),
+                name="flag_notification_sequence_matches_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["claim_token"], name="flag_notification_claim"),
+            models.Index(
+                fields=["claimed_at"], condition=Q(status=NotificationStatus.PENDING), name="flag_notification_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = "opening notice" if self.kind == NotificationKind.OPENED else f"reminder {self.sequence}"
+        return f"{what} for flag {self.flag_id} ({self.get_status_display().lower()})"

@@ -8,8 +8,8 @@ import factory
 from django.utils import timezone
 
 from commitments.tests.factories import SourceDocumentFactory
-from dialogues.choices import Level
-from dialogues.models import Contact, DialogueBody, Meeting, OverdueFlag
+from dialogues.choices import Level, NotificationKind, NotificationStatus
+from dialogues.models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
 
 class DialogueBodyFactory(factory.django.DjangoModelFactory):
@@ -80,3 +80,18 @@ class OverdueFlagFactory(factory.django.DjangoModelFactory):
 
     class Params:
         closed = factory.Trait(closed_at=factory.LazyFunction(timezone.now), close_reason="meeting")
+
+
+class FlagNotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FlagNotification
+
+    flag = factory.SubFactory(OverdueFlagFactory)
+    kind = NotificationKind.OPENED
+    sequence = 0
+    claim_token = factory.Faker("uuid4", cast_to=None)
+
+    class Params:
+        sent = factory.Trait(
+            status=NotificationStatus.SENT, sent_at=factory.LazyFunction(timezone.now), recipients="desk@example.eu"
+        )
