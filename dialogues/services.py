@@ -1,15 +1,28 @@
-"""Writes with rules for dialogue bodies: recording a meeting moves the body's schedule and closes its flag."""
+"""Writes with rules for dialogue bodies: recording a meeting moves the body's schedule and closes its flag; the
+overdue sweep opens and closes flags against the cadence rule and tells the people responsible."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .choices import FlagCloseReason
-from .models import DialogueBody, Meeting, OverdueFlag
+from .choices import FlagCloseReason, NotificationKind, NotificationStatus
+from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
+
+logger = logging.getLogger(__name__)
 
 
 def meeting_record(
@@ -56,4 +69,281 @@ def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None 
     reason = reason or (FlagCloseReason.MEETING if meeting is not None else FlagCloseReason.NO_LONGER_OVERDUE)
     return OverdueFlag.objects.filter(body=body, closed_at__isnull=True).update(
         closed_at=timezone.now(), close_reason=reason, closed_by_meeting=meeting
+    )
+
+
+# --- The overdue sweep --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What one run of :func:`overdue_sweep` did."""
+
+    on: date
+    opened: int
+    still_open: int
+    closed: int
+    notices_claimed: int
+    # E-mails sent before the service returned: they go out when the sweep's transaction commits, so inside an
+    # outer transaction (a caller's atomic block) this is 0 and they go out when that one commits.
+    notices_sent: int = 0
+    opened_bodies: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly form (the Celery task's result)."""
+        return {
+            "on": self.on.isoformat(),
+            "opened": self.opened,
+            "still_open": self.still_open,
+            "closed": self.closed,
+            "notices_claimed": self.notices_claimed,
+            "notices_sent": self.notices_sent,
+            "opened_bodies": list(self.opened_bodies),
+        }
+
+
+def overdue_sweep(*, on: date | None = None) -> SweepSummary:
+    """Bring the overdue flags in line with the cadence rule on ``on`` (default: today in Brussels), and claim the
+    e-mails to send about them; the e-mails go out once the transaction commits.
+
+    Set-based: one query finds the overdue bodies (``DialogueBody.objects.overdue``), and the flags are closed,
+    opened and their notices claimed in a fixed number of statements whatever the number of bodies.
+
+    Safe to run twice, and twice at once: flags are inserted with ``ON CONFLICT DO NOTHING`` against the "one open
+    flag per body" constraint, and notices against the (flag, kind, sequence) key of :class:`FlagNotification`,
+    so a concurrent run neither duplicates a flag nor claims, and so never sends, the same e-mail. Each run
+    counts only the flags and notices it created itself (found by its run token).
+    """
+    on = on or timezone.localdate()
+    now = timezone.now()
+    run = uuid.uuid4()
+    sent: list[int] = []
+    with transaction.atomic():
+        # The one query for overdue bodies. FOR UPDATE (a no-op on SQLite, which serialises writers anyway) makes a
+        # meeting being recorded for one of them wait for this run, or this run see the meeting: the sweep never
+        # opens a flag on a schedule that a committed meeting has just moved.
+        overdue = list(
+            DialogueBody.objects.overdue(on=on)
+            .annotate(has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True)))
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .values_list("pk", "next_due_on", "overdue_after", "has_open_flag", named=True)
+        )
+        closed = _close_flags_no_longer_overdue(overdue_ids=[body.pk for body in overdue], now=now)
+        OverdueFlag.objects.bulk_create(
+            [
+                OverdueFlag(
+                    body_id=body.pk,
+                    due_on=body.next_due_on,
+                    overdue_since=body.overdue_after + timedelta(days=1),
+                    days_overdue_at_opening=(on - body.next_due_on).days,
+                    opened_at=now,
+                    opened_by_sweep=run,
+                )
+                for body in _bodies_to_flag(overdue)
+            ],
+            ignore_conflicts=True,
+        )
+        opened_bodies = tuple(
+            OverdueFlag.objects.filter(opened_by_sweep=run)
+            .order_by("body__short_name")
+            .values_list("body__short_name", flat=True)
+        )
+        claimed = _claim_notices(on=on, now=now, run=run)
+        if claimed:
+            # robust: a failure while sending is logged, never undoes the committed flags; the notices stay
+            # pending and the next sweep takes them over once their lease has run out.
+            transaction.on_commit(lambda: sent.append(flag_notices_send(claim_token=run, on=on)), robust=True)
+    summary = SweepSummary(
+        on=on,
+        opened=len(opened_bodies),
+        still_open=len(overdue) - len(opened_bodies),
+        closed=closed,
+        notices_claimed=claimed,
+        notices_sent=sum(sent),
+        opened_bodies=opened_bodies,
+    )
+    logger.info("Overdue sweep %s: %s", run, summary.as_dict())
+    return summary
+
+
+def _bodies_to_flag(overdue: list) -> list:
+    """The overdue bodies with no open flag (a hook point for tests that race two sweeps)."""
+    return [body for body in overdue if not body.has_open_flag]
+
+
+def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> int:
+    """Close the open flags of bodies that are no longer overdue, saying why; return how many this run closed."""
+    to_close = list(
+        OverdueFlag.objects.filter(closed_at__isnull=True)
+        .exclude(body_id__in=overdue_ids)
+        .select_related("body")
+        .only("pk", "due_on", "body__active", "body__next_due_on", "body__last_meeting_on")
+    )
+    if not to_close:
+        return 0
+    latest_meeting = dict(
+        Meeting.objects.filter(
+            body_id__in={flag.body_id for flag in to_close}, held_on=F("body__last_meeting_on")
+        ).values_list("body_id", "pk")
+    )
+    for flag in to_close:
+        body = flag.body
+        flag.closed_at = now
+        if not body.active:
+            flag.close_reason = FlagCloseReason.INACTIVE
+        elif body.last_meeting_on and body.next_due_on and body.next_due_on > flag.due_on:
+            # The due date moved on: a meeting was recorded (in the admin or by the seed loader, which do not go
+            # through meeting_record and so leave the closing to this sweep).
+            flag.close_reason = FlagCloseReason.MEETING
+            flag.closed_by_meeting_id = latest_meeting.get(body.pk)
+        else:  # the cadence or the grace period was changed
+            flag.close_reason = FlagCloseReason.NO_LONGER_OVERDUE
+    # The filter on closed_at stays in the UPDATE: a flag closed meanwhile (a meeting recorded, a concurrent
+    # sweep) is neither closed twice nor counted by this run.
+    return OverdueFlag.objects.filter(closed_at__isnull=True).bulk_update(
+        to_close, ["closed_at", "close_reason", "closed_by_meeting"]
+    )
+
+
+def _claim_notices(*, on: date, now: datetime, run: uuid.UUID) -> int:
+    """Claim, under this run's token, every notice now due: the opening notice of each open flag that has none, the
+    latest reminder due (one every ``OVERDUE_REMINDER_DAYS`` since the flag opened), and the notices that an
+    earlier run claimed but never sent (its lease has run out). Returns how many this run holds.
+    """
+    interval = settings.OVERDUE_REMINDER_DAYS
+    open_flags = (
+        OverdueFlag.objects.filter(closed_at__isnull=True)
+        .annotate(
+            has_opening=Exists(FlagNotification.objects.filter(flag=OuterRef("pk"), kind=NotificationKind.OPENED)),
+            last_reminder=Subquery(
+                FlagNotification.objects.filter(flag=OuterRef("pk"), kind=NotificationKind.REMINDER)
+                .order_by("-sequence")
+                .values("sequence")[:1]
+            ),
+        )
+        .values_list("pk", "opened_at", "has_opening", "last_reminder", named=True)
+    )
+    claims = []
+    for flag in open_flags:
+        if not flag.has_opening:
+            claims.append((flag.pk, NotificationKind.OPENED, 0))
+        elif interval > 0:
+            # Only the latest reminder due: after a pause of the sweep, people get one e-mail, not a backlog.
+            due = (on - timezone.localdate(flag.opened_at)).days // interval
+            if due >= 1 and due > (flag.last_reminder or 0):
+                claims.append((flag.pk, NotificationKind.REMINDER, due))
+    FlagNotification.objects.bulk_create(
+        [
+            FlagNotification(flag_id=pk, kind=kind, sequence=sequence, claim_token=run, claimed_at=now)
+            for pk, kind, sequence in claims
+        ],
+        ignore_conflicts=True,
+    )
+    stale = FlagNotification.objects.filter(
+        status=NotificationStatus.PENDING,
+        claimed_at__lt=now - timedelta(minutes=settings.OVERDUE_NOTICE_LEASE_MINUTES),
+    )
+    stale.filter(attempts__gte=settings.OVERDUE_NOTICE_MAX_ATTEMPTS).update(status=NotificationStatus.FAILED)
+    # A conditional UPDATE: of two runs taking over the same stale notice, the second finds the row already
+    # re-claimed (PostgreSQL re-checks the WHERE clause after waiting for the first run's row lock).
+    stale.filter(attempts__lt=settings.OVERDUE_NOTICE_MAX_ATTEMPTS).update(
+        claim_token=run, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return FlagNotification.objects.filter(claim_token=run, status=NotificationStatus.PENDING).count()
+
+
+def flag_notices_send(*, claim_token: uuid.UUID, on: date | None = None) -> int:
+    """Send the notices claimed under ``claim_token`` and record each outcome; return how many e-mails went out.
+
+    Each e-mail goes to the contacts of the flagged body and of the body it reports to, with a link to the body's
+    page. Each sent notice is marked ``sent`` right after its message was accepted, so that a crash can repeat at
+    most one e-mail. A failure to send leaves the notice ``pending`` for the next sweep (after the lease); a notice
+    whose flag has closed meanwhile is cancelled.
+    """
+    on = on or timezone.localdate()
+    notices = list(
+        FlagNotification.objects.filter(claim_token=claim_token, status=NotificationStatus.PENDING)
+        .select_related("flag__body__reports_to")
+        .order_by("pk")
+    )
+    if not notices:
+        return 0
+    bodies = {notice.flag.body_id for notice in notices} | {
+        notice.flag.body.reports_to_id for notice in notices if notice.flag.body.reports_to_id
+    }
+    emails_by_body: dict[int, list[str]] = defaultdict(list)
+    for body_id, email in Contact.objects.filter(body_id__in=bodies).order_by("email").values_list("body_id", "email"):
+        emails_by_body[body_id].append(email)
+
+    sent, unsent = 0, []
+    try:
+        connection = get_connection()
+        connection.open()
+    except Exception as exc:  # the mail server is unreachable: every notice stays pending for the next sweep
+        logger.exception("Could not connect to the mail server; %d overdue notices stay pending", len(notices))
+        _record_failures(notices, f"{exc.__class__.__name__}: {exc}")
+        return 0
+    try:
+        for notice in notices:
+            flag, body = notice.flag, notice.flag.body
+            if not flag.is_open:
+                notice.status, notice.last_error = NotificationStatus.CANCELLED, "The flag closed before sending."
+                unsent.append(notice)
+                continue
+            recipients = list(dict.fromkeys(emails_by_body[body.pk] + emails_by_body.get(body.reports_to_id, [])))
+            if not recipients:
+                logger.warning("Overdue flag of %s: no contact to tell (add contacts in the admin)", body.short_name)
+                notice.status = NotificationStatus.NO_RECIPIENTS
+                notice.last_error = "No contact for the body or the body it reports to."
+                unsent.append(notice)
+                continue
+            try:
+                _notice_email(notice, recipients=recipients, on=on, connection=connection).send()
+            except Exception as exc:  # SMTP refusals, timeouts...: try again on a later sweep
+                logger.exception("Could not send the %s of %s", notice, body.short_name)
+                _record_failures([notice], f"{exc.__class__.__name__}: {exc}")
+                continue
+            FlagNotification.objects.filter(pk=notice.pk).update(
+                status=NotificationStatus.SENT, sent_at=timezone.now(), recipients=", ".join(recipients), last_error=""
+            )
+            sent += 1
+    finally:
+        connection.close()
+    if unsent:
+        FlagNotification.objects.bulk_update(unsent, ["status", "last_error"])
+    return sent
+
+
+def _record_failures(notices: list[FlagNotification], error: str) -> None:
+    for notice in notices:
+        notice.last_error = error[:2000]
+        if notice.attempts >= settings.OVERDUE_NOTICE_MAX_ATTEMPTS:
+            notice.status = NotificationStatus.FAILED
+    FlagNotification.objects.bulk_update(notices, ["status", "last_error"])
+
+
+def _notice_email(notice: FlagNotification, *, recipients: list[str], on: date, connection) -> EmailMessage:
+    flag, body = notice.flag, notice.flag.body
+    context = {
+        "notice": notice,
+        "reminder": notice.kind == NotificationKind.REMINDER,
+        "flag": flag,
+        "body": body,
+        "parent": body.reports_to,
+        "days_overdue": (on - flag.due_on).days,
+        "url": f"{settings.SITE_URL}{body.get_absolute_url()}",
+    }
+    subject = " ".join(render_to_string("dialogues/email/overdue_notice_subject.txt", context).split())
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return EmailMessage(
+        subject=subject,
+        body=render_to_string("dialogues/email/overdue_notice_body.txt", context),
+        to=recipients,
+        connection=connection,
+        headers={
+            # The same notice always carries the same Message-ID, so a repeat after a crash can be recognised.
+            "Message-ID": f"<overdue-flag-{flag.pk}-{notice.kind}-{notice.sequence}@{host}>",
+            "Auto-Submitted": "auto-generated",
+        },
     )

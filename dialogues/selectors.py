@@ -1,0 +1,37 @@
+"""Reads with logic for dialogue bodies: the open overdue flags, as the body page and the dashboard show them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from .choices import NotificationStatus
+from .models import DialogueBody, OverdueFlag
+
+
+def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: date | None = None) -> list[OverdueFlag]:
+    """The open overdue flags of ``bodies`` (bodies or their ids; all bodies when ``None``), longest overdue first.
+
+    One query. Each flag carries its body (and the body it reports to), ``days_overdue`` on ``on`` (default today),
+    ``notices_sent`` (e-mails sent about it so far) and ``last_notified_at``: what the template
+    ``dialogues/_overdue_flag.html`` shows.
+    """
+    on = on or timezone.localdate()
+    flags = (
+        OverdueFlag.objects.filter(closed_at__isnull=True)
+        .select_related("body__reports_to")
+        .annotate(
+            notices_sent=Count("notifications", filter=Q(notifications__status=NotificationStatus.SENT)),
+            last_notified_at=Max("notifications__sent_at"),
+        )
+        .order_by("due_on", "body__name")
+    )
+    if bodies is not None:
+        flags = flags.filter(body__in=[getattr(body, "pk", body) for body in bodies])
+    result = list(flags)
+    for flag in result:
+        flag.days_overdue = max((on - flag.due_on).days, 0)
+    return result
