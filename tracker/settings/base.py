@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_celery_beat",
     "commitments",
     "dialogues",
 ]
@@ -113,18 +114,39 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Celery (tracker/celery.py reads every CELERY_* setting) ---------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_RESULT_EXPIRES = 60 * 60 * 24 * 7
+# Without Redis (the embedded default) tasks run in-process, so nothing is ever left waiting for a worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+# Acknowledge after the task ran, so a worker killed mid-task leaves the message to be redelivered; tasks are
+# idempotent (database unique keys), so a redelivery is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# The visibility timeout must outlast the longest task plus its retry countdown, or Redis redelivers it while
+# it still runs; a short connect timeout keeps a web request from hanging on a Redis that is down.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60, "socket_connect_timeout": 3}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+# Beat reads its schedule from the database (django-celery-beat): the daily sweep at 06:00 Europe/Brussels is
+# created by the migration dialogues/0003 and can be changed or paused in the admin without a deploy.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- The overdue sweep (dialogues.services.overdue_sweep) -------------------------------------------------------
+# A reminder every N days while a flag stays open; 0 sends only the opening notice.
+OVERDUE_REMINDER_DAYS = env.int("OVERDUE_REMINDER_DAYS", default=30)
+# A notice claimed but not sent (the sending process died) is taken over by the next sweep after this lease.
+OVERDUE_NOTICE_LEASE_MINUTES = env.int("OVERDUE_NOTICE_LEASE_MINUTES", default=30)
+# A notice that failed to send this many times is marked failed and left for a person to look at in the admin.
+OVERDUE_NOTICE_MAX_ATTEMPTS = env.int("OVERDUE_NOTICE_MAX_ATTEMPTS", default=5)
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="EU–Japan tracker <tracker@localhost>")
