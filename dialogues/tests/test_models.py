@@ -108,3 +108,34 @@ def test_database_keeps_one_open_flag_per_body(body):
     with pytest.raises(IntegrityError), transaction.atomic():
         OverdueFlagFactory(body=body)
     assert OverdueFlag.objects.filter(body=body, closed_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("today", "overdue"),
+    [
+        (dt.date(2024, 7, 13), False),  # the due date itself: within grace
+        (dt.date(2024, 9, 11), False),  # the last day of grace (due + 60 days)
+        (dt.date(2024, 9, 12), True),  # the day after
+    ],
+)
+def test_a_body_that_never_met_is_overdue_counted_from_its_establishment(today, overdue):
+    body = DialogueBodyFactory(established_on=dt.date(2023, 7, 13), cadence_months=12, grace_days=60)
+    with time_machine.travel(dt.datetime.combine(today, dt.time(9)), tick=False):
+        assert body.last_meeting_on is None
+        assert body.is_overdue() is overdue
+        assert DialogueBody.objects.overdue().filter(pk=body.pk).exists() is overdue
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_without_a_cadence_or_when_inactive_a_body_is_never_overdue_however_long_ago_it_met():
+    ad_hoc = DialogueBodyFactory(ad_hoc=True)
+    inactive = DialogueBodyFactory(inactive=True)
+    for body in (ad_hoc, inactive):
+        MeetingFactory(body=body, held_on=dt.date(2001, 1, 1))
+        body.refresh_from_db()
+    assert ad_hoc.next_due_on is None and inactive.next_due_on == dt.date(2002, 1, 1)
+    assert not ad_hoc.is_overdue() and not inactive.is_overdue()
+    assert not DialogueBody.objects.overdue().filter(pk__in=[ad_hoc.pk, inactive.pk]).exists()
+    inactive.active = True
+    inactive.save()
+    assert DialogueBody.objects.overdue().filter(pk=inactive.pk).exists()  # reactivated: overdue at once

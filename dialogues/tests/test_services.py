@@ -424,3 +424,36 @@ def test_the_command_refuses_a_bad_date_and_writes_nothing(bodies):
     with pytest.raises(CommandError, match="'27/11/2026' is not a date in the form YYYY-MM-DD"):
         call_command("flag_overdue_dialogues", "--date", "27/11/2026")
     assert not OverdueFlag.objects.exists()
+
+
+# --- The seed data ------------------------------------------------------------------------------------------------
+
+# Worked out by hand from fixtures/seed/03_bodies.yaml and 05_meetings.yaml (every cadence there is 12 months with
+# 60 days' grace): the due date is 12 months after the last seeded meeting, or after establishment if none.
+SEED_OVERDUE_ON_27_NOV_2026 = {
+    "SPACE": dt.date(2024, 1, 17),  # last met 17 Jan 2023
+    "HLD-ENV": dt.date(2024, 1, 23),  # last met 23 Jan 2023
+    "HLED": dt.date(2024, 6, 27),  # last met 27 Jun 2023
+    "DPC": dt.date(2024, 7, 3),  # last met 3 Jul 2023
+    "SUMMIT": dt.date(2024, 7, 13),  # last met 13 Jul 2023
+    "SD": dt.date(2024, 7, 13),  # never met; established 13 Jul 2023
+    "SDD": dt.date(2025, 11, 1),  # never met; established 1 Nov 2024 (grace ended 31 Dec 2025)
+}
+# Not flagged: CYBER, NPD and HLD-CLIMATE have a cadence but neither a meeting nor an establishment date (no
+# starting point); ATALANTA-JMSDF met but has no cadence; DEF-CONS, REG-DLG, JFRF, ENERGY-DLG, LNG-DLG and
+# EUJ-CENTRE have no cadence.
+
+
+def test_with_the_seed_data_on_27_november_2026_the_sweep_flags_exactly_the_bodies_past_cadence_and_grace(
+    seed_data, django_capture_on_commit_callbacks
+):
+    with at(TODAY):
+        summary = sweep(on=None, capture=django_capture_on_commit_callbacks)
+    assert summary.on == TODAY
+    assert summary.opened_bodies == ("DPC", "HLD-ENV", "HLED", "SD", "SDD", "SPACE", "SUMMIT")
+    assert dict(OverdueFlag.objects.values_list("body__short_name", "due_on")) == SEED_OVERDUE_ON_27_NOV_2026
+    summit = OverdueFlag.objects.get(body__short_name="SUMMIT")
+    assert (summit.overdue_since, summit.days_overdue_at_opening) == (dt.date(2024, 9, 12), 867)
+    # The seed names no contact: the flags are open, and the admin shows their notices as unsendable.
+    assert set(FlagNotification.objects.values_list("status", flat=True)) == {NotificationStatus.NO_RECIPIENTS}
+    assert mail.outbox == []
