@@ -119,14 +119,15 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     run = uuid.uuid4()
     sent: list[int] = []
     with transaction.atomic():
-        # The one query for overdue bodies. FOR UPDATE (a no-op on SQLite, which serialises writers anyway) makes a
-        # meeting being recorded for one of them wait for this run, or this run see the meeting: the sweep never
-        # opens a flag on a schedule that a committed meeting has just moved.
+        # The one query for overdue bodies. FOR NO KEY UPDATE (a no-op on SQLite, which serialises writers anyway)
+        # makes a meeting being recorded for one of them wait for this run, or this run wait and see the meeting:
+        # the sweep never opens a flag on a schedule that a committed meeting has just moved. (NO KEY: rows that
+        # merely reference a body, such as a new contact, are not held up.)
         overdue = list(
             DialogueBody.objects.overdue(on=on)
             .annotate(has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True)))
             .order_by("pk")
-            .select_for_update(of=("self",))
+            .select_for_update(of=("self",), no_key=True)
             .values_list("pk", "next_due_on", "overdue_after", "has_open_flag", named=True)
         )
         closed = _close_flags_no_longer_overdue(overdue_ids=[body.pk for body in overdue], now=now)
@@ -163,7 +164,17 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
         notices_sent=sum(sent),
         opened_bodies=opened_bodies,
     )
-    logger.info("Overdue sweep %s: %s", run, summary.as_dict())
+    logger.info(
+        "Overdue sweep %s for %s: %d opened %s, %d still open, %d closed, %d of %d notices sent",
+        run,
+        on,
+        summary.opened,
+        list(opened_bodies[:20]) + (["..."] if len(opened_bodies) > 20 else []),
+        summary.still_open,
+        summary.closed,
+        summary.notices_sent,
+        summary.notices_claimed,
+    )
     return summary
 
 

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 
 from dialogues import services
@@ -374,6 +374,44 @@ def test_two_sweeps_at_once_open_one_flag_and_send_one_email_per_body(monkeypatc
     assert FlagNotification.objects.count() == 3
     assert len(mail.outbox) == 3
     assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_racing_a_meeting_being_recorded_waits_for_it_and_opens_no_flag(bodies):
+    """The meeting's transaction has moved SD's due date but not committed when the sweep starts: the sweep waits
+    on SD's row and, once the meeting commits, re-reads it as no longer overdue."""
+    recorded, release, outcome = threading.Event(), threading.Event(), {}
+
+    def record_meeting():
+        try:
+            with transaction.atomic():
+                meeting_record(body=bodies["SD"], held_on=dt.date(2026, 11, 20), place="Brussels")
+                recorded.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    def run_sweep():
+        try:
+            outcome["summary"] = overdue_sweep(on=TODAY)
+        finally:
+            connection.close()
+
+    recorder = threading.Thread(target=record_meeting)
+    recorder.start()
+    assert recorded.wait(20)
+    sweeper = threading.Thread(target=run_sweep)
+    sweeper.start()
+    deadline = time.monotonic() + 20
+    while not _waiting_on_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _waiting_on_a_lock(), "the sweep should be waiting for the meeting's transaction"
+    release.set()
+    recorder.join(30)
+    sweeper.join(30)
+    assert outcome["summary"].opened == 0
+    assert not OverdueFlag.objects.exists() and mail.outbox == []
 
 
 # --- What the pages show ------------------------------------------------------------------------------------------
