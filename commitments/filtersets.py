@@ -56,6 +56,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
             ("agreement__code", "agreement"),
             ("area", "area"),
             ("strength", "strength"),
+            ("responsible_body__short_name", "body"),
             ("status", "status"),
             ("progress", "progress"),
             ("target_date", "target_date"),

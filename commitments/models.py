@@ -114,6 +114,9 @@ class Commitment(SourcedModel):
     ``status``, ``progress``, ``status_changed_at`` and ``last_reviewed_at`` are derived from the latest
     :class:`StatusUpdate`; only ``commitments.services`` writes them, in the same transaction as the update.
     ``version`` counts the updates and guards against lost updates (optimistic concurrency).
+    ``edit_version`` does the same for the editorial fields (title, description, area, strength, responsible
+    body, target date), which ``commitments.services.commitment_update`` changes: a status update and an
+    editorial edit touch different fields, so neither makes the other stale.
     """
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="commitments")
@@ -134,6 +137,7 @@ class Commitment(SourcedModel):
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=0, editable=False)
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
 from django.db.models import Prefetch, QuerySet
+from django.utils.formats import date_format
 
 from .models import Agreement, Commitment, StatusUpdate
+
+# The fields whose changes the audit history shows on a commitment's timeline, in display order.
+AUDITED_FIELDS = (
+    "reference",
+    "agreement",
+    "title",
+    "description",
+    "area",
+    "strength",
+    "responsible_body",
+    "target_date",
+    "source_locator",
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one edit: its label, and the value before and after, as a reader sees them."""
+
+    name: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class CommitmentEdit:
+    """One change to a commitment's editorial fields, read from its audit history: who, when, what."""
+
+    edit_version: int
+    author: object
+    at: datetime
+    changes: tuple[FieldChange, ...]
 
 
 def agreement_list() -> QuerySet[Agreement]:
@@ -24,3 +62,66 @@ def commitment_detail(*, pk: int) -> Commitment:
         )
         .get(pk=pk)
     )
+
+
+def commitment_edits(*, commitment_id: int, after_edit_version: int | None = None) -> list[CommitmentEdit]:
+    """The edits of a commitment's editorial fields, oldest first, each with its author and changed fields.
+
+    Read from the audit history in one query (plus one per kind of related record named in a change); records
+    that change none of ``AUDITED_FIELDS`` (a re-save, a creation) are left out. ``after_edit_version`` keeps
+    only the edits made after the caller read that edit version (what a conflicting editor changed).
+    """
+    from dialogues.models import DialogueBody
+
+    records = list(
+        Commitment.history.filter(id=commitment_id).select_related("history_user").order_by("history_date", "pk")
+    )
+    fields = {name: Commitment._meta.get_field(name) for name in AUDITED_FIELDS}
+    related_ids: dict[str, set] = {"agreement": set(), "responsible_body": set()}
+    raw_edits = []
+    for before, after in pairwise(records):
+        if after_edit_version is not None and after.edit_version <= after_edit_version:
+            continue
+        changed = [name for name, f in fields.items() if getattr(before, f.attname) != getattr(after, f.attname)]
+        if not changed:
+            continue
+        for name in related_ids:
+            if name in changed:
+                related_ids[name].update({getattr(before, f"{name}_id"), getattr(after, f"{name}_id")})
+        raw_edits.append((before, after, changed))
+    names = {
+        "agreement": dict(Agreement.objects.filter(pk__in=related_ids["agreement"]).values_list("pk", "code"))
+        if related_ids["agreement"]
+        else {},
+        "responsible_body": dict(
+            DialogueBody.objects.filter(pk__in=related_ids["responsible_body"]).values_list("pk", "name")
+        )
+        if related_ids["responsible_body"]
+        else {},
+    }
+
+    def shown(record, name: str) -> str:
+        f = fields[name]
+        value = getattr(record, f.attname)
+        if value in (None, ""):
+            return "—"
+        if name in names:
+            return names[name].get(value, f"#{value}")
+        if f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+        if hasattr(value, "isoformat"):
+            return date_format(value, "j F Y")
+        return str(value)
+
+    return [
+        CommitmentEdit(
+            edit_version=after.edit_version,
+            author=after.history_user,
+            at=after.history_date,
+            changes=tuple(
+                FieldChange(name, str(fields[name].verbose_name).capitalize(), shown(before, name), shown(after, name))
+                for name in changed
+            ),
+        )
+        for before, after, changed in raw_edits
+    ]

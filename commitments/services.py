@@ -166,3 +166,78 @@ def commitment_confirm_unchanged(
         evidence_date=evidence_date,
         recorded_at=recorded_at,
     )
+
+
+# -- Editorial fields ----------------------------------------------------------------------------------------
+# What was promised and who is responsible can be corrected by editors. These edits are guarded by their own
+# counter, ``Commitment.edit_version``, not by ``version``: ``version`` numbers the status updates one to one
+# (``StatusUpdate.version`` is unique per commitment), and an editorial edit and a status update change different
+# fields, so neither should make the other stale. ``updated_at`` is no guard either: every status update moves it.
+
+EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body", "target_date")
+
+
+@dataclass
+class CommitmentEditConflict(Exception):
+    """Somebody else edited the commitment's editorial fields since the caller read them."""
+
+    current: Commitment
+    expected_edit_version: int
+    newer_edits: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.current.reference} was edited by someone else (edit {self.expected_edit_version} "
+            f"was read, {self.current.edit_version} is current)."
+        )
+
+
+def _edit_conflict(commitment_id: int, expected_edit_version: int) -> CommitmentEditConflict:
+    from .selectors import commitment_edits
+
+    current = Commitment.objects.select_related("agreement", "responsible_body").get(pk=commitment_id)
+    newer = commitment_edits(commitment_id=commitment_id, after_edit_version=expected_edit_version)
+    return CommitmentEditConflict(current=current, expected_edit_version=expected_edit_version, newer_edits=newer)
+
+
+def commitment_update(
+    *, commitment: Commitment, expected_edit_version: int, author, **changes
+) -> tuple[Commitment, list[str]]:
+    """Change the editorial fields of ``commitment`` (any of ``EDITABLE_FIELDS``) on behalf of ``author``.
+
+    Returns the commitment as stored and the names of the fields that changed (empty: nothing was written).
+    Raises ``ValidationError`` (field errors) on invalid values and :class:`CommitmentEditConflict` when
+    ``expected_edit_version`` is no longer current; nothing is written in either case. The audit history
+    (django-simple-history) records the edit with its author in the same transaction.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not an editorial field of a commitment: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
+        if locked is None:
+            raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
+        if locked.edit_version != expected_edit_version:
+            raise _edit_conflict(commitment.pk, expected_edit_version)
+        changed = []
+        for name, value in changes.items():
+            if getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed.append(name)
+        if not changed:
+            return locked, []
+        locked.full_clean()
+        now = timezone.now()
+        locked.edit_version = expected_edit_version + 1
+        locked.updated_at = now
+        values = {name: getattr(locked, name) for name in changed}
+        # The edit_version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
+        written = Commitment.objects.filter(pk=locked.pk, edit_version=expected_edit_version).update(
+            **values, edit_version=expected_edit_version + 1, updated_at=now
+        )
+        if not written:
+            raise _edit_conflict(commitment.pk, expected_edit_version)
+        Commitment.history.bulk_history_create([locked], update=True, default_user=author, default_date=now)
+    for name in (*changed, "edit_version", "updated_at"):
+        setattr(commitment, name, getattr(locked, name))
+    return locked, changed

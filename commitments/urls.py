@@ -9,4 +9,11 @@ urlpatterns = [
     path("agreements/<str:code>/", views.AgreementDetailView.as_view(), name="agreement_detail"),
     path("commitments/", views.CommitmentListView.as_view(), name="commitment_list"),
     path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment_detail"),
+    path(
+        "commitments/<int:pk>/update-status/",
+        views.CommitmentUpdateStatusView.as_view(),
+        name="commitment_update_status",
+    ),
+    path("commitments/<int:pk>/confirm-unchanged/", views.CommitmentConfirmView.as_view(), name="commitment_confirm"),
+    path("commitments/<int:pk>/edit/", views.CommitmentEditView.as_view(), name="commitment_edit"),
 ]

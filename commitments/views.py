@@ -1,15 +1,35 @@
-"""Pages for frameworks and commitments. Views parse input and call selectors; they hold no rules."""
+"""Pages for frameworks and commitments. Views parse input and call selectors and services; they hold no rules."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
-from django.views.generic import DetailView, ListView
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
 
 from dialogues.models import DialogueBody
+from tracker.permissions import EditorRequiredMixin
 
 from . import selectors
 from .filtersets import CommitmentFilterSet
-from .models import Agreement, Commitment
+from .forms import CommitmentForm, ConfirmUnchangedForm, DateInput, StatusUpdateForm
+from .models import Agreement, Commitment, StatusUpdate
+from .services import (
+    CommitmentConflict,
+    CommitmentEditConflict,
+    commitment_confirm_unchanged,
+    commitment_update,
+    commitment_update_status,
+)
 
 
 class HomeView(ListView):
@@ -36,7 +56,60 @@ class AgreementDetailView(DetailView):
         )
 
 
+# -- The commitment list -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the commitment table; sortable columns link to the same list sorted by them."""
+
+    label: str
+    key: str | None = None  # the value of ``?ordering=`` (see ``CommitmentFilterSet.ordering``)
+    numeric: bool = False
+    sort: str | None = None  # "ascending" / "descending" when the list is sorted by this column
+    url: str | None = None  # the list sorted by this column (descending if it is sorted ascending now)
+
+
+COLUMNS = (
+    Column("Reference", "reference"),
+    Column("Commitment", "title"),
+    Column("Agreement", "agreement"),
+    Column("Policy area", "area"),
+    Column("Strength", "strength"),
+    Column("Responsible body", "body"),
+    Column("Status", "status"),
+    Column("Progress", "progress", numeric=True),
+    Column("Last update", "updated"),
+)
+
+
+def sortable_columns(query, columns=COLUMNS) -> list[Column]:
+    """The table headers for the current query string: sort state and the link that (re)sorts by each column.
+
+    A new sort keeps every filter and goes back to the first page.
+    """
+    current = (query.getlist("ordering") or [""])[0].split(",")[0]
+    result = []
+    for column in columns:
+        if column.key is None:
+            result.append(column)
+            continue
+        sort = {column.key: "ascending", f"-{column.key}": "descending"}.get(current)
+        params = query.copy()
+        params.pop("page", None)
+        params["ordering"] = f"-{column.key}" if sort == "ascending" else column.key
+        result.append(
+            Column(column.label, column.key, column.numeric, sort=sort, url=f"?{params.urlencode(safe=',')}")
+        )
+    return result
+
+
 class CommitmentListView(FilterView):
+    """Every commitment, filtered by ``CommitmentFilterSet`` (the API's filters), sortable and paginated.
+
+    The filters and the sort live in the query string, so a filtered view can be bookmarked and shared.
+    """
+
     filterset_class = CommitmentFilterSet
     template_name = "commitments/commitment_list.html"
     context_object_name = "commitments"
@@ -44,6 +117,56 @@ class CommitmentListView(FilterView):
 
     def get_queryset(self):
         return Commitment.objects.for_listing()
+
+    def get_filterset(self, filterset_class):
+        """Present the shared filters for a browser: groups of checkboxes, a date picker, a search box."""
+        filterset = super().get_filterset(filterset_class)
+        fields = filterset.form.fields
+        for name in ("status", "strength", "area"):
+            fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
+        fields["search"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
+        fields["search"].help_text = "Words from the reference, title or description."
+        fields["overdue_body"].widget = forms.Select(
+            choices=[("", "Any"), ("true", "Overdue"), ("false", "Not overdue")]
+        )
+        fields["updated_since"].widget = DateInput()
+        fields["updated_since"].help_text = "Commitments with a status update or review since this day."
+        fields["agreement"].empty_label = "All agreements"
+        fields["body"].empty_label = "All bodies"
+        fields["ordering"].widget = forms.HiddenInput()
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["columns"] = sortable_columns(self.request.GET)
+        form = self.filterset.form
+        context["area_selected"] = len(form.data.getlist("area"))
+        context["area_filter_open"] = bool(context["area_selected"] or form["area"].errors)
+        context["active_filters"] = [
+            name for name in form.fields if name not in ("ordering",) and form.data.get(name) not in (None, "")
+        ]
+        return context
+
+
+# -- One commitment ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of a commitment's timeline: a status update or review, or an edit of its editorial fields."""
+
+    at: datetime
+    update: StatusUpdate | None = None
+    edit: selectors.CommitmentEdit | None = None
+
+
+def build_timeline(commitment: Commitment) -> list[TimelineEntry]:
+    """Status updates and editorial edits of ``commitment``, newest first."""
+    entries = [TimelineEntry(at=update.recorded_at, update=update) for update in commitment.timeline]
+    edits = selectors.commitment_edits(commitment_id=commitment.pk)
+    entries += [TimelineEntry(at=edit.at, edit=edit) for edit in edits]
+    # ``sorted`` is stable: updates recorded at the same moment keep the selector's newest-first order.
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
 class CommitmentDetailView(DetailView):
@@ -55,3 +178,170 @@ class CommitmentDetailView(DetailView):
             return selectors.commitment_detail(pk=self.kwargs["pk"])
         except Commitment.DoesNotExist as exc:
             raise Http404("No commitment with that id.") from exc
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["timeline"] = build_timeline(self.object)
+        return context
+
+
+# -- Forms that change a commitment ---------------------------------------------------------------------------
+
+
+class CommitmentFormView(EditorRequiredMixin, FormView):
+    """A form about one commitment, for editors only (a reviewer gets 403 before any lookup).
+
+    Invalid input re-renders the form with status 400; a conflict (someone else saved first) renders status
+    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved.
+    """
+
+    page_title = ""
+    conflict_message = "Your change was not saved: someone else changed this commitment after you opened it."
+
+    @cached_property
+    def commitment(self) -> Commitment:
+        return get_object_or_404(
+            Commitment.objects.select_related("agreement", "responsible_body"), pk=self.kwargs["pk"]
+        )
+
+    def form_target_kwargs(self, commitment: Commitment) -> dict:
+        """How the form is told which commitment it is about."""
+        return {"commitment": commitment}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), **self.form_target_kwargs(self.commitment)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(commitment=self.commitment, page_title=self.page_title, **kwargs)
+
+    def get_success_url(self) -> str:
+        return self.commitment.get_absolute_url()
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def conflict_response(self, conflict, form):
+        self.commitment = conflict.current
+        context = self.get_context_data(
+            form=self.get_form_class()(**self.form_target_kwargs(conflict.current)),
+            conflict=conflict,
+            conflict_message=self.conflict_message,
+            submitted=submitted_values(form, form.Meta.fields),
+        )
+        return self.render_to_response(context, status=409)
+
+
+def submitted_values(form: forms.Form, names) -> list[tuple[str, str]]:
+    """What the person entered, as label/value pairs they can read back after a refused save."""
+    rows = []
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        field = form.fields[name]
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            value = dict(field.choices).get(value, value)
+        elif hasattr(value, "isoformat"):
+            value = date_format(value, "j F Y")
+        rows.append((str(field.label), str(value)))
+    return rows
+
+
+class CommitmentUpdateStatusView(CommitmentFormView):
+    """Record a new status with its evidence; the commitment's current status moves with it."""
+
+    template_name = "commitments/commitment_update_status.html"
+    form_class = StatusUpdateForm
+    page_title = "Update status"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            update = commitment_update_status(
+                commitment=self.commitment,
+                expected_version=data["expected_version"],
+                author=self.request.user,
+                status=data["status"],
+                progress=data["progress"],
+                note=data["note"],
+                evidence_url=data["evidence_url"],
+                evidence_reference=data["evidence_reference"],
+                evidence_date=data["evidence_date"],
+            )
+        except CommitmentConflict as conflict:
+            return self.conflict_response(conflict, form)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        progress = f" ({update.progress}%)" if update.progress is not None else ""
+        messages.success(
+            self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CommitmentConfirmView(CommitmentFormView):
+    """Record that the commitment was reviewed and nothing changed (resets the staleness clock)."""
+
+    template_name = "commitments/commitment_confirm.html"
+    form_class = ConfirmUnchangedForm
+    page_title = "Confirm unchanged"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            commitment_confirm_unchanged(
+                commitment=self.commitment,
+                expected_version=data["expected_version"],
+                author=self.request.user,
+                note=data["note"],
+                evidence_date=data["evidence_date"],
+                evidence_url=data["evidence_url"],
+                evidence_reference=data["evidence_reference"],
+            )
+        except CommitmentConflict as conflict:
+            return self.conflict_response(conflict, form)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Saved: {self.commitment.reference} reviewed, status unchanged "
+            f"(“{self.commitment.get_status_display()}”).",
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class CommitmentEditView(CommitmentFormView):
+    """Correct what was promised and who is responsible (the editorial fields), with the same conflict rule."""
+
+    template_name = "commitments/commitment_edit.html"
+    form_class = CommitmentForm
+    page_title = "Edit details"
+
+    conflict_message = "Your changes were not saved: someone else edited this commitment after you opened it."
+
+    def form_target_kwargs(self, commitment: Commitment) -> dict:
+        # The form works on its own copy, so the page keeps showing the stored values while the input is invalid.
+        return {"instance": Commitment.objects.select_related("responsible_body").get(pk=commitment.pk)}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            commitment, changed = commitment_update(
+                commitment=self.commitment,
+                expected_edit_version=data["expected_edit_version"],
+                author=self.request.user,
+                **{name: data[name] for name in form.Meta.fields},
+            )
+        except CommitmentEditConflict as conflict:
+            return self.conflict_response(conflict, form)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        if changed:
+            labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
+            messages.success(self.request, f"Saved: {commitment.reference} ({labels} changed).")
+        else:
+            messages.info(self.request, f"Nothing to save: {commitment.reference} was left as it was.")
+        return HttpResponseRedirect(self.get_success_url())

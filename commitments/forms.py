@@ -1,0 +1,188 @@
+"""Forms of the staff workflows. They parse input and check it with the model rules (``clean()``), so that the
+browser, the API and the services reject the same things; the services in ``commitments.services`` write.
+
+Every form carries the version of the record it was opened on as a hidden field: the service refuses the write
+when somebody else changed the record in between (optimistic concurrency), instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from dialogues.models import DialogueBody
+
+from .choices import Status, UpdateKind
+from .models import Commitment, StatusUpdate
+from .services import EDITABLE_FIELDS
+
+PROGRESS_RANGE_MESSAGE = "Progress is a percentage from 0 to 100."
+STALE_FORM_MESSAGE = "This form is incomplete or out of date. Reload the page and enter your change again."
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One entry of a form's error summary: the message, and the id of the control it is about (if any)."""
+
+    message: str
+    target: str | None
+
+
+class AccessibleFormMixin:
+    """Errors a keyboard or screen-reader user can reach.
+
+    Django (5.0+) marks a field with errors ``aria-invalid`` and points its ``aria-describedby`` at the error
+    list; :meth:`error_summary` lists every message for the summary at the top of the page, each linked to the
+    control it is about (the first option of a group of radio buttons or checkboxes).
+    """
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Attach a service's ``ValidationError`` to this form: to the field it names, else to the whole form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+    def error_summary(self) -> list[ErrorLink]:
+        links = [ErrorLink(str(message), None) for message in self.non_field_errors()]
+        for bound in self.hidden_fields():
+            links.extend(ErrorLink(str(message), None) for message in bound.errors)
+        for bound in self.visible_fields():
+            if not bound.errors:
+                continue
+            target = bound.id_for_label
+            if bound.use_fieldset or not target:
+                options = list(bound.subwidgets)
+                target = options[0].id_for_label if options else bound.auto_id
+            links.extend(ErrorLink(f"{bound.label}: {message}", target) for message in bound.errors)
+        return links
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as ISO 8601 (YYYY-MM-DD) whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _expected_version_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages=dict.fromkeys(("required", "invalid", "min_value"), STALE_FORM_MESSAGE),
+    )
+
+
+class _EvidenceFieldsMixin(forms.ModelForm):
+    """The evidence fields shared by a status update and a review."""
+
+    evidence_url = forms.URLField(
+        label="Evidence URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="A public link to the document that shows it, e.g. a joint statement.",
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_reference"].help_text = "Or a reference to a document that is not online."
+        self.fields["evidence_date"].help_text = "The date of the document or event, not today's date."
+        self.fields["evidence_date"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+
+
+class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
+    """A new status for one commitment, with evidence. Validated by ``StatusUpdate.clean()``: evidence is needed
+    to mark it achieved, achieved means 100 %, the evidence date is not in the future."""
+
+    status = forms.ChoiceField(label="New status", choices=Status.choices, widget=forms.RadioSelect)
+    progress = forms.IntegerField(
+        label="Progress (%)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text="A whole number from 0 to 100. Leave empty if it cannot be measured; achieved is always 100.",
+        error_messages={
+            "min_value": PROGRESS_RANGE_MESSAGE,
+            "max_value": PROGRESS_RANGE_MESSAGE,
+            "invalid": "Enter progress as a whole number from 0 to 100.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+    expected_version = _expected_version_field()
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["status", "progress", "note", "evidence_url", "evidence_reference", "evidence_date"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"note": "What happened, in a sentence or two. It is shown on the timeline."}
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        self.commitment = commitment
+        kwargs["instance"] = StatusUpdate(
+            commitment=commitment, kind=UpdateKind.STATUS_CHANGE, previous_status=commitment.status
+        )
+        kwargs["initial"] = {
+            "status": commitment.status,
+            "progress": commitment.progress,
+            "expected_version": commitment.version,
+            **kwargs.get("initial", {}),
+        }
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
+    """A review that found nothing changed: it enters the timeline and resets the staleness clock."""
+
+    expected_version = _expected_version_field()
+
+    class Meta:
+        model = StatusUpdate
+        fields = ["note", "evidence_date", "evidence_url", "evidence_reference"]
+        labels = {"note": "What was reviewed"}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"note": "E.g. “Checked the 2025 Summit statement: no new step.”"}
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        self.commitment = commitment
+        kwargs["instance"] = StatusUpdate(
+            commitment=commitment,
+            kind=UpdateKind.REVIEW,
+            status=commitment.status,
+            previous_status=commitment.status,
+            progress=commitment.progress,
+        )
+        kwargs["initial"] = {"expected_version": commitment.version, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = True
+        self.fields["note"].error_messages["required"] = "Say briefly what was reviewed."
+        self.fields["evidence_date"].help_text = "The date of the latest document you checked (optional)."
+
+
+class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
+    """The editorial fields of a commitment: what was promised and who is responsible for it."""
+
+    expected_edit_version = _expected_version_field()
+
+    class Meta:
+        model = Commitment
+        fields = list(EDITABLE_FIELDS)
+        widgets = {"description": forms.Textarea(attrs={"rows": 5}), "target_date": DateInput()}
+        help_texts = {
+            "strength": "How firmly it was promised: “explore” is weaker than “implement”.",
+            "target_date": "Only if the text sets a deadline.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_edit_version", self.instance.edit_version)
+        body = self.fields["responsible_body"]
+        body.queryset = DialogueBody.objects.order_by("name")
+        body.empty_label = "None named"
