@@ -39,6 +39,14 @@ class AccessibleFormMixin:
     control it is about (the first option of a group of radio buttons or checkboxes).
     """
 
+    def _post_clean(self):
+        # A form field and the model rule behind it may both refuse the same value with the same words (a required
+        # note of a review): say it once.
+        super()._post_clean()
+        for errors in self._errors.values():
+            messages = [" ".join(error) if isinstance(error, ValidationError) else str(error) for error in errors.data]
+            errors.data = [error for i, error in enumerate(errors.data) if messages[i] not in messages[:i]]
+
     def add_service_errors(self, error: ValidationError) -> None:
         """Attach a service's ``ValidationError`` to this form: to the field it names, else to the whole form."""
         if not hasattr(error, "error_dict"):
@@ -94,7 +102,7 @@ class _EvidenceFieldsMixin(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence_reference"].help_text = "Or a reference to a document that is not online."
-        self.fields["evidence_date"].help_text = "The date of the document or event, not today's date."
+        self.fields["evidence_date"].help_text = "The date of the document or event it rests on (not in the future)."
         self.fields["evidence_date"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
 
 

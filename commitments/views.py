@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView, ListView
 from django_filters.views import FilterView
+from django_filters.widgets import BaseCSVWidget
 
 from dialogues.models import DialogueBody
 from tracker.permissions import EditorRequiredMixin
@@ -104,6 +105,12 @@ def sortable_columns(query, columns=COLUMNS) -> list[Column]:
     return result
 
 
+class HiddenCSVWidget(BaseCSVWidget, forms.HiddenInput):
+    """Carries the current sort (a comma-separated list) through the filter form; the headers change it."""
+
+    surrogate = forms.HiddenInput
+
+
 class CommitmentListView(FilterView):
     """Every commitment, filtered by ``CommitmentFilterSet`` (the API's filters), sortable and paginated.
 
@@ -133,7 +140,7 @@ class CommitmentListView(FilterView):
         fields["updated_since"].help_text = "Commitments with a status update or review since this day."
         fields["agreement"].empty_label = "All agreements"
         fields["body"].empty_label = "All bodies"
-        fields["ordering"].widget = forms.HiddenInput()
+        fields["ordering"].widget = HiddenCSVWidget()
         return filterset
 
     def get_context_data(self, **kwargs):

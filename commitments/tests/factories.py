@@ -14,6 +14,20 @@ from commitments.models import Agreement, Commitment, SourceDocument, StatusUpda
 from tracker.permissions import EDITORS, REVIEWERS
 
 
+def _join_group(name: str) -> factory.PostGeneration:
+    """A post-generation step that puts the new user in group ``name``.
+
+    Traits cannot hand a plain value to a post-generation declaration (factory_boy resolves traits before the
+    object exists, and the value is silently dropped), so the role traits override ``role`` with this step.
+    """
+
+    def join(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get_or_create(name=name)[0])
+
+    return factory.PostGeneration(join)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -27,8 +41,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
     class Params:
-        editor = factory.Trait(role=EDITORS)
-        reviewer = factory.Trait(role=REVIEWERS)
+        editor = factory.Trait(role=_join_group(EDITORS))
+        reviewer = factory.Trait(role=_join_group(REVIEWERS))
         admin = factory.Trait(is_staff=True, is_superuser=True)
 
     @factory.post_generation

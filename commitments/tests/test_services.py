@@ -5,10 +5,18 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from commitments.choices import Status, UpdateKind
+from commitments.choices import PolicyArea, Status, UpdateKind
 from commitments.models import StatusUpdate
-from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
+from commitments.selectors import commitment_edits
+from commitments.services import (
+    CommitmentConflict,
+    CommitmentEditConflict,
+    commitment_confirm_unchanged,
+    commitment_update,
+    commitment_update_status,
+)
 from commitments.tests.factories import CommitmentFactory, UserFactory
+from dialogues.tests.factories import DialogueBodyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +145,101 @@ def test_confirm_unchanged_needs_a_note(author):
     with pytest.raises(ValidationError) as excinfo:
         commitment_confirm_unchanged(commitment=commitment, expected_version=0, author=author, note="  ")
     assert "note" in excinfo.value.message_dict
+
+
+# -- Editorial edits (commitment_update) ---------------------------------------------------------------------
+
+
+def test_editorial_edit_changes_the_fields_and_counts_its_own_version(author):
+    commitment = CommitmentFactory()
+    body = DialogueBodyFactory(name="Cyber Dialogue")
+    stored, changed = commitment_update(
+        commitment=commitment,
+        expected_edit_version=0,
+        author=author,
+        title="Hold an annual cyber dialogue",
+        area=PolicyArea.CYBER,
+        responsible_body=body,
+        strength=commitment.strength,
+    )
+    assert changed == ["title", "area", "responsible_body"]
+    assert stored.title == "Hold an annual cyber dialogue"
+    commitment.refresh_from_db()
+    assert (commitment.title, commitment.area, commitment.responsible_body) == (
+        "Hold an annual cyber dialogue",
+        PolicyArea.CYBER,
+        body,
+    )
+    # Its own counter: the status version (one per status update) is untouched.
+    assert (commitment.edit_version, commitment.version) == (1, 0)
+    record = commitment.history.first()
+    assert record.history_type == "~" and record.history_user == author and record.edit_version == 1
+
+
+def test_editorial_edit_without_changes_writes_nothing(author):
+    commitment = CommitmentFactory()
+    before = commitment.history.count()
+    _, changed = commitment_update(
+        commitment=commitment, expected_edit_version=0, author=author, title=commitment.title
+    )
+    assert changed == []
+    commitment.refresh_from_db()
+    assert commitment.edit_version == 0 and commitment.history.count() == before
+
+
+def test_stale_editorial_edit_is_refused_and_reports_what_changed(author):
+    commitment = CommitmentFactory(title="Original title")
+    other = UserFactory(editor=True, username="other-editor")
+    commitment_update(commitment=commitment, expected_edit_version=0, author=other, title="Their title")
+    with pytest.raises(CommitmentEditConflict) as excinfo:
+        commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="My title")
+    conflict = excinfo.value
+    assert conflict.current.title == "Their title"
+    [edit] = conflict.newer_edits
+    assert edit.author == other
+    assert [(c.name, c.old, c.new) for c in edit.changes] == [("title", "Original title", "Their title")]
+    commitment.refresh_from_db()
+    assert commitment.title == "Their title" and commitment.edit_version == 1
+
+
+def test_status_updates_and_editorial_edits_do_not_conflict(author):
+    """They change different fields: an edit form opened before a status update still saves, and vice versa."""
+    commitment = CommitmentFactory()
+    commitment_update_status(commitment=commitment, expected_version=0, author=author, status=Status.ONGOING)
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Renamed")
+    commitment_update_status(commitment=commitment, expected_version=1, author=author, status=Status.STALLED)
+    commitment.refresh_from_db()
+    assert (commitment.title, commitment.status, commitment.version, commitment.edit_version) == (
+        "Renamed",
+        Status.STALLED,
+        2,
+        1,
+    )
+
+
+def test_invalid_editorial_edit_writes_nothing(author):
+    commitment = CommitmentFactory(title="Kept")
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="", area="sports")
+    assert {"title", "area"} <= set(excinfo.value.message_dict)
+    commitment.refresh_from_db()
+    assert commitment.title == "Kept" and commitment.edit_version == 0
+
+
+def test_only_editorial_fields_can_be_edited(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(TypeError):
+        commitment_update(commitment=commitment, expected_edit_version=0, author=author, status=Status.ACHIEVED)
+
+
+def test_edits_are_read_back_from_the_audit_history(author):
+    commitment = CommitmentFactory(target_date=None)
+    body = DialogueBodyFactory(name="Summit")
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, target_date=dt.date(2027, 6, 30))
+    commitment_update(commitment=commitment, expected_edit_version=1, author=author, responsible_body=body)
+    edits = commitment_edits(commitment_id=commitment.pk)
+    assert [[(c.label, c.old, c.new) for c in e.changes] for e in edits] == [
+        [("Target date", "—", "30 June 2027")],
+        [("Responsible body", "—", "Summit")],
+    ]
+    assert [e.edit_version for e in commitment_edits(commitment_id=commitment.pk, after_edit_version=1)] == [2]

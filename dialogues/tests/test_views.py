@@ -1,0 +1,291 @@
+"""The dialogue body pages and the record-a-meeting form: who may open them, what they show, what a save does."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.tests.factories import CommitmentFactory, UserFactory
+from dialogues.choices import Level
+from dialogues.models import DialogueBody, Meeting
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture
+def frozen_today():
+    with time_machine.travel(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC), tick=False):
+        yield TODAY
+
+
+@pytest.fixture
+def body():
+    summit = DialogueBodyFactory(short_name="SUMMIT", name="Japan–EU Summit", level=Level.LEADERS)
+    strategic = DialogueBodyFactory(short_name="SD", name="Strategic Dialogue", reports_to=summit)
+    return DialogueBodyFactory(
+        short_name="SDD",
+        name="Security and Defence Dialogue",
+        reports_to=strategic,
+        cadence_months=12,
+        grace_days=60,
+        established_on=dt.date(2024, 11, 1),
+    )
+
+
+def meeting_url(**query):
+    url = reverse("dialogues:meeting_create")
+    return f"{url}?body={query['body']}" if query else url
+
+
+def read_urls(body):
+    return [reverse("dialogues:body_list"), body.get_absolute_url()]
+
+
+# -- Who may open what ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("public_read", [False, True])
+def test_anonymous_visitors(client, body, settings, public_read):
+    settings.PUBLIC_READ = public_read
+    for url in read_urls(body):
+        assert client.get(url).status_code == (200 if public_read else 302), url
+    for response in (
+        client.get(meeting_url()),
+        client.post(meeting_url(), {"body": body.pk, "held_on": "2025-01-01"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("public_read", [False, True])
+def test_reviewers_read_but_get_403_on_the_meeting_form(reviewer_client, body, settings, public_read):
+    settings.PUBLIC_READ = public_read
+    for url in read_urls(body):
+        assert reviewer_client.get(url).status_code == 200, url
+    response = reviewer_client.get(meeting_url())
+    assert response.status_code == 403 and "Editors only" in response.content.decode()
+    assert reviewer_client.post(meeting_url(), {"body": body.pk, "held_on": "2025-01-01"}).status_code == 403
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize("public_read", [False, True])
+def test_editors_open_everything(editor_client, body, settings, public_read):
+    settings.PUBLIC_READ = public_read
+    for url in [*read_urls(body), meeting_url(), meeting_url(body="SDD")]:
+        assert editor_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(("who", "sees"), [("editor_client", True), ("reviewer_client", False), ("client", False)])
+def test_record_a_meeting_link_is_for_editors_only(request, settings, body, who, sees):
+    settings.PUBLIC_READ = True
+    client = request.getfixturevalue(who)
+    for url in read_urls(body):
+        assert (reverse("dialogues:meeting_create") in client.get(url).content.decode()) is sees
+
+
+def test_unknown_body_is_404(reviewer_client, db):
+    assert reviewer_client.get("/dialogues/NOPE/").status_code == 404
+
+
+# -- The list ------------------------------------------------------------------------------------------------
+
+
+def test_list_shows_cadence_next_due_and_overdue_days(reviewer_client, frozen_today):
+    overdue = DialogueBodyFactory(short_name="HLED", established_on=dt.date(2024, 1, 10), cadence_months=12)
+    DialogueBodyFactory(short_name="ADHOC", cadence_months=None)
+    DialogueBodyFactory(short_name="FRESH", established_on=dt.date(2026, 1, 1), cadence_months=6)
+    content = reviewer_client.get(reverse("dialogues:body_list")).content.decode()
+    days = (TODAY - overdue.next_due_on).days
+    assert days == 424
+    assert f"Overdue by {days} days" in content
+    assert "every 12 months" in content and "ad hoc" in content and "1 Jul 2026" in content
+    assert content.count("On schedule") == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"overdue": "true"}, ["OLD"]),
+        ({"overdue": "false"}, ["ADHOC", "NEW"]),
+        ({"level": "leaders"}, ["NEW"]),
+        ({"search": "adh"}, ["ADHOC"]),
+        ({"active": "false"}, ["ADHOC"]),
+    ],
+)
+def test_list_filters(reviewer_client, frozen_today, query, expected):
+    DialogueBodyFactory(short_name="OLD", name="Old dialogue", established_on=dt.date(2020, 1, 1))
+    DialogueBodyFactory(short_name="NEW", name="New dialogue", level=Level.LEADERS, established_on=TODAY)
+    DialogueBodyFactory(short_name="ADHOC", name="Ad hoc talks", cadence_months=None, active=False)
+    response = reviewer_client.get(reverse("dialogues:body_list"), query)
+    assert sorted(b.short_name for b in response.context["bodies"]) == expected
+
+
+def make_bodies(count):
+    parent = DialogueBodyFactory()
+    for i in range(count):
+        body = DialogueBodyFactory(reports_to=parent, overdue=bool(i % 2))
+        if i % 3 == 0:
+            MeetingFactory(body=body)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_does_not_grow_with_rows(reviewer_client, django_assert_max_num_queries):
+    url = reverse("dialogues:body_list")
+    make_bodies(4)
+    few = count_queries(reviewer_client, url)
+    make_bodies(45)
+    assert count_queries(reviewer_client, url) == few
+    with django_assert_max_num_queries(10):
+        reviewer_client.get(url)
+
+
+# -- The body page -------------------------------------------------------------------------------------------
+
+
+def test_body_page_shows_reporting_line_cadence_meetings_and_commitments(reviewer_client, body, frozen_today):
+    commitment = CommitmentFactory(reference="SDP §11", responsible_body=body)
+    MeetingFactory(body=body, held_on=dt.date(2025, 11, 20), place="Brussels", commitments=[commitment])
+    body.refresh_from_db()
+    content = reviewer_client.get(body.get_absolute_url()).content.decode()
+    assert content.index("Strategic Dialogue") < content.index("Japan–EU Summit")
+    assert "every 12 months" in content and "60 days" in content
+    assert "20 November 2025" in content and "Brussels" in content
+    assert "next meeting due by 20 November 2026" in content
+    assert "SDP §11" in content and commitment.get_absolute_url() in content
+
+
+def test_body_page_shows_overdue_state_with_days_and_open_flags(reviewer_client, body, frozen_today):
+    # Established 1 Nov 2024, never met: due 1 Nov 2025, overdue after 31 Dec 2025.
+    flag = OverdueFlagFactory(body=body, due_on=dt.date(2025, 11, 1), overdue_since=dt.date(2026, 1, 1))
+    OverdueFlagFactory(body=body, closed=True, due_on=dt.date(2024, 1, 1), overdue_since=dt.date(2024, 3, 1))
+    response = reviewer_client.get(body.get_absolute_url())
+    content = response.content.decode()
+    assert "by 129 days: its meeting was due on 1 November 2025" in content
+    assert [f.pk for f in response.context["body"].open_flags] == [flag.pk]
+    assert 'id="overdue-flags"' in content and "overdue since 1 January 2026" in content
+    assert "overdue since 1 March 2024" not in content
+
+
+def test_body_page_query_count_does_not_grow(reviewer_client, body, django_assert_max_num_queries):
+    url = body.get_absolute_url()
+    MeetingFactory(body=body, commitments=[CommitmentFactory(responsible_body=body)])
+    few = count_queries(reviewer_client, url)
+    for _ in range(12):
+        commitment = CommitmentFactory(responsible_body=body)
+        MeetingFactory(body=body, commitments=[commitment], recorded_by=UserFactory())
+        DialogueBodyFactory(reports_to=body)
+    assert count_queries(reviewer_client, url) == few
+    with django_assert_max_num_queries(14):
+        reviewer_client.get(url)
+
+
+# -- Record a meeting ----------------------------------------------------------------------------------------
+
+
+def test_recording_a_meeting_moves_the_next_due_date_at_once(editor_client, editor, body, frozen_today):
+    assert body.is_overdue()
+    commitments = [CommitmentFactory(responsible_body=body), CommitmentFactory()]
+    flag = OverdueFlagFactory(body=body)
+    response = editor_client.post(
+        meeting_url(),
+        {
+            "body": body.pk,
+            "held_on": "2026-03-02",
+            "place": "Tokyo",
+            "summary": "Agreed a joint exercise plan",
+            "commitments_advanced": [c.pk for c in commitments],
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == body.get_absolute_url()
+    meeting = Meeting.objects.get()
+    assert (meeting.body, meeting.held_on, meeting.place, meeting.recorded_by) == (
+        body,
+        dt.date(2026, 3, 2),
+        "Tokyo",
+        editor,
+    )
+    assert set(meeting.commitments_advanced.all()) == set(commitments)
+    body.refresh_from_db()
+    assert (body.last_meeting_on, body.next_due_on, body.is_overdue()) == (
+        dt.date(2026, 3, 2),
+        dt.date(2027, 3, 2),
+        False,
+    )
+    flag.refresh_from_db()
+    assert flag.closed_at is not None and flag.closed_by_meeting == meeting
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved: meeting of Security and Defence Dialogue on 2 March 2026; next meeting due by 2 March 2027."
+    ]
+    page = editor_client.get(body.get_absolute_url()).content.decode()
+    assert "Agreed a joint exercise plan" in page and "2 March 2027" in page
+
+
+def test_the_body_can_be_chosen_in_advance(editor_client, body):
+    response = editor_client.get(meeting_url(body="SDD"))
+    form = response.context["form"]
+    assert form["body"].value() == body.pk
+    # The chosen body's own commitments are listed first.
+    CommitmentFactory(responsible_body=DialogueBodyFactory(name="Aaa first by name"))
+    own = CommitmentFactory(responsible_body=body)
+    form = editor_client.get(meeting_url(body="SDD")).context["form"]
+    groups = form.fields["commitments_advanced"].widget.choices
+    assert groups[0][0] == body.name and groups[0][1][0][0] == own.pk
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"held_on": "2026-03-11"}, "held_on", "the date is in the future"),
+        ({"held_on": ""}, "held_on", "This field is required."),
+        ({"held_on": "10/03/2026x"}, "held_on", "Enter a valid date."),
+        ({"body": ""}, "body", "This field is required."),
+        ({"body": "999999"}, "body", "Select a valid choice."),
+        ({"commitments_advanced": ["999999"]}, "commitments_advanced", "Select a valid choice."),
+    ],
+)
+def test_invalid_meeting_shows_field_errors_and_saves_nothing(editor_client, body, frozen_today, data, field, message):
+    CommitmentFactory(responsible_body=body)
+    before = DialogueBody.objects.values().get(pk=body.pk)
+    response = editor_client.post(meeting_url(), {"body": body.pk, "held_on": "2026-03-01", **data})
+    assert response.status_code == 400
+    assert any(message in error for error in response.context["form"].errors[field])
+    content = response.content.decode()
+    assert 'class="error-summary"' in content and 'aria-invalid="true"' in content
+    assert not Meeting.objects.exists()
+    assert DialogueBody.objects.values().get(pk=body.pk) == before
+
+
+def test_a_second_meeting_on_the_same_day_is_refused_on_the_date_field(editor_client, body, frozen_today):
+    MeetingFactory(body=body, held_on=dt.date(2026, 3, 1))
+    response = editor_client.post(meeting_url(), {"body": body.pk, "held_on": "2026-03-01"})
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"held_on": ["This body already has a meeting recorded on that day."]}
+    assert Meeting.objects.count() == 1
+
+
+def test_recording_an_old_meeting_keeps_an_overdue_body_overdue(editor_client, body, frozen_today):
+    response = editor_client.post(meeting_url(), {"body": body.pk, "held_on": "2024-12-01"})
+    assert response.status_code == 302
+    message = str(next(iter(get_messages(response.wsgi_request))))
+    assert "it is still overdue" in message
+    assert timezone.localdate() == TODAY
+
+
+def test_meeting_form_has_bounded_queries(editor_client, body, django_assert_max_num_queries):
+    CommitmentFactory.create_batch(30, responsible_body=body)
+    with django_assert_max_num_queries(10):
+        assert editor_client.get(meeting_url(body="SDD")).status_code == 200
