@@ -1,0 +1,245 @@
+"""The staff workflows walked in a real browser against the live server: filter, open, update, conflict, errors."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from commitments.choices import PolicyArea, Status, Strength
+from commitments.models import Commitment, StatusUpdate
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from dialogues.models import Meeting
+from dialogues.tests.factories import DialogueBodyFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def tracker():
+    """A small tracker: two frameworks, a body that is overdue, a handful of commitments."""
+    sdp = AgreementFactory(code="SDP", title="Security and Defence Partnership")
+    spa = AgreementFactory(code="SPA", title="Strategic Partnership Agreement")
+    sdd = DialogueBodyFactory(short_name="SDD", name="Security and Defence Dialogue", overdue=True)
+    target = CommitmentFactory(
+        agreement=sdp,
+        reference="SDP §12(b)",
+        title="Develop maritime security cooperation through joint exercises",
+        description="Both sides will conduct joint naval exercises.",
+        area=PolicyArea.MARITIME_SECURITY,
+        strength=Strength.DEVELOP,
+        responsible_body=sdd,
+    )
+    CommitmentFactory(agreement=sdp, reference="SDP §17(a)", area=PolicyArea.HYBRID_FIMI, responsible_body=sdd)
+    CommitmentFactory(agreement=sdp, reference="SDP §20", area=PolicyArea.SPACE)
+    CommitmentFactory(agreement=spa, reference="SPA Art. 3", area=PolicyArea.MARITIME_SECURITY)
+    StatusUpdateFactory(commitment=CommitmentFactory(agreement=sdp, reference="SDP §21"), status=Status.STALLED)
+    return target
+
+
+def staff(role, first, last, username):
+    return UserFactory(**{role: True}, first_name=first, last_name=last, username=username)
+
+
+def test_editor_filters_opens_and_marks_in_progress_with_evidence(new_page, tracker, screenshot_dir):
+    editor = staff("editor", "Ana", "Ferreira", "ana")
+    page = new_page(editor)
+    page.get_by_role("link", name="Commitments", exact=True).click()
+
+    # Filter: SDP, maritime security, not started. The filters end up in the URL.
+    page.get_by_label("Agreement").select_option("SDP")
+    page.get_by_role("group", name="Status").get_by_label("Not started").check()
+    page.locator("summary", has_text="Policy area").click()
+    page.get_by_label("Maritime security").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_role("heading", name="1 commitment match the filters")).to_be_visible()
+    assert re.search(r"agreement=SDP.*status=not_started.*area=maritime_security", page.url)
+    page.screenshot(path=screenshot_dir / "commitment_list_filtered.png", full_page=True)
+
+    # A bookmarked copy of that URL shows the same list.
+    shared = new_page(editor)
+    shared.goto(page.url)
+    expect(shared.locator("table.commitments tbody tr")).to_have_count(1)
+
+    page.get_by_role("link", name="SDP §12(b)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(tracker.title)
+    expect(page.get_by_text("Security and Defence Dialogue")).to_be_visible()
+
+    page.get_by_role("link", name="Update status").click()
+    page.get_by_label("In progress").check()
+    page.get_by_label("Progress (%)").fill("30")
+    page.get_by_label("Note").fill("First joint exercise held in the Gulf of Aden")
+    page.get_by_label("Evidence URL").fill("https://example.eu/joint-exercise")
+    page.get_by_label("Evidence date").fill((timezone.localdate() - dt.timedelta(days=3)).isoformat())
+    page.get_by_role("button", name="Save status").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Saved: SDP §12(b) is now “In progress” (30%).")
+    entry = page.locator(".timeline-entry").first
+    expect(entry).to_contain_text("First joint exercise held in the Gulf of Aden")
+    expect(entry).to_contain_text("Not started → In progress 30%")
+    expect(entry).to_contain_text("by Ana Ferreira")
+    expect(entry.get_by_role("link", name="https://example.eu/joint-exercise")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "commitment_detail_after_update.png", full_page=True)
+
+    tracker.refresh_from_db()
+    assert (tracker.status, tracker.progress, tracker.version) == (Status.IN_PROGRESS, 30, 1)
+    assert StatusUpdate.objects.get(commitment=tracker).author == editor
+
+
+def test_reviewer_sees_the_same_pages_without_edit_controls_and_gets_403(new_page, tracker, screenshot_dir):
+    page = new_page(staff("reviewer", "Rui", "Costa", "rui"))
+    page.get_by_role("link", name="Commitments", exact=True).click()
+    page.get_by_role("link", name="SDP §12(b)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(tracker.title)
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    for name in ("Update status", "Confirm unchanged", "Edit details"):
+        expect(page.get_by_role("link", name=name)).to_have_count(0)
+
+    page.get_by_role("link", name="Security and Defence Dialogue").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Security and Defence Dialogue")
+    expect(page.get_by_role("link", name="Record a meeting")).to_have_count(0)
+
+    for path in (
+        f"/commitments/{tracker.pk}/update-status/",
+        f"/commitments/{tracker.pk}/confirm-unchanged/",
+        f"/commitments/{tracker.pk}/edit/",
+        "/dialogues/meetings/new/",
+    ):
+        response = page.goto(path)
+        assert response.status == 403, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Editors only")
+        expect(page.locator("form.form")).to_have_count(0)
+    page.screenshot(path=screenshot_dir / "reviewer_403.png", full_page=True)
+    assert StatusUpdate.objects.filter(commitment=tracker).count() == 0
+
+
+def test_two_editors_save_the_same_commitment_and_the_second_is_refused(new_page, tracker, screenshot_dir):
+    first = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    second = new_page(staff("editor", "Kenji", "Mori", "kenji"))
+    url = f"/commitments/{tracker.pk}/update-status/"
+    first.goto(url)
+    second.goto(url)
+
+    first.get_by_label("Stalled").check()
+    first.get_by_label("Note").fill("Exercises postponed until next year")
+    first.get_by_role("button", name="Save status").click()
+    expect(first.get_by_role("status")).to_contain_text("Saved")
+
+    second.get_by_label("Achieved").check()
+    second.get_by_label("Evidence document reference").fill("Joint statement, 2025 Summit")
+    second.get_by_label("Note").fill("Completed")
+    second.get_by_role("button", name="Save status").click()
+
+    conflict = second.locator(".conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("Your change was not saved")
+    expect(conflict).to_contain_text("Ana Ferreira")
+    expect(conflict).to_contain_text("Not started → Stalled")
+    expect(conflict).to_contain_text("Exercises postponed until next year")
+    expect(conflict).to_contain_text("Joint statement, 2025 Summit")  # what Kenji entered, shown back
+    # The fresh form starts from the current state and carries the new version.
+    expect(second.get_by_label("Stalled")).to_be_checked()
+    expect(second.locator('input[name="expected_version"]')).to_have_value("1")
+    second.screenshot(path=screenshot_dir / "conflict.png", full_page=True)
+
+    tracker.refresh_from_db()
+    assert (tracker.status, tracker.version) == (Status.STALLED, 1)
+    assert list(StatusUpdate.objects.filter(commitment=tracker).values_list("author__username", flat=True)) == ["ana"]
+
+    # Kenji can still decide, now knowing what Ana did: his new save is based on version 1 and goes through.
+    second.get_by_label("Ongoing").check()
+    second.get_by_role("button", name="Save status").click()
+    expect(second.get_by_role("status")).to_contain_text("Saved: SDP §12(b) is now “Ongoing”")
+    tracker.refresh_from_db()
+    assert (tracker.status, tracker.version) == (Status.ONGOING, 2)
+
+
+def test_two_editors_edit_the_details_and_the_second_is_refused(new_page, tracker):
+    first = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    second = new_page(staff("editor", "Kenji", "Mori", "kenji"))
+    url = f"/commitments/{tracker.pk}/edit/"
+    first.goto(url)
+    second.goto(url)
+    first.get_by_label("Title").fill("Joint naval exercises")
+    first.get_by_role("button", name="Save details").click()
+    expect(first.get_by_role("status")).to_contain_text("Saved: SDP §12(b) (title changed).")
+    second.get_by_label("Title").fill("Naval exercises together")
+    second.get_by_role("button", name="Save details").click()
+    expect(second.locator(".conflict")).to_contain_text("Your changes were not saved")
+    expect(second.locator(".conflict")).to_contain_text("Joint naval exercises")
+    expect(second.get_by_label("Title")).to_have_value("Joint naval exercises")
+    tracker.refresh_from_db()
+    assert (tracker.title, tracker.edit_version) == ("Joint naval exercises", 1)
+
+
+def test_an_invalid_form_shows_its_errors_linked_to_the_fields_and_saves_nothing(new_page, tracker, screenshot_dir):
+    page = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    page.goto(f"/commitments/{tracker.pk}/update-status/")
+    page.get_by_label("Achieved").check()
+    page.get_by_label("Progress (%)").fill("80")
+    page.get_by_label("Evidence date").fill("2099-12-31")
+    page.get_by_role("button", name="Save status").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nothing was saved")
+    expect(summary.get_by_role("link")).to_have_count(3)
+    progress = page.get_by_label("Progress (%)")
+    expect(progress).to_have_attribute("aria-invalid", "true")
+    expect(progress).to_have_accessible_description(re.compile("An achieved commitment is 100% complete"))
+    expect(page.get_by_label("Evidence date")).to_have_accessible_description(re.compile("cannot be in the future"))
+    expect(page.locator("#id_evidence_reference_error")).to_contain_text("Evidence (a URL or a document reference)")
+    page.screenshot(path=screenshot_dir / "invalid_form.png", full_page=True)
+
+    # The summary's links take keyboard users to the field.
+    summary.get_by_role("link", name=re.compile("Progress")).focus()
+    page.keyboard.press("Enter")
+    expect(progress).to_be_focused()
+
+    tracker.refresh_from_db()
+    assert (tracker.status, tracker.version) == (Status.NOT_STARTED, 0)
+    assert not StatusUpdate.objects.filter(commitment=tracker).exists()
+
+
+def test_sorting_and_paging_by_keyboard(new_page, tracker):
+    page = new_page(staff("reviewer", "Rui", "Costa", "rui"))
+    page.goto("/commitments/?agreement=SDP")
+    header = page.get_by_role("link", name=re.compile(r"^Reference"))
+    header.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"agreement=SDP&ordering=reference"))
+    expect(page.get_by_role("columnheader", name=re.compile("Reference"))).to_have_attribute("aria-sort", "ascending")
+    first = page.locator("table.commitments tbody tr td:first-child").all_inner_texts()
+    page.get_by_role("link", name=re.compile(r"^Reference")).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"ordering=-reference"))
+    assert page.locator("table.commitments tbody tr td:first-child").all_inner_texts() == first[::-1]
+
+
+def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
+    page = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    page.goto(tracker.get_absolute_url())
+    page.get_by_role("link", name="Confirm unchanged").click()
+    page.get_by_label("What was reviewed").fill("Checked the 2025 Summit statement: no new step")
+    page.get_by_role("button", name="Confirm unchanged").click()
+    expect(page.get_by_role("status")).to_contain_text("reviewed, status unchanged")
+    expect(page.locator(".timeline-entry").first).to_contain_text("Reviewed, unchanged")
+
+    body = tracker.responsible_body
+    page.get_by_role("link", name="Security and Defence Dialogue").first.click()
+    expect(page.locator(".state-overdue")).to_be_visible()
+    page.get_by_role("link", name="Record a meeting").click()
+    expect(page.get_by_label("Dialogue body")).to_have_value(str(body.pk))
+    held_on = timezone.localdate() - dt.timedelta(days=1)
+    page.get_by_label("Date held").fill(held_on.isoformat())
+    page.get_by_label("Place").fill("Tokyo")
+    page.get_by_label("Outcome").fill("Agreed the exercise calendar")
+    page.get_by_label(f"{tracker.reference}: {tracker.title}").check()
+    page.get_by_role("button", name="Save meeting").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Saved: meeting of Security and Defence Dialogue")
+    expect(page.locator(".state-ok")).to_contain_text("On schedule")
+    expect(page.get_by_role("cell", name="Agreed the exercise calendar")).to_be_visible()
+    meeting = Meeting.objects.get(body=body)
+    assert list(meeting.commitments_advanced.all()) == [Commitment.objects.get(pk=tracker.pk)]
