@@ -18,6 +18,12 @@ def _constraint_message(model, name: str) -> str:
     return next(c for c in model._meta.constraints if c.name == name).violation_error_message
 
 
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes in named groups, each group a fieldset with a legend that screen readers announce."""
+
+    template_name = "dialogues/widgets/grouped_checkboxes.html"
+
+
 class MeetingForm(AccessibleFormMixin, forms.ModelForm):
     """A meeting that was held: the body, the day, the place, the outcome, and the commitments it advanced."""
 
@@ -25,7 +31,7 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         label="Commitments advanced",
         required=False,
         queryset=Commitment.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=GroupedCheckboxes,
         help_text="Tick each commitment this meeting moved forward. They are grouped by the body responsible.",
     )
 

@@ -243,3 +243,58 @@ def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
     expect(page.get_by_role("cell", name="Agreed the exercise calendar")).to_be_visible()
     meeting = Meeting.objects.get(body=body)
     assert list(meeting.commitments_advanced.all()) == [Commitment.objects.get(pk=tracker.pk)]
+
+
+CONTRAST_SCRIPT = """
+() => {
+  const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const seen = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || !el.checkVisibility() || el.closest(".visually-hidden")) continue;
+    seen.push({tag: el.tagName, cls: el.className, text: walker.currentNode.textContent.trim().slice(0, 30),
+               fg: rgb(getComputedStyle(el).color).slice(0, 3), bg: background(el)});
+  }
+  return seen;
+}
+"""
+
+
+def contrast(fg, bg):
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    light, dark = sorted([luminance(fg), luminance(bg)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_text_on_the_staff_pages_meets_wcag_aa_contrast(new_page, tracker):
+    page = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    StatusUpdateFactory(commitment=tracker, status=Status.ACHIEVED, evidence_reference="Signed")
+    paths = [
+        "/commitments/?status=achieved&status=stalled&status=not_started&ordering=reference",
+        tracker.get_absolute_url(),
+        f"/commitments/{tracker.pk}/update-status/",
+        "/dialogues/",
+        tracker.responsible_body.get_absolute_url(),
+        "/dialogues/meetings/new/",
+    ]
+    for path in paths:
+        page.goto(path)
+        if path.endswith("update-status/"):
+            page.get_by_label("Progress (%)").fill("500")
+            page.get_by_role("button", name="Save status").click()
+        texts = page.evaluate(CONTRAST_SCRIPT)
+        assert len(texts) > 10, path
+        poor = [(t["text"], round(contrast(t["fg"], t["bg"]), 2)) for t in texts if contrast(t["fg"], t["bg"]) < 4.5]
+        assert poor == [], path
