@@ -16,7 +16,8 @@ from tracker.permissions import EditorRequiredMixin
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm
-from .models import DialogueBody, Meeting, OverdueFlag
+from .models import DialogueBody, Meeting
+from .selectors import open_flags_for
 from .services import meeting_record
 
 
@@ -62,12 +63,10 @@ class DialogueBodyDetailView(DetailView):
                 .order_by("-held_on"),
             ),
             Prefetch("commitments", queryset=Commitment.objects.for_listing().order_by("reference")),
-            Prefetch(
-                "overdue_flags",
-                queryset=OverdueFlag.objects.filter(closed_at__isnull=True).order_by("-opened_at"),
-                to_attr="open_flags",
-            ),
         )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(open_flags=open_flags_for(bodies=[self.object]), **kwargs)
 
 
 class MeetingCreateView(EditorRequiredMixin, FormView):
