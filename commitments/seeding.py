@@ -2,7 +2,11 @@
 
 Every record is matched on its natural key (source key, agreement code, body short name, commitment
 reference, body + meeting date, commitment + seeded update), so running the loader twice changes nothing.
-Any invalid record aborts the whole load with a list of every problem found; nothing is written.
+Records that already exist are kept as they are, because staff may have corrected them since: only
+``refresh=True`` (``load_seed_data --refresh``) writes the seed's values over them. Seeded status updates are
+appended only to commitments whose history no person has written to yet, so a seed never overrides a status
+that staff recorded. Any invalid record aborts the whole load with a list of every problem found; nothing is
+written.
 """
 
 from __future__ import annotations
@@ -66,10 +70,13 @@ def read_seed(directory: Path = DEFAULT_SEED_DIR) -> dict[str, list[dict[str, An
     return merged
 
 
-def load_seed(directory: Path = DEFAULT_SEED_DIR) -> Counter:
-    """Load the seed data; return counts such as ``{"commitments created": 52}``. Raises :class:`SeedError`."""
+def load_seed(directory: Path = DEFAULT_SEED_DIR, *, refresh: bool = False) -> Counter:
+    """Load the seed data; return counts such as ``{"commitments created": 52}``. Raises :class:`SeedError`.
+
+    With ``refresh`` the seed's values replace those of records that already exist (staff edits included).
+    """
     data = read_seed(directory)
-    loader = _Loader()
+    loader = _Loader(refresh=refresh)
     with transaction.atomic():
         loader.run(data)
         if loader.problems:
@@ -86,7 +93,9 @@ def _date(value: Any) -> dt.date | None:
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, *, refresh: bool = False) -> None:
+        self.refresh = refresh
+        self.writable: set[tuple[type, int]] = set()  # records this run created (or may refresh)
         self.problems: list[str] = []
         self.counts: Counter = Counter()
         self.sources: dict[str, SourceDocument] = {}
@@ -138,14 +147,25 @@ class _Loader:
         created = obj is None
         if created:
             obj, changed = model(**lookup, **values), True
+        elif not self.refresh:
+            self.counts[f"{counter} kept"] += 1
+            return obj
         else:
             changed = any(getattr(obj, name) != value for name, value in values.items())
             for name, value in values.items():
                 setattr(obj, name, value)
         if not changed:
+            self.writable.add((model, obj.pk))
             self.counts[f"{counter} unchanged"] += 1
             return obj
-        return obj if self.save(obj, where, counter, created) else None
+        if not self.save(obj, where, counter, created):
+            return None
+        self.writable.add((model, obj.pk))
+        return obj
+
+    def may_write(self, obj) -> bool:
+        """Whether this run may set ``obj``'s relations: it created the record, or it refreshes existing ones."""
+        return obj is not None and (type(obj), obj.pk) in self.writable
 
     def lookup(self, table: dict, key: Any, where: str, what: str):
         if key is None:
@@ -204,7 +224,7 @@ class _Loader:
             with self.row(where):
                 obj = self.agreements.get(row["code"])
                 parent = self.lookup(self.agreements, row.get("parent"), where, "parent agreement")
-                if obj is not None and obj.parent_id != (parent.pk if parent else None):
+                if self.may_write(obj) and obj.parent_id != (parent.pk if parent else None):
                     obj.parent = parent
                     self.save(obj, where, "agreement parents", False)
 
@@ -238,13 +258,14 @@ class _Loader:
                 ]
                 if not row.get("agreements"):
                     self.problem(where, "agreements: name at least one framework the body serves")
-                obj.agreements.set([a for a in agreements if a is not None])
+                if self.may_write(obj):
+                    obj.agreements.set([a for a in agreements if a is not None])
         for row in rows:
             where = f"bodies[{row.get('short_name')}]"
             with self.row(where):
                 obj = self.bodies.get(row["short_name"])
                 parent = self.lookup(self.bodies, row.get("reports_to"), where, "reports_to body")
-                if obj is not None and obj.reports_to_id != (parent.pk if parent else None):
+                if self.may_write(obj) and obj.reports_to_id != (parent.pk if parent else None):
                     obj.reports_to = parent
                     self.save(obj, where, "body reporting lines", False)
 
@@ -295,7 +316,8 @@ class _Loader:
                 advanced = [
                     self.lookup(self.commitments, ref, where, "commitment") for ref in row.get("commitments", [])
                 ]
-                obj.commitments_advanced.set([c for c in advanced if c is not None])
+                if self.may_write(obj):
+                    obj.commitments_advanced.set([c for c in advanced if c is not None])
 
     def load_status_updates(self, rows: list[dict]) -> None:
         for row in rows:
@@ -316,6 +338,10 @@ class _Loader:
                 ).exists()
                 if already:
                     self.counts["status updates unchanged"] += 1
+                    continue
+                if commitment.updates.filter(author__isnull=False).exists():
+                    # Staff have recorded its status since: a seeded entry would become the latest and override it.
+                    self.counts["status updates skipped (staff history)"] += 1
                     continue
                 recorded_at = None
                 if evidence_date is not None:

@@ -151,3 +151,28 @@ bodies:
     assert any(p.startswith("agreements[BADDATE]: malformed value") for p in problems)
     assert any(p.startswith("bodies[B1]: cadence_months") for p in problems)
     assert not SourceDocument.objects.exists()
+
+
+def test_reloading_keeps_staff_corrections_and_staff_history(seed_data, editor):
+    from commitments.services import commitment_update, commitment_update_status
+
+    commitment = Commitment.objects.get(reference="SDP §4")
+    commitment_update(
+        commitment=commitment,
+        expected_edit_version=commitment.edit_version,
+        author=editor,
+        title="Corrected by staff",
+    )
+    commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=editor, status=Status.STALLED
+    )
+    counts = load_seed()
+    commitment.refresh_from_db()
+    assert commitment.title == "Corrected by staff"
+    assert commitment.status == Status.STALLED
+    assert counts["commitments kept"] == Commitment.objects.count()
+
+    load_seed(refresh=True)
+    commitment.refresh_from_db()
+    assert commitment.title != "Corrected by staff"  # --refresh restores the seed's wording
+    assert commitment.status == Status.STALLED  # but never rewrites history that staff recorded
