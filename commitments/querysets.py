@@ -33,15 +33,20 @@ class CommitmentQuerySet(models.QuerySet):
         """What every list of commitments shows: the agreement and the responsible body, joined in."""
         return self.select_related("agreement", "responsible_body")
 
-    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
+    def stale(
+        self, *, on: date | None = None, days: int = STALE_AFTER_DAYS, reviewed_field: str = "last_reviewed_at"
+    ) -> CommitmentQuerySet:
         """Commitments with no update (of any kind) for ``days`` days before ``on``.
 
-        A commitment never reviewed counts from the day it was entered in the tracker.
+        A commitment never reviewed counts from the day it was entered in the tracker. ``reviewed_field`` names
+        the moment of the last update: the stored ``last_reviewed_at``, or an annotation rebuilt from the history
+        (the dashboards' "as of a date" view), so that both apply this one rule.
         """
         on = on or timezone.localdate()
         cutoff = start_of_day(on) - timedelta(days=days)
         return self.filter(
-            models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
+            models.Q(**{f"{reviewed_field}__lt": cutoff})
+            | models.Q(**{f"{reviewed_field}__isnull": True}, created_at__lt=cutoff)
         )
 
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
