@@ -94,6 +94,8 @@ class StatusBreakdown:
     counts: dict[str, int]
     url: str = ""
     note: str = ""
+    depth: int = 0
+    parent: str = ""
 
     @property
     def total(self) -> int:
@@ -152,6 +154,30 @@ def _sum_counts(pivot: dict[str, dict[str, int]]) -> dict[str, int]:
     return dict(totals)
 
 
+def framework_tree(agreements: QuerySet[Agreement]) -> list[tuple[Agreement, int]]:
+    """Frameworks in reading order: each one followed by the instruments under it, with their depth (1 query)."""
+    rows = list(agreements)
+    ids = {agreement.pk for agreement in rows}
+    children: dict[int | None, list[Agreement]] = defaultdict(list)
+    for agreement in rows:
+        children[agreement.parent_id if agreement.parent_id in ids else None].append(agreement)
+    ordered: list[tuple[Agreement, int]] = []
+    seen: set[int] = set()
+
+    def visit(agreement: Agreement, depth: int) -> None:
+        if agreement.pk in seen:  # a loop in the data must not hang the page
+            return
+        seen.add(agreement.pk)
+        ordered.append((agreement, depth))
+        for child in children.get(agreement.pk, []):
+            visit(child, depth + 1)
+
+    for root in children[None]:
+        visit(root, 0)
+    ordered.extend((agreement, 0) for agreement in rows if agreement.pk not in seen)
+    return ordered
+
+
 # --- Commitments as they stood ----------------------------------------------------------------------------
 
 
@@ -161,8 +187,9 @@ def commitments_as_of(day: date) -> QuerySet[Commitment]:
     Each commitment is annotated with ``status_as_of`` (the status of its latest update recorded before the
     end of that day, or "not started") and ``reviewed_as_of`` (when that update was recorded). The latest
     update is a correlated subquery ordered by ``recorded_at`` then ``version`` (standard SQL: SQLite and
-    PostgreSQL alike). A commitment counts as existing on ``day`` if its framework was signed by then, or, for a
-    framework with no signature date, if it had been entered in the tracker, or if it already had an update.
+    PostgreSQL alike). Commitments of a framework signed after ``day`` are left out unless they already had an
+    update; when the signature date is not recorded the framework is taken to have existed (the day a
+    commitment was typed into the tracker says nothing about when it was promised).
     """
     end = end_of_day(day)
     latest = StatusUpdate.objects.filter(commitment=OuterRef("pk"), recorded_at__lt=end).order_by(
@@ -176,9 +203,7 @@ def commitments_as_of(day: date) -> QuerySet[Commitment]:
             reviewed_as_of=Subquery(latest.values("recorded_at")[:1]),
         )
         .filter(
-            Q(reviewed_as_of__isnull=False)
-            | Q(agreement__signed_on__lte=day)
-            | Q(agreement__signed_on__isnull=True, created_at__lt=end)
+            Q(reviewed_as_of__isnull=False) | Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
         )
         .order_by()
     )
@@ -284,7 +309,8 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     from_history = on < today
     commitments = commitments_as_of(on) if from_history else commitments_now()
 
-    agreements = list(Agreement.objects.select_related("parent").order_by("code"))
+    agreements = framework_tree(Agreement.objects.order_by("code"))
+    codes = {agreement.pk: agreement.code for agreement, _ in agreements}
     per_agreement = _breakdowns(
         commitments.values("agreement_id", "status_as_of").annotate(n=Count("pk")), "agreement_id", "status_as_of"
     )
@@ -295,8 +321,10 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
             counts=per_agreement.get(agreement.pk, {}),
             url=agreement.get_absolute_url(),
             note=agreement.title,
+            depth=depth,
+            parent=codes.get(agreement.parent_id, ""),
         )
-        for agreement in agreements
+        for agreement, depth in agreements
         if not from_history
         or agreement.pk in per_agreement
         or (agreement.signed_on is None or agreement.signed_on <= on)
@@ -620,13 +648,13 @@ def agreement_page(*, code: str) -> AgreementPage:
     for commitment in commitments:
         grouped[commitment.area].append(commitment)
     areas = [
-        AreaGroup(StatusBreakdown(key=area, label=label, counts=per_area[area]), grouped[area])
+        AreaGroup(StatusBreakdown(key=area, label=label, counts=per_area[area], url=f"#area-{area}"), grouped[area])
         for area, label in PolicyArea.choices
         if area in per_area
     ]
     return AgreementPage(
         agreement=agreement,
-        total=StatusBreakdown(key=agreement.code, label=agreement.code, counts=_sum_counts(per_area)),
+        total=StatusBreakdown(key=agreement.code, label="All policy areas", counts=_sum_counts(per_area)),
         areas=areas,
         bodies=list(
             DialogueBody.objects.filter(agreements=agreement)

@@ -58,7 +58,7 @@ class _Geometry:
 
 
 TIMELINE_WIDTH = 1120
-TIMELINE_LABEL = 270
+TIMELINE_LABEL = 300
 TIMELINE_RIGHT = 16
 TIMELINE_AXIS = 30
 TIMELINE_ROW = 30
@@ -105,7 +105,9 @@ def cadence_chart(timeline: Timeline) -> dict:
                 "band_y": top + (TIMELINE_ROW - 12) / 2,
                 "mark_y1": top + 4,
                 "mark_y2": top + TIMELINE_ROW - 4,
-                "label": Truncator(row.body.name).chars(38),
+                "label": Truncator(row.body.name).chars(40),
+                "empty": not spans and not marks,
+                "empty_x": TIMELINE_LABEL + 8,
                 "spans": spans,
                 "marks": marks,
                 "overdue": row.days_overdue is not None,
