@@ -17,22 +17,21 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dialogues.choices import Level
@@ -40,7 +39,7 @@ from dialogues.models import DialogueBody, Meeting
 
 from .choices import PolicyArea, Status, UpdateKind
 from .models import Agreement, Commitment, StatusUpdate
-from .querysets import start_of_day
+from .querysets import stale_cutoff, start_of_day
 
 # Left to right in a bar: delivered first, then what is moving, then what is not.
 STATUS_ORDER: tuple[str, ...] = (
@@ -137,21 +136,26 @@ class StatusBreakdown:
         return f"{self.label}: {self.total} commitment{plural}: {parts}; {self.share_achieved}% achieved."
 
 
-def _breakdowns(rows, key_field: str, status_field: str) -> dict[str, dict[str, int]]:
-    """Pivot grouped ``(key, status, n)`` rows into ``{key: {status: n}}``."""
-    pivot: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        pivot[row[key_field]][row[status_field]] = row["n"]
-    return pivot
+@dataclass(frozen=True)
+class Cell:
+    """One grouped row from the database: how many commitments of a framework and area are in a status."""
+
+    agreement_id: int
+    area: str
+    status: str
+    n: int
 
 
-def _sum_counts(pivot: dict[str, dict[str, int]]) -> dict[str, int]:
-    """Add up pivoted counts per status (over the grouped rows, never over commitments)."""
-    totals: dict[str, int] = defaultdict(int)
-    for counts in pivot.values():
-        for status, n in counts.items():
-            totals[status] += n
-    return dict(totals)
+def _pivot(cells: list[Cell], key) -> dict[Any, dict[str, int]]:
+    """Add up grouped cells into ``{key(cell): {status: n}}`` (over grouped rows, never over commitments)."""
+    pivot: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell in cells:
+        pivot[key(cell)][cell.status] += cell.n
+    return {k: dict(v) for k, v in pivot.items()}
+
+
+def _total(cells: list[Cell]) -> dict[str, int]:
+    return _pivot(cells, lambda cell: "all").get("all", {})
 
 
 def framework_tree(agreements: QuerySet[Agreement]) -> list[tuple[Agreement, int]]:
@@ -178,40 +182,109 @@ def framework_tree(agreements: QuerySet[Agreement]) -> list[tuple[Agreement, int
     return ordered
 
 
-# --- Commitments as they stood ----------------------------------------------------------------------------
+# --- Commitments now and as they stood ------------------------------------------------------------------
 
 
-def commitments_as_of(day: date) -> QuerySet[Commitment]:
-    """Commitments as they stood at the end of ``day``, rebuilt from the status history.
+@dataclass(frozen=True)
+class StaleItem:
+    """A commitment with no update for a year: its status then and its last update (``None``: never)."""
 
-    Each commitment is annotated with ``status_as_of`` (the status of its latest update recorded before the
-    end of that day, or "not started") and ``reviewed_as_of`` (when that update was recorded). The latest
-    update is a correlated subquery ordered by ``recorded_at`` then ``version`` (standard SQL: SQLite and
-    PostgreSQL alike). Commitments of a framework signed after ``day`` are left out unless they already had an
-    update; when the signature date is not recorded the framework is taken to have existed (the day a
-    commitment was typed into the tracker says nothing about when it was promised).
+    commitment: Commitment
+    status: str
+    last_update: datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+def cells_now() -> list[Cell]:
+    """Current commitments counted by framework, policy area and status (1 grouped query)."""
+    rows = Commitment.objects.order_by().values("agreement_id", "area", "status").annotate(n=Count("pk"))
+    return [Cell(**row) for row in rows]
+
+
+def stale_now(*, on: date, limit: int) -> tuple[int, list[StaleItem]]:
+    """How many commitments are stale today (``Commitment.objects.stale``) and the stalest ``limit`` (2 queries)."""
+    stale = Commitment.objects.stale(on=on)
+    stalest = stale.select_related("agreement").order_by(
+        F("last_reviewed_at").asc(nulls_first=True), "created_at", "reference"
+    )[:limit]
+    return stale.count(), [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
+
+
+def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
+    """Each commitment's latest status update recorded before the end of ``day``.
+
+    "Latest" is by ``recorded_at``, then ``version``; an update is the latest when no later one exists before
+    the end of the day. Written as ``NOT EXISTS`` (standard SQL, SQLite and PostgreSQL alike), which
+    PostgreSQL runs as one hash anti-join over the history instead of one lookup per commitment.
     """
     end = end_of_day(day)
-    latest = StatusUpdate.objects.filter(commitment=OuterRef("pk"), recorded_at__lt=end).order_by(
-        "-recorded_at", "-version"
+    later = StatusUpdate.objects.filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
     )
-    return (
-        Commitment.objects.annotate(
-            status_as_of=Coalesce(
-                Subquery(latest.values("status")[:1]), Value(Status.NOT_STARTED), output_field=CharField()
-            ),
-            reviewed_as_of=Subquery(latest.values("recorded_at")[:1]),
-        )
-        .filter(
-            Q(reviewed_as_of__isnull=False) | Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
-        )
+    return StatusUpdate.objects.filter(recorded_at__lt=end).filter(~Exists(later))
+
+
+def never_updated_as_of(day: date) -> QuerySet[Commitment]:
+    """Commitments that existed at the end of ``day`` with no update recorded by then ("not started").
+
+    A commitment exists once its framework is signed; when the signature date is not recorded the framework
+    is taken to have existed (the day a commitment was typed into the tracker says nothing about when it was
+    promised). A commitment with an update before ``day`` existed whatever its framework's date.
+    """
+    updated = StatusUpdate.objects.filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
+    return Commitment.objects.filter(~Exists(updated)).filter(
+        Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
+    )
+
+
+def cells_as_of(day: date) -> tuple[list[Cell], int]:
+    """Commitments as they stood at the end of ``day``, counted by framework, area and status, rebuilt from the
+    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year,
+    a never-updated commitment counting from the day it was entered). 2 grouped queries.
+    """
+    cutoff = stale_cutoff(day)
+    updated = list(
+        latest_updates_as_of(day)
         .order_by()
+        .values("commitment__agreement_id", "commitment__area", "status")
+        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff)))
     )
+    never = list(
+        never_updated_as_of(day)
+        .order_by()
+        .values("agreement_id", "area")
+        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(created_at__lt=cutoff)))
+    )
+    cells = [Cell(r["commitment__agreement_id"], r["commitment__area"], r["status"], r["n"]) for r in updated]
+    cells += [Cell(r["agreement_id"], r["area"], Status.NOT_STARTED, r["n"]) for r in never]
+    return cells, sum(r["stale"] for r in updated) + sum(r["stale"] for r in never)
 
 
-def commitments_now() -> QuerySet[Commitment]:
-    """Commitments with their stored current state, under the same names as :func:`commitments_as_of`."""
-    return Commitment.objects.annotate(status_as_of=F("status"), reviewed_as_of=F("last_reviewed_at")).order_by()
+def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
+    """The ``limit`` stalest commitments at the end of ``day``: never updated first, then by last update.
+
+    Two queries (never updated; updated long ago), merged and cut to ``limit``.
+    """
+    cutoff = stale_cutoff(day)
+    never = (
+        never_updated_as_of(day)
+        .filter(created_at__lt=cutoff)
+        .select_related("agreement")
+        .order_by("created_at", "reference")[:limit]
+    )
+    old = (
+        latest_updates_as_of(day)
+        .filter(recorded_at__lt=cutoff)
+        .select_related("commitment__agreement")
+        .order_by("recorded_at", "version")[:limit]
+    )
+    items = [StaleItem(c, Status.NOT_STARTED, None) for c in never]
+    items += [StaleItem(u.commitment, u.status, u.recorded_at) for u in old]
+    return items[:limit]
 
 
 # --- Overdue bodies ---------------------------------------------------------------------------------------
@@ -286,9 +359,8 @@ class Overview:
     total: StatusBreakdown
     overdue_bodies: list[OverdueBody]
     stale_count: int
-    stale: list[Commitment]
+    stale: list[StaleItem]
     latest_updates: list[StatusUpdate]
-    stale_limit: int = 0
 
     @property
     def is_empty(self) -> bool:
@@ -298,22 +370,31 @@ class Overview:
 def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: int = 10) -> Overview:
     """The overview dashboard: today from the stored current state, or for a past ``on`` from the history.
 
-    Eight queries whatever the data size: frameworks, counts by framework and status, counts by policy area and
-    status, overdue bodies, the number of stale commitments, the stalest of them, and the latest updates.
-    Raises ``ValueError`` for a date in the future (the history cannot tell what will happen).
+    Counts come from one grouped query (framework × area × status; two as of a past date), which the bars by
+    framework, by area and the totals all add up from. Six queries today, seven as of a past date, whatever
+    the data size. Raises ``ValueError`` for a date in the future (the history cannot tell what will happen).
     """
     today = timezone.localdate()
     on = on or today
     if on > today:
         raise ValueError("The overview cannot be shown for a date in the future.")
     from_history = on < today
-    commitments = commitments_as_of(on) if from_history else commitments_now()
+    updates = StatusUpdate.objects.select_related("commitment__agreement", "author").order_by(
+        "-recorded_at", "-version"
+    )
+    if from_history:
+        cells, stale_count = cells_as_of(on)
+        stale = stale_as_of(on, limit=stale_limit)
+        updates = updates.filter(recorded_at__lt=end_of_day(on))
+        overdue = overdue_bodies_as_of(on)
+    else:
+        cells = cells_now()
+        stale_count, stale = stale_now(on=on, limit=stale_limit)
+        overdue = overdue_bodies(on=on)
 
     agreements = framework_tree(Agreement.objects.order_by("code"))
     codes = {agreement.pk: agreement.code for agreement, _ in agreements}
-    per_agreement = _breakdowns(
-        commitments.values("agreement_id", "status_as_of").annotate(n=Count("pk")), "agreement_id", "status_as_of"
-    )
+    per_agreement = _pivot(cells, lambda cell: cell.agreement_id)
     by_agreement = [
         StatusBreakdown(
             key=agreement.code,
@@ -327,38 +408,25 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         for agreement, depth in agreements
         if not from_history
         or agreement.pk in per_agreement
-        or (agreement.signed_on is None or agreement.signed_on <= on)
+        or agreement.signed_on is None
+        or agreement.signed_on <= on
     ]
-
-    per_area = _breakdowns(commitments.values("area", "status_as_of").annotate(n=Count("pk")), "area", "status_as_of")
+    per_area = _pivot(cells, lambda cell: cell.area)
     by_area = [
         StatusBreakdown(key=area, label=label, counts=per_area[area])
         for area, label in PolicyArea.choices
         if area in per_area
     ]
-    total = StatusBreakdown(key="all", label="All frameworks", counts=_sum_counts(per_area))
-
-    stale = commitments.stale(on=on, reviewed_field="reviewed_as_of")
-    updates = StatusUpdate.objects.select_related("commitment__agreement", "author").order_by(
-        "-recorded_at", "-version"
-    )
-    if from_history:
-        updates = updates.filter(recorded_at__lt=end_of_day(on))
     return Overview(
         on=on,
         rebuilt_from_history=from_history,
         by_agreement=by_agreement,
         by_area=by_area,
-        total=total,
-        overdue_bodies=overdue_bodies_as_of(on) if from_history else overdue_bodies(on=on),
-        stale_count=stale.count(),
-        stale=list(
-            stale.select_related("agreement", "responsible_body").order_by(
-                F("reviewed_as_of").asc(nulls_first=True), "created_at", "reference"
-            )[:stale_limit]
-        ),
+        total=StatusBreakdown(key="all", label="All frameworks", counts=_total(cells)),
+        overdue_bodies=overdue,
+        stale_count=stale_count,
+        stale=stale,
         latest_updates=list(updates[:updates_limit]),
-        stale_limit=stale_limit,
     )
 
 
@@ -634,11 +702,14 @@ def agreement_page(*, code: str) -> AgreementPage:
     agreement = (
         Agreement.objects.select_related("parent", "source_document").prefetch_related("children").get(code=code)
     )
-    per_area = _breakdowns(
-        Commitment.objects.filter(agreement=agreement).order_by().values("area", "status").annotate(n=Count("pk")),
-        "area",
-        "status",
-    )
+    cells = [
+        Cell(agreement.pk, row["area"], row["status"], row["n"])
+        for row in Commitment.objects.filter(agreement=agreement)
+        .order_by()
+        .values("area", "status")
+        .annotate(n=Count("pk"))
+    ]
+    per_area = _pivot(cells, lambda cell: cell.area)
     commitments = (
         Commitment.objects.filter(agreement=agreement)
         .select_related("responsible_body")
@@ -654,7 +725,7 @@ def agreement_page(*, code: str) -> AgreementPage:
     ]
     return AgreementPage(
         agreement=agreement,
-        total=StatusBreakdown(key=agreement.code, label="All policy areas", counts=_sum_counts(per_area)),
+        total=StatusBreakdown(key=agreement.code, label="All policy areas", counts=_total(cells)),
         areas=areas,
         bodies=list(
             DialogueBody.objects.filter(agreements=agreement)

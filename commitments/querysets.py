@@ -15,6 +15,11 @@ def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def stale_cutoff(on: date, days: int = STALE_AFTER_DAYS) -> datetime:
+    """The moment before which a commitment's last update makes it stale on ``on`` (see ``stale()``)."""
+    return start_of_day(on) - timedelta(days=days)
+
+
 class AgreementQuerySet(models.QuerySet):
     def with_commitment_counts(self) -> AgreementQuerySet:
         """Annotate ``commitment_count`` and ``achieved_count`` in one grouped query."""
@@ -33,20 +38,14 @@ class CommitmentQuerySet(models.QuerySet):
         """What every list of commitments shows: the agreement and the responsible body, joined in."""
         return self.select_related("agreement", "responsible_body")
 
-    def stale(
-        self, *, on: date | None = None, days: int = STALE_AFTER_DAYS, reviewed_field: str = "last_reviewed_at"
-    ) -> CommitmentQuerySet:
+    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
         """Commitments with no update (of any kind) for ``days`` days before ``on``.
 
-        A commitment never reviewed counts from the day it was entered in the tracker. ``reviewed_field`` names
-        the moment of the last update: the stored ``last_reviewed_at``, or an annotation rebuilt from the history
-        (the dashboards' "as of a date" view), so that both apply this one rule.
+        A commitment never reviewed counts from the day it was entered in the tracker.
         """
-        on = on or timezone.localdate()
-        cutoff = start_of_day(on) - timedelta(days=days)
+        cutoff = stale_cutoff(on or timezone.localdate(), days)
         return self.filter(
-            models.Q(**{f"{reviewed_field}__lt": cutoff})
-            | models.Q(**{f"{reviewed_field}__isnull": True}, created_at__lt=cutoff)
+            models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
         )
 
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:

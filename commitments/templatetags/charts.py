@@ -129,11 +129,3 @@ def cadence_chart(timeline: Timeline) -> dict:
         "band_height": 12,
         "overdue_count": sum(1 for row in rows if row["overdue"]),
     }
-
-
-@register.filter
-def status_label(value: str) -> str:
-    """The human label of a stored status value (for statuses rebuilt from the history)."""
-    from commitments.dashboards import STATUS_LABELS
-
-    return STATUS_LABELS.get(value, value)

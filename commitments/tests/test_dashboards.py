@@ -143,7 +143,12 @@ def test_overview_lists_stale_commitments_stalest_first(world):
     never = CommitmentFactory(agreement=world["spa"], reference="SPA Art. 9", stale=True)
     overview = dashboards.overview()
     # SPA Art. 9: never updated, entered 400 days ago; SPA Art. 4: last update June 2024; SDP §3: Feb 2025.
-    assert [c.reference for c in overview.stale] == ["SPA Art. 9", "SPA Art. 4", "SDP §3"]
+    assert [item.commitment.reference for item in overview.stale] == ["SPA Art. 9", "SPA Art. 4", "SDP §3"]
+    assert [item.last_update for item in overview.stale] == [
+        None,
+        moment(dt.date(2024, 6, 1)),
+        moment(dt.date(2025, 2, 1)),
+    ]
     assert overview.stale_count == 3
     assert set(Commitment.objects.stale(on=TODAY)) == {never, world["ongoing"], world["achieved"]}
 
@@ -216,8 +221,30 @@ def test_as_of_judges_bodies_on_the_meetings_held_by_then(world):
 def test_as_of_stale_uses_the_history(world):
     past = dashboards.overview(on=dt.date(2025, 3, 1))
     # SPA Art. 4 was updated in June 2024, less than 12 months before March 2025.
-    assert past.stale_count == 0
-    assert dashboards.overview(on=dt.date(2025, 6, 2)).stale_count == 1
+    assert past.stale_count == 0 and past.stale == []
+    later = dashboards.overview(on=dt.date(2025, 6, 2))
+    assert later.stale_count == 1
+    assert [(i.commitment.reference, i.status) for i in later.stale] == [("SPA Art. 4", Status.ONGOING)]
+
+
+def test_as_of_stale_counts_never_updated_commitments_from_their_entry(world):
+    with time_machine.travel(moment(dt.date(2023, 1, 10)), tick=False):
+        old = CommitmentFactory(agreement=world["spa"], reference="SPA Art. 20")
+    overview = dashboards.overview(on=dt.date(2024, 5, 1))
+    # Entered in January 2023, never updated: stale 12 months later. SPA Art. 4 had no update yet either,
+    # but was entered (by the factory) "today", so it does not count.
+    assert [(i.commitment.reference, i.status, i.last_update) for i in overview.stale] == [
+        ("SPA Art. 20", Status.NOT_STARTED, None)
+    ]
+    assert overview.stale_count == 1
+    assert old in Commitment.objects.stale(on=dt.date(2024, 5, 1))
+
+
+def test_as_of_counts_frameworks_without_a_signature_date(world):
+    undated = AgreementFactory(code="UNDATED", signed_on=None)
+    CommitmentFactory(agreement=undated, reference="UNDATED 1")
+    rows = by_key(dashboards.overview(on=dt.date(2019, 1, 1)).by_agreement)
+    assert rows["UNDATED"].counts == {Status.NOT_STARTED: 1}
 
 
 def test_overview_refuses_the_future(world):
