@@ -566,11 +566,20 @@ def meeting_dates(*, limit: int = 24) -> list[Meeting]:
 
 @dataclass(frozen=True)
 class Span:
-    """A stretch of a body's row: ``cadence`` (before the due date), ``grace`` or ``overdue`` (end excluded)."""
+    """A stretch of a body's row: ``cadence`` (before the due date), ``grace`` or ``overdue`` (end excluded).
+
+    ``due_on`` is the due date the stretch belongs to: the days late of an overdue stretch count from it, as
+    ``DialogueBody.days_overdue`` does.
+    """
 
     kind: str
     start: date
     end: date
+    due_on: date | None = None
+
+    @property
+    def days_late(self) -> int:
+        return (self.end - self.due_on).days if self.due_on else 0
 
 
 @dataclass
@@ -593,8 +602,9 @@ class TimelineRow:
         return max(gaps) if gaps else None
 
     @property
-    def days_overdue_total(self) -> int:
-        return sum((span.end - span.start).days for span in self.overdue_spans)
+    def days_late_total(self) -> int:
+        """Days late over every overdue stretch (each counted from its due date to the meeting, or today)."""
+        return sum(span.days_late for span in self.overdue_spans)
 
 
 @dataclass
@@ -628,7 +638,7 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
         if schedule.next_due_on < end:
             spans.append(Span("grace", schedule.next_due_on, min(first_overdue_day, end)))
         if body.active and first_overdue_day < end:
-            spans.append(Span("overdue", first_overdue_day, end))
+            spans.append(Span("overdue", first_overdue_day, end, schedule.next_due_on))
     return spans
 
 

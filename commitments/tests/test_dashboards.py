@@ -320,6 +320,8 @@ def test_timeline_draws_the_cadence_and_the_overdue_gap(world):
     assert sdd.days_overdue == 457
     assert sdd.overdue_spans[-1].start == dt.date(2025, 5, 15)
     assert sdd.overdue_spans[-1].end == TODAY
+    assert sdd.overdue_spans[-1].days_late == 457  # counted from the due date, like days_overdue
+    assert sdd.days_late_total == 457 + (dt.date(2024, 3, 15) - dt.date(2021, 1, 1)).days
     back = rows["BACK"]
     # Established in January 2020 with a 3-month cadence, it first met in February 2026: two gaps.
     assert [(s.start, s.end) for s in back.overdue_spans] == [
@@ -447,6 +449,12 @@ def test_csv_export_neutralises_spreadsheet_formulas(reviewer_client, world):
     CommitmentFactory(agreement=world["spa"], reference="SPA X", title='=HYPERLINK("http://evil")')
     rows = read_csv(reviewer_client.get(reverse("commitments:commitment_export_csv"), {"search": "SPA X"}))
     assert rows[0]["title"].startswith("'=")
+
+
+def test_commitment_list_links_to_the_same_list_as_csv(reviewer_client, world):
+    content = reviewer_client.get(reverse("commitments:commitment_list"), {"agreement": "SDP", "status": "stalled"})
+    link = reverse("commitments:commitment_export_csv") + "?agreement=SDP&amp;status=stalled"
+    assert link in content.content.decode()
 
 
 def test_csv_export_needs_sign_in(client, world):
