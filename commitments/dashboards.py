@@ -35,7 +35,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from dialogues.choices import Level
-from dialogues.models import DialogueBody, Meeting
+from dialogues.models import DialogueBody, Meeting, OverdueFlag
+from dialogues.selectors import open_flags_for
 
 from .choices import PolicyArea, Status, UpdateKind
 from .models import Agreement, Commitment, StatusUpdate
@@ -298,14 +299,23 @@ class OverdueBody:
     due_on: date
     overdue_since: date
     days_overdue: int
+    flag: OverdueFlag | None = None
 
 
 def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
-    """Bodies overdue today (``on`` omitted or today) from their stored schedule, most overdue first (1 query)."""
+    """Bodies overdue today from their stored schedule, most overdue first, each with its open overdue flag (if
+    the daily sweep has raised one) and the e-mails sent about it (2 queries)."""
     on = on or timezone.localdate()
     bodies = DialogueBody.objects.overdue(on=on).select_related("reports_to").order_by("next_due_on", "name")
+    flags = {flag.body_id: flag for flag in open_flags_for(on=on)}
     return [
-        OverdueBody(body, body.next_due_on, body.overdue_after + timedelta(days=1), body.days_overdue(on=on))
+        OverdueBody(
+            body,
+            body.next_due_on,
+            body.overdue_after + timedelta(days=1),
+            body.days_overdue(on=on),
+            flags.get(body.pk),
+        )
         for body in bodies
     ]
 
@@ -371,8 +381,9 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     """The overview dashboard: today from the stored current state, or for a past ``on`` from the history.
 
     Counts come from one grouped query (framework × area × status; two as of a past date), which the bars by
-    framework, by area and the totals all add up from. Six queries today, seven as of a past date, whatever
-    the data size. Raises ``ValueError`` for a date in the future (the history cannot tell what will happen).
+    framework, by area and the totals all add up from. Seven queries today (with the open overdue flags) and
+    seven as of a past date, whatever the data size. Raises ``ValueError`` for a date in the future (the
+    history cannot tell what will happen).
     """
     today = timezone.localdate()
     on = on or today

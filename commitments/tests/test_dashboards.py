@@ -17,7 +17,7 @@ from commitments import dashboards
 from commitments.choices import PolicyArea, Status
 from commitments.models import Commitment
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
-from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,15 @@ def test_overview_lists_overdue_bodies_with_days_and_reporting_line(world):
     assert sdd.days_overdue == world["sdd"].days_overdue(on=TODAY)
     assert sdd.overdue_since == dt.date(2025, 5, 15)
     assert sdd.body.reports_to == world["summit"]
+
+
+def test_overview_shows_the_open_overdue_flag_of_each_overdue_body(reviewer_client, world):
+    OverdueFlagFactory(body=world["sdd"], due_on=dt.date(2025, 3, 15), overdue_since=dt.date(2025, 5, 15))
+    overdue = {item.body.short_name: item for item in dashboards.overview().overdue_bodies}
+    assert overdue["SDD"].flag.body == world["sdd"]
+    assert overdue["NEWLY"].flag is None
+    content = reviewer_client.get(reverse("commitments:home")).content.decode()
+    assert "no e-mail sent yet" in content and "not yet" in content
 
 
 def test_overview_lists_stale_commitments_stalest_first(world):
@@ -466,7 +475,9 @@ def test_csv_export_needs_sign_in(client, world):
 
 
 def _grow(world, n: int = 12) -> None:
-    """Many more frameworks, commitments, updates, bodies and meetings of every kind."""
+    """Many more frameworks, commitments, updates, bodies, meetings and overdue flags of every kind."""
+    OverdueFlagFactory(body=world["sdd"], due_on=dt.date(2025, 3, 15), overdue_since=dt.date(2025, 5, 15))
+    OverdueFlagFactory(body=world["newly"], due_on=dt.date(2026, 6, 1), overdue_since=dt.date(2026, 6, 2))
     for i in range(n):
         agreement = AgreementFactory(code=f"GROW-{i}", signed_on=dt.date(2019, 1, 1))
         body = DialogueBodyFactory(short_name=f"GROW-{i}", agreements=[agreement], reports_to=world["summit"])
