@@ -15,6 +15,11 @@ def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def stale_cutoff(on: date, days: int = STALE_AFTER_DAYS) -> datetime:
+    """The moment before which a commitment's last update makes it stale on ``on`` (see ``stale()``)."""
+    return start_of_day(on) - timedelta(days=days)
+
+
 class AgreementQuerySet(models.QuerySet):
     def with_commitment_counts(self) -> AgreementQuerySet:
         """Annotate ``commitment_count`` and ``achieved_count`` in one grouped query."""
@@ -38,8 +43,7 @@ class CommitmentQuerySet(models.QuerySet):
 
         A commitment never reviewed counts from the day it was entered in the tracker.
         """
-        on = on or timezone.localdate()
-        cutoff = start_of_day(on) - timedelta(days=days)
+        cutoff = stale_cutoff(on or timezone.localdate(), days)
         return self.filter(
             models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
         )

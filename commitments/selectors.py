@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.utils.formats import date_format
 
 from .models import Agreement, Commitment, StatusUpdate
@@ -43,11 +43,6 @@ class CommitmentEdit:
     author: object
     at: datetime
     changes: tuple[FieldChange, ...]
-
-
-def agreement_list() -> QuerySet[Agreement]:
-    """Every framework with its parent and its commitment counts, in one query."""
-    return Agreement.objects.select_related("parent").with_commitment_counts().order_by("code")
 
 
 def commitment_detail(*, pk: int) -> Commitment:

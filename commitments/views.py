@@ -8,22 +8,20 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_filters.widgets import BaseCSVWidget
 
-from dialogues.models import DialogueBody
 from tracker.permissions import EditorRequiredMixin
 
 from . import selectors
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm, ConfirmUnchangedForm, DateInput, StatusUpdateForm
-from .models import Agreement, Commitment, StatusUpdate
+from .models import Commitment, StatusUpdate
 from .services import (
     CommitmentConflict,
     CommitmentEditConflict,
@@ -31,31 +29,6 @@ from .services import (
     commitment_update,
     commitment_update_status,
 )
-
-
-class HomeView(ListView):
-    """The frameworks, each with how many of its commitments are achieved."""
-
-    template_name = "commitments/home.html"
-    context_object_name = "agreements"
-
-    def get_queryset(self):
-        return selectors.agreement_list()
-
-
-class AgreementDetailView(DetailView):
-    template_name = "commitments/agreement_detail.html"
-    context_object_name = "agreement"
-    slug_field = "code"
-    slug_url_kwarg = "code"
-
-    def get_queryset(self):
-        return Agreement.objects.select_related("parent", "source_document").prefetch_related(
-            Prefetch("commitments", queryset=Commitment.objects.for_listing().order_by("area", "reference")),
-            Prefetch("dialogue_bodies", queryset=DialogueBody.objects.order_by("name")),
-            "children",
-        )
-
 
 # -- The commitment list -------------------------------------------------------------------------------------
 
