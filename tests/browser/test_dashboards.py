@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from commitments.choices import Status
 from commitments.models import Agreement, Commitment
-from commitments.services import commitment_update_status
 from dialogues.models import DialogueBody
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,19 +104,19 @@ def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, see
 def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
     new_page, reviewer, editor, seed_data, screenshot_dir
 ):
-    # The status-update form belongs to the staff workflows (issue 3), not yet on main: the update is made
-    # through the same service that form calls.
+    # An editor records the update through the staff form, as staff do.
     commitment = Commitment.objects.filter(agreement__code="SDP", status=Status.NOT_STARTED).order_by("reference")[0]
     before = counts_in_database(commitment.agreement)
-    commitment_update_status(
-        commitment=commitment,
-        expected_version=commitment.version,
-        author=editor,
-        status=Status.IN_PROGRESS,
-        progress=20,
-        note="First joint exercise planned for the spring",
-        evidence_reference="Council press release 123/26",
-    )
+    editor_page = new_page(editor)
+    editor_page.goto(reverse("commitments:commitment_update_status", args=[commitment.pk]))
+    editor_page.get_by_label("In progress").check()
+    editor_page.get_by_label("Progress (%)").fill("20")
+    editor_page.get_by_label("Note").fill("First joint exercise planned for the spring")
+    editor_page.get_by_label("Evidence document reference").fill("Council press release 123/26")
+    editor_page.get_by_role("button", name="Save status").click()
+    editor_page.wait_for_url(f"**{commitment.get_absolute_url()}")
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.progress) == (Status.IN_PROGRESS, 20)
     after = counts_in_database(commitment.agreement)
     assert after != before
 
