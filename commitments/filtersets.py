@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Q
 
 from dialogues.models import DialogueBody
+from tracker.filters import BoundedIsoDateTimeFilter, IntegerFilter, StrictBooleanFilter
 
 from .choices import PolicyArea, Status, Strength
 from .models import Agreement, Commitment, StatusUpdate
@@ -45,8 +46,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
         to_field_name="short_name",
         label="Responsible body",
     )
-    overdue_body = django_filters.BooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
-    updated_since = django_filters.IsoDateTimeFilter(
+    overdue_body = StrictBooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
+    updated_since = BoundedIsoDateTimeFilter(
         field_name="last_reviewed_at", lookup_expr="gte", label="Updated since"
     )
     ordering = django_filters.OrderingFilter(
@@ -81,8 +82,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
 class StatusUpdateFilterSet(django_filters.FilterSet):
     """The change feed: every update recorded since a moment, optionally for one commitment or agreement."""
 
-    since = django_filters.IsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte", label="Recorded since")
-    commitment = django_filters.NumberFilter(field_name="commitment_id", label="Commitment id")
+    since = BoundedIsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte", label="Recorded since")
+    commitment = IntegerFilter(field_name="commitment_id", label="Commitment id")
     agreement = django_filters.CharFilter(field_name="commitment__agreement__code", label="Agreement code")
 
     class Meta:

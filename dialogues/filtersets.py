@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from commitments.models import Agreement
+from tracker.filters import StrictBooleanFilter
 
 from .choices import Level
 from .models import DialogueBody, Meeting
@@ -17,8 +18,8 @@ class DialogueBodyFilterSet(django_filters.FilterSet):
     agreement = django_filters.ModelChoiceFilter(
         field_name="agreements", queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
-    active = django_filters.BooleanFilter(label="Active")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
+    active = StrictBooleanFilter(label="Active")
 
     class Meta:
         model = DialogueBody

@@ -1,11 +1,16 @@
-"""Root URL configuration: the pages of each app, sign-in, the admin."""
+"""Root URL configuration: the pages of each app, sign-in, the admin, the REST API."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from tracker.api import api_not_found
 
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("tracker.api_urls", namespace="api")),
+    # Anything else under /api/ is a JSON 404, not the HTML error page.
+    re_path(r"^api/", api_not_found),
     path("dialogues/", include("dialogues.urls")),
     path("", include("commitments.urls")),
 ]

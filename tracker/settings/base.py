@@ -151,25 +151,51 @@ OVERDUE_NOTICE_MAX_ATTEMPTS = env.int("OVERDUE_NOTICE_MAX_ATTEMPTS", default=5)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="EU–Japan tracker <tracker@localhost>")
 
+# The REST API (/api/v1/): see tracker/api.py and the README's "API" section.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.ReadOrEditorWrite"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.TrackerPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.AnonThrottle", "tracker.api.UserThrottle", "tracker.api.WriteThrottle"],
+    # Per user (a system's token is its user's), per client address for anonymous readers; writes count twice.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="600/hour"),
+        "user": env("API_THROTTLE_USER", default="3600/hour"),
+        "write": env("API_THROTTLE_WRITE", default="600/hour"),
+    },
+    "EXCEPTION_HANDLER": "tracker.api.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "tracker.api_schema.TrackerAutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EU–Japan commitment tracker API",
-    "DESCRIPTION": "Frameworks, commitments, dialogue bodies, meetings and status history of EU–Japan cooperation.",
+    "DESCRIPTION": (
+        "Frameworks, commitments, dialogue bodies, meetings and the status history of EU–Japan cooperation. "
+        "Authenticate with `Authorization: Token <key>` (or the web session). Lists are paginated "
+        "(`count`, `next`, `previous`, `results`); every response carries an `ETag`, send it back as "
+        "`If-None-Match` to get `304 Not Modified` when nothing changed. Errors share one JSON shape: "
+        "`status`, `code`, `detail`, `errors`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "commitments.choices.Status",
+        "UpdateKindEnum": "commitments.choices.UpdateKind",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to validator.swagger.io (or anywhere else) from the documentation page.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "displayRequestDuration": True},
 }
 
 LOGGING = {

@@ -1,0 +1,206 @@
+"""How frameworks, commitments and status updates look in the API: explicit fields, related records by code.
+
+Serializers only parse and present. The rules of a status update (evidence for "achieved", no future evidence
+date, a note for a review, the version check) live in the model and ``commitments.services``, which the views
+call: the API refuses exactly what the web forms refuse.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from commitments.choices import UpdateKind
+from commitments.models import Agreement, Commitment, StatusUpdate
+from tracker.api import MAX_ID, ErrorSerializer, StrictIntegerField, StrictModelSerializer
+
+
+class SourceSerializer(serializers.Serializer):
+    """Where a record's facts come from: a document of the tracker's bibliography and a place in it."""
+
+    document = serializers.CharField(
+        source="source_document.key", read_only=True, allow_null=True, help_text="Key of the source document."
+    )
+    title = serializers.CharField(source="source_document.title", read_only=True, allow_null=True)
+    locator = serializers.CharField(
+        source="source_locator", read_only=True, help_text="Section, paragraph or page, e.g. §12(b)."
+    )
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:agreement-detail", lookup_field="code")
+    parent = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Code of the framework this one sits under."
+    )
+    commitment_count = serializers.IntegerField(read_only=True, min_value=0)
+    achieved_count = serializers.IntegerField(read_only=True, min_value=0)
+    commitments_url = serializers.SerializerMethodField(help_text="The commitments under this framework.")
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "code",
+            "url",
+            "title",
+            "kind",
+            "parent",
+            "signed_on",
+            "in_force_on",
+            "summary",
+            "commitment_count",
+            "achieved_count",
+            "commitments_url",
+            "source",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_commitments_url(self, obj: Agreement) -> str:
+        url = reverse("api:commitment-list", request=self.context.get("request"))
+        return f"{url}?agreement={obj.code}"
+
+
+class CommitmentSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
+    history_url = serializers.HyperlinkedIdentityField(
+        view_name="api:commitment-history", help_text="Its status updates, newest first."
+    )
+    page_url = serializers.SerializerMethodField(help_text="Its page in the tracker's web interface.")
+    agreement = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Code of the framework.")
+    responsible_body = serializers.SlugRelatedField(
+        slug_field="short_name", read_only=True, help_text="Short name of the dialogue body responsible for it."
+    )
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "url",
+            "history_url",
+            "page_url",
+            "reference",
+            "title",
+            "description",
+            "agreement",
+            "area",
+            "strength",
+            "responsible_body",
+            "target_date",
+            "status",
+            "progress",
+            "status_changed_at",
+            "last_reviewed_at",
+            "version",
+            "created_at",
+            "updated_at",
+            "source",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "version": {"help_text": "Counts its status updates; send it back as expected_version when updating."},
+            "progress": {"help_text": "Percentage complete, if known."},
+            "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
+        }
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, obj: Commitment) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:statusupdate-detail")
+    commitment = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the commitment.")
+    commitment_reference = serializers.CharField(source="commitment.reference", read_only=True)
+    author = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "id",
+            "url",
+            "commitment",
+            "commitment_reference",
+            "version",
+            "kind",
+            "status",
+            "previous_status",
+            "progress",
+            "note",
+            "evidence_url",
+            "evidence_reference",
+            "evidence_date",
+            "author",
+            "recorded_at",
+            "source",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"version": {"help_text": "The commitment's version this update produced."}}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_author(self, obj: StatusUpdate) -> str | None:
+        if obj.author is None:
+            return None
+        return obj.author.get_full_name() or obj.author.get_username()
+
+
+class StatusUpdateCreateSerializer(StrictModelSerializer):
+    """A new status (``kind=status_change``) or a review that found nothing changed (``kind=review``)."""
+
+    commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
+    expected_version = StrictIntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=(
+            "The commitment's version your update is based on. If someone has updated it since, nothing is "
+            "written and the answer is 409 with the current state."
+        ),
+    )
+
+    class Meta:
+        model = StatusUpdate
+        fields = [
+            "commitment",
+            "expected_version",
+            "kind",
+            "status",
+            "progress",
+            "note",
+            "evidence_url",
+            "evidence_reference",
+            "evidence_date",
+        ]
+        # The model's constraints are checked by the service's full_clean(), with the model's messages.
+        validators = []
+        extra_kwargs = {
+            "kind": {"help_text": "status_change (default) or review (confirms the status unchanged)."},
+            "status": {"required": False, "help_text": "The new status; required for a status_change."},
+            "progress": {"help_text": "Percentage complete; achieved means 100."},
+            "note": {"help_text": "What happened; required for a review."},
+            "evidence_reference": {"help_text": "A document reference; evidence is required to mark it achieved."},
+        }
+
+    def validate_commitment(self, value: int) -> Commitment:
+        commitment = Commitment.objects.filter(pk=value).first()
+        if commitment is None:
+            raise serializers.ValidationError(f"No commitment with id {value}.")
+        return commitment
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("kind", UpdateKind.STATUS_CHANGE)
+        if attrs["kind"] == UpdateKind.STATUS_CHANGE and not attrs.get("status"):
+            raise serializers.ValidationError({"status": ["Give the new status (or send kind=review)."]})
+        return attrs
+
+
+class StatusUpdateConflictSerializer(ErrorSerializer):
+    """The 409 answer to a stale status update: the usual error fields, plus what the commitment looks like now."""
+
+    current = CommitmentSerializer(help_text="The commitment as it is now; its version is the one to send.")
+    newer_updates = StatusUpdateSerializer(many=True, help_text="The updates recorded since your expected_version.")

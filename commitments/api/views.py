@@ -1,0 +1,222 @@
+"""API views of frameworks, commitments and the status history. They parse input and call selectors and services.
+
+Filtering is ``commitments.filtersets`` (the same classes as the web pages); writes go through
+``commitments.services`` (the same rules and the same version check as the web forms).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from commitments import selectors
+from commitments.choices import UpdateKind
+from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
+from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
+from dialogues.models import DialogueBody
+from tracker.api import ConditionalMixin, Conflict, FiltersOnListMixin, Freshness
+
+from .renderers import CommitmentCSVRenderer, csv_response
+from .serializers import (
+    AgreementSerializer,
+    CommitmentSerializer,
+    StatusUpdateConflictSerializer,
+    StatusUpdateCreateSerializer,
+    StatusUpdateSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the cooperation frameworks", description="Every framework and instrument."),
+    retrieve=extend_schema(summary="One framework, by its code (e.g. SDP)"),
+)
+class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Cooperation frameworks (SPA, EPA, SDP, ...) and the smaller instruments under them."""
+
+    serializer_class = AgreementSerializer
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    freshness = Freshness(histories=(Agreement,))
+
+    def get_queryset(self) -> QuerySet[Agreement]:
+        return selectors.agreement_list().select_related("source_document")
+
+    def validator_queryset(self, queryset):
+        return Agreement.objects.all()
+
+    def extra_validator_parts(self) -> list:
+        # The commitment counts per framework move with every status change and every added commitment.
+        return list(Commitment.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at")).values())
+
+    def object_validator_parts(self, obj: Agreement) -> list:
+        return [obj.commitment_count, obj.achieved_count]
+
+
+COMMITMENT_LIST_DESCRIPTION = """\
+Commitments, filtered by the same rules as the web list. Repeat `status`, `area` or `strength` to match any of
+several values (`?status=stalled&status=not_started`).
+
+`?format=csv` returns the **whole filtered list** (not a page) as a streamed CSV file, for spreadsheets:
+`page` and `page_size` do not apply to it.
+"""
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    OpenApiParameter.QUERY,
+    enum=["json", "csv"],
+    description="json (default, paginated) or csv (every matching row, streamed).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List commitments",
+        description=COMMITMENT_LIST_DESCRIPTION,
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): CommitmentSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                {"type": "string"}, description="One row per commitment, with a header row (UTF-8, with BOM)."
+            ),
+        },
+    ),
+    retrieve=extend_schema(summary="One commitment"),
+    history=extend_schema(
+        summary="A commitment's status history, newest first",
+        responses=StatusUpdateSerializer(many=True),
+    ),
+)
+class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Commitments under the frameworks, with their current status."""
+
+    serializer_class = CommitmentSerializer
+    filterset_class = CommitmentFilterSet
+    lookup_value_regex = "[0-9]+"
+    freshness = Freshness(
+        changed_at="updated_at", last_modified="updated_at", histories=(Agreement, DialogueBody), daily=True
+    )
+    history_freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
+
+    def get_queryset(self) -> QuerySet[Commitment]:
+        return Commitment.objects.for_listing().select_related("source_document")
+
+    def get_renderers(self):
+        if self.action == "list":
+            return [JSONRenderer(), CommitmentCSVRenderer()]
+        return [JSONRenderer()]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON whatever format was asked for: a CSV client still gets a readable reason.
+        renderer = getattr(request, "accepted_renderer", None)
+        if isinstance(response, Response) and response.status_code >= 400 and getattr(renderer, "format", "") == "csv":
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        if request.accepted_renderer.format == "csv":
+            return self.conditional_list(queryset, lambda rows: csv_response(rows, request))
+        return self.conditional_list(queryset, self.paginated)
+
+    @action(detail=True, methods=["get"], filter_backends=[], serializer_class=StatusUpdateSerializer)
+    def history(self, request, *args, **kwargs):
+        commitment = self.get_object()
+        updates = StatusUpdate.objects.filter(commitment=commitment).for_timeline().select_related("commitment")
+        return self.conditional_list(updates, self.paginated, self.history_freshness)
+
+
+STATUS_UPDATE_LIST_DESCRIPTION = """\
+The change feed: every status update and review, **oldest first**, so that new entries are appended at the end.
+
+To stay in sync, poll with `since` set a few minutes *before* the latest `recorded_at` you have processed and
+skip the ids you already have: an update is stamped when it starts being written, so one written at the same
+moment may become visible a little after a later one.
+"""
+
+STATUS_UPDATE_CREATE_DESCRIPTION = """\
+Record a new status (`kind=status_change`, the default) or that a review found nothing changed
+(`kind=review`, keeps the status, needs a `note`). Editors only.
+
+Send the commitment's current `version` as `expected_version`. If someone else updated the commitment since,
+nothing is written and the answer is **409** with the commitment's current state and the updates you missed.
+Invalid input (achieved without evidence, evidence dated in the future, progress other than 100 for achieved,
+...) is a **400** with the same messages as the web form.
+"""
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The change feed of status updates", description=STATUS_UPDATE_LIST_DESCRIPTION),
+    retrieve=extend_schema(summary="One status update"),
+    create=extend_schema(
+        summary="Update a commitment's status, or confirm it unchanged",
+        description=STATUS_UPDATE_CREATE_DESCRIPTION,
+        request=StatusUpdateCreateSerializer,
+        responses={
+            201: StatusUpdateSerializer,
+            409: OpenApiResponse(
+                StatusUpdateConflictSerializer,
+                description="The commitment was updated by someone else since `expected_version`: nothing was "
+                "written. `current` is its state now, `newer_updates` what you missed.",
+            ),
+        },
+    ),
+)
+class StatusUpdateViewSet(
+    FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The append-only history of every commitment, and the way to add to it."""
+
+    serializer_class = StatusUpdateSerializer
+    filterset_class = StatusUpdateFilterSet
+    lookup_value_regex = "[0-9]+"
+    freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
+
+    def get_queryset(self) -> QuerySet[StatusUpdate]:
+        return StatusUpdate.objects.select_related("commitment", "author", "source_document").order_by(
+            "recorded_at", "pk"
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return StatusUpdateCreateSerializer
+        return StatusUpdateSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = StatusUpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        commitment: Commitment = data.pop("commitment")
+        common = {
+            "commitment": commitment,
+            "expected_version": data.pop("expected_version"),
+            "author": request.user,
+            "note": data.get("note", ""),
+            "evidence_url": data.get("evidence_url", ""),
+            "evidence_reference": data.get("evidence_reference", ""),
+            "evidence_date": data.get("evidence_date"),
+        }
+        try:
+            if data["kind"] == UpdateKind.REVIEW:
+                update = commitment_confirm_unchanged(**common)
+            else:
+                update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
+        except CommitmentConflict as conflict:
+            context = self.get_serializer_context()
+            raise Conflict(
+                str(conflict),
+                extra={
+                    "current": CommitmentSerializer(conflict.current, context=context).data,
+                    "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
+                },
+            ) from conflict
+        created = self.get_queryset().get(pk=update.pk)
+        body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
+        location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

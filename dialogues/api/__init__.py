@@ -1,0 +1,1 @@
+"""The dialogues app's part of the REST API (``/api/v1/dialogues/``, ``meetings/``)."""

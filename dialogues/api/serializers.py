@@ -1,0 +1,173 @@
+"""How dialogue bodies and meetings look in the API.
+
+A body's schedule (``last_meeting_on``, ``next_meeting_due``, ``days_overdue``) is the cadence rule of
+``DialogueBody`` (``compute_schedule`` / ``is_overdue`` / ``days_overdue``), read here, never recomputed.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from commitments.api.serializers import SourceSerializer
+from commitments.models import Commitment
+from dialogues.models import DialogueBody, Meeting
+from tracker.api import MAX_ID, StrictIntegerField, StrictModelSerializer
+
+MAX_COMMITMENTS_PER_MEETING = 500
+
+
+def _display_name(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+class DialogueBodySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:dialogue-detail", lookup_field="short_name")
+    page_url = serializers.SerializerMethodField(help_text="Its page in the tracker's web interface.")
+    meetings_url = serializers.SerializerMethodField(help_text="Its meetings.")
+    reports_to = serializers.SlugRelatedField(
+        slug_field="short_name", read_only=True, help_text="Short name of the body it reports to."
+    )
+    agreements = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True, help_text="Codes of the frameworks it serves."
+    )
+    next_meeting_due = serializers.DateField(
+        source="next_due_on",
+        read_only=True,
+        allow_null=True,
+        help_text="When it is due to meet next: cadence_months after its last meeting (or its establishment); "
+        "null for bodies without a cadence.",
+    )
+    is_overdue = serializers.SerializerMethodField(
+        help_text="Whether it is overdue today: active, with a cadence, and grace_days past next_meeting_due."
+    )
+    days_overdue = serializers.SerializerMethodField(
+        help_text="Days since next_meeting_due when overdue today; null when not overdue."
+    )
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = DialogueBody
+        fields = [
+            "short_name",
+            "url",
+            "page_url",
+            "meetings_url",
+            "name",
+            "level",
+            "reports_to",
+            "agreements",
+            "cadence_months",
+            "grace_days",
+            "established_on",
+            "active",
+            "last_meeting_on",
+            "next_meeting_due",
+            "is_overdue",
+            "days_overdue",
+            "eu_lead",
+            "japan_lead",
+            "description",
+            "source",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"last_meeting_on": {"help_text": "The day of its latest recorded meeting."}}
+
+    def _today(self):
+        return self.context.get("today") or timezone.localdate()
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_overdue(self, obj: DialogueBody) -> bool:
+        return obj.is_overdue(on=self._today())
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_days_overdue(self, obj: DialogueBody) -> int | None:
+        return obj.days_overdue(on=self._today())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, obj: DialogueBody) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_meetings_url(self, obj: DialogueBody) -> str:
+        url = reverse("api:meeting-list", request=self.context.get("request"))
+        return f"{url}?dialogue={obj.short_name}"
+
+
+class CommitmentReferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Commitment
+        fields = ["id", "reference"]
+        read_only_fields = fields
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:meeting-detail")
+    dialogue = serializers.SlugRelatedField(
+        source="body", slug_field="short_name", read_only=True, help_text="Short name of the body that met."
+    )
+    dialogue_name = serializers.CharField(source="body.name", read_only=True)
+    commitments_advanced = CommitmentReferenceSerializer(many=True, read_only=True)
+    recorded_by = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "url",
+            "dialogue",
+            "dialogue_name",
+            "held_on",
+            "place",
+            "summary",
+            "commitments_advanced",
+            "recorded_by",
+            "created_at",
+            "source",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"summary": {"help_text": "The outcome."}}
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_recorded_by(self, obj: Meeting) -> str | None:
+        return _display_name(obj.recorded_by)
+
+
+class MeetingCreateSerializer(StrictModelSerializer):
+    """A meeting that was held. The body's next due date moves at once and its overdue flag closes."""
+
+    dialogue = serializers.SlugRelatedField(
+        source="body",
+        slug_field="short_name",
+        queryset=DialogueBody.objects.all(),
+        help_text="Short name of the body that met, e.g. SDD.",
+    )
+    commitments_advanced = serializers.ListField(
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=MAX_COMMITMENTS_PER_MEETING,
+        help_text="Ids of the commitments the meeting advanced.",
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["dialogue", "held_on", "place", "summary", "commitments_advanced"]
+        # The model's rules (no future date, one meeting per body and day) are checked by the service's
+        # full_clean(), with the same messages as the web form.
+        validators = []
+        extra_kwargs = {"held_on": {"help_text": "The day it was held (not in the future)."}}
+
+    def validate_commitments_advanced(self, ids: list[int]) -> list[Commitment]:
+        found = Commitment.objects.in_bulk(set(ids))
+        missing = sorted({pk for pk in ids if pk not in found})
+        if missing:
+            raise serializers.ValidationError(f"No commitment with id {', '.join(map(str, missing))}.")
+        return [found[pk] for pk in dict.fromkeys(ids)]

@@ -1,0 +1,115 @@
+"""API views of dialogue bodies and meetings. They parse input and call the querysets and services.
+
+Filtering is ``dialogues.filtersets`` (the same classes as the web pages; ``overdue`` is the model's overdue
+rule); recording a meeting is ``dialogues.services.meeting_record`` (the same rules as the web form).
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from commitments.models import Agreement, Commitment
+from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
+from dialogues.models import DialogueBody, Meeting
+from dialogues.services import meeting_record
+from tracker.api import ConditionalMixin, Conflict, ErrorSerializer, FiltersOnListMixin, Freshness
+
+from .serializers import DialogueBodySerializer, MeetingCreateSerializer, MeetingSerializer
+
+DIALOGUE_LIST_DESCRIPTION = """\
+Dialogue bodies with their cadence and schedule. `overdue=true` lists the bodies overdue today by the
+tracker's cadence rule: active, with a cadence, and more than `grace_days` past `next_meeting_due`.
+"""
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List dialogue bodies", description=DIALOGUE_LIST_DESCRIPTION),
+    retrieve=extend_schema(summary="One dialogue body, by its short name (e.g. SDD)"),
+)
+class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    """Bodies that hold EU–Japan meetings, each with its cadence and whether it is overdue."""
+
+    serializer_class = DialogueBodySerializer
+    filterset_class = DialogueBodyFilterSet
+    lookup_field = "short_name"
+    lookup_value_regex = "[^/]+"
+    # Meetings move a body's schedule; "overdue" and "days overdue" move with the calendar.
+    freshness = Freshness(histories=(DialogueBody, Meeting, Agreement), daily=True)
+
+    def get_queryset(self) -> QuerySet[DialogueBody]:
+        return DialogueBody.objects.for_listing().select_related("source_document").order_by("name")
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "today": self.today()}
+
+    def object_validator_parts(self, obj: DialogueBody) -> list:
+        return [obj.last_meeting_on, obj.next_due_on, obj.overdue_after]
+
+
+MEETING_CREATE_DESCRIPTION = """\
+Record a meeting that was held (Editors only). The body's `last_meeting_on` and `next_meeting_due` move at
+once and its open overdue flag, if any, is closed. A date in the future, or a second meeting of the same body
+on the same day, is a **400** with the same message as the web form.
+"""
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List meetings, newest first"),
+    retrieve=extend_schema(summary="One meeting"),
+    create=extend_schema(
+        summary="Record a meeting",
+        description=MEETING_CREATE_DESCRIPTION,
+        request=MeetingCreateSerializer,
+        responses={
+            201: MeetingSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="Another meeting of the same body on the same day was recorded at the same moment: "
+                "nothing was written.",
+            ),
+        },
+    ),
+)
+class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Dated meetings of the dialogue bodies, and the way to record one."""
+
+    serializer_class = MeetingSerializer
+    filterset_class = MeetingFilterSet
+    lookup_value_regex = "[0-9]+"
+    freshness = Freshness(histories=(Meeting, DialogueBody, Commitment))
+
+    def get_queryset(self) -> QuerySet[Meeting]:
+        return Meeting.objects.select_related("body", "recorded_by", "source_document").prefetch_related(
+            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").order_by("reference"))
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return MeetingCreateSerializer
+        return MeetingSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = MeetingCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            meeting = meeting_record(
+                body=data["body"],
+                held_on=data["held_on"],
+                place=data.get("place", ""),
+                summary=data.get("summary", ""),
+                commitments=data.get("commitments_advanced", []),
+                recorded_by=request.user,
+            )
+        except IntegrityError as exc:
+            # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
+            raise Conflict("This body already has a meeting recorded on that day.") from exc
+        created = self.get_queryset().get(pk=meeting.pk)
+        body = MeetingSerializer(created, context=self.get_serializer_context()).data
+        location = reverse("api:meeting-detail", kwargs={"pk": created.pk}, request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

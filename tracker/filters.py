@@ -1,0 +1,75 @@
+"""Strict django-filter filters shared by the FilterSets of every app (HTML lists and the REST API alike).
+
+django-filter's stock boolean, number and date-time filters quietly ignore a value they cannot parse (the list
+comes back unfiltered) or pass it to the database as is (a date-time that cannot be converted to UTC, a fraction
+for an id). Here a value that cannot be understood is a form error: the page shows it next to the field, the API
+answers 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
+
+TRUE_VALUES = frozenset({"true", "1"})
+FALSE_VALUES = frozenset({"false", "0"})
+# "unknown" is what Django's NullBooleanSelect submits for its "Unknown" (= no filter) option.
+NO_FILTER_VALUES = frozenset({"", "unknown"})
+
+
+class StrictNullBooleanSelect(forms.NullBooleanSelect):
+    """The usual Unknown/Yes/No select, but it hands the raw value to the field instead of mapping it to None."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    widget = StrictNullBooleanSelect
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in NO_FILTER_VALUES:
+            return None
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error rather than "no filter"."""
+
+    field_class = StrictNullBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (an id): ``1.5`` is an error, not silently rounded."""
+
+    field_class = forms.IntegerField
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None:
+            try:
+                # The database compares in UTC: a moment that cannot be expressed there (year 1 east of Greenwich,
+                # year 9999 west of it) would fail in the driver instead of here.
+                result.astimezone(dt.UTC)
+            except (OverflowError, ValueError) as exc:
+                raise ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
+        return result
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time (``2025-01-31T12:00:00+01:00``; without an offset, Brussels time)."""
+
+    field_class = BoundedIsoDateTimeField
