@@ -37,9 +37,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
     agreement = django_filters.ModelChoiceFilter(
         queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status")
-    area = django_filters.MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area")
-    strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength")
+    # distinct=False: these are columns of the commitment itself, so no row can match twice, and SELECT DISTINCT
+    # over every column (descriptions included) would only slow the list and its count down.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", distinct=False)
+    area = django_filters.MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
+    strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
         queryset=DialogueBody.objects.order_by("name"),
@@ -47,9 +49,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         label="Responsible body",
     )
     overdue_body = StrictBooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
-    updated_since = BoundedIsoDateTimeFilter(
-        field_name="last_reviewed_at", lookup_expr="gte", label="Updated since"
-    )
+    updated_since = BoundedIsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", label="Updated since")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("reference", "reference"),

@@ -14,7 +14,7 @@ from .models import DialogueBody, Meeting
 
 class DialogueBodyFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(label="Search", method="filter_search")
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Level")
+    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Level", distinct=False)
     agreement = django_filters.ModelChoiceFilter(
         field_name="agreements", queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )

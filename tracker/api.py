@@ -19,11 +19,12 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.db import models
-from django.db.models import Count, Max, Model, QuerySet
-from django.http import JsonResponse
+from django.db.models import Count, Max, Model, QuerySet, Sum, Value
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -87,6 +88,11 @@ class TrackerPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     last_page_strings = ()
+
+    def validate_query(self, request) -> None:
+        """Refuse a malformed ``page`` or ``page_size`` up front (before a 304 could answer the request)."""
+        _positive_int_param(request, self.page_query_param)
+        _positive_int_param(request, self.page_size_query_param)
 
     def get_page_size(self, request) -> int:
         requested = _positive_int_param(request, self.page_size_query_param)
@@ -221,8 +227,10 @@ def api_exception_handler(exc, context):
     """Turn every error into :func:`error_body`; Django's model ``ValidationError`` becomes a 400 with fields."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
-    elif isinstance(exc, ObjectDoesNotExist):
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
     # Imported here: rest_framework.views loads this module (the permission, throttle and pagination classes).
     from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -275,7 +283,7 @@ class StrictCharField(_StringOnly, serializers.CharField):
 
 
 class StrictURLField(_StringOnly, serializers.URLField):
-    pass
+    """A JSON string that is an absolute URL, or empty where the model allows blank."""
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -321,6 +329,9 @@ class Freshness:
     changed_at: str | None = None
     # A true modification time of each row, sent as Last-Modified (combined with the history watermarks).
     last_modified: str | None = None
+    # A per-row counter that every write increments (a version column): its sum moves with each write even
+    # when two writes share a timestamp.
+    revision: str | None = None
     # Models whose data appears in each row (codes of the framework, body, commitment named): their
     # django-simple-history log records every edit, addition and deletion with its time.
     histories: tuple[type[Model], ...] = ()
@@ -337,9 +348,22 @@ class Validators:
     rows: int
 
 
-def latest_history_change(*models: type[Model]) -> list[datetime | None]:
-    """When each model last changed, per its django-simple-history log (edits, additions and deletions)."""
-    return [model.history.order_by().aggregate(at=Max("history_date"))["at"] for model in models]
+def latest_history_change(*models: type[Model]) -> list[tuple[int | None, datetime | None]]:
+    """The last entry of each model's django-simple-history log (edits, additions and deletions): its id, which
+    grows with every change whatever the clock says, and its time. One query for all the models."""
+    if not models:
+        return []
+    parts = [
+        model.history.order_by()
+        .annotate(position=Value(position))
+        .values("position")
+        .annotate(last=Max("pk"), at=Max("history_date"))
+        .values_list("position", "last", "at")
+        for position, model in enumerate(models)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found = {position: (last, at) for position, last, at in rows}
+    return [found.get(position, (None, None)) for position in range(len(models))]
 
 
 def _latest(*moments: datetime | None) -> datetime | None:
@@ -402,7 +426,7 @@ class ConditionalMixin:
         ]
         digest = hashlib.sha256(repr(shape).encode()).hexdigest()[:40]
         if last_modified is not None:
-            last_modified = _latest(last_modified, *histories)
+            last_modified = _latest(last_modified, *(at for _, at in histories))
         return Validators(etag=f'W/"{digest}"', last_modified=last_modified, rows=rows)
 
     def list_validators(self, queryset: QuerySet, freshness: Freshness | None = None) -> Validators:
@@ -412,14 +436,16 @@ class ConditionalMixin:
             aggregates["changed_at"] = Max(freshness.changed_at)
         if freshness.last_modified and freshness.last_modified != freshness.changed_at:
             aggregates["last_modified"] = Max(freshness.last_modified)
+        if freshness.revision:
+            aggregates["revision"] = Sum(freshness.revision)
         values = self.validator_queryset(queryset).order_by().aggregate(**aggregates)
         last_modified = values.get("last_modified", values.get("changed_at")) if freshness.last_modified else None
-        parts = [values.get("changed_at"), *self.extra_validator_parts()]
+        parts = [values.get("changed_at"), values.get("revision"), *self.extra_validator_parts()]
         return self._validators(freshness, parts, values["rows"], last_modified)
 
     def object_validators(self, obj) -> Validators:
         freshness = self.freshness
-        parts = [getattr(obj, freshness.changed_at) if freshness.changed_at else None]
+        parts = [getattr(obj, name) if name else None for name in (freshness.changed_at, freshness.revision)]
         parts += self.object_validator_parts(obj)
         last_modified = getattr(obj, freshness.last_modified) if freshness.last_modified else None
         return self._validators(freshness, parts, 1, last_modified)
@@ -453,6 +479,8 @@ class ConditionalMixin:
 
     def conditional_list(self, queryset: QuerySet, render, freshness: Freshness | None = None):
         """Answer 304 if the client's copy is current, else ``render(queryset)`` with validators attached."""
+        if self.paginator is not None:
+            self.paginator.validate_query(self.request)
         validators = self.list_validators(queryset, freshness)
         if self.is_not_modified(validators, single_object=False):
             return self.not_modified(validators)

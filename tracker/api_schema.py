@@ -6,6 +6,7 @@ throttle and pagination classes named in the settings.
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
@@ -90,6 +91,17 @@ class TrackerAutoSchema(AutoSchema):
         )
         return parameters
 
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # An empty query parameter is no parameter: django-filter reads it as "no filter" (that is how the HTML
+        # forms submit unused fields), pagination as the default, DRF's ``format`` as JSON.
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
     def _error_codes(self) -> list[int]:
         codes = [401, 406, 429]
         if self.method == "GET":
@@ -128,3 +140,17 @@ class TrackerAutoSchema(AutoSchema):
                 "description": description,
             }
         return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
+class StrictURLFieldExtension(OpenApiSerializerFieldExtension):
+    """An optional URL is "a URI or the empty string": ``format: uri`` alone would call the empty string invalid."""
+
+    target_class = "tracker.api.StrictURLField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        uri = {"type": "string", "format": "uri"}
+        if self.target.max_length is not None:
+            uri["maxLength"] = self.target.max_length
+        if not self.target.allow_blank:
+            return uri
+        return {"anyOf": [uri, {"type": "string", "maxLength": 0}]}

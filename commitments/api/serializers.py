@@ -14,7 +14,7 @@ from rest_framework.reverse import reverse
 
 from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
-from tracker.api import MAX_ID, ErrorSerializer, StrictIntegerField, StrictModelSerializer
+from tracker.api import MAX_ID, ErrorSerializer, StrictIntegerField, StrictModelSerializer, StrictURLField
 
 
 class SourceSerializer(serializers.Serializer):
@@ -32,7 +32,7 @@ class SourceSerializer(serializers.Serializer):
 class AgreementSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:agreement-detail", lookup_field="code")
     parent = serializers.SlugRelatedField(
-        slug_field="code", read_only=True, help_text="Code of the framework this one sits under."
+        slug_field="code", read_only=True, allow_null=True, help_text="Code of the framework this one sits under."
     )
     commitment_count = serializers.IntegerField(read_only=True, min_value=0)
     achieved_count = serializers.IntegerField(read_only=True, min_value=0)
@@ -71,7 +71,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
     page_url = serializers.SerializerMethodField(help_text="Its page in the tracker's web interface.")
     agreement = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Code of the framework.")
     responsible_body = serializers.SlugRelatedField(
-        slug_field="short_name", read_only=True, help_text="Short name of the dialogue body responsible for it."
+        slug_field="short_name",
+        read_only=True,
+        allow_null=True,
+        help_text="Short name of the dialogue body responsible for it.",
     )
     source = SourceSerializer(source="*", read_only=True)
 
@@ -118,6 +121,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
     commitment = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the commitment.")
     commitment_reference = serializers.CharField(source="commitment.reference", read_only=True)
     author = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
+    evidence_url = StrictURLField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
     source = SourceSerializer(source="*", read_only=True)
 
     class Meta:

@@ -6,7 +6,8 @@ Filtering is ``commitments.filtersets`` (the same classes as the web pages); wri
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -52,7 +53,8 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
 
     def extra_validator_parts(self) -> list:
         # The commitment counts per framework move with every status change and every added commitment.
-        return list(Commitment.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at")).values())
+        totals = Commitment.objects.order_by().aggregate(n=Count("pk"), at=Max("updated_at"), v=Sum("version"))
+        return list(totals.values())
 
     def object_validator_parts(self, obj: Agreement) -> list:
         return [obj.commitment_count, obj.achieved_count]
@@ -65,6 +67,37 @@ several values (`?status=stalled&status=not_started`).
 `?format=csv` returns the **whole filtered list** (not a page) as a streamed CSV file, for spreadsheets:
 `page` and `page_size` do not apply to it.
 """
+
+
+def _query(name: str, kind, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+
+
+COMMITMENT_FILTERS = [
+    _query("agreement", str, "Code of a framework, e.g. SDP. An unknown code is a 400."),
+    _query("body", str, "Short name of the responsible dialogue body, e.g. SDD. An unknown name is a 400."),
+    _query(
+        "overdue_body",
+        bool,
+        "true: only commitments whose responsible body is overdue today by its cadence; false: the others.",
+    ),
+    _query(
+        "search",
+        str,
+        "Words in the reference, title or description (full-text, stemmed, on PostgreSQL); a reference such as "
+        "§12 matches literally.",
+    ),
+    _query(
+        "updated_since",
+        OpenApiTypes.DATETIME,
+        "Updated or reviewed at or after this moment (ISO 8601; without an offset, Brussels time).",
+    ),
+]
+STATUS_UPDATE_FILTERS = [
+    _query("since", OpenApiTypes.DATETIME, "Recorded at or after this moment (ISO 8601; without offset, Brussels)."),
+    _query("commitment", int, "Id of a commitment."),
+    _query("agreement", str, "Code of a framework: updates of its commitments."),
+]
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -79,7 +112,7 @@ FORMAT_PARAMETER = OpenApiParameter(
     list=extend_schema(
         summary="List commitments",
         description=COMMITMENT_LIST_DESCRIPTION,
-        parameters=[FORMAT_PARAMETER],
+        parameters=[*COMMITMENT_FILTERS, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): CommitmentSerializer(many=True),
             (200, "text/csv"): OpenApiResponse(
@@ -100,7 +133,11 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     filterset_class = CommitmentFilterSet
     lookup_value_regex = "[0-9]+"
     freshness = Freshness(
-        changed_at="updated_at", last_modified="updated_at", histories=(Agreement, DialogueBody), daily=True
+        changed_at="updated_at",
+        last_modified="updated_at",
+        revision="version",
+        histories=(Agreement, DialogueBody),
+        daily=True,
     )
     history_freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
 
@@ -108,9 +145,11 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
         return Commitment.objects.for_listing().select_related("source_document")
 
     def get_renderers(self):
-        if self.action == "list":
-            return [JSONRenderer(), CommitmentCSVRenderer()]
-        return [JSONRenderer()]
+        # CSV is the list's alternative; single objects are JSON only. (An unsupported method on the list
+        # address must still negotiate, so that it gets its 405.)
+        if self.detail:
+            return [JSONRenderer()]
+        return [JSONRenderer(), CommitmentCSVRenderer()]
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON whatever format was asked for: a CSV client still gets a readable reason.
@@ -152,7 +191,11 @@ Invalid input (achieved without evidence, evidence dated in the future, progress
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The change feed of status updates", description=STATUS_UPDATE_LIST_DESCRIPTION),
+    list=extend_schema(
+        summary="The change feed of status updates",
+        description=STATUS_UPDATE_LIST_DESCRIPTION,
+        parameters=STATUS_UPDATE_FILTERS,
+    ),
     retrieve=extend_schema(summary="One status update"),
     create=extend_schema(
         summary="Update a commitment's status, or confirm it unchanged",

@@ -31,7 +31,7 @@ class DialogueBodySerializer(serializers.ModelSerializer):
     page_url = serializers.SerializerMethodField(help_text="Its page in the tracker's web interface.")
     meetings_url = serializers.SerializerMethodField(help_text="Its meetings.")
     reports_to = serializers.SlugRelatedField(
-        slug_field="short_name", read_only=True, help_text="Short name of the body it reports to."
+        slug_field="short_name", read_only=True, allow_null=True, help_text="Short name of the body it reports to."
     )
     agreements = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True, help_text="Codes of the frameworks it serves."

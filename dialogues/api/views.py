@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -27,8 +28,32 @@ tracker's cadence rule: active, with a cadence, and more than `grace_days` past 
 """
 
 
+def _query(name: str, kind, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+
+
+DIALOGUE_FILTERS = [
+    _query("agreement", str, "Code of a framework the body serves, e.g. SDP. An unknown code is a 400."),
+    _query(
+        "overdue",
+        bool,
+        "true: only bodies overdue today (active, with a cadence, more than grace_days past next_meeting_due); "
+        "false: the others.",
+    ),
+    _query("active", bool, "true: bodies still meeting; false: discontinued ones."),
+    _query("search", str, "Part of the name or short name."),
+]
+MEETING_FILTERS = [
+    _query("dialogue", str, "Short name of the body, e.g. SDD. An unknown name is a 400."),
+    _query("held_after", OpenApiTypes.DATE, "Held on or after this day (YYYY-MM-DD)."),
+    _query("held_before", OpenApiTypes.DATE, "Held on or before this day (YYYY-MM-DD)."),
+]
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List dialogue bodies", description=DIALOGUE_LIST_DESCRIPTION),
+    list=extend_schema(
+        summary="List dialogue bodies", description=DIALOGUE_LIST_DESCRIPTION, parameters=DIALOGUE_FILTERS
+    ),
     retrieve=extend_schema(summary="One dialogue body, by its short name (e.g. SDD)"),
 )
 class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
@@ -59,7 +84,7 @@ on the same day, is a **400** with the same message as the web form.
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List meetings, newest first"),
+    list=extend_schema(summary="List meetings, newest first", parameters=MEETING_FILTERS),
     retrieve=extend_schema(summary="One meeting"),
     create=extend_schema(
         summary="Record a meeting",

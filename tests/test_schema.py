@@ -1,0 +1,264 @@
+"""The OpenAPI schema at /api/v1/schema/ describes the API as it behaves, and the documentation page works offline.
+
+The schemathesis run at the end generates requests from the schema (valid and invalid ones) against the WSGI
+application in-process, with a token, and checks every answer: no server error, status codes, content types,
+headers and bodies as documented, invalid input refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.cache import cache
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.utils import timezone
+from drf_spectacular.validation import validate_schema
+
+from commitments.choices import Status
+from commitments.tests.api_support import _fresh_throttle_counters, anon_api, reviewer_api
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+
+__all__ = ["_fresh_throttle_counters", "anon_api", "reviewer_api"]  # fixtures used by name
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = {
+    "/api/v1/agreements/": {"get"},
+    "/api/v1/agreements/{code}/": {"get"},
+    "/api/v1/commitments/": {"get"},
+    "/api/v1/commitments/{id}/": {"get"},
+    "/api/v1/commitments/{id}/history/": {"get"},
+    "/api/v1/status-updates/": {"get", "post"},
+    "/api/v1/status-updates/{id}/": {"get"},
+    "/api/v1/dialogues/": {"get"},
+    "/api/v1/dialogues/{short_name}/": {"get"},
+    "/api/v1/meetings/": {"get", "post"},
+    "/api/v1/meetings/{id}/": {"get"},
+}
+FILTERS = {
+    "/api/v1/commitments/": {
+        "agreement",
+        "status",
+        "area",
+        "strength",
+        "body",
+        "overdue_body",
+        "search",
+        "updated_since",
+        "ordering",
+        "format",
+    },
+    "/api/v1/status-updates/": {"since", "commitment", "agreement"},
+    "/api/v1/dialogues/": {"level", "agreement", "overdue", "active", "search"},
+    "/api/v1/meetings/": {"dialogue", "held_after", "held_before"},
+}
+
+
+@pytest.fixture
+def schema(reviewer_api) -> dict:
+    response = reviewer_api.get("/api/v1/schema/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+
+
+def test_schema_lists_exactly_the_endpoints(schema):
+    assert {path: set(item) - {"parameters"} for path, item in schema["paths"].items()} == ENDPOINTS
+
+
+@pytest.mark.parametrize("path", sorted(FILTERS))
+def test_every_filter_and_pagination_parameter_is_documented(schema, path):
+    names = {parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"]}
+    assert FILTERS[path] | {"page", "page_size", "If-None-Match"} <= names
+
+
+def test_every_operation_documents_its_errors_in_the_shared_shape(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        expected = {"401", "429"}
+        if method == "get":
+            expected |= {"200", "304", "404"}
+            if "{" not in path or path.endswith("/history/"):
+                expected |= {"400"}
+        else:
+            expected |= {"201", "400", "403", "409", "415"}
+        assert expected <= set(responses), (path, method, sorted(responses))
+        for code, response in responses.items():
+            if code.startswith(("4", "5")):
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+                assert {"status", "code", "detail", "errors"} <= set(component["properties"]), (path, code)
+        if method == "get":
+            assert "ETag" in responses["200"]["headers"]
+            assert "ETag" in responses["304"]["headers"]
+        assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_conflict_answer_carries_the_current_state(schema):
+    conflict = schema["paths"]["/api/v1/status-updates/"]["post"]["responses"]["409"]
+    ref = conflict["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    properties = schema["components"]["schemas"][ref]["properties"]
+    assert properties["current"]["allOf"][0]["$ref"].endswith("/Commitment")
+
+
+def test_dialogue_items_document_the_cadence_fields(schema):
+    properties = schema["components"]["schemas"]["DialogueBody"]["properties"]
+    for name in ("cadence_months", "last_meeting_on", "next_meeting_due", "days_overdue", "reports_to"):
+        assert name in properties
+    assert properties["days_overdue"]["nullable"] is True
+
+
+def test_commitment_list_documents_csv(schema):
+    content = schema["paths"]["/api/v1/commitments/"]["get"]["responses"]["200"]["content"]
+    assert content["text/csv"]["schema"] == {"type": "string"}
+    assert content["application/json"]["schema"]["$ref"].endswith("/PaginatedCommitmentList")
+
+
+def test_write_payloads_document_their_limits(schema):
+    request = schema["components"]["schemas"]["StatusUpdateCreateRequest"]
+    assert set(request["required"]) == {"commitment", "expected_version"}
+    assert (request["properties"]["progress"]["minimum"], request["properties"]["progress"]["maximum"]) == (0, 100)
+    assert schema["components"]["schemas"]["MeetingCreateRequest"]["required"] == ["dialogue", "held_on"]
+
+
+def test_schema_and_docs_need_the_same_rights_as_the_data(anon_api, settings, db):
+    assert anon_api.get("/api/v1/schema/").status_code == 401
+    docs = anon_api.get("/api/v1/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/")
+    settings.PUBLIC_READ = True
+    assert anon_api.get("/api/v1/schema/").status_code == 200
+    assert anon_api.get("/api/v1/docs/").status_code == 200
+
+
+def test_yaml_on_request(reviewer_api):
+    response = reviewer_api.get("/api/v1/schema/?format=yaml")
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert response.content.startswith(b"openapi: 3")
+
+
+# --- The documentation page ---------------------------------------------------------------------------------
+
+
+def test_docs_page_uses_only_vendored_assets(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html lang=" in html
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), "external URL in the page"
+    for banned in ("cdn", "unpkg", "jsdelivr", "cloudflare", "googleapis"):
+        assert banned not in html.lower()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) >= 5
+    for url in assets:
+        assert url.startswith("/"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        if hasattr(asset, "streaming_content"):
+            b"".join(asset.streaming_content)
+
+
+def test_docs_start_up_script_points_at_the_schema_and_no_validator(client, reviewer):
+    client.force_login(reviewer)
+    script = client.get("/api/v1/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    text = script.content.decode()
+    assert '"validatorUrl": null' in text
+    assert "/api/v1/schema/" in text
+    assert "https://" not in text and "http://" not in text
+
+
+# --- Schemathesis: generated requests against the schema ----------------------------------------------------
+#
+# The schema is generated at collection time (drf-spectacular's generator, exactly what /api/v1/schema/ serves)
+# and bound to the WSGI application, so the requests run in-process, inside each test's transaction.
+# Phases: the schema's examples, the coverage phase (boundary and invalid values of every parameter and body
+# field, missing required ones, undocumented methods) and fuzzing (positive and negative data).
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+# A fixed test-only key: the headers of the generated requests are configured before any test runs.
+SCHEMATHESIS_TOKEN = "5c4e3a7hes15-test-token-0000000000000000"  # noqa: S105
+
+
+def _served_schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _schemathesis_schema():
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": {"Authorization": f"Token {SCHEMATHESIS_TOKEN}"},
+            "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+            "checks": {
+                # A request can be valid by the schema and still name a framework code, body, commitment id or
+                # version that does not exist, or break a model rule (a date in the future): 400, 404 and 409
+                # are the documented answers to those.
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "304", "400", "404", "409"]},
+            },
+        }
+    )
+    loaded = schemathesis.openapi.from_dict(_served_schema(), config=config)
+    loaded.app = get_wsgi_application()
+    return loaded
+
+
+api_schema = _schemathesis_schema()
+
+
+@pytest.fixture
+def in_process_wsgi():
+    """Keep the test's database connection across requests, as Django's test client does: the WSGI handler
+    would otherwise close it at the end of each request (it is inside the test's transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_data(editor, settings, in_process_wsgi):
+    """Some data to find, the Editor's token the generated requests carry, and no throttling."""
+    from rest_framework.authtoken.models import Token
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
+    }
+    cache.clear()
+    Token.objects.create(user=editor, key=SCHEMATHESIS_TOKEN)
+    agreement = AgreementFactory(code="SDP")
+    body = DialogueBodyFactory(short_name="SDD", agreements=[agreement])
+    commitment = CommitmentFactory(agreement=agreement, reference="SDP §7", responsible_body=body)
+    StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, progress=10)
+    MeetingFactory(body=body, held_on=timezone.localdate().replace(day=1), commitments=[commitment])
+
+
+@api_schema.parametrize()
+@hypothesis.settings(
+    deadline=None, derandomize=True, database=None, suppress_health_check=list(hypothesis.HealthCheck)
+)
+def test_api_conforms_to_its_schema(case, api_data):
+    case.call_and_validate(headers={"Authorization": f"Token {SCHEMATHESIS_TOKEN}"})
