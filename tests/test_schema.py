@@ -262,3 +262,32 @@ def api_data(editor, settings, in_process_wsgi):
 )
 def test_api_conforms_to_its_schema(case, api_data):
     case.call_and_validate(headers={"Authorization": f"Token {SCHEMATHESIS_TOKEN}"})
+
+
+# --- The documentation page in a browser --------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_docs_page_works_offline_in_a_browser(new_page, reviewer, live_server, screenshot_dir):
+    """Swagger UI loads only from this site, shows every endpoint, and "Try it out" works with the session."""
+    AgreementFactory(code="SDP", title="Security and Defence Partnership")
+    page = new_page(reviewer)
+    requested, errors = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/api/v1/docs/")
+    page.locator(".opblock").first.wait_for()
+    for path in ENDPOINTS:
+        assert page.locator(f".opblock-summary-path[data-path='{path}']").count() >= 1, path
+    operation = page.locator("#operations-agreements-agreements_list")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    response = operation.locator(".live-responses-table tbody .response-col_status").first
+    response.wait_for()
+    assert response.inner_text().strip() == "200"
+    assert "Security and Defence Partnership" in operation.locator(".live-responses-table").inner_text()
+    page.screenshot(path=screenshot_dir / "api-docs.png", full_page=True)
+    assert errors == []
+    assert requested and all(url.startswith(live_server.url) for url in requested), requested
