@@ -37,8 +37,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
     agreement = django_filters.ModelChoiceFilter(
         queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )
-    # distinct=False: these are columns of the commitment itself, so no row can match twice, and SELECT DISTINCT
-    # over every column (descriptions included) would only slow the list and its count down.
+    # distinct=False: these are columns of the commitment itself, so no row can repeat; django-filter's default
+    # SELECT DISTINCT over every column made PostgreSQL sort whole rows (wide descriptions) before LIMIT and COUNT.
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", distinct=False)
     area = django_filters.MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
     strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)

@@ -14,7 +14,6 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core import signals
-from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
@@ -247,7 +246,6 @@ def api_data(editor, settings, in_process_wsgi):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
     }
-    cache.clear()
     Token.objects.create(user=editor, key=SCHEMATHESIS_TOKEN)
     agreement = AgreementFactory(code="SDP")
     body = DialogueBodyFactory(short_name="SDD", agreements=[agreement])

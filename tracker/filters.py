@@ -59,14 +59,15 @@ class IntegerFilter(django_filters.NumberFilter):
 class BoundedIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         result = super().to_python(value)
-        if result is not None:
-            try:
-                # The database compares in UTC: a moment that cannot be expressed there (year 1 east of Greenwich,
-                # year 9999 west of it) would fail in the driver instead of here.
-                result.astimezone(dt.UTC)
-            except (OverflowError, ValueError) as exc:
-                raise ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
-        return result
+        if result is None:
+            return None
+        try:
+            # Compare in UTC. Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59, and a moment
+            # near the ends of the calendar (year 1 east of Greenwich, year 9999 west of it) cannot be expressed
+            # in UTC at all: both would fail in the database driver instead of here.
+            return result.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
 
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    """Throttle counters live in the cache (Redis when REDIS_URL is set): start every test from zero."""
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_throttle_counters(monkeypatch):
+    """Every test counts its requests under its own throttle keys.
+
+    The counters live in the cache, which is Redis when REDIS_URL is set: shared by parallel test processes
+    (whose users have the same ids), kept between runs, and also Celery's broker, so flushing it is not an option.
+    """
+    monkeypatch.setattr(SimpleRateThrottle, "cache_format", f"test-{uuid.uuid4().hex}-throttle_%(scope)s_%(ident)s")
 
 
 def token_client(user) -> APIClient:

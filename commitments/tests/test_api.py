@@ -271,6 +271,13 @@ def test_updated_since_filter(reviewer_api, data):
     assert refs(reviewer_api.get("/api/v1/commitments/", {"updated_since": naive_brussels})) == ["SPA art. 9"]
 
 
+def test_updated_since_accepts_any_offset_python_does(reviewer_api, data):
+    """-17:16 is a valid ISO 8601 offset that PostgreSQL would refuse: it is converted to UTC first."""
+    response = reviewer_api.get("/api/v1/commitments/", {"updated_since": "2000-04-13T05:44:39-17:16"})
+    assert response.status_code == 200
+    assert set(refs(response)) == {"SDP §7", "SDP §12(b)", "SPA art. 3"}  # all reviewed since 2000
+
+
 def test_ordering(reviewer_api, data):
     assert refs(reviewer_api.get("/api/v1/commitments/?ordering=-reference")) == [
         "SPA art. 9",
@@ -300,6 +307,7 @@ def test_ordering(reviewer_api, data):
         ("updated_since=2025-02-30T10:00:00", "updated_since"),
         ("updated_since=0001-01-01T00:00:00%2B14:00", "updated_since"),
         ("updated_since=9999-12-31T23:59:59-12:00", "updated_since"),
+        ("updated_since=1-01-01T00:00:00", "updated_since"),
         ("ordering=secret_field", "ordering"),
         ("page_size=0", "page_size"),
         ("page_size=-5", "page_size"),
@@ -796,3 +804,16 @@ def test_dates_in_the_future_are_measured_in_brussels(editor_api, data):
         editor_api, commitment=data["space"].pk, expected_version=0, status="ongoing", evidence_date=str(tomorrow)
     )
     assert "evidence_date" in assert_error(response, 400)["errors"]
+
+
+def test_default_throttle_rates_are_valid(settings):
+    """The rates production runs with (tests run with higher ones), from tracker/settings/base.py."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from tracker.settings import base
+
+    rates = base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert set(rates) == {"anon", "user", "write"}
+    for rate in rates.values():
+        requests, seconds = SimpleRateThrottle.parse_rate(None, rate)
+        assert requests > 0 and seconds > 0
