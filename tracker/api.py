@@ -3,8 +3,9 @@
 - who may read and write (:class:`ReadOrEditorWrite`),
 - pagination with a bounded page size (:class:`TrackerPagination`),
 - throttles whose rates come from the settings at request time (:class:`UserThrottle` and friends),
-- conditional requests: ``ETag`` / ``Last-Modified`` and ``304 Not Modified`` computed from one aggregate query,
-  before anything is serialised (:class:`ConditionalMixin`),
+- conditional requests: ``ETag`` / ``Last-Modified`` and ``304 Not Modified``, decided by one aggregate query
+  over the filtered rows and one over the change log, before the page is read or serialised
+  (:class:`ConditionalMixin`),
 - strict JSON input types (:class:`StrictModelSerializer`),
 - the one JSON shape of every error (:func:`api_exception_handler`).
 """
@@ -295,6 +296,16 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, float) and not data.is_integer():
             self.fail("invalid")
         return super().to_internal_value(int(data) if isinstance(data, float) else data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A related record named by its code: a JSON string, without NUL characters (which PostgreSQL cannot even
+    compare), looked up in the database only if it can be a code."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 _STRICT_TYPES = {serializers.CharField: StrictCharField, serializers.IntegerField: StrictIntegerField}

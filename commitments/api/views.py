@@ -42,7 +42,8 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
 
     serializer_class = AgreementSerializer
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    # A code: letters, digits, hyphens (anything else, NUL included, is a 404 before any query).
+    lookup_value_regex = r"[-\w]+"
     freshness = Freshness(histories=(Agreement,))
 
     def get_queryset(self) -> QuerySet[Agreement]:

@@ -197,6 +197,8 @@ def test_agreement_list_and_lookup_by_code(reviewer_api, data):
 
 def test_unknown_agreement_is_a_json_404(reviewer_api, data):
     assert_error(reviewer_api.get("/api/v1/agreements/NOPE/"), 404, "not_found")
+    assert_error(reviewer_api.get("/api/v1/agreements/SDP%00/"), 404, "not_found")  # PostgreSQL cannot compare NUL
+    assert_error(reviewer_api.get("/api/v1/agreements/S%20P/"), 404, "not_found")
 
 
 # --- Commitments: list, detail, filters ---------------------------------------------------------------------
@@ -315,6 +317,8 @@ def test_ordering(reviewer_api, data):
         ("page=abc", "page"),
         ("page=0", "page"),
         ("search=%00", "search"),
+        ("agreement=%00", "agreement"),
+        ("body=S%00D", "body"),
     ],
 )
 def test_bad_query_parameters_are_400_naming_the_parameter(reviewer_api, data, query, field):

@@ -15,7 +15,7 @@ from rest_framework.reverse import reverse
 from commitments.api.serializers import SourceSerializer
 from commitments.models import Commitment
 from dialogues.models import DialogueBody, Meeting
-from tracker.api import MAX_ID, StrictIntegerField, StrictModelSerializer
+from tracker.api import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
 
 MAX_COMMITMENTS_PER_MEETING = 500
 
@@ -144,7 +144,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 class MeetingCreateSerializer(StrictModelSerializer):
     """A meeting that was held. The body's next due date moves at once and its overdue flag closes."""
 
-    dialogue = serializers.SlugRelatedField(
+    dialogue = StrictSlugRelatedField(
         source="body",
         slug_field="short_name",
         queryset=DialogueBody.objects.all(),

@@ -62,7 +62,8 @@ class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnl
     serializer_class = DialogueBodySerializer
     filterset_class = DialogueBodyFilterSet
     lookup_field = "short_name"
-    lookup_value_regex = "[^/]+"
+    # A code: letters, digits, hyphens (anything else, NUL included, is a 404 before any query).
+    lookup_value_regex = r"[-\w]+"
     # Meetings move a body's schedule; "overdue" and "days overdue" move with the calendar.
     freshness = Freshness(histories=(DialogueBody, Meeting, Agreement), daily=True)
 

@@ -137,6 +137,7 @@ def test_overdue_filter_is_the_querysets_rule(reviewer_api, bodies):
         ("overdue=soon", "overdue"),
         ("level=cabinet", "level"),
         ("agreement=NOPE", "agreement"),
+        ("agreement=S%00P", "agreement"),
         ("active=perhaps", "active"),
         ("page_size=x", "page_size"),
     ],
@@ -149,6 +150,7 @@ def test_dialogue_detail_by_short_name(reviewer_api, bodies):
     body = reviewer_api.get("/api/v1/dialogues/MARSEC/").json()
     assert (body["name"], body["reports_to"], body["level"]) == ("Maritime working group", "SDD", "working")
     assert_error(reviewer_api.get("/api/v1/dialogues/NOPE/"), 404, "not_found")
+    assert_error(reviewer_api.get("/api/v1/dialogues/SDD%00/"), 404, "not_found")
 
 
 def test_anonymous_needs_public_read(anon_api, bodies, settings):
@@ -300,6 +302,8 @@ def test_reviewer_and_anonymous_cannot_record_meetings(reviewer_api, anon_api, b
         ({"dialogue": "SDD", "held_on": "2025-06-03"}, "held_on"),  # tomorrow: not held yet
         ({"dialogue": "SDD", "held_on": "2024-01-10"}, "non_field_errors"),  # already recorded that day
         ({"dialogue": "NOPE", "held_on": "2025-05-20"}, "dialogue"),
+        ({"dialogue": "SDD\x00", "held_on": "2025-05-20"}, "dialogue"),
+        ({"dialogue": 5, "held_on": "2025-05-20"}, "dialogue"),
         ({"held_on": "2025-05-20"}, "dialogue"),
         ({"dialogue": "SDD"}, "held_on"),
         ({"dialogue": "SDD", "held_on": "20/05/2025"}, "held_on"),
