@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -359,11 +360,9 @@ class Validators:
     rows: int
 
 
-def latest_history_change(*models: type[Model]) -> list[tuple[int | None, datetime | None]]:
-    """The last entry of each model's django-simple-history log (edits, additions and deletions): its id, which
-    grows with every change whatever the clock says, and its time. One query for all the models."""
-    if not models:
-        return []
+@functools.cache
+def _history_union(models: tuple[type[Model], ...]) -> QuerySet:
+    """One query for the last entry of each model's change log; built once, cloned for each request."""
     parts = [
         model.history.order_by()
         .annotate(position=Value(position))
@@ -372,8 +371,15 @@ def latest_history_change(*models: type[Model]) -> list[tuple[int | None, dateti
         .values_list("position", "last", "at")
         for position, model in enumerate(models)
     ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    found = {position: (last, at) for position, last, at in rows}
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def latest_history_change(*models: type[Model]) -> list[tuple[int | None, datetime | None]]:
+    """The last entry of each model's django-simple-history log (edits, additions and deletions): its id, which
+    grows with every change whatever the clock says, and its time. One query for all the models."""
+    if not models:
+        return []
+    found = {position: (last, at) for position, last, at in _history_union(models).all()}
     return [found.get(position, (None, None)) for position in range(len(models))]
 
 

@@ -43,7 +43,7 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
     serializer_class = AgreementSerializer
     lookup_field = "code"
     # A code: letters, digits, hyphens (anything else, NUL included, is a 404 before any query).
-    lookup_value_regex = r"[-\w]+"
+    lookup_value_regex = "[-A-Za-z0-9_]+"
     freshness = Freshness(histories=(Agreement,))
 
     def get_queryset(self) -> QuerySet[Agreement]:

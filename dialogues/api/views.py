@@ -63,7 +63,7 @@ class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnl
     filterset_class = DialogueBodyFilterSet
     lookup_field = "short_name"
     # A code: letters, digits, hyphens (anything else, NUL included, is a 404 before any query).
-    lookup_value_regex = r"[-\w]+"
+    lookup_value_regex = "[-A-Za-z0-9_]+"
     # Meetings move a body's schedule; "overdue" and "days overdue" move with the calendar.
     freshness = Freshness(histories=(DialogueBody, Meeting, Agreement), daily=True)
 
