@@ -341,9 +341,9 @@ class Freshness:
     changed_at: str | None = None
     # A true modification time of each row, sent as Last-Modified (combined with the history watermarks).
     last_modified: str | None = None
-    # A per-row counter that every write increments (a version column): its sum moves with each write even
+    # Per-row counters that every write increments (version columns): their sums move with each write even
     # when two writes share a timestamp.
-    revision: str | None = None
+    revisions: tuple[str, ...] = ()
     # Models whose data appears in each row (codes of the framework, body, commitment named): their
     # django-simple-history log records every edit, addition and deletion with its time.
     histories: tuple[type[Model], ...] = ()
@@ -453,16 +453,18 @@ class ConditionalMixin:
             aggregates["changed_at"] = Max(freshness.changed_at)
         if freshness.last_modified and freshness.last_modified != freshness.changed_at:
             aggregates["last_modified"] = Max(freshness.last_modified)
-        if freshness.revision:
-            aggregates["revision"] = Sum(freshness.revision)
+        for position, name in enumerate(freshness.revisions):
+            aggregates[f"revision_{position}"] = Sum(name)
         values = self.validator_queryset(queryset).order_by().aggregate(**aggregates)
         last_modified = values.get("last_modified", values.get("changed_at")) if freshness.last_modified else None
-        parts = [values.get("changed_at"), values.get("revision"), *self.extra_validator_parts()]
+        revisions = [values[f"revision_{position}"] for position in range(len(freshness.revisions))]
+        parts = [values.get("changed_at"), *revisions, *self.extra_validator_parts()]
         return self._validators(freshness, parts, values["rows"], last_modified)
 
     def object_validators(self, obj) -> Validators:
         freshness = self.freshness
-        parts = [getattr(obj, name) if name else None for name in (freshness.changed_at, freshness.revision)]
+        parts = [getattr(obj, freshness.changed_at) if freshness.changed_at else None]
+        parts += [getattr(obj, name) for name in freshness.revisions]
         parts += self.object_validator_parts(obj)
         last_modified = getattr(obj, freshness.last_modified) if freshness.last_modified else None
         return self._validators(freshness, parts, 1, last_modified)

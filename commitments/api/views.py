@@ -136,7 +136,8 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     freshness = Freshness(
         changed_at="updated_at",
         last_modified="updated_at",
-        revision="version",
+        # A status update moves version, an editorial edit edit_version.
+        revisions=("version", "edit_version"),
         histories=(Agreement, DialogueBody),
         daily=True,
     )

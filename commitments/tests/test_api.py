@@ -489,6 +489,20 @@ def test_etag_changes_even_when_two_writes_share_a_timestamp(reviewer_api, edito
         assert reviewer_api.get("/api/v1/commitments/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
+def test_etag_changes_with_an_editorial_edit(reviewer_api, editor, data):
+    from commitments.services import commitment_update
+
+    url = f"/api/v1/commitments/{data['space'].pk}/"
+    etags = [reviewer_api.get(url)["ETag"], reviewer_api.get("/api/v1/commitments/")["ETag"]]
+    commitment_update(
+        commitment=data["space"], expected_edit_version=0, author=editor, title="Space situational awareness"
+    )
+    for address, etag in zip([url, "/api/v1/commitments/"], etags, strict=True):
+        response = reviewer_api.get(address, HTTP_IF_NONE_MATCH=etag)
+        assert response.status_code == 200, address
+    assert reviewer_api.get(url).json()["title"] == "Space situational awareness"
+
+
 def test_etag_changes_when_a_framework_code_shown_in_rows_changes(reviewer_api, data):
     url = "/api/v1/commitments/"
     etag = reviewer_api.get(url)["ETag"]
