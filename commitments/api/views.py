@@ -15,7 +15,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from commitments import selectors
 from commitments.choices import UpdateKind
 from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -47,7 +46,7 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
     freshness = Freshness(histories=(Agreement,))
 
     def get_queryset(self) -> QuerySet[Agreement]:
-        return selectors.agreement_list().select_related("source_document")
+        return Agreement.objects.select_related("parent", "source_document").with_commitment_counts().order_by("code")
 
     def validator_queryset(self, queryset):
         return Agreement.objects.all()
