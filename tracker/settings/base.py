@@ -38,12 +38,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "csp",
+    "axes",
     "commitments",
     "dialogues",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +56,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a lost database connection inside a view into a clean 503 (tracker/errors.py; handler500 covers the
+    # rest). Axes last: it turns a sign-in refused because of a lockout into the lockout page.
+    "tracker.errors.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -92,7 +99,61 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Security: sessions, sign-in throttling, headers (tested in tests/security/) ---------------------------------
+# A session lasts at most SESSION_COOKIE_AGE seconds after sign-in (12 hours: one working day), and ends with the
+# browser. Cookies are never readable from JavaScript.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# django-axes counts failed sign-ins per (username, client IP) pair: after AXES_FAILURE_LIMIT failures that pair is
+# locked out for AXES_COOLOFF_TIME hours and sees templates/registration/locked_out.html (HTTP 429); every failure
+# is stored (admin: "Access attempts") and logged. An administrator lifts a lockout by deleting the attempt in the
+# admin, or with `manage.py axes_reset_username USERNAME` / `axes_reset`. Locking by the pair, not by the username
+# alone, stops anyone from locking a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "tracker.auth.SignInAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a reverse proxy set AXES_PROXY_COUNT=1 so that the client's address is read from X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Headers on every response. The Content Security Policy allows scripts, styles, images and fonts from this site
+# only: no inline script or style, no CDN, no framing. Templates must therefore keep JavaScript and CSS in static
+# files (tests/security/test_headers.py renders every page and fails on inline code).
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The admin's history pages are read-only: no "revert to this version" (history is evidence, see README).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/Brussels"
