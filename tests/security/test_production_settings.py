@@ -71,7 +71,7 @@ def test_check_deploy_passes_at_warning_level(tmp_path):
 
 def test_check_deploy_fails_with_a_weak_secret_key(tmp_path):
     """The check is meaningful: the same command fails when a protection it looks at is missing."""
-    env = production_env(tmp_path, SECRET_KEY="short")  # noqa: S106 - deliberately weak
+    env = production_env(tmp_path, SECRET_KEY="short")
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode != 0
     assert "security.W009" in result.stderr + result.stdout

@@ -124,11 +124,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind a reverse proxy set AXES_PROXY_COUNT=1 so that the client's address is read from X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Log the username and address of each failure (the password is always masked), without axes' start-up banner.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False
+# The client address comes from REMOTE_ADDR, which a client cannot forge. Behind N reverse proxies set
+# TRUSTED_PROXY_COUNT=N: the address is then the one the outermost trusted proxy saw (tracker.auth.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_ip"
 
 # Headers on every response. The Content Security Policy allows scripts, styles, images and fonts from this site
 # only: no inline script or style, no CDN, no framing. Templates must therefore keep JavaScript and CSS in static
