@@ -4,7 +4,7 @@ Who and when: ``HistoryRequestMiddleware`` stamps every change made during a req
 signed-in user; each historical row has ``history_date`` and ``history_user``. What cannot happen: editing or
 deleting a historical row. The admin's history pages only display (``AuditedAdmin``); no API or page writes them;
 and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table and on the status history
-(migrations ``*_history_append_only``).
+(migration ``commitments/0004_history_append_only``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,6 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
-
-# The tables the database itself keeps append-only (see the migrations named *_history_append_only).
-APPEND_ONLY_TABLES = {
-    "commitments": ["commitments_statusupdate", "commitments_historicalagreement", "commitments_historicalcommitment"],
-    "dialogues": ["dialogues_historicaldialoguebody", "dialogues_historicalmeeting"],
-}
 
 
 def historical_models() -> list:
