@@ -45,8 +45,9 @@ def test_a_view_losing_the_database_answers_503(quiet_client, reviewer, caplog):
     with mock.patch("commitments.selectors.agreement_list", side_effect=LOST), caplog.at_level(logging.WARNING):
         response = quiet_client.get(reverse("commitments:home"))
     assert_clean_503(response)
-    # One warning line per refused request, not an error with a traceback: an outage must not flood the logs.
-    assert [(r.name, r.levelname) for r in caplog.records] == [("tracker.errors", "WARNING")]
+    # One line saying why, and no traceback: an outage must not flood the logs with stack dumps.
+    assert ("tracker.errors", "WARNING") in [(r.name, r.levelname) for r in caplog.records]
+    assert not [r for r in caplog.records if r.exc_info]
 
 
 @pytest.mark.django_db
