@@ -1,0 +1,346 @@
+"""The authorisation matrix: every URL the tracker serves, for every kind of client.
+
+The URLs are DISCOVERED from the URL configuration, and every discovered pattern must have a declared
+expectation in ``EXPECTED`` (or fall under the admin rule): a new page or endpoint that nobody thought about fails
+``test_every_url_pattern_has_a_declared_expectation`` until someone decides who may use it.
+
+Clients: anonymous, a reviewer, an editor, an administrator (superuser, staff), and an API client that sends an
+editor's token and no session. Each is tried with GET and with POST (empty data: a write attempt), and on every
+page that answers 200 with HTML the Content Security Policy's "no inline code" rule is checked as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from dialogues.models import DialogueBody, Meeting
+from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from tracker.permissions import EDITORS, REVIEWERS
+
+from .inline_code import inline_code
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "reviewer", "editor", "admin", "token")
+
+# Outcomes: what the client sees.
+OK = "200 page"
+LOGIN = "302 to the sign-in page"
+ADMIN_LOGIN = "302 to the admin sign-in page"
+REDIRECT = "302 elsewhere"
+FORBIDDEN = "403"
+UNAUTHORIZED = "401"
+NOT_FOUND = "404"
+NOT_ALLOWED = "405"
+BAD_REQUEST = "400"
+
+
+def every(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in(outcome: str, otherwise: str = LOGIN) -> dict[str, str]:
+    """``outcome`` for the three signed-in roles; ``otherwise`` for anonymous and for a token (no session)."""
+    return {"anonymous": otherwise, "reviewer": outcome, "editor": outcome, "admin": outcome, "token": otherwise}
+
+
+@dataclass
+class Expect:
+    """Who gets what at one URL pattern. ``url`` builds a concrete URL from the test data."""
+
+    url: Callable[[dict], str]
+    get: dict[str, str]
+    post: dict[str, str] = field(default_factory=dict)
+    public_read: bool = False  # with PUBLIC_READ=1, anonymous visitors may GET it (and still never POST)
+
+
+def read_only_page(url: Callable[[dict], str]) -> Expect:
+    """A page of the site: staff read it, nobody writes through it, anonymous visitors sign in first."""
+    return Expect(url, get=signed_in(OK), post=signed_in(NOT_ALLOWED), public_read=True)
+
+
+EXPECTED: dict[str, Expect] = {
+    # --- Site pages -------------------------------------------------------------------------------------------
+    "commitments:home": read_only_page(lambda d: reverse("commitments:home")),
+    "commitments:commitment_list": read_only_page(lambda d: reverse("commitments:commitment_list")),
+    "commitments:commitment_detail": read_only_page(lambda d: d["commitment"].get_absolute_url()),
+    "commitments:agreement_detail": read_only_page(lambda d: d["commitment"].agreement.get_absolute_url()),
+    "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
+    "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
+    # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
+    "login": Expect(lambda d: reverse("login"), get=every(OK), post=every(OK)),
+    "logout": Expect(lambda d: reverse("logout"), get=signed_in(NOT_ALLOWED), post=every(LOGIN)),
+    "password_change": Expect(lambda d: reverse("password_change"), get=signed_in(OK), post=signed_in(OK)),
+    "password_change_done": Expect(
+        lambda d: reverse("password_change_done"), get=signed_in(OK), post=signed_in(NOT_ALLOWED)
+    ),
+    "password_reset": Expect(lambda d: reverse("password_reset"), get=every(OK), post=every(OK)),
+    "password_reset_done": Expect(lambda d: reverse("password_reset_done"), get=every(OK), post=every(NOT_ALLOWED)),
+    "password_reset_confirm": Expect(
+        lambda d: reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"}),
+        get=every(OK),
+        post=every(OK),
+    ),
+    "password_reset_complete": Expect(
+        lambda d: reverse("password_reset_complete"), get=every(OK), post=every(NOT_ALLOWED)
+    ),
+}
+
+# --- The admin ------------------------------------------------------------------------------------------------
+# Every URL under /admin/ is for staff only: everybody else is sent to the admin's sign-in page, whatever the
+# method. For the administrator, each model's pages open, except the actions its ModelAdmin refuses on purpose:
+ADMIN_REFUSED_ACTIONS = {
+    "commitments.statusupdate": {"add", "delete"},  # the status history is append-only
+    "dialogues.overdueflag": {"add"},  # flags are opened by the sweep only
+    "axes.accessattempt": {"add"},
+    "axes.accesslog": {"add"},
+    "axes.accessfailurelog": {"add"},
+}
+
+
+def discover(patterns=None, prefix: str = "", namespace: str | None = None):
+    """Every URL pattern of the project: (route as written, name with namespace or None, pattern)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from discover(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield prefix + str(pattern.pattern), name, pattern
+
+
+def is_admin(route: str) -> bool:
+    return route.startswith("admin/")
+
+
+def test_every_url_pattern_has_a_declared_expectation():
+    undeclared = [
+        route if name is None else f"{name} ({route})"
+        for route, name, _ in discover()
+        if not is_admin(route) and name not in EXPECTED
+    ]
+    assert undeclared == [], "Declare who may use these URLs in EXPECTED: " + ", ".join(undeclared)
+    discovered = {name for _, name, _ in discover()}
+    stale = sorted(set(EXPECTED) - discovered)
+    assert stale == [], f"EXPECTED names URLs that no longer exist: {stale}"
+
+
+# --- Clients and data -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def data():
+    body = DialogueBodyFactory(short_name="SDD")
+    commitment = CommitmentFactory(reference="SDP §7", responsible_body=body)
+    update = StatusUpdateFactory(commitment=commitment)
+    meeting = MeetingFactory(body=body, commitments=[commitment])
+    ContactFactory(body=body)
+    OverdueFlagFactory(body=DialogueBodyFactory(overdue=True))
+    users = {
+        "reviewer": UserFactory(username="matrix-reviewer", role=REVIEWERS),
+        "editor": UserFactory(username="matrix-editor", role=EDITORS),
+        "admin": UserFactory(username="matrix-admin", admin=True),
+    }
+    token = Token.objects.create(user=users["editor"])
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+    )
+    AccessFailureLog.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        locked_out=False,
+    )
+    return {
+        "commitment": commitment,
+        "body": body,
+        "update": update,
+        "meeting": meeting,
+        "users": users,
+        "token": token.key,
+    }
+
+
+def client_for(role: str, data: dict, *, fresh: bool = False) -> Client:
+    """One client per role and test (signing in is the slow part); ``fresh`` for requests that sign out."""
+    cache = data.setdefault("clients", {})
+    if role in cache and not fresh:
+        return cache[role]
+    client = Client(raise_request_exception=True)
+    if role in data["users"]:
+        client.force_login(data["users"][role])
+    elif role == "token":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {data['token']}"
+    if not fresh:
+        cache[role] = client
+    return client
+
+
+def outcome_of(response) -> str:
+    status = response.status_code
+    if status == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+        return REDIRECT
+    return {
+        200: OK,
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        405: NOT_ALLOWED,
+    }.get(status, f"{status} (unexpected)")
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in (Agreement, Commitment, StatusUpdate, DialogueBody, Meeting)}
+
+
+def check(client: Client, method: str, url: str, expected: str, problems: list[str], label: str):
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    got = outcome_of(response)
+    if got != expected:
+        problems.append(f"{label}: {method} {url}: expected {expected}, got {got}")
+    elif got == OK and "text/html" in response.get("Content-Type", ""):
+        found = inline_code(response.content.decode())
+        if found:
+            problems.append(f"{label}: {method} {url}: inline code the CSP blocks: {found}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_site_and_api_urls(role, data):
+    problems: list[str] = []
+    before = counts()
+    for name, expect in EXPECTED.items():
+        url = expect.url(data)
+        for method, table in (("GET", expect.get), ("POST", expect.post)):
+            if table:
+                client = client_for(role, data, fresh="logout" in name)
+                check(client, method, url, table[role], problems, f"{role} at {name}")
+    assert problems == [], "\n".join(problems)
+    # Nothing on the list is a write that succeeds with an empty body: the records are untouched.
+    assert counts() == before
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer", "editor", "token"])
+def test_anonymous_visitors_read_but_never_write_with_public_read(role, data, settings):
+    settings.PUBLIC_READ = True
+    problems: list[str] = []
+    for name, expect in EXPECTED.items():
+        if expect.public_read:
+            url = expect.url(data)
+            check(client_for(role, data), "GET", url, OK, problems, f"{role} at {name}")
+            post = NOT_ALLOWED if role in ("reviewer", "editor") else LOGIN
+            check(client_for(role, data), "POST", url, post, problems, f"{role} at {name}")
+    assert problems == [], "\n".join(problems)
+
+
+# --- The admin ----------------------------------------------------------------------------------------------------
+
+
+def admin_urls(data) -> list[tuple[str, str | None, str, str | None, str | None]]:
+    """(route, name, url, model label, action) for every admin pattern, with real objects where one is named."""
+    labels = {f"{m._meta.app_label}/{m._meta.model_name}": m for m in admin.site._registry}
+    urls = []
+    for route, name, pattern in discover():
+        if not is_admin(route):
+            continue
+        match = re.match(r"admin/([a-z_]+)/([a-z_]+)/", route)
+        model = labels.get(f"{match[1]}/{match[2]}") if match else None
+        obj = model._base_manager.order_by("pk").first() if model else None
+        values = {
+            "object_id": str(obj.pk if obj is not None else data["commitment"].pk),
+            "id": str(obj.pk) if obj is not None else "1",
+            "content_type_id": str(ContentType.objects.get_for_model(Commitment).pk),
+            "app_label": "commitments",
+            "url": "no-such-page/",
+        }
+        if obj is not None and hasattr(obj, "history"):
+            values["version_id"] = str(obj.history.order_by("history_id").first().history_id)
+        regex = pattern.pattern.regex
+        kwargs = {key: values[key] for key in regex.groupindex}
+        if name and regex.groups > len(regex.groupindex):  # positional groups: simple_history's version page
+            url = reverse(name, args=[values["object_id"], values.get("version_id", "1")][: regex.groups])
+        elif name:
+            url = reverse(name, kwargs=kwargs)
+        else:  # unnamed: the "object id only" redirect and the admin's catch-all
+            url = "/" + route.replace("(?P<url>.*)$", kwargs.get("url", "")).replace(
+                "<path:object_id>", kwargs.get("object_id", "")
+            )
+        if name == "admin:autocomplete":
+            url += "?app_label=commitments&model_name=commitment&field_name=agreement&term=a"
+        action = name.rsplit("_", 1)[-1] if name and model is not None else None
+        urls.append((route, name, url, model._meta.label_lower if model else None, action))
+    return urls
+
+
+def test_the_admin_walk_covers_every_admin_pattern(data):
+    routes = {route for route, *_ in admin_urls(data)}
+    assert routes == {route for route, _, _ in discover() if is_admin(route)}
+    assert len(routes) > 50
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer", "editor", "token"])
+def test_the_admin_is_closed_to_everyone_but_staff(role, data):
+    problems: list[str] = []
+    before = counts()
+    for route, name, url, _, _ in admin_urls(data):
+        for method in ("GET", "POST"):
+            client = client_for(role, data, fresh=name == "admin:logout")
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            got = outcome_of(response)
+            if name == "admin:login":
+                allowed = {OK}
+            elif name == "admin:logout" and role in ("reviewer", "editor"):
+                allowed = {REDIRECT, NOT_ALLOWED}  # signing oneself out is no privilege
+            else:
+                # Sent to sign in: by the site (no session at all) or by the admin (signed in, but not staff).
+                allowed = {LOGIN, ADMIN_LOGIN}
+            if got not in allowed:
+                problems.append(f"{role} at {route}: {method} {url}: expected one of {sorted(allowed)}, got {got}")
+    assert problems == [], "\n".join(problems)
+    assert counts() == before
+
+
+def test_the_admin_opens_for_the_administrator(data):
+    client = client_for("admin", data)
+    problems: list[str] = []
+    for route, name, url, label, action in admin_urls(data):
+        if route.endswith("(?P<url>.*)$"):
+            expected = NOT_FOUND
+        elif name == "admin:logout":
+            expected = NOT_ALLOWED  # signing out takes a POST
+        elif name in ("admin:login", "admin:view_on_site") or name is None:
+            expected = REDIRECT  # already signed in; "view on site"; an object id alone goes to its change page
+        elif label and action in ADMIN_REFUSED_ACTIONS.get(label, set()):
+            expected = FORBIDDEN
+        else:
+            expected = OK
+        check(client, "GET", url, expected, problems, f"admin at {route}")
+    assert problems == [], "\n".join(problems)
