@@ -34,11 +34,20 @@ from django.db.migrations.recorder import MigrationRecorder
 FORMAT = "eu-japan-tracker-backup"
 FORMAT_VERSION = 1
 
-# Recreated by `migrate` (content types, permissions) or deliberately not kept (sessions).
-NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
-# Rows that a freshly migrated database already holds (the role groups of commitments/0003_create_roles): they do
-# not make it "not empty", and the backup's copies are matched to them by name.
-CREATED_BY_MIGRATIONS = {"auth.group"}
+# Recreated by `migrate` (content types, permissions), deliberately not kept (sessions), or derived: beat's
+# "schedule last changed" marker, which loading the schedule sets anyway (so beat re-reads it).
+NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session", "django_celery_beat.periodictasks"}
+# Tables that a freshly migrated database already fills (the role groups of commitments/0003_create_roles, the
+# daily sweep of dialogues/0003_daily_overdue_sweep_schedule): they do not make it "not empty", and a restore
+# replaces their rows with the backup's, which may have been edited since.
+CREATED_BY_MIGRATIONS_APPS = {"django_celery_beat"}
+CREATED_BY_MIGRATIONS_MODELS = {"auth.group"}
+
+
+def created_by_migrations(model) -> bool:
+    return (
+        model._meta.label_lower in CREATED_BY_MIGRATIONS_MODELS or model._meta.app_label in CREATED_BY_MIGRATIONS_APPS
+    )
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):
@@ -164,7 +173,7 @@ def non_empty_tables() -> list[str]:
     return [
         model._meta.label_lower
         for model in backed_up_models()
-        if model._meta.label_lower not in CREATED_BY_MIGRATIONS and model._base_manager.exists()
+        if not created_by_migrations(model) and model._base_manager.exists()
     ]
 
 
@@ -192,6 +201,10 @@ def restore_from_file(path: str | os.PathLike) -> dict[str, int]:
         fixture = Path(folder) / "backup.json"
         fixture.write_text(json.dumps(document["objects"], ensure_ascii=False), encoding="utf-8")
         with transaction.atomic():
+            # Dependants first: a schedule's task before the schedule.
+            for model in reversed(backed_up_models()):
+                if created_by_migrations(model):
+                    model._base_manager.all().delete()
             try:
                 with transaction.atomic():
                     call_command("loaddata", str(fixture), verbosity=0)
@@ -199,9 +212,6 @@ def restore_from_file(path: str | os.PathLike) -> dict[str, int]:
                 raise BackupError(f"The backup could not be loaded, so nothing was restored: {exc}") from exc
             restored = {model._meta.label_lower: model._base_manager.count() for model in backed_up_models()}
             expected = {label: document["counts"].get(label, 0) for label in restored}
-            for label in CREATED_BY_MIGRATIONS:
-                # Groups that migrations created but the backup did not have stay, and are not counted as lost.
-                restored[label] = min(restored[label], expected[label])
             if restored != expected:
                 wrong = {
                     label: (expected[label], restored[label])

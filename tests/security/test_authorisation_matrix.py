@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
 from rest_framework.authtoken.models import Token
 
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -174,6 +176,13 @@ def data():
         path_info="/accounts/login/",
         locked_out=False,
     )
+    # One object of every model that has admin pages, so that each change, history and delete page opens.
+    AccessLog.objects.create(
+        username="someone", ip_address="192.0.2.1", user_agent="test", http_accept="*/*", path_info="/accounts/login/"
+    )
+    IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    SolarSchedule.objects.create(event="sunrise", latitude="50.85", longitude="4.35")
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
     return {
         "commitment": commitment,
         "body": body,
@@ -274,6 +283,7 @@ def admin_urls(data) -> list[tuple[str, str | None, str, str | None, str | None]
         match = re.match(r"admin/([a-z_]+)/([a-z_]+)/", route)
         model = labels.get(f"{match[1]}/{match[2]}") if match else None
         obj = model._base_manager.order_by("pk").first() if model else None
+        assert model is None or obj is not None, f"add a {model.__name__} to the data fixture"
         values = {
             "object_id": str(obj.pk if obj is not None else data["commitment"].pk),
             "id": str(obj.pk) if obj is not None else "1",
