@@ -4,7 +4,7 @@ Who and when: ``HistoryRequestMiddleware`` stamps every change made during a req
 signed-in user; each historical row has ``history_date`` and ``history_user``. What cannot happen: editing or
 deleting a historical row. The admin's history pages only display (``AuditedAdmin``); no API or page writes them;
 and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table and on the status history
-(migration ``commitments/0004_history_append_only``).
+(migration ``commitments/0005_history_append_only``).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commitments", "0003_create_roles"),
+        ("commitments", "0004_commitment_edit_version"),
         ("dialogues", "0001_initial"),
     ]
 
