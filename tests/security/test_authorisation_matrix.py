@@ -66,11 +66,22 @@ class Expect:
     get: dict[str, str]
     post: dict[str, str] = field(default_factory=dict)
     public_read: bool = False  # with PUBLIC_READ=1, anonymous visitors may GET it (and still never POST)
+    get_with_public_read: dict[str, str] | None = None  # when PUBLIC_READ=1 changes what a GET gets
 
 
 def read_only_page(url: Callable[[dict], str]) -> Expect:
     """A page of the site: staff read it, nobody writes through it, anonymous visitors sign in first."""
     return Expect(url, get=signed_in(OK), post=signed_in(NOT_ALLOWED), public_read=True)
+
+
+def editor_form(url: Callable[[dict], str]) -> Expect:
+    """A form that changes data: editors (and the administrator) only. Reviewers get 403, never the form; an
+    empty submission is refused with 400 and the form's errors."""
+    return Expect(
+        url,
+        get={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": OK, "admin": OK, "token": LOGIN},
+        post={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": BAD_REQUEST, "admin": BAD_REQUEST, "token": LOGIN},
+    )
 
 
 EXPECTED: dict[str, Expect] = {
@@ -79,11 +90,26 @@ EXPECTED: dict[str, Expect] = {
     "commitments:commitment_list": read_only_page(lambda d: reverse("commitments:commitment_list")),
     "commitments:commitment_detail": read_only_page(lambda d: d["commitment"].get_absolute_url()),
     "commitments:agreement_detail": read_only_page(lambda d: d["commitment"].agreement.get_absolute_url()),
+    "commitments:commitment_update_status": editor_form(
+        lambda d: reverse("commitments:commitment_update_status", args=[d["commitment"].pk])
+    ),
+    "commitments:commitment_confirm": editor_form(
+        lambda d: reverse("commitments:commitment_confirm", args=[d["commitment"].pk])
+    ),
+    "commitments:commitment_edit": editor_form(
+        lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
+    ),
+    "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
     # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
     "login": Expect(lambda d: reverse("login"), get=every(OK), post=every(OK)),
-    "logout": Expect(lambda d: reverse("logout"), get=signed_in(NOT_ALLOWED), post=every(LOGIN)),
+    "logout": Expect(
+        lambda d: reverse("logout"),
+        get=signed_in(NOT_ALLOWED),
+        post=every(LOGIN),
+        get_with_public_read=every(NOT_ALLOWED),  # the sign-out view itself answers: it takes a POST
+    ),
     "password_change": Expect(lambda d: reverse("password_change"), get=signed_in(OK), post=signed_in(OK)),
     "password_change_done": Expect(
         lambda d: reverse("password_change_done"), get=signed_in(OK), post=signed_in(NOT_ALLOWED)
@@ -262,11 +288,17 @@ def test_anonymous_visitors_read_but_never_write_with_public_read(role, data, se
     settings.PUBLIC_READ = True
     problems: list[str] = []
     for name, expect in EXPECTED.items():
+        url = expect.url(data)
         if expect.public_read:
-            url = expect.url(data)
             check(client_for(role, data), "GET", url, OK, problems, f"{role} at {name}")
             post = NOT_ALLOWED if role in ("reviewer", "editor") else LOGIN
             check(client_for(role, data), "POST", url, post, problems, f"{role} at {name}")
+        else:  # everything else is exactly as without PUBLIC_READ
+            get = expect.get_with_public_read or expect.get
+            for method, table in (("GET", get), ("POST", expect.post)):
+                if table:
+                    client = client_for(role, data, fresh="logout" in name)
+                    check(client, method, url, table[role], problems, f"{role} at {name}")
     assert problems == [], "\n".join(problems)
 
 
