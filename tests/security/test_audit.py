@@ -227,3 +227,35 @@ def test_the_database_refuses_to_change_history_whatever_the_client(records, sta
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
             assert cursor.fetchone()[0] == count
+
+
+def test_changes_through_the_staff_forms_record_the_editor(client):
+    """The pages: editing a commitment and recording a meeting stamp the signed-in editor on the audit rows."""
+    from tracker.permissions import EDITORS
+
+    editor = UserFactory(username="form-editor", role=EDITORS)
+    client.force_login(editor)
+    body = DialogueBodyFactory(short_name="FORMS")
+    commitment = CommitmentFactory(responsible_body=body)
+    response = client.post(
+        reverse("commitments:commitment_edit", args=[commitment.pk]),
+        {
+            "title": "Edited through the form",
+            "description": commitment.description,
+            "area": commitment.area,
+            "strength": commitment.strength,
+            "responsible_body": body.pk,
+            "target_date": "",
+            "expected_edit_version": commitment.edit_version,
+        },
+    )
+    assert response.status_code == 302
+    edit = commitment.history.latest()
+    assert (edit.title, edit.history_user, edit.history_type) == ("Edited through the form", editor, "~")
+    response = client.post(
+        reverse("dialogues:meeting_create"),
+        {"body": body.pk, "held_on": timezone.localdate().isoformat(), "place": "Brussels", "summary": "Met"},
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(body=body)
+    assert meeting.history.get().history_user == editor
