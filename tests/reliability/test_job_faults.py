@@ -73,7 +73,7 @@ def test_the_site_keeps_serving_when_redis_is_down(reviewer, editor):
     from tests.security.test_authorisation_matrix import EXPECTED
 
     dead = "redis://127.0.0.1:1/0"
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
+    caches = {"default": {"BACKEND": "tracker.cache.ResilientRedisCache", "LOCATION": dead}}
     with override_settings(CACHES=caches, CELERY_BROKER_URL=dead, CELERY_RESULT_BACKEND=dead):
         from django.core.cache import caches as cache_handler
 
@@ -308,3 +308,27 @@ def test_a_worker_killed_after_the_commit_while_sending(overdue_bodies, worker_p
     kill_the_child(worker_process)
     smtp_sink.hang.clear()
     assert_swept_once(smtp_sink)
+
+
+# --- The cache while Redis is down ---------------------------------------------------------------------------
+
+
+def test_the_cache_degrades_to_no_cache_when_redis_is_down(caplog):
+    from tracker.cache import ResilientRedisCache
+
+    cache = ResilientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    with caplog.at_level("WARNING", logger="tracker.cache"):
+        assert cache.get("throttle_user_1", []) == []
+        cache.set("throttle_user_1", [1.0], 60)
+        assert cache.add("k", 1) is False
+        assert cache.get_many(["a", "b"]) == {}
+        assert cache.incr("n") == 1
+        cache.delete("k")
+    assert "Cache unavailable (get)" in caplog.text
+
+
+def test_the_configured_cache_is_the_resilient_one_when_redis_is_used(settings):
+    from tracker.settings import base
+
+    if base.REDIS_URL:
+        assert settings.CACHES["default"]["BACKEND"] == "tracker.cache.ResilientRedisCache"

@@ -173,7 +173,15 @@ STORAGES = {
 # Redis is optional: without it the cache is per-process and Celery tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Resilient: while Redis is down the site runs uncached instead of failing (tracker/cache.py); short socket
+    # timeouts so that a request never hangs on it.
+    CACHES = {
+        "default": {
+            "BACKEND": "tracker.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
