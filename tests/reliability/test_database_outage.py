@@ -12,11 +12,25 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import OperationalError, connection
 from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.urls import path, reverse
 
 from tracker.errors import UNAVAILABLE_MESSAGE
 
 LOST = OperationalError("server closed the connection unexpectedly")
+
+
+def view_losing_the_database(request):
+    """A view whose query fails as when PostgreSQL restarts under it."""
+    raise LOST
+
+
+def view_with_a_bug(request):
+    raise ValueError("a bug")
+
+
+# A URLconf for the tests that need a view to fail on its own (the rest use the project's real URLs).
+urlpatterns = [path("lost/", view_losing_the_database), path("bug/", view_with_a_bug)]
+handler500 = "tracker.errors.server_error"
 
 
 @pytest.fixture
@@ -40,10 +54,11 @@ def assert_clean_503(response, *, json: bool = False):
 
 
 @pytest.mark.django_db
+@pytest.mark.urls(__name__)
 def test_a_view_losing_the_database_answers_503(quiet_client, reviewer, caplog):
     quiet_client.force_login(reviewer)
-    with mock.patch("commitments.selectors.agreement_list", side_effect=LOST), caplog.at_level(logging.WARNING):
-        response = quiet_client.get(reverse("commitments:home"))
+    with caplog.at_level(logging.WARNING):
+        response = quiet_client.get("/lost/")
     assert_clean_503(response)
     # One line saying why, and no traceback: an outage must not flood the logs with stack dumps.
     assert ("tracker.errors", "WARNING") in [(r.name, r.levelname) for r in caplog.records]
@@ -51,10 +66,10 @@ def test_a_view_losing_the_database_answers_503(quiet_client, reviewer, caplog):
 
 
 @pytest.mark.django_db
+@pytest.mark.urls(__name__)
 def test_a_client_asking_for_json_gets_json(quiet_client, reviewer):
     quiet_client.force_login(reviewer)
-    with mock.patch("commitments.selectors.agreement_list", side_effect=LOST):
-        response = quiet_client.get(reverse("commitments:home"), HTTP_ACCEPT="application/json")
+    response = quiet_client.get("/lost/", HTTP_ACCEPT="application/json")
     assert_clean_503(response, json=True)
 
 
@@ -68,10 +83,10 @@ def test_losing_the_database_while_loading_the_session_answers_503(quiet_client,
 
 
 @pytest.mark.django_db
+@pytest.mark.urls(__name__)
 def test_any_other_error_is_a_plain_500_page(quiet_client, reviewer):
     quiet_client.force_login(reviewer)
-    with mock.patch("commitments.selectors.agreement_list", side_effect=ValueError("a bug")):
-        response = quiet_client.get(reverse("commitments:home"))
+    response = quiet_client.get("/bug/")
     assert response.status_code == 500
     body = response.content.decode()
     assert "Server error" in body
@@ -180,3 +195,9 @@ def test_a_connection_cut_mid_session_fails_one_request_at_most(reviewer, settin
     finally:
         connection.settings_dict["CONN_HEALTH_CHECKS"] = True
         connection.close()
+
+
+def test_the_project_uses_the_clean_error_handler():
+    from tracker import urls
+
+    assert urls.handler500 == "tracker.errors.server_error"

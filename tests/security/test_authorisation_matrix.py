@@ -100,6 +100,9 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
     ),
     "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
+    "commitments:changes": read_only_page(lambda d: reverse("commitments:changes")),
+    "commitments:timeline": read_only_page(lambda d: reverse("commitments:timeline")),
+    "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
     # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
