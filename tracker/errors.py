@@ -47,9 +47,13 @@ def wants_json(request: HttpRequest | None) -> bool:
     return request.path_info.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)
 
 
+CODES = {500: "server_error", 503: "service_unavailable"}
+
+
 def _render(request: HttpRequest | None, template: str, message: str, status: int) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"detail": message}, status=status)
+        # The API's one error shape (tracker.api.error_body): status, code, detail, errors.
+        return JsonResponse({"status": status, "code": CODES[status], "detail": message, "errors": {}}, status=status)
     # Rendered without the request: context processors would read the session and the user, i.e. the database.
     return HttpResponse(loader.render_to_string(template, {"message": message}), status=status)
 

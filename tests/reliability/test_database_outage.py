@@ -47,7 +47,12 @@ def assert_clean_503(response, *, json: bool = False):
     assert "OperationalError" not in body
     if json:
         assert response["Content-Type"] == "application/json"
-        assert response.json() == {"detail": UNAVAILABLE_MESSAGE}
+        assert response.json() == {
+            "status": 503,
+            "code": "service_unavailable",
+            "detail": UNAVAILABLE_MESSAGE,
+            "errors": {},
+        }
     else:
         assert "Temporarily unavailable" in body
         assert "<h1>" in body
