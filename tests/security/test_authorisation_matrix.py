@@ -67,6 +67,7 @@ class Expect:
     post: dict[str, str] = field(default_factory=dict)
     public_read: bool = False  # with PUBLIC_READ=1, anonymous visitors may GET it (and still never POST)
     get_with_public_read: dict[str, str] | None = None  # when PUBLIC_READ=1 changes what a GET gets
+    put_patch_delete: dict[str, str] = field(default_factory=dict)  # the API's other write methods
 
 
 def read_only_page(url: Callable[[dict], str]) -> Expect:
@@ -128,6 +129,62 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("password_reset_complete"), get=every(OK), post=every(NOT_ALLOWED)
     ),
 }
+
+# --- The REST API: no redirects, 401 without credentials, 403 for a signed-in non-editor -----------------------
+API_READ = {"anonymous": UNAUTHORIZED, "reviewer": OK, "editor": OK, "admin": OK, "token": OK}
+API_NO_WRITE = {
+    "anonymous": UNAUTHORIZED,
+    "reviewer": FORBIDDEN,
+    "editor": NOT_ALLOWED,
+    "admin": NOT_ALLOWED,
+    "token": NOT_ALLOWED,
+}
+API_EMPTY_WRITE = {
+    "anonymous": UNAUTHORIZED,
+    "reviewer": FORBIDDEN,
+    "editor": BAD_REQUEST,
+    "admin": BAD_REQUEST,
+    "token": BAD_REQUEST,
+}
+
+
+def api_read(url: Callable[[dict], str]) -> Expect:
+    """A read-only endpoint: readers (session or token) get JSON; every write method is refused."""
+    return Expect(url, get=API_READ, post=API_NO_WRITE, public_read=True, put_patch_delete=API_NO_WRITE)
+
+
+def api_collection_with_create(url: Callable[[dict], str]) -> Expect:
+    """A list that editors append to with POST (an empty body is a 400 with field errors); nothing is edited."""
+    return Expect(url, get=API_READ, post=API_EMPTY_WRITE, public_read=True, put_patch_delete=API_NO_WRITE)
+
+
+EXPECTED.update(
+    {
+        "api:api-root": api_read(lambda d: reverse("api:api-root")),
+        "api:schema": api_read(lambda d: reverse("api:schema")),
+        "api:docs": Expect(
+            lambda d: reverse("api:docs"),
+            get={"anonymous": LOGIN, "reviewer": OK, "editor": OK, "admin": OK, "token": OK},
+            post={**API_NO_WRITE, "anonymous": LOGIN},
+            public_read=True,
+        ),
+        "api:agreement-list": api_read(lambda d: reverse("api:agreement-list")),
+        "api:agreement-detail": api_read(
+            lambda d: reverse("api:agreement-detail", args=[d["commitment"].agreement.code])
+        ),
+        "api:commitment-list": api_read(lambda d: reverse("api:commitment-list")),
+        "api:commitment-detail": api_read(lambda d: reverse("api:commitment-detail", args=[d["commitment"].pk])),
+        "api:commitment-history": api_read(lambda d: reverse("api:commitment-history", args=[d["commitment"].pk])),
+        "api:statusupdate-list": api_collection_with_create(lambda d: reverse("api:statusupdate-list")),
+        "api:statusupdate-detail": api_read(lambda d: reverse("api:statusupdate-detail", args=[d["update"].pk])),
+        "api:dialogue-list": api_read(lambda d: reverse("api:dialogue-list")),
+        "api:dialogue-detail": api_read(lambda d: reverse("api:dialogue-detail", args=[d["body"].short_name])),
+        "api:meeting-list": api_collection_with_create(lambda d: reverse("api:meeting-list")),
+        "api:meeting-detail": api_read(lambda d: reverse("api:meeting-detail", args=[d["meeting"].pk])),
+        # Anything else under /api/: a JSON 404, for everybody.
+        "^api/": Expect(lambda d: "/api/v2/nothing/", get=every(NOT_FOUND), post=every(NOT_FOUND)),
+    }
+)
 
 # --- The admin ------------------------------------------------------------------------------------------------
 # Every URL under /admin/ is for staff only: everybody else is sent to the admin's sign-in page, whatever the
@@ -266,7 +323,12 @@ def counts() -> dict[str, int]:
 
 
 def check(client: Client, method: str, url: str, expected: str, problems: list[str], label: str):
-    response = client.get(url) if method == "GET" else client.post(url, {})
+    if method == "GET":
+        response = client.get(url)
+    elif method == "POST" and not url.startswith("/api/"):
+        response = client.post(url, {})  # a form submission
+    else:  # the API takes JSON
+        response = client.generic(method, url, b"{}", content_type="application/json")
     got = outcome_of(response)
     if got != expected:
         problems.append(f"{label}: {method} {url}: expected {expected}, got {got}")
@@ -282,7 +344,9 @@ def test_site_and_api_urls(role, data):
     before = counts()
     for name, expect in EXPECTED.items():
         url = expect.url(data)
-        for method, table in (("GET", expect.get), ("POST", expect.post)):
+        tables = [("GET", expect.get), ("POST", expect.post)]
+        tables += [(method, expect.put_patch_delete) for method in ("PUT", "PATCH", "DELETE")]
+        for method, table in tables:
             if table:
                 client = client_for(role, data, fresh="logout" in name)
                 check(client, method, url, table[role], problems, f"{role} at {name}")
@@ -299,8 +363,7 @@ def test_anonymous_visitors_read_but_never_write_with_public_read(role, data, se
         url = expect.url(data)
         if expect.public_read:
             check(client_for(role, data), "GET", url, OK, problems, f"{role} at {name}")
-            post = NOT_ALLOWED if role in ("reviewer", "editor") else LOGIN
-            check(client_for(role, data), "POST", url, post, problems, f"{role} at {name}")
+            check(client_for(role, data), "POST", url, expect.post[role], problems, f"{role} at {name}")
         else:  # everything else is exactly as without PUBLIC_READ
             get = expect.get_with_public_read or expect.get
             for method, table in (("GET", get), ("POST", expect.post)):
