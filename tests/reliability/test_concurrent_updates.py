@@ -82,3 +82,55 @@ def test_parallel_updates_through_the_service_lose_nothing():
     commitment.refresh_from_db()
     assert commitment.version == ROUNDS
     assert commitment.status == history[-1].status
+
+
+def test_parallel_updates_through_the_api_lose_nothing():
+    """The same race through the REST API: one 201 per version, every other writer gets 409 with the news."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tracker.permissions import EDITORS
+
+    commitment = CommitmentFactory()
+    keys = [
+        Token.objects.create(user=UserFactory(username=f"api-writer{n}", role=EDITORS)).key for n in range(WRITERS)
+    ]
+    choices = statuses()
+    barrier = threading.Barrier(WRITERS)
+    outcomes: list[tuple] = []
+    lock = threading.Lock()
+
+    def writer(n: int):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {keys[n]}")
+        try:
+            for round_ in range(ROUNDS):
+                version = client.get(f"/api/v1/commitments/{commitment.pk}/").json()["version"]
+                barrier.wait(timeout=30)
+                status = choices[(n + round_) % len(choices)]
+                note = f"writer {n}, round {round_}"
+                response = client.post(
+                    "/api/v1/status-updates/",
+                    {"commitment": commitment.pk, "expected_version": version, "status": status, "note": note},
+                    format="json",
+                )
+                with lock:
+                    outcomes.append((response.status_code, response.json(), status, note))
+                barrier.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        for future in [pool.submit(writer, n) for n in range(WRITERS)]:
+            future.result()
+
+    assert sorted({code for code, *_ in outcomes}) == [201, 409]
+    accepted = [(body["id"], body["version"], status, note) for code, body, status, note in outcomes if code == 201]
+    refused = [body for code, body, *_ in outcomes if code == 409]
+    assert len(accepted) == ROUNDS
+    assert len(refused) == (WRITERS - 1) * ROUNDS
+    assert all(body["code"] == "conflict" and body["current"]["version"] >= 1 for body in refused)
+    history = list(StatusUpdate.objects.filter(commitment=commitment).order_by("version"))
+    assert [(u.pk, u.version, u.status, u.note) for u in history] == sorted(accepted)
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status) == (ROUNDS, history[-1].status)
