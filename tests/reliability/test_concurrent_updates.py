@@ -86,6 +86,10 @@ def test_parallel_updates_through_the_service_lose_nothing():
 
 def test_parallel_updates_through_the_api_lose_nothing():
     """The same race through the REST API: one 201 per version, every other writer gets 409 with the news."""
+    from tests.security.test_authorisation_matrix import api_is_there
+
+    if not api_is_there():
+        pytest.skip("the REST API is not there yet")
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 

@@ -20,7 +20,12 @@ from dialogues.tests.factories import DialogueBodyFactory
 from tracker.backup import snapshot
 from tracker.permissions import EDITORS
 
-pytestmark = pytest.mark.django_db
+from .test_authorisation_matrix import api_is_there
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not api_is_there(), reason="the REST API is not there yet"),
+]
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
