@@ -27,9 +27,9 @@ def visit_and_collect(page, urls: list[str]) -> list[str]:
     )
     page.on("pageerror", lambda error: violations.append(f"{page.url}: script error {error}"))
     for url in urls:
-        response = page.goto(url)
+        # "load": every script and style of the page has been fetched and run, so any violation is reported.
+        response = page.goto(url, wait_until="load")
         assert response.status < 400, (url, response.status)
-        page.wait_for_load_state("networkidle")
     return violations
 
 
