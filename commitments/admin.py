@@ -1,7 +1,8 @@
 """Admin for frameworks and commitments. Status history is read-only here: it is written by the services."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.history import AuditedAdmin
 
 from .models import Agreement, Commitment, SourceDocument, StatusUpdate
 
@@ -13,7 +14,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(AuditedAdmin):
     list_display = ["code", "title", "kind", "signed_on", "in_force_on", "parent"]
     list_filter = ["kind"]
     search_fields = ["code", "title", "summary"]
@@ -38,7 +39,7 @@ class StatusUpdateInline(admin.TabularInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(SimpleHistoryAdmin):
+class CommitmentAdmin(AuditedAdmin):
     list_display = ["reference", "title", "agreement", "area", "strength", "status", "progress", "responsible_body"]
     list_filter = ["status", "area", "strength", "agreement"]
     search_fields = ["reference", "title", "description"]

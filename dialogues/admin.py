@@ -1,7 +1,8 @@
 """Admin for dialogue bodies, meetings and overdue flags."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.history import AuditedAdmin
 
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
@@ -19,7 +20,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(DialogueBody)
-class DialogueBodyAdmin(SimpleHistoryAdmin):
+class DialogueBodyAdmin(AuditedAdmin):
     list_display = ["short_name", "name", "level", "reports_to", "cadence_months", "last_meeting_on", "next_due_on"]
     list_filter = ["level", "active", "agreements"]
     search_fields = ["short_name", "name", "eu_lead", "japan_lead"]
@@ -31,7 +32,7 @@ class DialogueBodyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(AuditedAdmin):
     list_display = ["body", "held_on", "place"]
     list_filter = ["body"]
     search_fields = ["body__name", "body__short_name", "place", "summary"]

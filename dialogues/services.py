@@ -51,6 +51,9 @@ def meeting_record(
             source_locator=source_locator,
         )
         meeting.full_clean()
+        if recorded_by is not None:
+            # The audit trail names who recorded it even outside a web request (a command, a job).
+            meeting._history_user = recorded_by
         meeting.save()  # refreshes the body's schedule
         meeting.commitments_advanced.set(list(commitments))
         body.refresh_from_db(fields=["last_meeting_on", "next_due_on", "overdue_after"])

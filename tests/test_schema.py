@@ -196,7 +196,7 @@ def test_docs_start_up_script_points_at_the_schema_and_no_validator(client, revi
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 # A fixed test-only key: the headers of the generated requests are configured before any test runs.
-SCHEMATHESIS_TOKEN = "5c4e3a7hes15-test-token-0000000000000000"  # noqa: S105
+SCHEMATHESIS_TOKEN = "5c4e3a7hes15-test-token-0000000000000000"
 
 
 def _served_schema() -> dict:

@@ -14,3 +14,6 @@ urlpatterns = [
     path("dialogues/", include("dialogues.urls")),
     path("", include("commitments.urls")),
 ]
+
+# Never a traceback: a plain 500 page, or a 503 when the database is unreachable (tracker/errors.py).
+handler500 = "tracker.errors.server_error"

@@ -38,12 +38,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "csp",
+    "axes",
     "commitments",
     "dialogues",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +56,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a lost database connection inside a view into a clean 503 (tracker/errors.py; handler500 covers the
+    # rest). Axes last: it turns a sign-in refused because of a lockout into the lockout page.
+    "tracker.errors.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -92,7 +99,63 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Security: sessions, sign-in throttling, headers (tested in tests/security/) ---------------------------------
+# A session lasts at most SESSION_COOKIE_AGE seconds after sign-in (12 hours: one working day), and ends with the
+# browser. Cookies are never readable from JavaScript.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# django-axes counts failed sign-ins per (username, client IP) pair: after AXES_FAILURE_LIMIT failures that pair is
+# locked out for AXES_COOLOFF_TIME hours and sees templates/registration/locked_out.html (HTTP 429); every failure
+# is stored (admin: "Access attempts") and logged. An administrator lifts a lockout by deleting the attempt in the
+# admin, or with `manage.py axes_reset_username USERNAME` / `axes_reset`. Locking by the pair, not by the username
+# alone, stops anyone from locking a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "tracker.auth.SignInAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Log the username and address of each failure (the password is always masked), without axes' start-up banner.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False
+# The client address comes from REMOTE_ADDR, which a client cannot forge. Behind N reverse proxies set
+# TRUSTED_PROXY_COUNT=N: the address is then the one the outermost trusted proxy saw (tracker.auth.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.auth.client_ip"
+
+# Headers on every response. The Content Security Policy allows scripts, styles, images and fonts from this site
+# only: no inline script or style, no CDN, no framing. Templates must therefore keep JavaScript and CSS in static
+# files (tests/security/test_headers.py renders every page and fails on inline code).
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# The admin's history pages are read-only: no "revert to this version" (history is evidence, see README).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/Brussels"
@@ -110,7 +173,15 @@ STORAGES = {
 # Redis is optional: without it the cache is per-process and Celery tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Resilient: while Redis is down the site runs uncached instead of failing (tracker/cache.py); short socket
+    # timeouts so that a request never hangs on it.
+    CACHES = {
+        "default": {
+            "BACKEND": "tracker.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -204,5 +275,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes: failed and locked-out sign-ins are warnings; successful ones need no line each.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -1,0 +1,466 @@
+"""The authorisation matrix: every URL the tracker serves, for every kind of client.
+
+The URLs are DISCOVERED from the URL configuration, and every discovered pattern must have a declared
+expectation in ``EXPECTED`` (or fall under the admin rule): a new page or endpoint that nobody thought about fails
+``test_every_url_pattern_has_a_declared_expectation`` until someone decides who may use it.
+
+Clients: anonymous, a reviewer, an editor, an administrator (superuser, staff), and an API client that sends an
+editor's token and no session. Each is tried with GET and with POST (empty data: a write attempt), and on every
+page that answers 200 with HTML the Content Security Policy's "no inline code" rule is checked as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSchedule
+from rest_framework.authtoken.models import Token
+
+from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from dialogues.models import DialogueBody, Meeting
+from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from tracker.permissions import EDITORS, REVIEWERS
+
+from .inline_code import inline_code
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "reviewer", "editor", "admin", "token")
+
+# Outcomes: what the client sees.
+OK = "200 page"
+LOGIN = "302 to the sign-in page"
+ADMIN_LOGIN = "302 to the admin sign-in page"
+REDIRECT = "302 elsewhere"
+FORBIDDEN = "403"
+UNAUTHORIZED = "401"
+NOT_FOUND = "404"
+NOT_ALLOWED = "405"
+BAD_REQUEST = "400"
+
+
+def every(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def signed_in(outcome: str, otherwise: str = LOGIN) -> dict[str, str]:
+    """``outcome`` for the three signed-in roles; ``otherwise`` for anonymous and for a token (no session)."""
+    return {"anonymous": otherwise, "reviewer": outcome, "editor": outcome, "admin": outcome, "token": otherwise}
+
+
+@dataclass
+class Expect:
+    """Who gets what at one URL pattern. ``url`` builds a concrete URL from the test data."""
+
+    url: Callable[[dict], str]
+    get: dict[str, str]
+    post: dict[str, str] = field(default_factory=dict)
+    public_read: bool = False  # with PUBLIC_READ=1, anonymous visitors may GET it (and still never POST)
+    get_with_public_read: dict[str, str] | None = None  # when PUBLIC_READ=1 changes what a GET gets
+    put_patch_delete: dict[str, str] = field(default_factory=dict)  # the API's other write methods
+
+
+def read_only_page(url: Callable[[dict], str]) -> Expect:
+    """A page of the site: staff read it, nobody writes through it, anonymous visitors sign in first."""
+    return Expect(url, get=signed_in(OK), post=signed_in(NOT_ALLOWED), public_read=True)
+
+
+def editor_form(url: Callable[[dict], str]) -> Expect:
+    """A form that changes data: editors (and the administrator) only. Reviewers get 403, never the form; an
+    empty submission is refused with 400 and the form's errors."""
+    return Expect(
+        url,
+        get={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": OK, "admin": OK, "token": LOGIN},
+        post={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": BAD_REQUEST, "admin": BAD_REQUEST, "token": LOGIN},
+    )
+
+
+EXPECTED: dict[str, Expect] = {
+    # --- Site pages -------------------------------------------------------------------------------------------
+    "commitments:home": read_only_page(lambda d: reverse("commitments:home")),
+    "commitments:commitment_list": read_only_page(lambda d: reverse("commitments:commitment_list")),
+    "commitments:commitment_detail": read_only_page(lambda d: d["commitment"].get_absolute_url()),
+    "commitments:agreement_detail": read_only_page(lambda d: d["commitment"].agreement.get_absolute_url()),
+    "commitments:commitment_update_status": editor_form(
+        lambda d: reverse("commitments:commitment_update_status", args=[d["commitment"].pk])
+    ),
+    "commitments:commitment_confirm": editor_form(
+        lambda d: reverse("commitments:commitment_confirm", args=[d["commitment"].pk])
+    ),
+    "commitments:commitment_edit": editor_form(
+        lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
+    ),
+    "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
+    "commitments:changes": read_only_page(lambda d: reverse("commitments:changes")),
+    "commitments:timeline": read_only_page(lambda d: reverse("commitments:timeline")),
+    "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
+    "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
+    "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
+    # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
+    "login": Expect(lambda d: reverse("login"), get=every(OK), post=every(OK)),
+    "logout": Expect(
+        lambda d: reverse("logout"),
+        get=signed_in(NOT_ALLOWED),
+        post=every(LOGIN),
+        get_with_public_read=every(NOT_ALLOWED),  # the sign-out view itself answers: it takes a POST
+    ),
+    "password_change": Expect(lambda d: reverse("password_change"), get=signed_in(OK), post=signed_in(OK)),
+    "password_change_done": Expect(
+        lambda d: reverse("password_change_done"), get=signed_in(OK), post=signed_in(NOT_ALLOWED)
+    ),
+    "password_reset": Expect(lambda d: reverse("password_reset"), get=every(OK), post=every(OK)),
+    "password_reset_done": Expect(lambda d: reverse("password_reset_done"), get=every(OK), post=every(NOT_ALLOWED)),
+    "password_reset_confirm": Expect(
+        lambda d: reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"}),
+        get=every(OK),
+        post=every(OK),
+    ),
+    "password_reset_complete": Expect(
+        lambda d: reverse("password_reset_complete"), get=every(OK), post=every(NOT_ALLOWED)
+    ),
+}
+
+# --- The REST API: no redirects, 401 without credentials, 403 for a signed-in non-editor -----------------------
+API_READ = {"anonymous": UNAUTHORIZED, "reviewer": OK, "editor": OK, "admin": OK, "token": OK}
+API_NO_WRITE = {
+    "anonymous": UNAUTHORIZED,
+    "reviewer": FORBIDDEN,
+    "editor": NOT_ALLOWED,
+    "admin": NOT_ALLOWED,
+    "token": NOT_ALLOWED,
+}
+API_EMPTY_WRITE = {
+    "anonymous": UNAUTHORIZED,
+    "reviewer": FORBIDDEN,
+    "editor": BAD_REQUEST,
+    "admin": BAD_REQUEST,
+    "token": BAD_REQUEST,
+}
+
+
+def api_read(url: Callable[[dict], str]) -> Expect:
+    """A read-only endpoint: readers (session or token) get JSON; every write method is refused."""
+    return Expect(url, get=API_READ, post=API_NO_WRITE, public_read=True, put_patch_delete=API_NO_WRITE)
+
+
+def api_collection_with_create(url: Callable[[dict], str]) -> Expect:
+    """A list that editors append to with POST (an empty body is a 400 with field errors); nothing is edited."""
+    return Expect(url, get=API_READ, post=API_EMPTY_WRITE, public_read=True, put_patch_delete=API_NO_WRITE)
+
+
+def api_is_there() -> bool:
+    """Whether the project serves its REST API (its rules below apply as soon as it does)."""
+    try:
+        reverse("api:api-root")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+API_EXPECTED = {
+    "api:api-root": api_read(lambda d: reverse("api:api-root")),
+    "api:schema": api_read(lambda d: reverse("api:schema")),
+    "api:docs": Expect(
+        lambda d: reverse("api:docs"),
+        get={"anonymous": LOGIN, "reviewer": OK, "editor": OK, "admin": OK, "token": OK},
+        post={**API_NO_WRITE, "anonymous": LOGIN},
+        public_read=True,
+    ),
+    "api:agreement-list": api_read(lambda d: reverse("api:agreement-list")),
+    "api:agreement-detail": api_read(lambda d: reverse("api:agreement-detail", args=[d["commitment"].agreement.code])),
+    "api:commitment-list": api_read(lambda d: reverse("api:commitment-list")),
+    "api:commitment-detail": api_read(lambda d: reverse("api:commitment-detail", args=[d["commitment"].pk])),
+    "api:commitment-history": api_read(lambda d: reverse("api:commitment-history", args=[d["commitment"].pk])),
+    "api:statusupdate-list": api_collection_with_create(lambda d: reverse("api:statusupdate-list")),
+    "api:statusupdate-detail": api_read(lambda d: reverse("api:statusupdate-detail", args=[d["update"].pk])),
+    "api:dialogue-list": api_read(lambda d: reverse("api:dialogue-list")),
+    "api:dialogue-detail": api_read(lambda d: reverse("api:dialogue-detail", args=[d["body"].short_name])),
+    "api:meeting-list": api_collection_with_create(lambda d: reverse("api:meeting-list")),
+    "api:meeting-detail": api_read(lambda d: reverse("api:meeting-detail", args=[d["meeting"].pk])),
+    # Anything else under /api/: a JSON 404, for everybody.
+    "^api/": Expect(lambda d: "/api/v2/nothing/", get=every(NOT_FOUND), post=every(NOT_FOUND)),
+}
+if api_is_there():
+    EXPECTED.update(API_EXPECTED)
+
+# --- The admin ------------------------------------------------------------------------------------------------
+# Every URL under /admin/ is for staff only: everybody else is sent to the admin's sign-in page, whatever the
+# method. For the administrator, each model's pages open, except the actions its ModelAdmin refuses on purpose:
+ADMIN_REFUSED_ACTIONS = {
+    "commitments.statusupdate": {"add", "delete"},  # the status history is append-only
+    "dialogues.overdueflag": {"add"},  # flags are opened by the sweep only
+    "axes.accessattempt": {"add"},
+    "axes.accesslog": {"add"},
+    "axes.accessfailurelog": {"add"},
+}
+
+
+def discover(patterns=None, prefix: str = "", namespace: str | None = None):
+    """Every URL pattern of the project: (route as written, name with namespace or None, pattern)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from discover(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and (f"{namespace}:{pattern.name}" if namespace else pattern.name)
+            yield prefix + str(pattern.pattern), name, pattern
+
+
+def is_admin(route: str) -> bool:
+    return route.startswith("admin/")
+
+
+def url_key(route: str, name: str | None) -> str:
+    """How EXPECTED names a pattern: by its URL name, or by its route when it has no name."""
+    return name or route
+
+
+def test_every_url_pattern_has_a_declared_expectation():
+    undeclared = [
+        route if name is None else f"{name} ({route})"
+        for route, name, _ in discover()
+        if not is_admin(route) and url_key(route, name) not in EXPECTED
+    ]
+    assert undeclared == [], "Declare who may use these URLs in EXPECTED: " + ", ".join(undeclared)
+    discovered = {url_key(route, name) for route, name, _ in discover()}
+    stale = sorted(set(EXPECTED) - discovered)
+    assert stale == [], f"EXPECTED names URLs that no longer exist: {stale}"
+
+
+# --- Clients and data -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def data():
+    body = DialogueBodyFactory(short_name="SDD")
+    commitment = CommitmentFactory(reference="SDP §7", responsible_body=body)
+    update = StatusUpdateFactory(commitment=commitment)
+    meeting = MeetingFactory(body=body, commitments=[commitment])
+    ContactFactory(body=body)
+    OverdueFlagFactory(body=DialogueBodyFactory(overdue=True))
+    users = {
+        "reviewer": UserFactory(username="matrix-reviewer", role=REVIEWERS),
+        "editor": UserFactory(username="matrix-editor", role=EDITORS),
+        "admin": UserFactory(username="matrix-admin", admin=True),
+    }
+    token = Token.objects.create(user=users["editor"])
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+    )
+    AccessFailureLog.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        locked_out=False,
+    )
+    # One object of every model that has admin pages, so that each change, history and delete page opens.
+    AccessLog.objects.create(
+        username="someone", ip_address="192.0.2.1", user_agent="test", http_accept="*/*", path_info="/accounts/login/"
+    )
+    IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    SolarSchedule.objects.create(event="sunrise", latitude="50.85", longitude="4.35")
+    ClockedSchedule.objects.create(clocked_time=timezone.now())
+    return {
+        "commitment": commitment,
+        "body": body,
+        "update": update,
+        "meeting": meeting,
+        "users": users,
+        "token": token.key,
+    }
+
+
+def client_for(role: str, data: dict, *, fresh: bool = False) -> Client:
+    """One client per role and test (signing in is the slow part); ``fresh`` for requests that sign out."""
+    cache = data.setdefault("clients", {})
+    if role in cache and not fresh:
+        return cache[role]
+    client = Client(raise_request_exception=True)
+    if role in data["users"]:
+        client.force_login(data["users"][role])
+    elif role == "token":
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {data['token']}"
+    if not fresh:
+        cache[role] = client
+    return client
+
+
+def outcome_of(response) -> str:
+    status = response.status_code
+    if status == 302:
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+        return REDIRECT
+    return {
+        200: OK,
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        405: NOT_ALLOWED,
+    }.get(status, f"{status} (unexpected)")
+
+
+def counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in (Agreement, Commitment, StatusUpdate, DialogueBody, Meeting)}
+
+
+def check(client: Client, method: str, url: str, expected: str, problems: list[str], label: str):
+    if method == "GET":
+        response = client.get(url)
+    elif method == "POST" and not url.startswith("/api/"):
+        response = client.post(url, {})  # a form submission
+    else:  # the API takes JSON
+        response = client.generic(method, url, b"{}", content_type="application/json")
+    got = outcome_of(response)
+    if got != expected:
+        problems.append(f"{label}: {method} {url}: expected {expected}, got {got}")
+    elif got == OK and "text/html" in response.get("Content-Type", ""):
+        found = inline_code(response.content.decode())
+        if found:
+            problems.append(f"{label}: {method} {url}: inline code the CSP blocks: {found}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_site_and_api_urls(role, data):
+    problems: list[str] = []
+    before = counts()
+    for name, expect in EXPECTED.items():
+        url = expect.url(data)
+        tables = [("GET", expect.get), ("POST", expect.post)]
+        tables += [(method, expect.put_patch_delete) for method in ("PUT", "PATCH", "DELETE")]
+        for method, table in tables:
+            if table:
+                client = client_for(role, data, fresh="logout" in name)
+                check(client, method, url, table[role], problems, f"{role} at {name}")
+    assert problems == [], "\n".join(problems)
+    # Nothing on the list is a write that succeeds with an empty body: the records are untouched.
+    assert counts() == before
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer", "editor", "token"])
+def test_anonymous_visitors_read_but_never_write_with_public_read(role, data, settings):
+    settings.PUBLIC_READ = True
+    problems: list[str] = []
+    for name, expect in EXPECTED.items():
+        url = expect.url(data)
+        if expect.public_read:
+            check(client_for(role, data), "GET", url, OK, problems, f"{role} at {name}")
+            check(client_for(role, data), "POST", url, expect.post[role], problems, f"{role} at {name}")
+        else:  # everything else is exactly as without PUBLIC_READ
+            get = expect.get_with_public_read or expect.get
+            for method, table in (("GET", get), ("POST", expect.post)):
+                if table:
+                    client = client_for(role, data, fresh="logout" in name)
+                    check(client, method, url, table[role], problems, f"{role} at {name}")
+    assert problems == [], "\n".join(problems)
+
+
+# --- The admin ----------------------------------------------------------------------------------------------------
+
+
+def admin_urls(data) -> list[tuple[str, str | None, str, str | None, str | None]]:
+    """(route, name, url, model label, action) for every admin pattern, with real objects where one is named."""
+    labels = {f"{m._meta.app_label}/{m._meta.model_name}": m for m in admin.site._registry}
+    urls = []
+    for route, name, pattern in discover():
+        if not is_admin(route):
+            continue
+        match = re.match(r"admin/([a-z_]+)/([a-z_]+)/", route)
+        model = labels.get(f"{match[1]}/{match[2]}") if match else None
+        obj = model._base_manager.order_by("pk").first() if model else None
+        assert model is None or obj is not None, f"add a {model.__name__} to the data fixture"
+        values = {
+            "object_id": str(obj.pk if obj is not None else data["commitment"].pk),
+            "id": str(obj.pk) if obj is not None else "1",
+            "content_type_id": str(ContentType.objects.get_for_model(Commitment).pk),
+            "app_label": "commitments",
+            "url": "no-such-page/",
+        }
+        if obj is not None and hasattr(obj, "history"):
+            values["version_id"] = str(obj.history.order_by("history_id").first().history_id)
+        regex = pattern.pattern.regex
+        kwargs = {key: values[key] for key in regex.groupindex}
+        if name and regex.groups > len(regex.groupindex):  # positional groups: simple_history's version page
+            url = reverse(name, args=[values["object_id"], values.get("version_id", "1")][: regex.groups])
+        elif name:
+            url = reverse(name, kwargs=kwargs)
+        else:  # unnamed: the "object id only" redirect and the admin's catch-all
+            url = "/" + route.replace("(?P<url>.*)$", kwargs.get("url", "")).replace(
+                "<path:object_id>", kwargs.get("object_id", "")
+            )
+        if name == "admin:autocomplete":
+            url += "?app_label=commitments&model_name=commitment&field_name=agreement&term=a"
+        action = name.rsplit("_", 1)[-1] if name and model is not None else None
+        urls.append((route, name, url, model._meta.label_lower if model else None, action))
+    return urls
+
+
+def test_the_admin_walk_covers_every_admin_pattern(data):
+    routes = {route for route, *_ in admin_urls(data)}
+    assert routes == {route for route, _, _ in discover() if is_admin(route)}
+    assert len(routes) > 50
+
+
+@pytest.mark.parametrize("role", ["anonymous", "reviewer", "editor", "token"])
+def test_the_admin_is_closed_to_everyone_but_staff(role, data):
+    problems: list[str] = []
+    before = counts()
+    for route, name, url, _, _ in admin_urls(data):
+        for method in ("GET", "POST"):
+            client = client_for(role, data, fresh=name == "admin:logout")
+            response = client.get(url) if method == "GET" else client.post(url, {})
+            got = outcome_of(response)
+            if name == "admin:login":
+                allowed = {OK}
+            elif name == "admin:logout" and role in ("reviewer", "editor"):
+                allowed = {REDIRECT, NOT_ALLOWED}  # signing oneself out is no privilege
+            else:
+                # Sent to sign in: by the site (no session at all) or by the admin (signed in, but not staff).
+                allowed = {LOGIN, ADMIN_LOGIN}
+            if got not in allowed:
+                problems.append(f"{role} at {route}: {method} {url}: expected one of {sorted(allowed)}, got {got}")
+    assert problems == [], "\n".join(problems)
+    assert counts() == before
+
+
+def test_the_admin_opens_for_the_administrator(data):
+    client = client_for("admin", data)
+    problems: list[str] = []
+    for route, name, url, label, action in admin_urls(data):
+        if route.endswith("(?P<url>.*)$"):
+            expected = NOT_FOUND
+        elif name == "admin:logout":
+            expected = NOT_ALLOWED  # signing out takes a POST
+        elif name in ("admin:login", "admin:view_on_site") or name is None:
+            expected = REDIRECT  # already signed in; "view on site"; an object id alone goes to its change page
+        elif label and action in ADMIN_REFUSED_ACTIONS.get(label, set()):
+            expected = FORBIDDEN
+        else:
+            expected = OK
+        check(client, "GET", url, expected, problems, f"admin at {route}")
+    assert problems == [], "\n".join(problems)

@@ -1,0 +1,34 @@
+"""The audit trail: django-simple-history on frameworks, commitments, bodies and meetings, read-only everywhere.
+
+Who and when: ``HistoryRequestMiddleware`` stamps every change made during a request (pages, API, admin) with the
+signed-in user; each historical row has ``history_date`` and ``history_user``. What cannot happen: editing or
+deleting a historical row. The admin's history pages only display (``AuditedAdmin``); no API or page writes them;
+and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table and on the status history
+(migration ``commitments/0005_history_append_only``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import registered_models
+from simple_history.utils import get_history_model_for_model
+
+
+def historical_models() -> list:
+    """Every historical model that django-simple-history registered (one per audited model)."""
+    models = [get_history_model_for_model(model) for model in registered_models.values()]
+    return sorted(models, key=lambda model: model._meta.db_table)
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """Admin with a read-only "History" page: past versions can be looked at, never reverted from it.
+
+    ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides simple_history's Revert button; the version page would still
+    save a POST, so it is refused here.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied("Past versions are read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
