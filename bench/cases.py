@@ -126,6 +126,12 @@ CASES: list[Case] = [
         params=lambda p, i: {"agreement": p.agreement_code, "status": p.status},
     ),
     Case(
+        "commitment_search",
+        "Commitments ?search (full text)",
+        url="commitments:commitment_list",
+        params=lambda p, i: {"search": "maritime awareness"},
+    ),
+    Case(
         "commitment_detail",
         "Commitment detail + timeline",
         url="commitments:commitment_detail",
