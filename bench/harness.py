@@ -6,6 +6,9 @@ data, and ``bench/run.py`` on the generated sizes.
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +38,7 @@ class CaseResult:
     label: str
     timings_ms: list[float] = field(default_factory=list)
     queries: int | None = None
+    first_queries: int | None = None
     skipped: str | None = None
 
     @property
@@ -129,15 +133,37 @@ class Runner:
         return self._get(case, i) if case.url is not None else self._call(case, i)
 
     def run(self, case: Case) -> CaseResult:
+        """Warm up (the first call of a job such as the sweep does its one-off work there), count the queries of one
+        call, then time ``repeat`` calls."""
         result = CaseResult(case.name, case.label)
         result.skipped = case.missing(self.picks)
         if result.skipped:
             return result
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as first:
             self.once(case, 0)
+        result.first_queries = len(first.captured_queries)
+        for i in range(1, self.warmup):
+            self.once(case, i)
+        with CaptureQueriesContext(connection) as captured:
+            self.once(case, self.warmup)
         result.queries = len(captured.captured_queries)
-        result.timings_ms = time_calls(lambda i: self.once(case, i), repeat=self.repeat, warmup=self.warmup)
+        result.timings_ms = time_calls(lambda i: self.once(case, i), repeat=self.repeat, warmup=0)
         return result
+
+    def profile(self, case: Case, *, calls: int = 5, top: int = 25) -> str:
+        """cProfile of ``calls`` warm calls, the ``top`` functions by own time: where a case spends its time."""
+        if case.missing(self.picks):
+            return ""
+        self.once(case, 0)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(calls):
+            self.once(case, i + 1)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        return out.getvalue()
 
     def run_all(self, cases: Iterable[Case] = CASES) -> list[CaseResult]:
         return [self.run(case) for case in cases]

@@ -60,6 +60,8 @@ def measure_size(
     load: bool,
     explain: list[str] | None,
     progress: bool,
+    profile: list[str] | None = None,
+    sweep_bodies_per_commitment: float = 1.0,
     cases=None,
 ) -> dict[str, Any]:
     """Generate ``size`` commitments into the (emptied) database and measure every case on them."""
@@ -80,15 +82,20 @@ def measure_size(
     picks = Picks.choose()
     runner = Runner(picks, repeat=repeat)
     results = runner.run_all(cases)
-    out["cases"] = {r.name: {**r.summary(), "queries": r.queries, "skipped": r.skipped} for r in results}
-
-    sweep_case = CASES_BY_NAME["overdue_sweep"]
-    out["sweep_vs_sql"] = sweep_versus_sql(runner, sweep_case)
+    out["cases"] = {
+        r.name: {**r.summary(), "queries": r.queries, "first_queries": r.first_queries, "skipped": r.skipped}
+        for r in results
+    }
 
     if explain is not None:
         for case in cases:
             for ms, sql, plan_text in runner.explain(case):
                 explain.append(f"-- {case.name} @ {size:,}: {ms:.2f} ms\n{sql}\n{plan_text}\n")
+    if profile is not None:
+        for case in cases:
+            text = runner.profile(case)
+            if text:
+                profile.append(f"== {case.name} @ {size:,} (5 warm calls, by own time)\n{text}")
 
     if load:
         user = bench_user()
@@ -121,6 +128,16 @@ def measure_size(
             throughput["workers"] = workers
             throughput["connections"] = connections
         out["throughput"] = throughput
+
+    # The sweep against one hand-written query at "N bodies' worth of data": more bodies (with their meetings and
+    # contacts) are added for this last measurement, so that selecting the bodies is real work at every size.
+    from dialogues.models import DialogueBody
+
+    extra = int(size * sweep_bodies_per_commitment) - DialogueBody.objects.count()
+    if extra > 0:
+        more = SyntheticPlan(commitments=1, agreements=1, bodies=extra, users=1, updates_per_commitment=0, seed=size)
+        generate(more, progress=ProgressBar(estimate_rows(more), enabled=progress))
+    out["sweep_vs_sql"] = sweep_versus_sql(runner, CASES_BY_NAME["overdue_sweep"])
     return out
 
 
@@ -140,6 +157,10 @@ def summarise(sizes: list[int], per_size: dict[int, dict[str, Any]]) -> dict[str
                 continue
             latency[str(size)] = {"p50": entry["p50"], "p95": entry["p95"]}
             queries[str(size)] = entry["queries"]
+            if entry.get("first_queries") != entry["queries"]:
+                report.setdefault("first_run_queries", {}).setdefault(case.name, {})[str(size)] = entry[
+                    "first_queries"
+                ]
         if latency:
             report["latency_ms"][case.name] = latency
             report["queries"][case.name] = queries
@@ -206,6 +227,8 @@ def format_table(report: dict[str, Any]) -> str:
         queries = "/".join(str(report["queries"].get(case.name, {}).get(str(s), "—")) for s in sizes)
         growth = report["ratios"].get(f"growth_{case.name}")
         lines.append(f"{case.label:<32}{cells}{queries:>14}{(f'{growth:.2f}x' if growth else '—'):>9}")
+    for name, counts in (report.get("first_run_queries") or {}).items():
+        lines.append(f"{name}: first (one-off) run queries " + "/".join(str(counts.get(str(s), "—")) for s in sizes))
     lines.append("")
     for size in sizes:
         tp = report["throughput_rps"].get(str(size)) or {}
@@ -247,6 +270,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core).")
     parser.add_argument("--no-load", action="store_true", help="Skip the throughput test.")
     parser.add_argument("--explain", action="store_true", help="Write EXPLAIN ANALYZE of the slowest queries.")
+    parser.add_argument("--profile", action="store_true", help="Write a cProfile summary of every case and size.")
+    parser.add_argument(
+        "--sweep-bodies",
+        type=float,
+        default=1.0,
+        help="Dialogue bodies per commitment for the sweep-versus-SQL measurement (default 1: 100,000 bodies at "
+        "100,000 commitments).",
+    )
     parser.add_argument("--no-progress", action="store_true", help="No progress bar while generating.")
     args = parser.parse_args(argv)
     try:
@@ -275,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {database_url} is not PostgreSQL; figures are not comparable", file=sys.stderr)
     call_command("migrate", verbosity=0, interactive=False)
     explain: list[str] | None = [] if args.explain else None
+    profile: list[str] | None = [] if args.profile else None
     per_size = {}
     started = time.monotonic()
     for size in args.sizes:
@@ -288,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
             load=not args.no_load,
             explain=explain,
             progress=not args.no_progress,
+            profile=profile,
+            sweep_bodies_per_commitment=args.sweep_bodies,
         )
     report = summarise(args.sizes, per_size)
     report["machine"] = machine_facts()
@@ -298,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         explain_path = Path(out_path).with_suffix(".explain.txt")
         explain_path.write_text("\n".join(explain), encoding="utf-8")
         print(f"EXPLAIN ANALYZE of the slowest queries: {explain_path}")
+    if profile is not None:
+        profile_path = Path(out_path).with_suffix(".profile.txt")
+        profile_path.write_text("\n".join(profile), encoding="utf-8")
+        print(f"Profiles: {profile_path}")
     print(f"JSON: {out_path}")
     return 0
 

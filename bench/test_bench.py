@@ -80,7 +80,7 @@ def test_every_case_that_exists_is_timed_and_counted(small_data):
             assert result.skipped.startswith("no ")
             continue
         assert len(result.timings_ms) == 3 and all(t > 0 for t in result.timings_ms)
-        assert result.queries >= 1
+        assert result.queries >= 1 and result.first_queries >= 1
         assert result.p50 <= result.p95
 
 
@@ -119,6 +119,11 @@ def test_measure_size_and_the_report_have_the_promised_shape(db):
     json.dumps(report)  # serialisable as written to BENCH_OUT
     table = format_table(report)
     assert "Overview dashboard /" in table and "targets:" in table
+
+
+def test_a_profile_names_where_the_time_goes(small_data):
+    text = Runner(small_data, repeat=1, warmup=0).profile(CASES_BY_NAME["commitment_detail"], calls=2, top=5)
+    assert "tottime" in text and "function calls" in text
 
 
 def test_targets_are_judged_from_the_ratios():
