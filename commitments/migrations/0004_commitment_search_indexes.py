@@ -1,4 +1,5 @@
-"""PostgreSQL only: GIN indexes for the commitment search (full text, and the literal reference match).
+"""PostgreSQL only: GIN indexes for the commitment search (full text, and the literal reference match), and the
+order of the stale-commitments list.
 
 ``commitments.filtersets.search_commitments`` filters on ``SearchVector(reference, title, description)`` OR
 ``reference ICONTAINS value``. Without an index on each side of the OR, PostgreSQL computes ``to_tsvector`` for every
@@ -11,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.operations import TrigramExtension
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations
+from django.db.models import F, Index
 from django.db.models.functions import Upper
 
 SEARCH_CONFIG = "english"  # commitments.filtersets.SEARCH_CONFIG when this migration was written
@@ -20,6 +22,15 @@ def indexes():
     return [
         GinIndex(SearchVector("reference", "title", "description", config=SEARCH_CONFIG), name="commitment_search"),
         GinIndex(OpClass(Upper("reference"), name="gin_trgm_ops"), name="commitment_reference_trgm"),
+        # Stale commitments, never-reviewed first then the longest unreviewed: PostgreSQL walks this index in that
+        # order and stops at the page's limit, instead of sorting every stale commitment (NULLS FIRST in an index
+        # is PostgreSQL syntax, hence here and not in the model's Meta).
+        Index(
+            F("last_reviewed_at").asc(nulls_first=True),
+            F("created_at").asc(),
+            F("reference").asc(),
+            name="commitment_stale_order",
+        ),
     ]
 
 
