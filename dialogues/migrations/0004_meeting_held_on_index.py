@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0005_status_update_recorded_at_covering_index'),
-        ('dialogues', '0001_initial'),
+        ('commitments', '0006_status_update_recorded_at_covering_index'),
+        ('dialogues', '0003_daily_overdue_sweep_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -51,7 +51,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commitments", "0003_create_roles")]
+    dependencies = [("commitments", "0004_commitment_edit_version")]
 
     operations = [
         TrigramExtension(),  # a no-op on other databases
