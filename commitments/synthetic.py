@@ -187,7 +187,14 @@ class BulkWriter:
 
     def write(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
         """Write ``rows`` (tuples in the order of ``fields``, attribute names such as ``agreement_id``)."""
-        columns = {f.attname: f.column for f in model._meta.concrete_fields}
+        concrete = model._meta.concrete_fields
+        columns = {f.attname: f.column for f in concrete}
+        # Fields the generator does not set (e.g. added to the model later) get their model default, as save() would.
+        defaults = [(f.attname, f.get_default()) for f in concrete if f.attname not in fields and f.has_default()]
+        if defaults:
+            fields = [*fields, *(name for name, _ in defaults)]
+            extra = tuple(value for _, value in defaults)
+            rows = (row + extra for row in rows)
         if self.use_copy:
             written = self._copy(model, [columns[f] for f in fields], rows)
         else:
