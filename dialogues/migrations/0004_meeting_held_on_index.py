@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0006_status_update_recorded_at_covering_index'),
+        ('commitments', '0007_status_update_recorded_at_covering_index'),
         ('dialogues', '0003_daily_overdue_sweep_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

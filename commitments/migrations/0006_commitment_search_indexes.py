@@ -51,7 +51,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commitments", "0004_commitment_edit_version")]
+    dependencies = [("commitments", "0005_history_append_only")]
 
     operations = [
         TrigramExtension(),  # a no-op on other databases
