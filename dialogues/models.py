@@ -195,7 +195,12 @@ class Meeting(SourcedModel):
 
     class Meta:
         ordering = ["-held_on", "body__name"]
-        indexes = [models.Index(fields=["body", "-held_on"], name="meeting_body_held_on")]
+        indexes = [
+            models.Index(fields=["body", "-held_on"], name="meeting_body_held_on"),
+            # Meetings across all bodies, newest first or since a date (what changed, the latest meetings): without
+            # it every such list sorts all meetings.
+            models.Index(fields=["-held_on"], name="meeting_held_on"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "held_on"],

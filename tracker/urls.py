@@ -1,11 +1,14 @@
-"""Root URL configuration: the pages of each app, sign-in, the admin, the REST API."""
+"""Root URL configuration: the pages of each app, sign-in, the admin, the REST API, the health check."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
 
 from tracker.api import api_not_found
 
+from .views import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api_urls", namespace="api")),

@@ -35,3 +35,5 @@ X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},
 }
+# The health check answers plain HTTP too: probes inside the compose network or the load balancer do not use TLS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
