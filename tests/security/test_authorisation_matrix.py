@@ -106,6 +106,8 @@ EXPECTED: dict[str, Expect] = {
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
+    # --- The liveness probe: open to every client, read-only, no data ------------------------------------------
+    "healthz": Expect(lambda d: reverse("healthz"), get=every(OK), post=every(NOT_ALLOWED)),
     # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
     "login": Expect(lambda d: reverse("login"), get=every(OK), post=every(OK)),
     "logout": Expect(
