@@ -81,7 +81,9 @@ class Case:
     def path(self, picks: Picks, i: int) -> str:
         assert self.url is not None
         if self.url.startswith("/"):
-            resolve(self.url)  # raises Resolver404 when the endpoint does not exist
+            # Resolver404 when nothing matches; a match without a name is a catch-all (the API's JSON 404).
+            if resolve(self.url).url_name is None:
+                raise Resolver404(self.url)
             return self.url
         return reverse(self.url, kwargs=self.url_kwargs(picks, i) or None)
 
