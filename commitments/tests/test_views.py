@@ -222,7 +222,13 @@ def catalogue():
     ]
     made = {
         ref: CommitmentFactory(
-            reference=ref, agreement=a, area=area, strength=strength, responsible_body=body, title=title
+            reference=ref,
+            agreement=a,
+            area=area,
+            strength=strength,
+            responsible_body=body,
+            title=title,
+            description=f"What was promised: {title.lower()}.",  # fixed text, so searches match only the title
         )
         for ref, a, area, strength, body, title in rows
     }
