@@ -30,6 +30,7 @@ from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -260,13 +261,12 @@ def api_exception_handler(exc, context):
     return response
 
 
-def api_not_found(request, *args, **kwargs):
-    """JSON 404 for any address under ``/api/`` that is not an endpoint (instead of the HTML 404 page)."""
-    path = request.path
-    hint = ""
-    if not path.endswith("/"):
-        hint = f" Did you mean {path}/ ? Every endpoint ends with a slash."
-    body = error_body(status_code=404, code="not_found", detail=f"No API endpoint at {path}.{hint}")
+def not_found(request, exception=None):
+    """The site's 404 handler: JSON in the API's error shape for any address under ``/api/`` that is not an
+    endpoint, Django's page (``404.html``) everywhere else."""
+    if not request.path_info.startswith("/api/"):
+        return page_not_found(request, exception)
+    body = error_body(status_code=404, code="not_found", detail=f"No API endpoint at {request.path}.")
     return JsonResponse(body, status=404)
 
 

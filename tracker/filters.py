@@ -50,10 +50,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+# The range of the database's 64-bit integers: a value outside it cannot be compared with a column at all.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (an id): ``1.5`` is an error, not silently rounded."""
+    """A whole number (an id): ``1.5`` is an error, not silently rounded; so is a number no column can hold."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", BIGINT_MIN)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):

@@ -1,9 +1,7 @@
 """Root URL configuration: the pages of each app, sign-in, the admin, the REST API, the health check."""
 
 from django.contrib import admin
-from django.urls import include, path, re_path
-
-from tracker.api import api_not_found
+from django.urls import include, path
 
 from .views import healthz
 
@@ -12,11 +10,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api_urls", namespace="api")),
-    # Anything else under /api/ is a JSON 404, not the HTML error page.
-    re_path(r"^api/", api_not_found),
     path("dialogues/", include("dialogues.urls")),
     path("", include("commitments.urls")),
 ]
 
 # Never a traceback: a plain 500 page, or a 503 when the database is unreachable (tracker/errors.py).
 handler500 = "tracker.errors.server_error"
+# An unknown address under /api/ is a JSON 404 in the API's error shape; elsewhere the usual page.
+handler404 = "tracker.api.not_found"

@@ -228,8 +228,17 @@ def test_unknown_or_malformed_commitment_ids_are_json_404s(reviewer_api, data):
     assert_error(reviewer_api.get("/api/v1/commitments/999999/"), 404, "not_found")
     assert_error(reviewer_api.get(f"/api/v1/commitments/{10**30}/"), 404, "not_found")
     assert_error(reviewer_api.get("/api/v1/commitments/abc/"), 404, "not_found")
-    assert_error(reviewer_api.get("/api/v1/commitments"), 404, "not_found")  # no trailing slash: a hint
     assert_error(reviewer_api.get("/api/v1/nothing-here/"), 404, "not_found")
+    assert_error(reviewer_api.get("/api/v2/commitments/"), 404, "not_found")
+    # Without the trailing slash: Django's usual redirect to the address with it.
+    response = reviewer_api.get("/api/v1/commitments?status=stalled")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/commitments/?status=stalled")
+
+
+def test_unknown_pages_outside_the_api_are_still_html(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize(
@@ -556,7 +565,17 @@ def test_status_update_feed_is_oldest_first_and_filtered(reviewer_api, data):
     assert {row["commitment_reference"] for row in by_agreement["results"]} == {"SPA art. 3", "SPA art. 9"}
 
 
-@pytest.mark.parametrize("query", ["since=last-week", "commitment=1.5", "commitment=abc", "since=2025-13-01T00:00"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=last-week",
+        "since=2025-13-01T00:00",
+        "commitment=1.5",
+        "commitment=abc",
+        "commitment=-259683185992734829707264",  # beyond any 64-bit column: refused, not sent to the database
+        f"commitment={2**63}",
+    ],
+)
 def test_status_update_feed_rejects_bad_filters(reviewer_api, data, query):
     body = assert_error(reviewer_api.get(f"/api/v1/status-updates/?{query}"), 400, "invalid")
     assert query.split("=")[0] in body["errors"]
