@@ -230,6 +230,8 @@ def test_unknown_or_malformed_commitment_ids_are_json_404s(reviewer_api, data):
     assert_error(reviewer_api.get("/api/v1/commitments/abc/"), 404, "not_found")
     assert_error(reviewer_api.get("/api/v1/nothing-here/"), 404, "not_found")
     assert_error(reviewer_api.get("/api/v2/commitments/"), 404, "not_found")
+    assert_error(reviewer_api.post("/api/v2/nothing/", {}, format="json"), 404, "not_found")
+    assert_error(APIClient().get("/api/v2/nothing/"), 404, "not_found")  # the same for anonymous clients
     # Without the trailing slash: Django's usual redirect to the address with it.
     response = reviewer_api.get("/api/v1/commitments?status=stalled")
     assert (response.status_code, response["Location"]) == (301, "/api/v1/commitments/?status=stalled")
