@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 from django.contrib.auth.models import Group
 
-from tracker.permissions import EDITORS, REVIEWERS
+from core.roles import EDITORS, REVIEWERS
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -111,7 +111,7 @@ def reviewer_client(client, reviewer):
 @pytest.fixture
 def seed_data(db):
     """The real seed data, loaded through the same loader as ``manage.py load_seed_data``."""
-    from commitments.seeding import load_seed
+    from tracker.seeding import load_seed
 
     return load_seed()
 

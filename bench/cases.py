@@ -113,11 +113,11 @@ def _iso(moment: datetime) -> str:
 
 
 CASES: list[Case] = [
-    Case("overview", "Overview dashboard /", url="commitments:home"),
+    Case("overview", "Overview dashboard /", url="dashboards:home"),
     Case(
         "changes_30d",
         "What changed since (30 days)",
-        url="commitments:changes",
+        url="dashboards:changes",
         params=lambda p, i: {"since": p.since.date().isoformat()},
         provided_by="issue 4",
     ),

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tracker.permissions import REVIEWERS
+from core.roles import REVIEWERS
 
 from .cases import CASES, Case, Picks
 

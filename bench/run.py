@@ -68,7 +68,7 @@ def measure_size(
     from bench import load as load_tools
     from bench.cases import CASES, CASES_BY_NAME, Picks
     from bench.harness import Runner, api_token, bench_user, sweep_versus_sql
-    from commitments.synthetic import ProgressBar, SyntheticPlan, clear_tracker_data, estimate_rows, generate
+    from bench.synthetic import ProgressBar, SyntheticPlan, clear_tracker_data, estimate_rows, generate
 
     cases = cases or CASES
     clear_tracker_data()

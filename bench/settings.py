@@ -5,9 +5,13 @@ measure the same configuration. Only what a benchmark must differ in is changed 
 """
 
 from tracker.settings.base import *  # noqa: F403
-from tracker.settings.base import REST_FRAMEWORK, env
+from tracker.settings.base import INSTALLED_APPS, REST_FRAMEWORK, env
 
 DEBUG = False
+# The synthetic data generator (``generate_synthetic``) exists only here: production and local settings do not
+# install it. ``BENCHMARK_DATABASE`` lets ``--replace`` empty this database, and only this one.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
+BENCHMARK_DATABASE = True
 BENCH_DATABASE_URL = env("BENCH_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/tracker_bench")
 DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = None if DATABASES["default"]["ENGINE"].endswith("postgresql") else 0

@@ -7,13 +7,14 @@ import os
 import urllib.request
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from bench import load
 from bench.cases import CASES, CASES_BY_NAME, Case, Picks
 from bench.harness import OVERDUE_SQL, CaseFailed, Runner, overdue_ids_by_sql, percentile, sweep_versus_sql
 from bench.run import check_targets, format_table, measure_size, parse_args, summarise
-from commitments.synthetic import SyntheticPlan, generate
+from bench.synthetic import SyntheticPlan, generate
 from dialogues.models import DialogueBody
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/healthz
@@ -101,6 +102,7 @@ def test_the_hand_written_query_selects_the_bodies_of_the_cadence_rule(small_dat
     assert ("ratio" in result) != ("skipped" in result)
 
 
+@override_settings(BENCHMARK_DATABASE=True)
 def test_measure_size_and_the_report_have_the_promised_shape(db):
     per_size = {
         size: measure_size(

@@ -2,15 +2,9 @@
 
 from django.contrib import admin
 
-from tracker.history import AuditedAdmin
+from core.history import AuditedAdmin
 
-from .models import Agreement, Commitment, SourceDocument, StatusUpdate
-
-
-@admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
-    list_display = ["key", "title", "publisher", "published_on"]
-    search_fields = ["key", "title", "publisher"]
+from .models import Agreement, Commitment, StatusUpdate
 
 
 @admin.register(Agreement)

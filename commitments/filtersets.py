@@ -7,11 +7,11 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
 
-from dialogues.models import DialogueBody
-from tracker.filters import BoundedIsoDateTimeFilter, IntegerFilter, StrictBooleanFilter
+from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, StrictBooleanFilter
 
 from .choices import PolicyArea, Status, Strength
 from .models import Agreement, Commitment, StatusUpdate
+from .querysets import dialogue_bodies
 
 SEARCH_CONFIG = "english"
 
@@ -46,7 +46,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
-        queryset=DialogueBody.objects.order_by("name"),
+        queryset=lambda request: dialogue_bodies().order_by("name"),
         to_field_name="short_name",
         label="Responsible body",
     )

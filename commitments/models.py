@@ -4,60 +4,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.models import SourcedModel, code_validator
+
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
-
-code_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9-]*$", "Use capital letters, digits and hyphens only, e.g. SDP or JS-2023."
-)
 
 
 class HistoryIsAppendOnly(Exception):
     """Raised on any attempt to edit or delete a status update."""
-
-
-class SourceDocument(models.Model):
-    """A document the tracker's facts are taken from (an analysis, an agreement text, a press report)."""
-
-    key = models.SlugField(max_length=40, unique=True, help_text="Stable identifier, e.g. SDP-2024.")
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=300, blank=True)
-    published_on = models.DateField(null=True, blank=True)
-    seed_file = models.CharField(max_length=200, blank=True, help_text="File name of the seed text, if any.")
-
-    class Meta:
-        ordering = ["key"]
-
-    def __str__(self) -> str:
-        return f"{self.title} ({self.key})"
-
-
-class SourcedModel(models.Model):
-    """Where a record's facts come from: a document and a place in it (section, paragraph, page)."""
-
-    source_document = models.ForeignKey(
-        SourceDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    source_locator = models.CharField(
-        max_length=200, blank=True, help_text="Where in the document, e.g. §12(b) or section 3.2."
-    )
-
-    class Meta:
-        abstract = True
-
-    @property
-    def source_reference(self) -> str:
-        if self.source_document_id is None:
-            return self.source_locator
-        locator = f", {self.source_locator}" if self.source_locator else ""
-        return f"{self.source_document.title}{locator}"
 
 
 class Agreement(SourcedModel):
@@ -95,7 +56,7 @@ class Agreement(SourcedModel):
         return f"{self.code}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("commitments:agreement_detail", kwargs={"code": self.code})
+        return reverse("dashboards:agreement_detail", kwargs={"code": self.code})
 
     def clean(self) -> None:
         if self.in_force_on and self.signed_on and self.in_force_on < self.signed_on:

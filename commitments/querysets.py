@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.apps import apps
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 STALE_AFTER_DAYS = 365
+
+
+def dialogue_bodies() -> models.QuerySet:
+    """All dialogue bodies, with their cadence queries (``overdue``).
+
+    The dialogues app sits above this one (its pages and meetings build on commitments), so commitments name
+    the responsible body by the string reference of their foreign key, ``"dialogues.DialogueBody"``, and look
+    the model up through the app registry instead of importing it.
+    """
+    return apps.get_model("dialogues", "DialogueBody").objects.all()
 
 
 def start_of_day(day: date) -> datetime:
@@ -57,14 +68,10 @@ class CommitmentQuerySet(models.QuerySet):
 
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments whose responsible dialogue body is overdue against its cadence on ``on``."""
-        from dialogues.models import DialogueBody
-
-        return self.filter(responsible_body__in=DialogueBody.objects.overdue(on=on))
+        return self.filter(responsible_body__in=dialogue_bodies().overdue(on=on))
 
     def without_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
-        from dialogues.models import DialogueBody
-
-        return self.exclude(responsible_body__in=DialogueBody.objects.overdue(on=on))
+        return self.exclude(responsible_body__in=dialogue_bodies().overdue(on=on))
 
 
 class StatusUpdateQuerySet(models.QuerySet):

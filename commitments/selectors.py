@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.utils.formats import date_format
 
 from .models import Agreement, Commitment, StatusUpdate
+from .querysets import dialogue_bodies
 
 # The fields whose changes the audit history shows on a commitment's timeline, in display order.
 AUDITED_FIELDS = (
@@ -66,8 +67,6 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
     that change none of ``AUDITED_FIELDS`` (a re-save, a creation) are left out. ``after_edit_version`` keeps
     only the edits made after the caller read that edit version (what a conflicting editor changed).
     """
-    from dialogues.models import DialogueBody
-
     records = list(
         Commitment.history.filter(id=commitment_id).select_related("history_user").order_by("history_date", "pk")
     )
@@ -89,7 +88,7 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
         if related_ids["agreement"]
         else {},
         "responsible_body": dict(
-            DialogueBody.objects.filter(pk__in=related_ids["responsible_body"]).values_list("pk", "name")
+            dialogue_bodies().filter(pk__in=related_ids["responsible_body"]).values_list("pk", "name")
         )
         if related_ids["responsible_body"]
         else {},

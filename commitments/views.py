@@ -8,19 +8,23 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.views import View
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 from django_filters.widgets import BaseCSVWidget
 
-from tracker.permissions import EditorRequiredMixin
+from core.forms import DateInput
+from core.roles import EditorRequiredMixin
 
 from . import selectors
+from .exports import commitment_csv_lines
 from .filtersets import CommitmentFilterSet
-from .forms import CommitmentForm, ConfirmUnchangedForm, DateInput, StatusUpdateForm
+from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
 from .models import Commitment, StatusUpdate
 from .services import (
     CommitmentConflict,
@@ -325,3 +329,32 @@ class CommitmentEditView(CommitmentFormView):
         else:
             messages.info(self.request, f"Nothing to save: {commitment.reference} was left as it was.")
         return HttpResponseRedirect(self.get_success_url())
+
+
+class CommitmentExportCsvView(View):
+    """Any filtered commitment list as CSV: the same ``CommitmentFilterSet`` and querystring as the list page,
+    streamed in chunks so that a large export never sits in memory."""
+
+    chunk_size = 2000
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        filterset = CommitmentFilterSet(
+            request.GET or None, queryset=Commitment.objects.for_listing(), request=request
+        )
+        if filterset.is_bound and not filterset.is_valid():
+            problems = "\n".join(
+                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {' '.join(errors)}"
+                for name, errors in filterset.errors.items()
+            )
+            return HttpResponse(
+                f"The filters are not valid, nothing was exported.\n{problems}\n",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        commitments = filterset.qs.iterator(chunk_size=self.chunk_size)
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        response = StreamingHttpResponse(
+            commitment_csv_lines(commitments, base_url=base_url), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="commitments-{timezone.localdate():%Y-%m-%d}.csv"'
+        return response

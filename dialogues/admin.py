@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tracker.history import AuditedAdmin
+from core.history import AuditedAdmin
 
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from commitments.models import Agreement
-from tracker.filters import StrictBooleanFilter
+from core.filters import StrictBooleanFilter
 
 from .choices import Level
 from .models import DialogueBody, Meeting

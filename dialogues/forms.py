@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from commitments.forms import AccessibleFormMixin, DateInput
 from commitments.models import Commitment
+from core.forms import AccessibleFormMixin, DateInput
 
 from .models import DialogueBody, Meeting
 

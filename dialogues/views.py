@@ -12,7 +12,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
-from tracker.permissions import EditorRequiredMixin
+from core.roles import EditorRequiredMixin
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm

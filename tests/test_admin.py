@@ -10,7 +10,7 @@ from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFla
 
 pytestmark = pytest.mark.django_db
 
-TRACKER_APPS = {"commitments", "dialogues"}
+TRACKER_APPS = {"core", "commitments", "dialogues"}
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def data():
 
 def page_urls(commitment):
     return [
-        reverse("commitments:home"),
+        reverse("dashboards:home"),
         reverse("commitments:commitment_list"),
         commitment.get_absolute_url(),
         commitment.agreement.get_absolute_url(),
@@ -58,7 +58,7 @@ def test_commitment_page_shows_its_timeline(reviewer_client, data):
 def test_login_page_signs_in(client, editor):
     response = client.post(reverse("login"), {"username": "editor-user", "password": "correct-horse-battery"})
     assert response.status_code == 302
-    assert client.get(reverse("commitments:home")).status_code == 200
+    assert client.get(reverse("dashboards:home")).status_code == 200
 
 
 def test_unknown_objects_are_404(reviewer_client, db):

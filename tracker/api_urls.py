@@ -8,8 +8,8 @@ from rest_framework import exceptions
 from rest_framework.routers import DefaultRouter
 
 from commitments.api.urls import routes as commitment_routes
+from core.api.permissions import ReadOrEditorWrite
 from dialogues.api.urls import routes as dialogue_routes
-from tracker.api import ReadOrEditorWrite
 
 app_name = "api"
 

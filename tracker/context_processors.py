@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .permissions import is_editor
+from core.roles import is_editor
 
 
 def roles(request) -> dict:

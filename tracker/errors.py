@@ -52,7 +52,7 @@ CODES = {500: "server_error", 503: "service_unavailable"}
 
 def _render(request: HttpRequest | None, template: str, message: str, status: int) -> HttpResponse:
     if wants_json(request):
-        # The API's one error shape (tracker.api.error_body): status, code, detail, errors.
+        # The API's one error shape (core.api.exceptions.error_body): status, code, detail, errors.
         return JsonResponse({"status": status, "code": CODES[status], "detail": message, "errors": {}}, status=status)
     # Rendered without the request: context processors would read the session and the user, i.e. the database.
     return HttpResponse(loader.render_to_string(template, {"message": message}), status=status)

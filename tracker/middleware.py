@@ -11,7 +11,7 @@ class SiteLoginRequiredMiddleware(LoginRequiredMiddleware):
 
     The REST API is left to Django REST framework, which answers 401/403 in JSON instead of redirecting.
     With ``PUBLIC_READ`` anonymous visitors may read; views that change data protect themselves
-    (see ``tracker.permissions.EditorRequiredMixin``), so a form is never shown to them.
+    (see ``core.roles.EditorRequiredMixin``), so a form is never shown to them.
     """
 
     def process_view(self, request, view_func, view_args, view_kwargs):

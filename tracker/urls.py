@@ -12,9 +12,10 @@ urlpatterns = [
     path("api/v1/", include("tracker.api_urls", namespace="api")),
     path("dialogues/", include("dialogues.urls")),
     path("", include("commitments.urls")),
+    path("", include("dashboards.urls")),
 ]
 
 # Never a traceback: a plain 500 page, or a 503 when the database is unreachable (tracker/errors.py).
 handler500 = "tracker.errors.server_error"
 # An unknown address under /api/ is a JSON 404 in the API's error shape; elsewhere the usual page.
-handler404 = "tracker.api.not_found"
+handler404 = "core.api.exceptions.not_found"

@@ -14,19 +14,9 @@ from rest_framework.reverse import reverse
 
 from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
-from tracker.api import MAX_ID, ErrorSerializer, StrictIntegerField, StrictModelSerializer, StrictURLField
-
-
-class SourceSerializer(serializers.Serializer):
-    """Where a record's facts come from: a document of the tracker's bibliography and a place in it."""
-
-    document = serializers.CharField(
-        source="source_document.key", read_only=True, allow_null=True, help_text="Key of the source document."
-    )
-    title = serializers.CharField(source="source_document.title", read_only=True, allow_null=True)
-    locator = serializers.CharField(
-        source="source_locator", read_only=True, help_text="Section, paragraph or page, e.g. §12(b)."
-    )
+from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
+from core.api.schema import ErrorSerializer
+from core.api.serializers import SourceSerializer
 
 
 class AgreementSerializer(serializers.ModelSerializer):

@@ -19,9 +19,11 @@ from commitments.choices import UpdateKind
 from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
-from dialogues.models import DialogueBody
-from tracker.api import ConditionalMixin, Conflict, FiltersOnListMixin, Freshness
+from core.api.conditional import ConditionalMixin, Freshness
+from core.api.exceptions import Conflict
+from core.api.mixins import FiltersOnListMixin
 
+from ..querysets import dialogue_bodies
 from .renderers import CommitmentCSVRenderer, csv_response
 from .serializers import (
     AgreementSerializer,
@@ -137,7 +139,7 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
         last_modified="updated_at",
         # A status update moves version, an editorial edit edit_version.
         revisions=("version", "edit_version"),
-        histories=(Agreement, DialogueBody),
+        histories=(Agreement, dialogue_bodies().model),
         daily=True,
     )
     history_freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))

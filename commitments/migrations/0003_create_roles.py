@@ -1,18 +1,9 @@
-"""Create the two staff roles. Membership, not model permissions, decides who may edit."""
+"""Empty: the staff roles are created by ``core/0002_create_roles`` now, beside the code that names them.
+
+Kept so that the migrations after it keep their place in the graph.
+"""
 
 from django.db import migrations
-
-ROLES = ("Editors", "Reviewers")
-
-
-def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
-
-
-def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=ROLES, user__isnull=True).delete()
 
 
 class Migration(migrations.Migration):
@@ -21,4 +12,4 @@ class Migration(migrations.Migration):
         ("commitments", "0002_links_to_dialogues_and_users"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = []

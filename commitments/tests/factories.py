@@ -10,8 +10,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
-from commitments.models import Agreement, Commitment, SourceDocument, StatusUpdate
-from tracker.permissions import EDITORS, REVIEWERS
+from commitments.models import Agreement, Commitment, StatusUpdate
+from core.models import SourceDocument
+from core.roles import EDITORS, REVIEWERS
 
 
 def _join_group(name: str) -> factory.PostGeneration:

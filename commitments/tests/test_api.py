@@ -30,8 +30,8 @@ from commitments.tests.factories import (
     StatusUpdateFactory,
     UserFactory,
 )
+from core.roles import EDITORS, REVIEWERS
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
-from tracker.permissions import EDITORS, REVIEWERS
 
 from .api_support import _fresh_throttle_counters, anon_api, assert_error, editor_api, reviewer_api, token_client
 

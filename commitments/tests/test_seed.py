@@ -6,9 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from commitments.choices import Status
-from commitments.models import Agreement, Commitment, SourceDocument, StatusUpdate
-from commitments.seeding import SeedError, load_seed
+from commitments.models import Agreement, Commitment, StatusUpdate
+from core.models import SourceDocument
 from dialogues.models import DialogueBody, Meeting
+from tracker.seeding import SeedError, load_seed
 
 pytestmark = pytest.mark.django_db
 

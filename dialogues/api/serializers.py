@@ -12,10 +12,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from commitments.api.serializers import SourceSerializer
 from commitments.models import Commitment
+from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
+from core.api.serializers import SourceSerializer
 from dialogues.models import DialogueBody, Meeting
-from tracker.api import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
 
 MAX_COMMITMENTS_PER_MEETING = 500
 

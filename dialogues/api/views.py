@@ -15,10 +15,13 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from commitments.models import Agreement, Commitment
+from core.api.conditional import ConditionalMixin, Freshness
+from core.api.exceptions import Conflict
+from core.api.mixins import FiltersOnListMixin
+from core.api.schema import ErrorSerializer
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record
-from tracker.api import ConditionalMixin, Conflict, ErrorSerializer, FiltersOnListMixin, Freshness
 
 from .serializers import DialogueBodySerializer, MeetingCreateSerializer, MeetingSerializer
 

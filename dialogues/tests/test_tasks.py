@@ -1,23 +1,20 @@
 """The Celery task around the overdue sweep: retries, its schedule, a real worker on Redis, and a broker outage."""
 
 import datetime as dt
-import logging
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError
 
 from dialogues.models import FlagNotification, OverdueFlag
 from dialogues.services import SweepSummary
 from dialogues.tasks import flag_overdue_dialogues
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory
 from tracker.celery import app as celery_app
-from tracker.tasks import enqueue, enqueue_on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -134,54 +131,6 @@ def test_beat_sends_the_sweep_daily_at_six_in_brussels_from_the_database_schedul
         assert not due and next_check == pytest.approx(30, abs=1)
     with time_machine.travel(dt.datetime.combine(day, dt.time(6, 0, 1), tzinfo=brussels), tick=False):
         assert entry.is_due().is_due
-
-
-# --- Enqueueing from web code: a broker outage is logged, never raised ------------------------------------
-
-
-@pytest.fixture
-def unreachable_app():
-    """A Celery app configured like the tracker's, whose broker and result backend nobody listens to."""
-    app = Celery("unreachable", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url="redis://127.0.0.1:1/0", result_backend="redis://127.0.0.1:1/0", task_always_eager=False
-    )
-
-    @app.task(name="tracker.tests.ping")
-    def ping(value):
-        return value
-
-    yield ping
-    app.close()
-
-
-def test_enqueue_logs_and_returns_none_when_redis_is_down(unreachable_app, caplog):
-    with caplog.at_level(logging.ERROR, logger="tracker.tasks"):
-        assert enqueue(unreachable_app, 42) is None
-    assert "Could not enqueue tracker.tests.ping (args=(42,)" in caplog.text
-
-
-def test_enqueue_on_commit_sends_after_the_commit_and_never_raises(
-    unreachable_app, caplog, django_capture_on_commit_callbacks
-):
-    with caplog.at_level(logging.ERROR, logger="tracker.tasks"):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            enqueue_on_commit(unreachable_app, TODAY)
-            assert "Could not enqueue" not in caplog.text  # nothing is sent before the commit
-        assert len(callbacks) == 1
-        assert f"Could not enqueue tracker.tests.ping (args=('{TODAY}',)" in caplog.text
-
-
-def test_nothing_is_enqueued_when_the_transaction_rolls_back(unreachable_app, django_capture_on_commit_callbacks):
-    with (
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(RuntimeError),
-        transaction.atomic(),
-    ):
-        enqueue_on_commit(unreachable_app, TODAY)
-        raise RuntimeError("the form was invalid after all")
-    assert callbacks == []
 
 
 # --- A real worker on Redis -------------------------------------------------------------------------------------

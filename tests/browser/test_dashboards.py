@@ -55,7 +55,7 @@ def drawn_counts(row) -> dict[str, float]:
 
 def test_overview_bars_match_the_database(new_page, reviewer, seed_data, screenshot_dir):
     page = new_page(reviewer)
-    page.goto(reverse("commitments:home"))
+    page.goto(reverse("dashboards:home"))
     assert page.get_by_role("heading", level=1).inner_text() == "EU–Japan cooperation at a glance"
     page.screenshot(path=screenshot_dir / "overview.png", full_page=True)
 
@@ -88,7 +88,7 @@ def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, see
     overdue = list(DialogueBody.objects.overdue(on=today))
     assert overdue, "the seed data has dialogue bodies that have not met within their cadence"
     page = new_page(reviewer)
-    page.goto(reverse("commitments:home"))
+    page.goto(reverse("dashboards:home"))
     rows = page.locator("#overdue-bodies tbody tr")
     assert rows.count() == len(overdue)
     for body in overdue:
@@ -121,7 +121,7 @@ def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
     assert after != before
 
     page = new_page(reviewer)
-    page.goto(reverse("commitments:changes"))
+    page.goto(reverse("dashboards:changes"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("What changed since")
     row = page.locator(f'#transitions tr[data-commitment="{commitment.reference}"]')
     text = row.inner_text()
@@ -132,7 +132,7 @@ def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
     page.screenshot(path=screenshot_dir / "what-changed.png", full_page=True)
 
     # Today's overview counts it ...
-    page.goto(reverse("commitments:home"))
+    page.goto(reverse("dashboards:home"))
     assert shown_counts(bar_row(page, "SDP")) == after
     assert "First joint exercise planned" in page.locator("#latest-updates").inner_text()
 
@@ -150,13 +150,13 @@ def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
     page.screenshot(path=screenshot_dir / "overview-as-of-yesterday.png", full_page=True)
 
     # What changed since today still lists it; since tomorrow cannot be asked.
-    page.goto(reverse("commitments:changes") + f"?since={timezone.localdate().isoformat()}")
+    page.goto(reverse("dashboards:changes") + f"?since={timezone.localdate().isoformat()}")
     assert commitment.reference in page.locator("#transitions").inner_text()
 
 
 def test_what_changed_offers_past_meeting_dates(new_page, reviewer, seed_data):
     page = new_page(reviewer)
-    page.goto(reverse("commitments:changes"))
+    page.goto(reverse("dashboards:changes"))
     latest = DialogueBody.objects.filter(last_meeting_on__isnull=False).order_by("-last_meeting_on")[0]
     page.get_by_label("or since the meeting of").select_option(latest.last_meeting_on.isoformat())
     page.get_by_role("button", name="Show").nth(1).click()
@@ -167,7 +167,7 @@ def test_what_changed_offers_past_meeting_dates(new_page, reviewer, seed_data):
 
 def test_timeline_highlights_overdue_bodies(new_page, reviewer, seed_data, screenshot_dir):
     page = new_page(reviewer)
-    page.goto(reverse("commitments:timeline"))
+    page.goto(reverse("dashboards:timeline"))
     chart = page.get_by_role("img", name=re.compile("Dialogue cadence timeline"))
     assert chart.is_visible()
     overdue = set(DialogueBody.objects.overdue().values_list("short_name", flat=True))
@@ -202,8 +202,8 @@ def test_agreement_page_groups_by_area_and_exports_csv(new_page, reviewer, seed_
 def test_overview_and_what_changed_print_as_a_briefing(new_page, reviewer, seed_data, screenshot_dir):
     page = new_page(reviewer)
     for name, url in (
-        ("overview", reverse("commitments:home")),
-        ("what-changed", reverse("commitments:changes") + "?since=2023-01-01"),
+        ("overview", reverse("dashboards:home")),
+        ("what-changed", reverse("dashboards:changes") + "?since=2023-01-01"),
     ):
         page.goto(url)
         page.emulate_media(media="print")
@@ -224,10 +224,10 @@ def test_overview_and_what_changed_print_as_a_briefing(new_page, reviewer, seed_
 
 def test_fresh_install_dashboards_read_well(new_page, reviewer, screenshot_dir):
     page = new_page(reviewer)
-    page.goto(reverse("commitments:home"))
+    page.goto(reverse("dashboards:home"))
     assert page.get_by_role("heading", name="Nothing to show yet").is_visible()
     page.screenshot(path=screenshot_dir / "overview-empty.png", full_page=True)
-    page.goto(reverse("commitments:changes"))
+    page.goto(reverse("dashboards:changes"))
     assert page.get_by_role("heading", name="Nothing changed in this period").is_visible()
-    page.goto(reverse("commitments:timeline"))
+    page.goto(reverse("dashboards:timeline"))
     assert page.get_by_role("heading", name="No dialogue body to show").is_visible()

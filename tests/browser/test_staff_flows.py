@@ -233,7 +233,7 @@ def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
     expect(page.get_by_label("Dialogue body")).to_have_value(str(body.pk))
     held_on = timezone.localdate() - dt.timedelta(days=1)
     page.get_by_label("Date held").fill(held_on.isoformat())
-    page.get_by_label("Place").fill("Tokyo")
+    page.locator("#id_place").fill("Tokyo")
     page.get_by_label("Outcome").fill("Agreed the exercise calendar")
     page.get_by_label(f"{tracker.reference}: {tracker.title}").check()
     page.get_by_role("button", name="Save meeting").click()

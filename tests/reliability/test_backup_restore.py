@@ -19,11 +19,11 @@ from rest_framework.authtoken.models import Token
 
 from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, StatusUpdate
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from core.roles import EDITORS
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
 from dialogues.services import meeting_record
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, OverdueFlagFactory
 from tracker.backup import backed_up_models, snapshot
-from tracker.permissions import EDITORS
 
 # Transactional: emptying the database (TRUNCATE on PostgreSQL) cannot run inside the test's own transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,7 +72,7 @@ def everything(editor, reviewer):
 
 
 def create_roles():
-    importlib.import_module("commitments.migrations.0003_create_roles").create_roles(django_apps, None)
+    importlib.import_module("core.migrations.0002_create_roles").create_roles(django_apps, None)
 
 
 def empty_the_database():

@@ -93,7 +93,7 @@ def test_parallel_updates_through_the_api_lose_nothing():
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    from tracker.permissions import EDITORS
+    from core.roles import EDITORS
 
     commitment = CommitmentFactory()
     keys = [

@@ -143,7 +143,7 @@ def test_postgresql_restart_and_outage(reviewer):
     client = Client()
     client.force_login(reviewer)
     server = WSGIServer(cookie=f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
-    home = reverse("commitments:home")
+    home = reverse("dashboards:home")
 
     status, _, _ = server.get(home)
     assert status == 200
@@ -190,7 +190,7 @@ def test_a_connection_cut_mid_session_fails_one_request_at_most(reviewer, settin
         server = WSGIServer(
             cookie=f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
         )
-        home = reverse("commitments:home")
+        home = reverse("dashboards:home")
         assert server.get(home)[0] == 200
         terminate_backends_of_this_database()
         status, _, body = server.get(home)

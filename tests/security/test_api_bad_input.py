@@ -16,9 +16,9 @@ from rest_framework.test import APIClient
 
 from commitments.choices import Status, UpdateKind
 from commitments.tests.factories import CommitmentFactory, UserFactory
+from core.roles import EDITORS
 from dialogues.tests.factories import DialogueBodyFactory
 from tracker.backup import snapshot
-from tracker.permissions import EDITORS
 
 from .test_authorisation_matrix import api_is_there
 

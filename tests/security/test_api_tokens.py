@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
 from commitments.tests.factories import UserFactory
-from tracker.permissions import EDITORS
+from core.roles import EDITORS
 
 pytestmark = pytest.mark.django_db
 

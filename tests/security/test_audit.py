@@ -14,10 +14,10 @@ from django.utils import timezone
 from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, StatusUpdate
 from commitments.services import commitment_update_status
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from core.history import historical_models
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
-from tracker.history import historical_models
 
 pytestmark = pytest.mark.django_db
 
@@ -231,7 +231,7 @@ def test_the_database_refuses_to_change_history_whatever_the_client(records, sta
 
 def test_changes_through_the_staff_forms_record_the_editor(client):
     """The pages: editing a commitment and recording a meeting stamp the signed-in editor on the audit rows."""
-    from tracker.permissions import EDITORS
+    from core.roles import EDITORS
 
     editor = UserFactory(username="form-editor", role=EDITORS)
     client.force_login(editor)

@@ -124,7 +124,7 @@ def test_an_administrator_lifts_a_lock_in_the_admin(client, editor):
 
 def test_a_session_expires_after_a_working_day(client, editor):
     assert sign_in(client, editor.username, PASSWORD).status_code == 302
-    home = reverse("commitments:home")
+    home = reverse("dashboards:home")
     assert client.get(home).status_code == 200
     assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)):

@@ -27,9 +27,9 @@ from rest_framework.authtoken.models import Token
 
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from core.roles import EDITORS, REVIEWERS
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
-from tracker.permissions import EDITORS, REVIEWERS
 
 from .inline_code import inline_code
 
@@ -87,10 +87,10 @@ def editor_form(url: Callable[[dict], str]) -> Expect:
 
 EXPECTED: dict[str, Expect] = {
     # --- Site pages -------------------------------------------------------------------------------------------
-    "commitments:home": read_only_page(lambda d: reverse("commitments:home")),
+    "dashboards:home": read_only_page(lambda d: reverse("dashboards:home")),
     "commitments:commitment_list": read_only_page(lambda d: reverse("commitments:commitment_list")),
     "commitments:commitment_detail": read_only_page(lambda d: d["commitment"].get_absolute_url()),
-    "commitments:agreement_detail": read_only_page(lambda d: d["commitment"].agreement.get_absolute_url()),
+    "dashboards:agreement_detail": read_only_page(lambda d: d["commitment"].agreement.get_absolute_url()),
     "commitments:commitment_update_status": editor_form(
         lambda d: reverse("commitments:commitment_update_status", args=[d["commitment"].pk])
     ),
@@ -101,8 +101,8 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
     ),
     "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
-    "commitments:changes": read_only_page(lambda d: reverse("commitments:changes")),
-    "commitments:timeline": read_only_page(lambda d: reverse("commitments:timeline")),
+    "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
+    "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from commitments.choices import PolicyArea, Status, Strength
 from commitments.tests.factories import CommitmentFactory, UserFactory
+from core.roles import EDITORS
 from dialogues.tests.factories import DialogueBodyFactory
 from tracker.backup import snapshot
-from tracker.permissions import EDITORS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from core.roles import EDITORS
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
-from tracker.permissions import EDITORS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +41,7 @@ def test_site_pages_and_forms_run_without_csp_violations(new_page):
     editor = UserFactory(username="csp-editor", role=EDITORS)
     page = new_page(editor)
     urls = [
-        reverse("commitments:home"),
+        reverse("dashboards:home"),
         reverse("commitments:commitment_list"),
         commitment.get_absolute_url(),
         reverse("commitments:commitment_update_status", args=[commitment.pk]),
@@ -49,7 +49,7 @@ def test_site_pages_and_forms_run_without_csp_violations(new_page):
         body.get_absolute_url(),
         reverse("dialogues:meeting_create"),
     ]
-    for name in ("commitments:changes", "commitments:timeline"):
+    for name in ("dashboards:changes", "dashboards:timeline"):
         with contextlib.suppress(NoReverseMatch):
             urls.append(reverse(name))
     assert visit_and_collect(page, urls) == []

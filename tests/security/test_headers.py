@@ -51,7 +51,7 @@ def test_sign_in_page(client):
 
 def test_site_pages(editor_client, data):
     urls = [
-        reverse("commitments:home"),
+        reverse("dashboards:home"),
         reverse("commitments:commitment_list"),
         data.get_absolute_url(),
         data.agreement.get_absolute_url(),

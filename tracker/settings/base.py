@@ -40,8 +40,12 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    # Layers, top to bottom (imports run downwards only; see the README's Architecture section):
+    "tracker",  # wiring and site-wide pieces: commands, backup, seed loader, error pages
+    "dashboards",  # the delegation's read layer over both domain apps
     "commitments",
     "dialogues",
+    "core",  # the shared base: source documents, roles, form, filter and API helpers
 ]
 
 MIDDLEWARE = [
@@ -228,21 +232,25 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.ReadOrEditorWrite"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ReadOrEditorWrite"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tracker.api.TrackerPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.AnonThrottle", "tracker.api.UserThrottle", "tracker.api.WriteThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.api.throttling.AnonThrottle",
+        "core.api.throttling.UserThrottle",
+        "core.api.throttling.WriteThrottle",
+    ],
     # Per user (a system's token is its user's), per client address for anonymous readers; writes count twice.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="600/hour"),
         "user": env("API_THROTTLE_USER", default="3600/hour"),
         "write": env("API_THROTTLE_WRITE", default="600/hour"),
     },
-    "EXCEPTION_HANDLER": "tracker.api.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "tracker.api_schema.TrackerAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.TrackerAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

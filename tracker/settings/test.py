@@ -3,6 +3,9 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+# The suite also tests the benchmark tooling (bench/), so it installs the generator's app as the benchmark
+# settings do; production and local settings never do.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -1,0 +1,11 @@
+"""Admin for the source documents every record cites."""
+
+from django.contrib import admin
+
+from .models import SourceDocument
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "publisher", "published_on"]
+    search_fields = ["key", "title", "publisher"]

@@ -1,0 +1,210 @@
+"""Conditional requests: ``ETag`` / ``Last-Modified`` and ``304 Not Modified``, decided by one aggregate query
+over the filtered rows and one over the change log, before the page is read or serialised."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Count, Max, Model, QuerySet, Sum, Value
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from rest_framework import status
+from rest_framework.response import Response
+
+API_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How to tell cheaply whether a representation may have changed (see :class:`ConditionalMixin`)."""
+
+    # Aggregated with Max over the rows: a modification time, or "pk" for append-only rows.
+    changed_at: str | None = None
+    # A true modification time of each row, sent as Last-Modified (combined with the history watermarks).
+    last_modified: str | None = None
+    # Per-row counters that every write increments (version columns): their sums move with each write even
+    # when two writes share a timestamp.
+    revisions: tuple[str, ...] = ()
+    # Models whose data appears in each row (codes of the framework, body, commitment named): their
+    # django-simple-history log records every edit, addition and deletion with its time.
+    histories: tuple[type[Model], ...] = ()
+    # The representation depends on today's date (days overdue, overdue filters).
+    daily: bool = False
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a response is validated by: its ETag, its Last-Modified (if meaningful) and the row count."""
+
+    etag: str
+    last_modified: datetime | None
+    rows: int
+
+
+@functools.cache
+def _history_union(models: tuple[type[Model], ...]) -> QuerySet:
+    """One query for the last entry of each model's change log; built once, cloned for each request."""
+    parts = [
+        model.history.order_by()
+        .annotate(position=Value(position))
+        .values("position")
+        .annotate(last=Max("pk"), at=Max("history_date"))
+        .values_list("position", "last", "at")
+        for position, model in enumerate(models)
+    ]
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+def latest_history_change(*models: type[Model]) -> list[tuple[int | None, datetime | None]]:
+    """The last entry of each model's django-simple-history log (edits, additions and deletions): its id, which
+    grows with every change whatever the clock says, and its time. One query for all the models."""
+    if not models:
+        return []
+    found = {position: (last, at) for position, last, at in _history_union(models).all()}
+    return [found.get(position, (None, None)) for position in range(len(models))]
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+class ConditionalMixin:
+    """ETag (and Last-Modified) on list and detail responses; a matching ``If-None-Match`` is answered with 304
+    *before* the page is fetched or anything is serialised.
+
+    A list's validator comes from one aggregate over the filtered queryset (row count and the latest
+    :attr:`Freshness.changed_at`), the latest change of each model in :attr:`Freshness.histories`, today's date
+    where the data depends on it, and everything else that shapes the body: the query string, the negotiated
+    media type, the host. The ETag is weak (``W/"..."``): it identifies the data, not the bytes.
+
+    ``Last-Modified`` is sent where :attr:`Freshness.last_modified` is a true modification time. It is an upper
+    bound: the rows' latest modification or the latest change of a model they name, whichever is later.
+    ``If-Modified-Since`` is honoured on single objects only: deleting a row, or a row leaving a filter, does not
+    move a list's latest timestamp, so lists are revalidated by ``ETag`` alone.
+    """
+
+    freshness = Freshness()
+    known_count: int | None = None
+
+    # -- hooks a view may extend --
+    def validator_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The queryset to count and aggregate (the listed one, without annotations it does not need)."""
+        return queryset
+
+    def extra_validator_parts(self) -> list:
+        """Further values the list's representation depends on (e.g. counts of related rows)."""
+        return []
+
+    def object_validator_parts(self, obj) -> list:
+        """The values of ``obj`` its representation depends on, beyond :attr:`Freshness.changed_at`."""
+        return []
+
+    # -- machinery --
+    def today(self) -> date:
+        if not hasattr(self, "_today"):
+            self._today = timezone.localdate()
+        return self._today
+
+    def _validators(self, freshness: Freshness, parts: list, rows: int, last_modified) -> Validators:
+        request = self.request
+        histories = latest_history_change(*freshness.histories)
+        shape = [
+            API_VERSION,
+            self.basename,
+            self.action,
+            sorted(self.kwargs.items()),
+            sorted((key, sorted(values)) for key, values in request.query_params.lists()),
+            getattr(request, "accepted_media_type", ""),
+            request.get_host(),
+            self.today() if freshness.daily else None,
+            histories,
+            rows,
+            *parts,
+        ]
+        digest = hashlib.sha256(repr(shape).encode()).hexdigest()[:40]
+        if last_modified is not None:
+            last_modified = _latest(last_modified, *(at for _, at in histories))
+        return Validators(etag=f'W/"{digest}"', last_modified=last_modified, rows=rows)
+
+    def list_validators(self, queryset: QuerySet, freshness: Freshness | None = None) -> Validators:
+        freshness = freshness or self.freshness
+        aggregates = {"rows": Count("pk")}
+        if freshness.changed_at:
+            aggregates["changed_at"] = Max(freshness.changed_at)
+        if freshness.last_modified and freshness.last_modified != freshness.changed_at:
+            aggregates["last_modified"] = Max(freshness.last_modified)
+        for position, name in enumerate(freshness.revisions):
+            aggregates[f"revision_{position}"] = Sum(name)
+        values = self.validator_queryset(queryset).order_by().aggregate(**aggregates)
+        last_modified = values.get("last_modified", values.get("changed_at")) if freshness.last_modified else None
+        revisions = [values[f"revision_{position}"] for position in range(len(freshness.revisions))]
+        parts = [values.get("changed_at"), *revisions, *self.extra_validator_parts()]
+        return self._validators(freshness, parts, values["rows"], last_modified)
+
+    def object_validators(self, obj) -> Validators:
+        freshness = self.freshness
+        parts = [getattr(obj, freshness.changed_at) if freshness.changed_at else None]
+        parts += [getattr(obj, name) for name in freshness.revisions]
+        parts += self.object_validator_parts(obj)
+        last_modified = getattr(obj, freshness.last_modified) if freshness.last_modified else None
+        return self._validators(freshness, parts, 1, last_modified)
+
+    def is_not_modified(self, validators: Validators, *, single_object: bool) -> bool:
+        """RFC 9110 §13.2.2: ``If-None-Match`` decides when present; otherwise ``If-Modified-Since`` may."""
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = parse_etags(if_none_match)
+            if "*" in tags:
+                return True
+            own = validators.etag.removeprefix("W/")
+            return any(tag.removeprefix("W/") == own for tag in tags)
+        if_modified_since = self.request.headers.get("If-Modified-Since")
+        if single_object and if_modified_since and validators.last_modified is not None:
+            since = parse_http_date_safe(if_modified_since)
+            return since is not None and int(validators.last_modified.timestamp()) <= since
+        return False
+
+    def with_validators(self, response, validators: Validators):
+        response["ETag"] = validators.etag
+        if validators.last_modified is not None:
+            response["Last-Modified"] = http_date(validators.last_modified.timestamp())
+        # Data behind authentication: a cache may keep it for this client only, and must revalidate (by ETag).
+        response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        return response
+
+    def not_modified(self, validators: Validators):
+        return self.with_validators(Response(status=status.HTTP_304_NOT_MODIFIED), validators)
+
+    def conditional_list(self, queryset: QuerySet, render, freshness: Freshness | None = None):
+        """Answer 304 if the client's copy is current, else ``render(queryset)`` with validators attached."""
+        if self.paginator is not None:
+            self.paginator.validate_query(self.request)
+        validators = self.list_validators(queryset, freshness)
+        if self.is_not_modified(validators, single_object=False):
+            return self.not_modified(validators)
+        self.known_count = validators.rows
+        return self.with_validators(render(queryset), validators)
+
+    def paginated(self, queryset: QuerySet, serializer_class=None):
+        page = self.paginate_queryset(queryset)
+        serializer_class = serializer_class or self.get_serializer_class()
+        serializer = serializer_class(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        return self.conditional_list(queryset, self.paginated)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        validators = self.object_validators(instance)
+        if self.is_not_modified(validators, single_object=True):
+            return self.not_modified(validators)
+        serializer = self.get_serializer(instance)
+        return self.with_validators(Response(serializer.data), validators)

@@ -1,0 +1,96 @@
+"""The one JSON shape of every API error (:func:`error_body`), and the handler that gives it to every error."""
+
+from __future__ import annotations
+
+import math
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
+from rest_framework import exceptions, serializers, status
+
+NON_FIELD_ERRORS = "non_field_errors"
+
+
+class Conflict(exceptions.APIException):
+    """409: the write was based on a state that has changed; ``extra`` carries the current state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The resource was changed by someone else."
+
+    def __init__(self, detail=None, *, extra: dict | None = None):
+        super().__init__(detail)
+        self.extra = extra or {}
+
+
+def _flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as ``{"field": [...], "items.0": [...], "non_field_errors": [...]}``."""
+    key = prefix or NON_FIELD_ERRORS
+    if isinstance(detail, dict):
+        errors: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            name = NON_FIELD_ERRORS if name in ("__all__", NON_FIELD_ERRORS) else str(name)
+            for field, messages in _flatten_errors(value, f"{prefix}.{name}" if prefix else name).items():
+                errors.setdefault(field, []).extend(messages)
+        return errors
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return {key: [str(item) for item in detail]}
+        errors = {}
+        for index, item in enumerate(detail):
+            for field, messages in _flatten_errors(item, f"{key}.{index}").items():
+                errors.setdefault(field, []).extend(messages)
+        return errors
+    return {key: [str(detail)]}
+
+
+def error_body(*, status_code: int, code: str, detail: str, errors: dict | None = None, **extra) -> dict:
+    """The shape of every API error: ``status``, ``code``, ``detail``, ``errors`` (field → messages), extras."""
+    return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}, **extra}
+
+
+def api_exception_handler(exc, context):
+    """Turn every error into :func:`error_body`; Django's model ``ValidationError`` becomes a 400 with fields."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    # Imported here: rest_framework.views loads this module (the permission, throttle and pagination classes).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: let Django log it and answer 500
+    code = exc.default_code if isinstance(exc, exceptions.APIException) else "error"
+    extra = {}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten_errors(exc.detail)
+        fields = ", ".join(name for name in errors if name != NON_FIELD_ERRORS)
+        detail = f"Invalid input: {fields}." if fields else "Invalid input."
+        if not fields and errors.get(NON_FIELD_ERRORS):
+            detail = errors[NON_FIELD_ERRORS][0]
+    else:
+        detail = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        errors = {NON_FIELD_ERRORS: [detail]} if response.status_code == status.HTTP_400_BAD_REQUEST else {}
+        if isinstance(exc, exceptions.APIException) and isinstance(exc.get_codes(), str):
+            code = exc.get_codes()
+    if isinstance(exc, exceptions.Throttled):
+        extra["retry_after"] = math.ceil(exc.wait) if exc.wait is not None else None
+    if isinstance(exc, Conflict):
+        extra.update(exc.extra)
+    response.data = error_body(status_code=response.status_code, code=code, detail=detail, errors=errors, **extra)
+    return response
+
+
+def not_found(request, exception=None):
+    """The site's 404 handler: JSON in the API's error shape for any address under ``/api/`` that is not an
+    endpoint, Django's page (``404.html``) everywhere else."""
+    if not request.path_info.startswith("/api/"):
+        return page_not_found(request, exception)
+    body = error_body(status_code=404, code="not_found", detail=f"No API endpoint at {request.path}.")
+    return JsonResponse(body, status=404)

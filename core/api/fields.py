@@ -1,0 +1,66 @@
+"""Strict JSON input: strings, URLs and integers accept only those JSON types, never a conversion."""
+
+from __future__ import annotations
+
+from django.db import models
+from rest_framework import serializers
+
+# The largest id a BigAutoField can hold: larger ids in request bodies are refused before they reach the database.
+MAX_ID = 2**63 - 1
+
+
+class _StringOnly:
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(_StringOnly, serializers.CharField):
+    """A JSON string; a number or a boolean is refused rather than converted."""
+
+
+class StrictURLField(_StringOnly, serializers.URLField):
+    """A JSON string that is an absolute URL, or empty where the model allows blank."""
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer; ``"5"``, ``true`` and ``1.5`` are refused rather than converted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("invalid")
+        return super().to_internal_value(int(data) if isinstance(data, float) else data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A related record named by its code: a JSON string, without NUL characters (which PostgreSQL cannot even
+    compare), looked up in the database only if it can be a code."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+_STRICT_TYPES = {serializers.CharField: StrictCharField, serializers.IntegerField: StrictIntegerField}
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose strings, URLs and integers accept only those JSON types.
+
+    The model's own limits (lengths, ranges, URL syntax) still come from the model fields, and the services
+    still run ``full_clean()``: this only stops ``"50"`` or ``true`` being read as numbers and text.
+    """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            field: _STRICT_TYPES[mapped]
+            for field, mapped in serializers.ModelSerializer.serializer_field_mapping.items()
+            if mapped in _STRICT_TYPES
+        },
+        models.URLField: StrictURLField,
+    }

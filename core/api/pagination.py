@@ -1,0 +1,91 @@
+"""Page-number pagination with a bounded page size; malformed parameters are a 400, a page past the end a 404."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.paginator import InvalidPage
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _positive_int_param(request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw) if _DIGITS.fullmatch(raw) else 0
+    except ValueError:  # more digits than Python converts
+        value = 0
+    if value < 1:
+        raise exceptions.ValidationError({name: ["Use a whole number from 1 upwards."]})
+    return value
+
+
+class TrackerPagination(PageNumberPagination):
+    """``?page=N&page_size=M``: ``count``, ``next``, ``previous``, ``results``.
+
+    ``page_size`` defaults to ``PAGE_SIZE`` (50) and is capped at :attr:`max_page_size` (100): a larger value
+    returns 100 rows, never an error. A malformed ``page`` or ``page_size`` is a 400; a page past the end a 404.
+    """
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    last_page_strings = ()
+
+    def validate_query(self, request) -> None:
+        """Refuse a malformed ``page`` or ``page_size`` up front (before a 304 could answer the request)."""
+        _positive_int_param(request, self.page_query_param)
+        _positive_int_param(request, self.page_size_query_param)
+
+    def get_page_size(self, request) -> int:
+        requested = _positive_int_param(request, self.page_size_query_param)
+        default = self.page_size or api_settings.PAGE_SIZE
+        return min(requested or default, self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        page_number = _positive_int_param(request, self.page_query_param) or 1
+        paginator = self.django_paginator_class(queryset, page_size)
+        known_count = getattr(view, "known_count", None)
+        if known_count is not None:
+            # The conditional-request check has just counted the same queryset: do not count it twice.
+            paginator.count = known_count
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            raise exceptions.NotFound(
+                f"Page {page_number} does not exist: there are {paginator.num_pages} pages of {page_size}."
+            ) from exc
+        return list(self.page)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1. A page past the end is a 404.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Rows per page, from 1; default {self.page_size or api_settings.PAGE_SIZE}. "
+                    f"Values above {self.max_page_size} are capped at {self.max_page_size}."
+                ),
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "next", "previous", "results"]
+        paginated["properties"]["count"]["minimum"] = 0
+        return paginated

@@ -1,0 +1,182 @@
+"""The OpenAPI schema of the API: what the shared machinery of ``core.api`` adds to every operation.
+
+Kept apart from the other modules of ``core.api`` because drf-spectacular imports DRF's views, which import the
+permission, throttle and pagination classes named in the settings.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from core.api.conditional import ConditionalMixin, Freshness
+
+ERROR_CODES = (
+    "invalid, parse_error, not_authenticated, authentication_failed, permission_denied, not_found, "
+    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, throttled"
+)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error has this shape (see :func:`api_exception_handler`)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(help_text=f"What went wrong, for programs: one of {ERROR_CODES}.")
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=(
+            "400 only: each invalid field (or query parameter) with its messages; `non_field_errors` for the request "
+            "as a whole. Empty for other errors."
+        ),
+    )
+
+
+class ThrottledErrorSerializer(ErrorSerializer):
+    retry_after = serializers.IntegerField(allow_null=True, help_text="Seconds to wait (also the Retry-After header).")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `errors` names each field or query parameter with its messages.",
+    401: "Not signed in: send `Authorization: Token <key>` (or a session cookie).",
+    403: "Signed in, but not allowed: writing needs membership of Editors (or a missing CSRF token on a session).",
+    404: "No such object, or a page past the end of the list.",
+    406: "None of the media types in `Accept` (or `format`) can be produced.",
+    409: "Conflict with the current state: nothing was written.",
+    415: "The body is not JSON (`Content-Type: application/json`).",
+    429: "Too many requests: wait `retry_after` seconds.",
+}
+
+
+class TrackerAutoSchema(AutoSchema):
+    """Adds to every operation what the shared machinery does: error answers, conditional requests, headers."""
+
+    def _is_conditional_get(self) -> bool:
+        return self.method == "GET" and isinstance(self.view, ConditionalMixin)
+
+    def _freshness(self) -> Freshness:
+        if getattr(self.view, "action", None) == "history":
+            return self.view.history_freshness
+        return self.view.freshness
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._is_conditional_get():
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of your copy: if it is still current the answer is 304, with no body.",
+                )
+            )
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=[200, 304],
+                    description="Validator of this representation (weak); send it back as If-None-Match.",
+                )
+            )
+            if self._freshness().last_modified:
+                parameters.append(
+                    OpenApiParameter(
+                        "Last-Modified",
+                        str,
+                        OpenApiParameter.HEADER,
+                        response=[200, 304],
+                        description="Latest change of the data shown (an upper bound).",
+                    )
+                )
+                if not self._is_list_view():
+                    parameters.append(
+                        OpenApiParameter(
+                            "If-Modified-Since",
+                            str,
+                            OpenApiParameter.HEADER,
+                            description="An HTTP date: 304 if nothing changed since (ignored when If-None-Match "
+                            "is sent).",
+                        )
+                    )
+        if self.method == "POST":
+            parameters.append(
+                OpenApiParameter(
+                    "Location", str, OpenApiParameter.HEADER, response=[201], description="Address of the new object."
+                )
+            )
+        parameters.append(
+            OpenApiParameter(
+                "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds to wait."
+            )
+        )
+        parameters.append(
+            OpenApiParameter("WWW-Authenticate", str, OpenApiParameter.HEADER, response=[401], description="`Token`.")
+        )
+        return parameters
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        # An empty query parameter is no parameter: django-filter reads it as "no filter" (that is how the HTML
+        # forms submit unused fields), pagination as the default, DRF's ``format`` as JSON.
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
+    def _error_codes(self) -> list[int]:
+        codes = [401, 406, 429]
+        if self.method == "GET":
+            is_list = self._is_list_view()
+            codes += [400, 404] if is_list else [404]
+        elif self.method == "POST":
+            codes += [400, 403, 409, 415]
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            if str(code) in responses:
+                continue
+            serializer = ThrottledErrorSerializer if code == 429 else ErrorSerializer
+            response = self._get_response_for_code(serializer, str(code), ["application/json"], direction)
+            response["description"] = ERROR_DESCRIPTIONS[code]
+            responses[str(code)] = response
+        if self._is_conditional_get():
+            responses["304"] = {
+                **self._get_response_for_code(None, "304", direction=direction),
+                "description": "Not modified: the copy named by If-None-Match (or If-Modified-Since) is current.",
+            }
+        return dict(sorted(responses.items()))
+
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        if media_types and list(media_types) == ["text/csv"]:
+            # A CSV body is text; spectacular would otherwise wrap it in the JSON list's pagination envelope.
+            description = serializer.description if isinstance(serializer, OpenApiResponse) else ""
+            headers = self._get_response_headers_for_code(status_code, direction)
+            return {
+                **({"headers": headers} if headers else {}),
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+                "description": description,
+            }
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+
+class StrictURLFieldExtension(OpenApiSerializerFieldExtension):
+    """An optional URL is "a URI or the empty string": ``format: uri`` alone would call the empty string invalid."""
+
+    target_class = "core.api.fields.StrictURLField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        uri = {"type": "string", "format": "uri"}
+        if self.target.max_length is not None:
+            uri["maxLength"] = self.target.max_length
+        if not self.target.allow_blank:
+            return uri
+        return {"anyOf": [uri, {"type": "string", "maxLength": 0}]}

@@ -1,0 +1,17 @@
+"""Serializers every app's API shares."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class SourceSerializer(serializers.Serializer):
+    """Where a record's facts come from: a document of the tracker's bibliography and a place in it."""
+
+    document = serializers.CharField(
+        source="source_document.key", read_only=True, allow_null=True, help_text="Key of the source document."
+    )
+    title = serializers.CharField(source="source_document.title", read_only=True, allow_null=True)
+    locator = serializers.CharField(
+        source="source_locator", read_only=True, help_text="Section, paragraph or page, e.g. §12(b)."
+    )

@@ -1,0 +1,65 @@
+"""Form helpers both domain apps and the dashboards use: an error summary a keyboard or screen-reader user can
+reach, and the browser's date picker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One entry of a form's error summary: the message, and the id of the control it is about (if any)."""
+
+    message: str
+    target: str | None
+
+
+class AccessibleFormMixin:
+    """Errors a keyboard or screen-reader user can reach.
+
+    Django (5.0+) marks a field with errors ``aria-invalid`` and points its ``aria-describedby`` at the error
+    list; :meth:`error_summary` lists every message for the summary at the top of the page, each linked to the
+    control it is about (the first option of a group of radio buttons or checkboxes).
+    """
+
+    def _post_clean(self):
+        # A form field and the model rule behind it may both refuse the same value with the same words (a required
+        # note of a review): say it once.
+        super()._post_clean()
+        for errors in self._errors.values():
+            messages = [" ".join(error) if isinstance(error, ValidationError) else str(error) for error in errors.data]
+            errors.data = [error for i, error in enumerate(errors.data) if messages[i] not in messages[:i]]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Attach a service's ``ValidationError`` to this form: to the field it names, else to the whole form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+    def error_summary(self) -> list[ErrorLink]:
+        links = [ErrorLink(str(message), None) for message in self.non_field_errors()]
+        for bound in self.hidden_fields():
+            links.extend(ErrorLink(str(message), None) for message in bound.errors)
+        for bound in self.visible_fields():
+            if not bound.errors:
+                continue
+            target = bound.id_for_label
+            if bound.use_fieldset or not target:
+                options = list(bound.subwidgets)
+                target = options[0].id_for_label if options else bound.auto_id
+            links.extend(ErrorLink(f"{bound.label}: {message}", target) for message in bound.errors)
+        return links
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as ISO 8601 (YYYY-MM-DD) whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

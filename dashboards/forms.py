@@ -1,0 +1,77 @@
+"""The small GET forms of the dashboards: a date for "as of", a date for "what changed since", timeline filters.
+
+They only parse and check input; a bad value becomes a field error shown on the page (HTTP 400), never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from commitments.models import Agreement
+from core.forms import DateInput
+
+EARLIEST_DATE = date(1950, 1, 1)
+
+
+def _check_past(value: date | None, what: str) -> date | None:
+    if value is None:
+        return value
+    if value > timezone.localdate():
+        raise forms.ValidationError(f"Pick {what} up to today: the history cannot show the future.")
+    if value < EARLIEST_DATE:
+        raise forms.ValidationError(f"Pick {what} from {EARLIEST_DATE:%Y} onwards.")
+    return value
+
+
+class AsOfForm(forms.Form):
+    """The overview as it stood at the end of a past day (empty: today)."""
+
+    as_of = forms.DateField(
+        label="Show as it stood on", required=False, widget=DateInput(), help_text="Empty for today."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_as_of(self) -> date | None:
+        return _check_past(self.cleaned_data.get("as_of"), "a date")
+
+
+class ChangesSinceForm(forms.Form):
+    """The start of the "What changed since…" window (empty: the default window)."""
+
+    since = forms.DateField(label="Changes since", required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["since"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_since(self) -> date | None:
+        return _check_past(self.cleaned_data.get("since"), "a start date")
+
+
+class TimelineFilterForm(forms.Form):
+    """Which bodies the cadence timeline shows (one framework's, or all) and from which year."""
+
+    agreement = forms.ModelChoiceField(
+        queryset=Agreement.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label="All frameworks",
+        label="Framework",
+    )
+    from_year = forms.IntegerField(label="From year", required=False, min_value=EARLIEST_DATE.year)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_year"].widget.attrs["max"] = timezone.localdate().year
+
+    def clean_from_year(self) -> int | None:
+        year = self.cleaned_data.get("from_year")
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError("Pick a year up to the current one.")
+        return year

@@ -1,0 +1,756 @@
+"""Selectors behind the AFET delegation dashboards.
+
+Progress by framework and by policy area, overdue dialogue bodies, stale commitments and the latest updates
+(:func:`overview`), the same overview rebuilt from the status history as it stood on a past date, what changed
+since a date (:func:`changes_since`), the dialogue cadence timeline (:func:`cadence_timeline`) and an agreement's
+page (:func:`agreement_page`).
+
+Every count is a ``GROUP BY`` in the database; Python only reshapes the grouped rows (at most one per
+framework or policy area and status). The one rule applied row by row in Python is the cadence rule,
+``DialogueBody.compute_schedule``, which is deliberately a pure Python function shared with the sweep and the
+API; it runs over dialogue bodies (tens of rows), never over commitments or updates. Each selector issues a
+fixed number of queries whatever the number of commitments, updates or meetings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from commitments.choices import PolicyArea, Status, UpdateKind
+from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.querysets import stale_cutoff, start_of_day
+from dialogues.choices import Level
+from dialogues.models import DialogueBody, Meeting, OverdueFlag
+from dialogues.selectors import open_flags_for
+
+# Left to right in a bar: delivered first, then what is moving, then what is not.
+STATUS_ORDER: tuple[str, ...] = (
+    Status.ACHIEVED,
+    Status.ONGOING,
+    Status.IN_PROGRESS,
+    Status.NOT_STARTED,
+    Status.STALLED,
+    Status.DISCONTINUED,
+)
+STATUS_LABELS: dict[str, str] = dict(Status.choices)
+AREA_LABELS: dict[str, str] = dict(PolicyArea.choices)
+DEFAULT_CHANGES_DAYS = 30
+LIST_LIMIT = 500
+
+
+def end_of_day(day: date) -> datetime:
+    """The aware moment at which ``day`` ends (the start of the next day) in the tracker's time zone."""
+    return start_of_day(day + timedelta(days=1))
+
+
+def choice_rank(field_name: str, values: list[str] | tuple[str, ...]) -> Case:
+    """An SQL expression ranking ``field_name`` by the order of ``values`` (so lists follow the vocabulary)."""
+    return Case(
+        *[When(**{field_name: value}, then=Value(rank)) for rank, value in enumerate(values)],
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+# --- Stacked bars -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One status's part of a stacked bar; ``offset`` and ``width`` are percentages of the bar."""
+
+    status: str
+    label: str
+    count: int
+    offset: float
+    width: float
+
+
+@dataclass
+class StatusBreakdown:
+    """How many commitments of one group (a framework, a policy area, everything) are in each status."""
+
+    key: str
+    label: str
+    counts: dict[str, int]
+    url: str = ""
+    note: str = ""
+    depth: int = 0
+    parent: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def achieved(self) -> int:
+        return self.counts.get(Status.ACHIEVED, 0)
+
+    @property
+    def share_achieved(self) -> int | None:
+        """Achieved commitments as a whole percentage of all of them, or ``None`` when there are none."""
+        return round(100 * self.achieved / self.total) if self.total else None
+
+    @property
+    def cells(self) -> list[tuple[str, str, int]]:
+        """``(status, label, count)`` for every status, in bar order (the table's columns)."""
+        return [(status, STATUS_LABELS[status], self.counts.get(status, 0)) for status in STATUS_ORDER]
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The non-empty statuses as consecutive segments of a 100 % bar."""
+        total, offset, segments = self.total, 0, []
+        if not total:
+            return segments
+        for status, label, count in self.cells:
+            if count:
+                segments.append(Segment(status, label, count, 100 * offset / total, 100 * count / total))
+                offset += count
+        return segments
+
+    @property
+    def description(self) -> str:
+        """The bar in words (its text alternative)."""
+        if not self.total:
+            return f"{self.label}: no commitments."
+        parts = ", ".join(f"{count} {label.lower()}" for _, label, count in self.cells if count)
+        plural = "" if self.total == 1 else "s"
+        return f"{self.label}: {self.total} commitment{plural}: {parts}; {self.share_achieved}% achieved."
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One grouped row from the database: how many commitments of a framework and area are in a status."""
+
+    agreement_id: int
+    area: str
+    status: str
+    n: int
+
+
+def _pivot(cells: list[Cell], key) -> dict[Any, dict[str, int]]:
+    """Add up grouped cells into ``{key(cell): {status: n}}`` (over grouped rows, never over commitments)."""
+    pivot: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cell in cells:
+        pivot[key(cell)][cell.status] += cell.n
+    return {k: dict(v) for k, v in pivot.items()}
+
+
+def _total(cells: list[Cell]) -> dict[str, int]:
+    return _pivot(cells, lambda cell: "all").get("all", {})
+
+
+def framework_tree(agreements: QuerySet[Agreement]) -> list[tuple[Agreement, int]]:
+    """Frameworks in reading order: each one followed by the instruments under it, with their depth (1 query)."""
+    rows = list(agreements)
+    ids = {agreement.pk for agreement in rows}
+    children: dict[int | None, list[Agreement]] = defaultdict(list)
+    for agreement in rows:
+        children[agreement.parent_id if agreement.parent_id in ids else None].append(agreement)
+    ordered: list[tuple[Agreement, int]] = []
+    seen: set[int] = set()
+
+    def visit(agreement: Agreement, depth: int) -> None:
+        if agreement.pk in seen:  # a loop in the data must not hang the page
+            return
+        seen.add(agreement.pk)
+        ordered.append((agreement, depth))
+        for child in children.get(agreement.pk, []):
+            visit(child, depth + 1)
+
+    for root in children[None]:
+        visit(root, 0)
+    ordered.extend((agreement, 0) for agreement in rows if agreement.pk not in seen)
+    return ordered
+
+
+# --- Commitments now and as they stood ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaleItem:
+    """A commitment with no update for a year: its status then and its last update (``None``: never)."""
+
+    commitment: Commitment
+    status: str
+    last_update: datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+
+def cells_now() -> list[Cell]:
+    """Current commitments counted by framework, policy area and status (1 grouped query)."""
+    rows = Commitment.objects.order_by().values("agreement_id", "area", "status").annotate(n=Count("pk"))
+    return [Cell(**row) for row in rows]
+
+
+def stale_now(*, on: date, limit: int) -> tuple[int, list[StaleItem]]:
+    """How many commitments are stale today (``Commitment.objects.stale``) and the stalest ``limit`` (2 queries)."""
+    stale = Commitment.objects.stale(on=on)
+    stalest = stale.select_related("agreement").order_by(
+        F("last_reviewed_at").asc(nulls_first=True), "created_at", "reference"
+    )[:limit]
+    return stale.count(), [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
+
+
+def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
+    """Each commitment's latest status update recorded before the end of ``day``.
+
+    "Latest" is by ``recorded_at``, then ``version``; an update is the latest when no later one exists before
+    the end of the day. Written as ``NOT EXISTS`` (standard SQL, SQLite and PostgreSQL alike), which
+    PostgreSQL runs as one hash anti-join over the history instead of one lookup per commitment.
+    """
+    end = end_of_day(day)
+    later = StatusUpdate.objects.filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
+    )
+    return StatusUpdate.objects.filter(recorded_at__lt=end).filter(~Exists(later))
+
+
+def never_updated_as_of(day: date) -> QuerySet[Commitment]:
+    """Commitments that existed at the end of ``day`` with no update recorded by then ("not started").
+
+    A commitment exists once its framework is signed; when the signature date is not recorded the framework
+    is taken to have existed (the day a commitment was typed into the tracker says nothing about when it was
+    promised). A commitment with an update before ``day`` existed whatever its framework's date.
+    """
+    updated = StatusUpdate.objects.filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
+    return Commitment.objects.filter(~Exists(updated)).filter(
+        Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
+    )
+
+
+def cells_as_of(day: date) -> tuple[list[Cell], int]:
+    """Commitments as they stood at the end of ``day``, counted by framework, area and status, rebuilt from the
+    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year,
+    a never-updated commitment counting from the day it was entered). 2 grouped queries.
+    """
+    cutoff = stale_cutoff(day)
+    updated = list(
+        latest_updates_as_of(day)
+        .order_by()
+        .values("commitment__agreement_id", "commitment__area", "status")
+        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff)))
+    )
+    never = list(
+        never_updated_as_of(day)
+        .order_by()
+        .values("agreement_id", "area")
+        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(created_at__lt=cutoff)))
+    )
+    cells = [Cell(r["commitment__agreement_id"], r["commitment__area"], r["status"], r["n"]) for r in updated]
+    cells += [Cell(r["agreement_id"], r["area"], Status.NOT_STARTED, r["n"]) for r in never]
+    return cells, sum(r["stale"] for r in updated) + sum(r["stale"] for r in never)
+
+
+def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
+    """The ``limit`` stalest commitments at the end of ``day``: never updated first, then by last update.
+
+    Two queries (never updated; updated long ago), merged and cut to ``limit``.
+    """
+    cutoff = stale_cutoff(day)
+    never = (
+        never_updated_as_of(day)
+        .filter(created_at__lt=cutoff)
+        .select_related("agreement")
+        .order_by("created_at", "reference")[:limit]
+    )
+    old = (
+        latest_updates_as_of(day)
+        .filter(recorded_at__lt=cutoff)
+        .select_related("commitment__agreement")
+        .order_by("recorded_at", "version")[:limit]
+    )
+    items = [StaleItem(c, Status.NOT_STARTED, None) for c in never]
+    items += [StaleItem(u.commitment, u.status, u.recorded_at) for u in old]
+    return items[:limit]
+
+
+# --- Overdue bodies ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueBody:
+    """A dialogue body overdue on a given day: when it should have met and by how many days it is late."""
+
+    body: DialogueBody
+    due_on: date
+    overdue_since: date
+    days_overdue: int
+    flag: OverdueFlag | None = None
+
+
+def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
+    """Bodies overdue today from their stored schedule, most overdue first, each with its open overdue flag (if
+    the daily sweep has raised one) and the e-mails sent about it (2 queries)."""
+    on = on or timezone.localdate()
+    bodies = DialogueBody.objects.overdue(on=on).select_related("reports_to").order_by("next_due_on", "name")
+    flags = {flag.body_id: flag for flag in open_flags_for(on=on)}
+    return [
+        OverdueBody(
+            body,
+            body.next_due_on,
+            body.overdue_after + timedelta(days=1),
+            body.days_overdue(on=on),
+            flags.get(body.pk),
+        )
+        for body in bodies
+    ]
+
+
+def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
+    """Bodies that were overdue at the end of ``day``, from the meetings held up to that day (1 query).
+
+    The last meeting up to ``day`` is a grouped ``MAX`` in the database; the cadence rule
+    (``DialogueBody.compute_schedule``) then gives each body's schedule as it stood, which is applied to the
+    in-memory body (never saved) so that ``is_overdue`` and ``days_overdue`` answer for that day.
+    """
+    bodies = (
+        DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
+        .filter(Q(established_on__lte=day) | Q(established_on__isnull=True))
+        .annotate(last_met_as_of=Max("meetings__held_on", filter=Q(meetings__held_on__lte=day)))
+        .select_related("reports_to")
+        .order_by("name")
+    )
+    overdue = []
+    for body in bodies:
+        schedule = DialogueBody.compute_schedule(
+            cadence_months=body.cadence_months,
+            grace_days=body.grace_days,
+            established_on=body.established_on,
+            last_meeting_on=body.last_met_as_of,
+        )
+        body.last_meeting_on, body.next_due_on, body.overdue_after = (
+            schedule.last_meeting_on,
+            schedule.next_due_on,
+            schedule.overdue_after,
+        )
+        if body.is_overdue(on=day):
+            overdue.append(
+                OverdueBody(body, body.next_due_on, body.overdue_after + timedelta(days=1), body.days_overdue(on=day))
+            )
+    overdue.sort(key=lambda item: (item.due_on, item.body.name))
+    return overdue
+
+
+# --- The overview -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    """Everything the overview dashboard shows, today or as it stood at the end of ``on``."""
+
+    on: date
+    rebuilt_from_history: bool
+    by_agreement: list[StatusBreakdown]
+    by_area: list[StatusBreakdown]
+    total: StatusBreakdown
+    overdue_bodies: list[OverdueBody]
+    stale_count: int
+    stale: list[StaleItem]
+    latest_updates: list[StatusUpdate]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.by_agreement
+
+
+def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: int = 10) -> Overview:
+    """The overview dashboard: today from the stored current state, or for a past ``on`` from the history.
+
+    Counts come from one grouped query (framework × area × status; two as of a past date), which the bars by
+    framework, by area and the totals all add up from. Seven queries today (with the open overdue flags) and
+    seven as of a past date, whatever the data size. Raises ``ValueError`` for a date in the future (the
+    history cannot tell what will happen).
+    """
+    today = timezone.localdate()
+    on = on or today
+    if on > today:
+        raise ValueError("The overview cannot be shown for a date in the future.")
+    from_history = on < today
+    updates = StatusUpdate.objects.select_related("commitment__agreement", "author").order_by(
+        "-recorded_at", "-version"
+    )
+    if from_history:
+        cells, stale_count = cells_as_of(on)
+        stale = stale_as_of(on, limit=stale_limit)
+        updates = updates.filter(recorded_at__lt=end_of_day(on))
+        overdue = overdue_bodies_as_of(on)
+    else:
+        cells = cells_now()
+        stale_count, stale = stale_now(on=on, limit=stale_limit)
+        overdue = overdue_bodies(on=on)
+
+    agreements = framework_tree(Agreement.objects.order_by("code"))
+    codes = {agreement.pk: agreement.code for agreement, _ in agreements}
+    per_agreement = _pivot(cells, lambda cell: cell.agreement_id)
+    by_agreement = [
+        StatusBreakdown(
+            key=agreement.code,
+            label=agreement.code,
+            counts=per_agreement.get(agreement.pk, {}),
+            url=agreement.get_absolute_url(),
+            note=agreement.title,
+            depth=depth,
+            parent=codes.get(agreement.parent_id, ""),
+        )
+        for agreement, depth in agreements
+        if not from_history
+        or agreement.pk in per_agreement
+        or agreement.signed_on is None
+        or agreement.signed_on <= on
+    ]
+    per_area = _pivot(cells, lambda cell: cell.area)
+    by_area = [
+        StatusBreakdown(key=area, label=label, counts=per_area[area])
+        for area, label in PolicyArea.choices
+        if area in per_area
+    ]
+    return Overview(
+        on=on,
+        rebuilt_from_history=from_history,
+        by_agreement=by_agreement,
+        by_area=by_area,
+        total=StatusBreakdown(key="all", label="All frameworks", counts=_total(cells)),
+        overdue_bodies=overdue,
+        stale_count=stale_count,
+        stale=stale,
+        latest_updates=list(updates[:updates_limit]),
+    )
+
+
+# --- What changed since ... -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BecameOverdue:
+    """A body that fell overdue within a window: the day it did, and the meeting that ended it, if any."""
+
+    body: DialogueBody
+    due_on: date
+    overdue_since: date
+    met_again_on: date | None
+    days_overdue_now: int | None
+
+
+@dataclass
+class Changes:
+    """What the "What changed since…" page shows for the window ``since`` … ``until`` (both included)."""
+
+    since: date
+    until: date
+    transitions: list[StatusUpdate]
+    transition_count: int
+    other_updates: list[StatusUpdate]
+    other_count: int
+    meetings: list[Meeting]
+    meeting_count: int
+    became_overdue: list[BecameOverdue]
+    limit: int
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.transition_count or self.other_count or self.meeting_count or self.became_overdue)
+
+
+def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
+    """Bodies that became overdue between ``since`` and ``until`` (both included), by the cadence rule (2 queries).
+
+    A body becomes overdue on the day after its ``overdue_after``. Within the window a body's schedule restarts
+    at its last meeting before the window and at each meeting in it; the cadence rule gives each restart's
+    overdue day, which counts if it falls in the window before the next meeting. This finds bodies that fell
+    overdue and have met since, which the stored schedule (only the latest) cannot show.
+    """
+    bodies = (
+        DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
+        .annotate(last_before=Max("meetings__held_on", filter=Q(meetings__held_on__lt=since)))
+        .select_related("reports_to")
+        .order_by("name")
+    )
+    in_window: dict[int, list[date]] = defaultdict(list)
+    for body_id, held_on in (
+        Meeting.objects.filter(held_on__gte=since, held_on__lte=until, body__active=True)
+        .order_by("body_id", "held_on")
+        .values_list("body_id", "held_on")
+    ):
+        in_window[body_id].append(held_on)
+    today = timezone.localdate()
+    found = []
+    for body in bodies:
+        restarts: list[date | None] = [body.last_before, *in_window.get(body.pk, [])]
+        for index, start in enumerate(restarts):
+            schedule = DialogueBody.compute_schedule(
+                cadence_months=body.cadence_months,
+                grace_days=body.grace_days,
+                established_on=body.established_on,
+                last_meeting_on=start,
+            )
+            if schedule.overdue_after is None:
+                continue
+            overdue_since = schedule.overdue_after + timedelta(days=1)
+            next_meeting = restarts[index + 1] if index + 1 < len(restarts) else None
+            if not since <= overdue_since <= until:
+                continue
+            if next_meeting is not None and next_meeting <= overdue_since:
+                continue
+            still_overdue = next_meeting is None and body.is_overdue(on=today)
+            found.append(
+                BecameOverdue(
+                    body=body,
+                    due_on=schedule.next_due_on,
+                    overdue_since=overdue_since,
+                    met_again_on=next_meeting,
+                    days_overdue_now=body.days_overdue(on=today) if still_overdue else None,
+                )
+            )
+    found.sort(key=lambda item: (item.overdue_since, item.body.name))
+    return found
+
+
+def changes_since(*, since: date, until: date | None = None, limit: int = LIST_LIMIT) -> Changes:
+    """Every status transition, other update, meeting and newly overdue body from ``since`` to ``until``.
+
+    Seven queries whatever the data size. Lists are newest first and capped at ``limit`` rows each (the counts
+    are exact), so the page stays readable and printable however long the window.
+    """
+    until = until or timezone.localdate()
+    if since > until:
+        raise ValueError("The start of the window is after its end.")
+    window = Q(recorded_at__gte=start_of_day(since), recorded_at__lt=end_of_day(until))
+    is_transition = Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(status=F("previous_status"))
+    counts = StatusUpdate.objects.filter(window).aggregate(
+        transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition)
+    )
+    updates = (
+        StatusUpdate.objects.filter(window)
+        .select_related("commitment__agreement", "author", "source_document")
+        .order_by("-recorded_at", "-version")
+    )
+    meetings = Meeting.objects.filter(held_on__gte=since, held_on__lte=until)
+    return Changes(
+        since=since,
+        until=until,
+        transitions=list(updates.filter(is_transition)[:limit]),
+        transition_count=counts["transitions"],
+        other_updates=list(updates.exclude(is_transition)[:limit]),
+        other_count=counts["others"],
+        meetings=list(
+            meetings.select_related("body__reports_to")
+            .annotate(advanced=Count("commitments_advanced"))
+            .order_by("-held_on", "body__name")[:limit]
+        ),
+        meeting_count=meetings.count(),
+        became_overdue=bodies_became_overdue(since=since, until=until),
+        limit=limit,
+    )
+
+
+def meeting_dates(*, limit: int = 24) -> list[Meeting]:
+    """The latest meetings, for the "since the last … meeting" choice of the What-changed page (1 query)."""
+    return list(Meeting.objects.select_related("body").order_by("-held_on", "body__name")[:limit])
+
+
+# --- The dialogue cadence timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a body's row: ``cadence`` (before the due date), ``grace`` or ``overdue`` (end excluded).
+
+    ``due_on`` is the due date the stretch belongs to: the days late of an overdue stretch count from it, as
+    ``DialogueBody.days_overdue`` does.
+    """
+
+    kind: str
+    start: date
+    end: date
+    due_on: date | None = None
+
+    @property
+    def days_late(self) -> int:
+        return (self.end - self.due_on).days if self.due_on else 0
+
+
+@dataclass
+class TimelineRow:
+    """One body across the years: its meetings, its expected cadence and the gaps when it was overdue."""
+
+    body: DialogueBody
+    meetings: list[date]
+    spans: list[Span]
+    days_overdue: int | None
+
+    @property
+    def overdue_spans(self) -> list[Span]:
+        return [span for span in self.spans if span.kind == "overdue"]
+
+    @property
+    def longest_gap(self) -> int | None:
+        """Days of the longest interval between two consecutive meetings, if it met at least twice."""
+        gaps = [(b - a).days for a, b in zip(self.meetings, self.meetings[1:], strict=False)]
+        return max(gaps) if gaps else None
+
+    @property
+    def days_late_total(self) -> int:
+        """Days late over every overdue stretch (each counted from its due date to the meeting, or today)."""
+        return sum(span.days_late for span in self.overdue_spans)
+
+
+@dataclass
+class Timeline:
+    """Rows of the cadence timeline between ``start`` and ``end``."""
+
+    start: date
+    end: date
+    today: date
+    rows: list[TimelineRow] = field(default_factory=list)
+
+
+def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
+    """The cadence band of a body: for each restart (establishment, then every meeting), the cadence up to the
+    due date, the grace period, and the overdue stretch until the next meeting (or today)."""
+    spans: list[Span] = []
+    restarts: list[date | None] = [None, *meetings]
+    for index, start in enumerate(restarts):
+        schedule = DialogueBody.compute_schedule(
+            cadence_months=body.cadence_months,
+            grace_days=body.grace_days,
+            established_on=body.established_on,
+            last_meeting_on=start,
+        )
+        begin = start or body.established_on
+        end = restarts[index + 1] if index + 1 < len(restarts) else today
+        if schedule.next_due_on is None or begin is None or end is None or end <= begin:
+            continue
+        first_overdue_day = schedule.overdue_after + timedelta(days=1)
+        spans.append(Span("cadence", begin, min(schedule.next_due_on, end)))
+        if schedule.next_due_on < end:
+            spans.append(Span("grace", schedule.next_due_on, min(first_overdue_day, end)))
+        if body.active and first_overdue_day < end:
+            spans.append(Span("overdue", first_overdue_day, end, schedule.next_due_on))
+    return spans
+
+
+def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Timeline:
+    """Each body (optionally only those of one framework) with its meetings and its cadence, in 2 queries.
+
+    Bodies come in order of level (leaders first), then name. The window runs from the earliest establishment
+    or meeting (or 1 January of ``from_year``) to the end of the current year.
+    """
+    today = timezone.localdate()
+    bodies = DialogueBody.objects.select_related("reports_to").order_by(choice_rank("level", Level.values), "name")
+    if agreement:
+        bodies = bodies.filter(agreements__code=agreement)
+    bodies = list(bodies)
+    meetings: dict[int, list[date]] = defaultdict(list)
+    for body_id, held_on in (
+        Meeting.objects.filter(body__in=[body.pk for body in bodies])
+        .order_by("body_id", "held_on")
+        .values_list("body_id", "held_on")
+    ):
+        meetings[body_id].append(held_on)
+    rows = []
+    for body in bodies:
+        held = meetings.get(body.pk, [])
+        rows.append(
+            TimelineRow(
+                body=body,
+                meetings=held,
+                spans=_spans(body, held, today) if body.cadence_months else [],
+                days_overdue=body.days_overdue(on=today),
+            )
+        )
+    earliest = [d for row in rows for d in (row.body.established_on, *row.meetings[:1]) if d is not None]
+    start = date(from_year, 1, 1) if from_year else min(earliest, default=date(today.year, 1, 1))
+    start = date(start.year, 1, 1)
+    return Timeline(start=start, end=date(today.year, 12, 31), today=today, rows=rows)
+
+
+# --- An agreement's page ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AreaGroup:
+    """The commitments of one policy area under one framework, with their status breakdown."""
+
+    breakdown: StatusBreakdown
+    commitments: list[Commitment]
+
+
+@dataclass
+class AgreementPage:
+    """What an agreement's page shows."""
+
+    agreement: Agreement
+    total: StatusBreakdown
+    areas: list[AreaGroup]
+    bodies: list[DialogueBody]
+    today: date
+
+    @property
+    def areas_breakdowns(self) -> list[StatusBreakdown]:
+        return [group.breakdown for group in self.areas]
+
+
+def agreement_page(*, code: str) -> AgreementPage:
+    """A framework with its commitments grouped by policy area, their progress, and its dialogue bodies.
+
+    Five queries whatever its size: the framework (with parent and source), its instruments, the counts by
+    area and status, its commitments in vocabulary order, and its bodies. Raises ``Agreement.DoesNotExist``.
+    """
+    agreement = (
+        Agreement.objects.select_related("parent", "source_document").prefetch_related("children").get(code=code)
+    )
+    cells = [
+        Cell(agreement.pk, row["area"], row["status"], row["n"])
+        for row in Commitment.objects.filter(agreement=agreement)
+        .order_by()
+        .values("area", "status")
+        .annotate(n=Count("pk"))
+    ]
+    per_area = _pivot(cells, lambda cell: cell.area)
+    commitments = (
+        Commitment.objects.filter(agreement=agreement)
+        .select_related("responsible_body")
+        .order_by(choice_rank("area", PolicyArea.values), "reference")
+    )
+    grouped: dict[str, list[Commitment]] = defaultdict(list)
+    for commitment in commitments:
+        grouped[commitment.area].append(commitment)
+    areas = [
+        AreaGroup(StatusBreakdown(key=area, label=label, counts=per_area[area], url=f"#area-{area}"), grouped[area])
+        for area, label in PolicyArea.choices
+        if area in per_area
+    ]
+    return AgreementPage(
+        agreement=agreement,
+        total=StatusBreakdown(key=agreement.code, label="All policy areas", counts=_total(cells)),
+        areas=areas,
+        bodies=list(
+            DialogueBody.objects.filter(agreements=agreement)
+            .select_related("reports_to")
+            .order_by(choice_rank("level", Level.values), "name")
+        ),
+        today=timezone.localdate(),
+    )

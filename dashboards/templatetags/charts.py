@@ -1,0 +1,131 @@
+"""Server-rendered SVG charts of the dashboards (no JavaScript, no CDN): stacked status bars and the cadence
+timeline. The tags turn the selectors' dataclasses into coordinates; the SVG markup lives in
+``templates/includes/charts/``. Every chart carries a text alternative and sits next to a table of its numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django import template
+from django.utils.text import Truncator
+
+from dashboards.selectors import StatusBreakdown, Timeline
+
+register = template.Library()
+
+
+def _num(value: float) -> str:
+    """A coordinate for an SVG attribute: fixed decimals, never localised."""
+    return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
+
+
+@register.inclusion_tag("includes/charts/stacked_bar.html")
+def stacked_bar(breakdown: StatusBreakdown, height: int = 18) -> dict:
+    """A 100 % stacked bar of a status breakdown, with its description as the accessible name."""
+    segments = [
+        {
+            "status": s.status,
+            "label": s.label,
+            "count": s.count,
+            "x": _num(s.offset),
+            "width": _num(s.width),
+        }
+        for s in breakdown.segments
+    ]
+    return {"breakdown": breakdown, "segments": segments, "height": height}
+
+
+@register.inclusion_tag("includes/charts/status_legend.html")
+def status_legend() -> dict:
+    """The colour key of the stacked bars, in bar order."""
+    from dashboards.selectors import STATUS_LABELS, STATUS_ORDER
+
+    return {"statuses": [(status, STATUS_LABELS[status]) for status in STATUS_ORDER]}
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    start: date
+    end: date
+    left: float
+    width: float
+
+    def x(self, day: date) -> float:
+        day = min(max(day, self.start), self.end)
+        return self.left + (day - self.start).days / max((self.end - self.start).days, 1) * self.width
+
+
+TIMELINE_WIDTH = 1120
+TIMELINE_LABEL = 300
+TIMELINE_RIGHT = 16
+TIMELINE_AXIS = 30
+TIMELINE_ROW = 30
+
+
+@register.inclusion_tag("includes/charts/cadence_timeline.html")
+def cadence_chart(timeline: Timeline) -> dict:
+    """The cadence timeline: one row per body, years across, meetings as marks, the cadence as a band."""
+    geometry = _Geometry(
+        timeline.start, timeline.end, TIMELINE_LABEL, TIMELINE_WIDTH - TIMELINE_LABEL - TIMELINE_RIGHT
+    )
+    years = list(range(timeline.start.year, timeline.end.year + 1))
+    step = 1 if len(years) <= 12 else 2 if len(years) <= 24 else 5
+    axis = [
+        {"x": _num(geometry.x(date(year, 1, 1))), "label": str(year) if year % step == 0 else "", "year": year}
+        for year in years
+    ]
+    rows = []
+    for index, row in enumerate(timeline.rows):
+        top = TIMELINE_AXIS + index * TIMELINE_ROW
+        spans = []
+        for span in row.spans:
+            if span.end <= timeline.start or span.start >= timeline.end:
+                continue
+            x1, x2 = geometry.x(span.start), geometry.x(span.end)
+            spans.append(
+                {
+                    "kind": span.kind,
+                    "x": _num(x1),
+                    "width": _num(max(x2 - x1, 1.0)),
+                    "title": f"{span.kind.capitalize()}: {span.start:%d %b %Y} – {span.end:%d %b %Y}",
+                }
+            )
+        marks = [
+            {"x": _num(geometry.x(held_on)), "title": f"Met on {held_on:%d %b %Y}"}
+            for held_on in row.meetings
+            if timeline.start <= held_on <= timeline.end
+        ]
+        rows.append(
+            {
+                "row": row,
+                "y": top,
+                "text_y": top + TIMELINE_ROW / 2 + 4,
+                "band_y": top + (TIMELINE_ROW - 12) / 2,
+                "mark_y1": top + 4,
+                "mark_y2": top + TIMELINE_ROW - 4,
+                "label": Truncator(row.body.name).chars(40),
+                "empty": not spans and not marks,
+                "empty_x": TIMELINE_LABEL + 8,
+                "spans": spans,
+                "marks": marks,
+                "overdue": row.days_overdue is not None,
+                "inactive": not row.body.active,
+            }
+        )
+    height = TIMELINE_AXIS + len(rows) * TIMELINE_ROW + 8
+    return {
+        "timeline": timeline,
+        "axis": axis,
+        "rows": rows,
+        "width": TIMELINE_WIDTH,
+        "height": height,
+        "plot_left": TIMELINE_LABEL,
+        "plot_right": TIMELINE_WIDTH - TIMELINE_RIGHT,
+        "row_height": TIMELINE_ROW,
+        "axis_height": TIMELINE_AXIS,
+        "today_x": _num(geometry.x(timeline.today)),
+        "band_height": 12,
+        "overdue_count": sum(1 for row in rows if row["overdue"]),
+    }

@@ -1,0 +1,84 @@
+"""The AFET delegation dashboards: overview (today or as of a date), what changed, the cadence timeline and an
+agreement's page.
+
+Views parse the querystring with a small form and call the selectors of ``dashboards.selectors``; bad input is
+answered with the page and its error (HTTP 400), never a 500.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from commitments.models import Agreement
+
+from . import selectors
+from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
+
+
+class OverviewView(TemplateView):
+    """The overview dashboard (``/``): today, or as it stood at the end of ``?as_of=YYYY-MM-DD``."""
+
+    template_name = "dashboards/overview.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = AsOfForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, overview=None), status=400)
+        on = form.cleaned_data.get("as_of") if form.is_bound else None
+        overview = selectors.overview(on=on)
+        return self.render_to_response(self.get_context_data(form=form, overview=overview, today=timezone.localdate()))
+
+
+class ChangesView(TemplateView):
+    """What changed since a date (``?since=YYYY-MM-DD``; default 30 days ago): the delegation's pre-meeting read."""
+
+    template_name = "dashboards/changes.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        today = timezone.localdate()
+        default_since = today - timedelta(days=selectors.DEFAULT_CHANGES_DAYS)
+        form = ChangesSinceForm(request.GET or None, initial={"since": default_since})
+        context = {"form": form, "today": today, "meetings_to_pick": selectors.meeting_dates()}
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(changes=None, **context), status=400)
+        since = (form.cleaned_data.get("since") if form.is_bound else None) or default_since
+        changes = selectors.changes_since(since=since, until=today)
+        return self.render_to_response(
+            self.get_context_data(changes=changes, is_default=since == default_since, **context)
+        )
+
+
+class TimelineView(TemplateView):
+    """The dialogue cadence timeline: each body across the years, its meetings, cadence and overdue gaps."""
+
+    template_name = "dashboards/timeline.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = TimelineFilterForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, timeline=None), status=400)
+        data = form.cleaned_data if form.is_bound else {}
+        agreement = data.get("agreement")
+        timeline = selectors.cadence_timeline(
+            agreement=agreement.code if agreement else "", from_year=data.get("from_year")
+        )
+        return self.render_to_response(self.get_context_data(form=form, timeline=timeline, agreement=agreement))
+
+
+class AgreementDetailView(TemplateView):
+    """A framework: its commitments grouped by policy area with status and progress, and its dialogue bodies."""
+
+    template_name = "dashboards/agreement.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        try:
+            context["page"] = selectors.agreement_page(code=self.kwargs["code"])
+        except Agreement.DoesNotExist as exc:
+            raise Http404("No framework with that code.") from exc
+        context["agreement"] = context["page"].agreement
+        return context

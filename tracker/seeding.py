@@ -1,0 +1,368 @@
+"""Load the seed data (``fixtures/seed/*.yaml``) into the database: validated, atomic and idempotent.
+
+Every record is matched on its natural key (source key, agreement code, body short name, commitment
+reference, body + meeting date, commitment + seeded update), so running the loader twice changes nothing.
+Records that already exist are kept as they are, because staff may have corrected them since: only
+``refresh=True`` (``load_seed_data --refresh``) writes the seed's values over them. Seeded status updates are
+appended only to commitments whose history no person has written to yet, so a seed never overrides a status
+that staff recorded. Any invalid record aborts the whole load with a list of every problem found; nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from commitments.choices import UpdateKind
+from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.services import CommitmentConflict, commitment_update_status
+from core.models import SourceDocument
+from dialogues.models import DialogueBody, Meeting
+
+# libyaml's C parser when present: ten times faster than the pure-Python one, same safe subset.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SECTIONS = ("sources", "agreements", "bodies", "commitments", "meetings", "status_updates")
+DEFAULT_SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
+
+
+class SeedError(Exception):
+    """The seed files are invalid; ``problems`` lists each one with where it is."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the seed data:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def read_seed(directory: Path = DEFAULT_SEED_DIR) -> dict[str, list[dict[str, Any]]]:
+    """Read and merge every YAML file of ``directory`` (sorted by name) into one dict of sections."""
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise SeedError([f"no seed files (*.yaml) in {directory}"])
+    merged: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
+    problems = []
+    for path in files:
+        try:
+            content = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}  # noqa: S506
+        except yaml.YAMLError as exc:
+            problems.append(f"{path.name}: not valid YAML ({exc})")
+            continue
+        if not isinstance(content, dict):
+            problems.append(f"{path.name}: expected a mapping of sections")
+            continue
+        for section, rows in content.items():
+            if section not in merged:
+                problems.append(f"{path.name}: unknown section {section!r} (expected one of {', '.join(SECTIONS)})")
+            elif not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+                problems.append(f"{path.name}: section {section!r} must be a list of mappings")
+            else:
+                merged[section].extend(rows)
+    if problems:
+        raise SeedError(problems)
+    return merged
+
+
+def load_seed(directory: Path = DEFAULT_SEED_DIR, *, refresh: bool = False) -> Counter:
+    """Load the seed data; return counts such as ``{"commitments created": 52}``. Raises :class:`SeedError`.
+
+    With ``refresh`` the seed's values replace those of records that already exist (staff edits included).
+    """
+    data = read_seed(directory)
+    loader = _Loader(refresh=refresh)
+    with transaction.atomic():
+        loader.run(data)
+        if loader.problems:
+            transaction.set_rollback(True)
+    if loader.problems:
+        raise SeedError(loader.problems)
+    return loader.counts
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+class _Loader:
+    def __init__(self, *, refresh: bool = False) -> None:
+        self.refresh = refresh
+        self.writable: set[tuple[type, int]] = set()  # records this run created (or may refresh)
+        self.problems: list[str] = []
+        self.counts: Counter = Counter()
+        self.sources: dict[str, SourceDocument] = {}
+        self.agreements: dict[str, Agreement] = {}
+        self.bodies: dict[str, DialogueBody] = {}
+        self.commitments: dict[str, Commitment] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    @contextmanager
+    def row(self, where: str):
+        """Report a malformed record (a missing field, a bad date) against it and go on with the next one."""
+        try:
+            yield
+        except KeyError as exc:
+            self.problem(where, f"missing field {exc.args[0]!r}")
+        except (TypeError, ValueError, AttributeError) as exc:
+            self.problem(where, f"malformed value ({exc})")
+
+    def validation_problems(self, where: str, exc: ValidationError) -> None:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                self.problem(where, f"{field}: {message}" if field != "__all__" else message)
+
+    def source(self, row: dict, where: str) -> dict[str, Any]:
+        ref = row.get("source")
+        if not isinstance(ref, dict) or not ref.get("doc"):
+            self.problem(where, "source: every record needs {doc: <source key>, at: <section or paragraph>}")
+            return {"source_document": None, "source_locator": ""}
+        document = self.sources.get(ref["doc"])
+        if document is None:
+            self.problem(where, f"source: unknown source document {ref['doc']!r}")
+        return {"source_document": document, "source_locator": str(ref.get("at") or "")[:200]}
+
+    def save(self, obj, where: str, counter: str, created: bool) -> bool:
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            self.validation_problems(where, exc)
+            return False
+        obj.save()
+        self.counts[f"{counter} {'created' if created else 'updated'}"] += 1
+        return True
+
+    def upsert(self, model, lookup: dict, values: dict, where: str, counter: str):
+        obj = model.objects.filter(**lookup).first()
+        created = obj is None
+        if created:
+            obj, changed = model(**lookup, **values), True
+        elif not self.refresh:
+            self.counts[f"{counter} kept"] += 1
+            return obj
+        else:
+            changed = any(getattr(obj, name) != value for name, value in values.items())
+            for name, value in values.items():
+                setattr(obj, name, value)
+        if not changed:
+            self.writable.add((model, obj.pk))
+            self.counts[f"{counter} unchanged"] += 1
+            return obj
+        if not self.save(obj, where, counter, created):
+            return None
+        self.writable.add((model, obj.pk))
+        return obj
+
+    def may_write(self, obj) -> bool:
+        """Whether this run may set ``obj``'s relations: it created the record, or it refreshes existing ones."""
+        return obj is not None and (type(obj), obj.pk) in self.writable
+
+    def lookup(self, table: dict, key: Any, where: str, what: str):
+        if key is None:
+            return None
+        found = table.get(key)
+        if found is None:
+            self.problem(where, f"unknown {what} {key!r}")
+        return found
+
+    # -- sections --------------------------------------------------------------------------------------
+    def run(self, data: dict[str, list[dict]]) -> None:
+        for name in SECTIONS:
+            getattr(self, f"load_{name}")(data[name])
+
+    def load_sources(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"sources[{row.get('key')}]"
+            with self.row(where):
+                obj = self.upsert(
+                    SourceDocument,
+                    {"key": row["key"]},
+                    {
+                        "title": row["title"],
+                        "publisher": row.get("publisher") or "",
+                        "published_on": _date(row.get("published_on")),
+                        "seed_file": row.get("seed_file") or "",
+                    },
+                    where,
+                    "sources",
+                )
+                if obj is not None:
+                    self.sources[obj.key] = obj
+
+    def load_agreements(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"agreements[{row.get('code')}]"
+            with self.row(where):
+                obj = self.upsert(
+                    Agreement,
+                    {"code": row["code"]},
+                    {
+                        "title": row["title"],
+                        "kind": row["kind"],
+                        "signed_on": _date(row.get("signed_on")),
+                        "in_force_on": _date(row.get("in_force_on")),
+                        "summary": row.get("summary") or "",
+                        **self.source(row, where),
+                    },
+                    where,
+                    "agreements",
+                )
+                if obj is not None:
+                    self.agreements[obj.code] = obj
+        for row in rows:  # parents once every agreement exists
+            where = f"agreements[{row.get('code')}]"
+            with self.row(where):
+                obj = self.agreements.get(row["code"])
+                parent = self.lookup(self.agreements, row.get("parent"), where, "parent agreement")
+                if self.may_write(obj) and obj.parent_id != (parent.pk if parent else None):
+                    obj.parent = parent
+                    self.save(obj, where, "agreement parents", False)
+
+    def load_bodies(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"bodies[{row.get('short_name')}]"
+            with self.row(where):
+                obj = self.upsert(
+                    DialogueBody,
+                    {"short_name": row["short_name"]},
+                    {
+                        "name": row["name"],
+                        "level": row["level"],
+                        "cadence_months": row.get("cadence_months"),
+                        "grace_days": row.get("grace_days", 60),
+                        "established_on": _date(row.get("established_on")),
+                        "eu_lead": row.get("eu_lead") or "",
+                        "japan_lead": row.get("japan_lead") or "",
+                        "description": row.get("description") or "",
+                        "active": row.get("active", True),
+                        **self.source(row, where),
+                    },
+                    where,
+                    "bodies",
+                )
+                if obj is None:
+                    continue
+                self.bodies[obj.short_name] = obj
+                agreements = [
+                    self.lookup(self.agreements, code, where, "agreement") for code in row.get("agreements", [])
+                ]
+                if not row.get("agreements"):
+                    self.problem(where, "agreements: name at least one framework the body serves")
+                if self.may_write(obj):
+                    obj.agreements.set([a for a in agreements if a is not None])
+        for row in rows:
+            where = f"bodies[{row.get('short_name')}]"
+            with self.row(where):
+                obj = self.bodies.get(row["short_name"])
+                parent = self.lookup(self.bodies, row.get("reports_to"), where, "reports_to body")
+                if self.may_write(obj) and obj.reports_to_id != (parent.pk if parent else None):
+                    obj.reports_to = parent
+                    self.save(obj, where, "body reporting lines", False)
+
+    def load_commitments(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"commitments[{row.get('reference')}]"
+            with self.row(where):
+                agreement = self.lookup(self.agreements, row.get("agreement"), where, "agreement")
+                if agreement is None:
+                    if row.get("agreement") is None:
+                        self.problem(where, "agreement: every commitment belongs to a framework")
+                    continue
+                obj = self.upsert(
+                    Commitment,
+                    {"reference": row["reference"]},
+                    {
+                        "agreement": agreement,
+                        "title": row["title"],
+                        "description": row["description"],
+                        "area": row["area"],
+                        "strength": row["strength"],
+                        "responsible_body": self.lookup(self.bodies, row.get("body"), where, "body"),
+                        "target_date": _date(row.get("target_date")),
+                        **self.source(row, where),
+                    },
+                    where,
+                    "commitments",
+                )
+                if obj is not None:
+                    self.commitments[obj.reference] = obj
+
+    def load_meetings(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"meetings[{row.get('body')} {row.get('held_on')}]"
+            with self.row(where):
+                body = self.lookup(self.bodies, row.get("body"), where, "body")
+                if body is None:
+                    continue
+                obj = self.upsert(
+                    Meeting,
+                    {"body": body, "held_on": _date(row["held_on"])},
+                    {"place": row.get("place") or "", "summary": row.get("summary") or "", **self.source(row, where)},
+                    where,
+                    "meetings",
+                )
+                if obj is None:
+                    continue
+                advanced = [
+                    self.lookup(self.commitments, ref, where, "commitment") for ref in row.get("commitments", [])
+                ]
+                if self.may_write(obj):
+                    obj.commitments_advanced.set([c for c in advanced if c is not None])
+
+    def load_status_updates(self, rows: list[dict]) -> None:
+        for row in rows:
+            where = f"status_updates[{row.get('commitment')} {row.get('status')} {row.get('evidence_date')}]"
+            with self.row(where):
+                commitment = self.lookup(self.commitments, row.get("commitment"), where, "commitment")
+                if commitment is None:
+                    continue
+                source = self.source(row, where)
+                evidence_date = _date(row.get("evidence_date"))
+                already = StatusUpdate.objects.filter(
+                    commitment=commitment,
+                    kind=UpdateKind.STATUS_CHANGE,
+                    status=row["status"],
+                    evidence_date=evidence_date,
+                    source_document=source["source_document"],
+                    source_locator=source["source_locator"],
+                ).exists()
+                if already:
+                    self.counts["status updates unchanged"] += 1
+                    continue
+                if commitment.updates.filter(author__isnull=False).exists():
+                    # Staff have recorded its status since: a seeded entry would become the latest and override it.
+                    self.counts["status updates skipped (staff history)"] += 1
+                    continue
+                recorded_at = None
+                if evidence_date is not None:
+                    recorded_at = timezone.make_aware(dt.datetime.combine(evidence_date, dt.time(12)))
+                try:
+                    commitment_update_status(
+                        commitment=commitment,
+                        expected_version=commitment.version,
+                        author=None,
+                        status=row["status"],
+                        progress=row.get("progress"),
+                        note=row.get("note") or "",
+                        evidence_url=row.get("evidence_url") or "",
+                        evidence_reference=row.get("evidence_reference") or "",
+                        evidence_date=evidence_date,
+                        recorded_at=recorded_at,
+                        **source,
+                    )
+                except ValidationError as exc:
+                    self.validation_problems(where, exc)
+                except CommitmentConflict as exc:
+                    self.problem(where, str(exc))
+                else:
+                    self.counts["status updates created"] += 1
