@@ -223,7 +223,3 @@ class StatusUpdate(SourcedModel):
             errors["note"] = "Say briefly what was reviewed."
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def is_status_change(self) -> bool:
-        return self.kind == UpdateKind.STATUS_CHANGE and self.status != self.previous_status

@@ -13,10 +13,14 @@ from django.urls import reverse
 from commitments.choices import Status, UpdateKind
 from commitments.exports import COLUMNS
 
-from .api_support import _fresh_throttle_counters, reviewer_api  # noqa: F401 (fixtures)
+from . import api_support
 from .factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory
 
 pytestmark = pytest.mark.django_db
+
+# The API fixtures: a reviewer's token client, throttle counters fresh for each test.
+reviewer_api = api_support.reviewer_api
+_fresh_throttle_counters = api_support._fresh_throttle_counters
 
 WEB = reverse("commitments:commitment_export_csv")
 API = "/api/v1/commitments/?format=csv"
