@@ -809,7 +809,7 @@ class _Generator:
     def _schedules(self) -> None:
         """Store each body's schedule, computed by the model's cadence rule from the meetings just written.
 
-        The last meeting of each body is one grouped query; the rule itself is ``DialogueBody.compute_schedule``
+        The last meeting of each body is one grouped query; the rule itself is ``DialogueBody.schedule``
         (never a second implementation); the results are written with one parameterised UPDATE sent for all
         bodies at once (``executemany``, pipelined by psycopg 3), not a CASE expression per batch.
         """
@@ -822,12 +822,8 @@ class _Generator:
         )
         rows = []
         for pk, cadence_months, grace_days, established_on in bodies:
-            schedule = DialogueBody.compute_schedule(
-                cadence_months=cadence_months,
-                grace_days=grace_days,
-                established_on=established_on,
-                last_meeting_on=last.get(pk),
-            )
+            body = DialogueBody(cadence_months=cadence_months, grace_days=grace_days, established_on=established_on)
+            schedule = body.schedule(last_meeting_on=last.get(pk))
             rows.append((schedule.last_meeting_on, schedule.next_due_on, schedule.overdue_after, pk))
         assert DialogueBody._meta.db_table == "dialogues_dialoguebody"
         with connection.cursor() as cursor:
