@@ -68,12 +68,12 @@ def measure_size(
     from bench import load as load_tools
     from bench.cases import CASES, CASES_BY_NAME, Picks
     from bench.harness import Runner, api_token, bench_user, sweep_versus_sql
-    from bench.synthetic import ProgressBar, SyntheticPlan, clear_tracker_data, estimate_rows, generate
+    from bench.synthetic import SyntheticPlan, clear_tracker_data, estimate_rows, generate, progress_bar
 
     cases = cases or CASES
     clear_tracker_data()
     plan = SyntheticPlan(commitments=size)
-    generated = generate(plan, progress=ProgressBar(estimate_rows(plan), enabled=progress))
+    generated = generate(plan, progress=progress_bar(estimate_rows(plan), enabled=progress))
     out: dict[str, Any] = {
         "generate_seconds": round(generated.seconds, 2),
         "rows": dict(generated.counts),
@@ -136,7 +136,7 @@ def measure_size(
     extra = int(size * sweep_bodies_per_commitment) - DialogueBody.objects.count()
     if extra > 0:
         more = SyntheticPlan(commitments=1, agreements=1, bodies=extra, users=1, updates_per_commitment=0, seed=size)
-        generate(more, progress=ProgressBar(estimate_rows(more), enabled=progress))
+        generate(more, progress=progress_bar(estimate_rows(more), enabled=progress))
     out["sweep_vs_sql"] = sweep_versus_sql(runner, CASES_BY_NAME["overdue_sweep"])
     return out
 

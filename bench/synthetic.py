@@ -37,6 +37,7 @@ from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -137,50 +138,22 @@ class SyntheticPlan:
         self.today = self.today or timezone.localdate()
 
 
-class ProgressBar:
-    """A dependency-free progress bar on stderr: one line, redrawn at most ten times a second."""
+def progress_bar(total: int, *, stream: TextIO | None = None, enabled: bool = True) -> tqdm:
+    """A tqdm bar on stderr (or ``stream``) counting rows against ``total``; ``set_description`` names the stage."""
+    return tqdm(total=max(total, 1), file=stream or sys.stderr, disable=not enabled, unit=" rows", mininterval=0.1)
 
-    def __init__(self, total: int, *, stream: TextIO | None = None, enabled: bool = True, width: int = 30):
-        self.total, self.done, self.width = max(total, 1), 0, width
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.label = ""
-        self.started = self._drawn = time.monotonic()
 
-    def stage(self, label: str) -> None:
-        self.label = label
-        self._draw(force=True)
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        self._draw()
-
-    def close(self) -> None:
-        self.done = self.total
-        self.label = "done"
-        self._draw(force=True)
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-    def _draw(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self._drawn < 0.1):
-            return
-        self._drawn = now
-        share = min(self.done / self.total, 1.0)
-        filled = int(share * self.width)
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(
-            f"\r[{bar}] {share:6.1%} {self.done:>10,}/{self.total:,} rows {now - self.started:6.1f}s  {self.label:<28}"
-        )
-        self.stream.flush()
+def finish_progress(progress: tqdm) -> None:
+    """Fill the bar (the total is an estimate) and end its line."""
+    progress.set_description("done", refresh=False)
+    progress.update(max(progress.total - progress.n, 0))
+    progress.close()
 
 
 class BulkWriter:
     """Writes rows with explicit primary keys: COPY on PostgreSQL, batched ``bulk_create`` elsewhere."""
 
-    def __init__(self, progress: ProgressBar, *, batch_size: int = 2_000):
+    def __init__(self, progress: tqdm, *, batch_size: int = 2_000):
         self.progress = progress
         self.batch_size = batch_size
         self.use_copy = connection.vendor == "postgresql"
@@ -214,8 +187,8 @@ class BulkWriter:
                 copy.write_row(row)
                 written += 1
                 if written % self.batch_size == 0:
-                    self.progress.advance(self.batch_size)
-        self.progress.advance(written % self.batch_size)
+                    self.progress.update(self.batch_size)
+        self.progress.update(written % self.batch_size)
         return written
 
     def _bulk(self, model, fields: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -225,12 +198,12 @@ class BulkWriter:
             if len(batch) == self.batch_size:
                 model._base_manager.bulk_create(batch)
                 written += len(batch)
-                self.progress.advance(len(batch))
+                self.progress.update(len(batch))
                 batch = []
         if batch:
             model._base_manager.bulk_create(batch)
             written += len(batch)
-            self.progress.advance(len(batch))
+            self.progress.update(len(batch))
         return written
 
 
@@ -275,15 +248,15 @@ def estimate_rows(plan: SyntheticPlan) -> int:
 
 
 def generate(
-    plan: SyntheticPlan, *, progress: ProgressBar | None = None, log: Callable[[str], None] | None = None
+    plan: SyntheticPlan, *, progress: tqdm | None = None, log: Callable[[str], None] | None = None
 ) -> SyntheticResult:
     """Generate ``plan`` into the default database in one transaction; return the counts of rows written."""
     started = time.monotonic()
-    progress = progress or ProgressBar(estimate_rows(plan), enabled=False)
+    progress = progress or progress_bar(estimate_rows(plan), enabled=False)
     with transaction.atomic():
         generator = _Generator(plan, progress)
         generator.run()
-    progress.close()
+    finish_progress(progress)
     if connection.vendor == "postgresql":
         # Fresh planner statistics (without them the first queries after a bulk load plan as for empty tables) and,
         # outside a transaction, a visibility map, so that counts can be index-only scans at once instead of after
@@ -427,7 +400,7 @@ def bulk_load_mode(models_: Sequence[type[models.Model]]) -> Iterator[None]:
 
 
 class _Generator:
-    def __init__(self, plan: SyntheticPlan, progress: ProgressBar):
+    def __init__(self, plan: SyntheticPlan, progress: tqdm):
         self.plan = plan
         self.rng = random.Random(plan.seed)
         self.progress = progress
@@ -467,11 +440,11 @@ class _Generator:
         ]
         with bulk_load_mode(bulk_tables()):
             for label, stage in stages:
-                self.progress.stage(label)
+                self.progress.set_description(label)
                 started = time.monotonic()
                 stage()
                 self.timings[label] = time.monotonic() - started
-            self.progress.stage("indexes and foreign keys")
+            self.progress.set_description("indexes and foreign keys")
             started = time.monotonic()
         self.timings["indexes and foreign keys"] = time.monotonic() - started
 
@@ -836,7 +809,7 @@ class _Generator:
     def _schedules(self) -> None:
         """Store each body's schedule, computed by the model's cadence rule from the meetings just written.
 
-        The last meeting of each body is one grouped query; the rule itself is ``DialogueBody.compute_schedule``
+        The last meeting of each body is one grouped query; the rule itself is ``DialogueBody.schedule``
         (never a second implementation); the results are written with one parameterised UPDATE sent for all
         bodies at once (``executemany``, pipelined by psycopg 3), not a CASE expression per batch.
         """
@@ -849,12 +822,8 @@ class _Generator:
         )
         rows = []
         for pk, cadence_months, grace_days, established_on in bodies:
-            schedule = DialogueBody.compute_schedule(
-                cadence_months=cadence_months,
-                grace_days=grace_days,
-                established_on=established_on,
-                last_meeting_on=last.get(pk),
-            )
+            body = DialogueBody(cadence_months=cadence_months, grace_days=grace_days, established_on=established_on)
+            schedule = body.schedule(last_meeting_on=last.get(pk))
             rows.append((schedule.last_meeting_on, schedule.next_due_on, schedule.overdue_after, pk))
         assert DialogueBody._meta.db_table == "dialogues_dialoguebody"
         with connection.cursor() as cursor:

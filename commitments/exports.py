@@ -1,71 +1,104 @@
-"""The commitment list as CSV, for spreadsheets: the columns, the formula guard and the streamed lines."""
+"""The commitment list as CSV, one file for the web page (``/commitments/export.csv``) and the API
+(``/api/v1/commitments/?format=csv``): the columns, the rows and the streamed response.
+
+The file is the *whole* filtered list, not one page. It is read from the database in chunks by one query (on
+PostgreSQL a server-side cursor): the latest note and evidence come from correlated subqueries on the status
+history, so neither memory nor the number of queries grows with the number of rows.
+"""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 
+from django.db.models import QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+
+from core.exports import csv_response
 
 from .models import Commitment
 
-CSV_COLUMNS = (
+COLUMNS = (
+    "id",
     "reference",
     "title",
-    "framework",
-    "framework title",
-    "policy area",
+    "description",
+    "agreement",
+    "agreement_title",
+    "area",
+    "area_label",
     "strength",
-    "responsible body",
+    "strength_label",
     "status",
-    "progress (%)",
-    "target date",
-    "status changed",
-    "last update",
+    "status_label",
+    "progress",
+    "responsible_body",
+    "target_date",
+    "status_changed_at",
+    "last_reviewed_at",
+    "version",
+    "latest_note",
+    "latest_evidence_url",
+    "latest_evidence_reference",
     "source",
-    "page",
+    "page_url",
 )
-# A cell starting with one of these is read as a formula by spreadsheet programs; it is exported as text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 2000
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns the line, so ``csv.writer`` can feed a streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _text(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+def _iso(value: date | datetime | None) -> str:
+    """ISO 8601; a moment in Brussels time with its offset, so a spreadsheet reader sees the local clock."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return value.isoformat()
 
 
-def _moment(value: datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def commitment_row(commitment: Commitment, absolute: Callable[[str], str]) -> list:
+    """One CSV row (in the order of :data:`COLUMNS`) of a commitment read by ``CommitmentQuerySet.for_export``."""
+    source = commitment.source_document.key if commitment.source_document_id else ""
+    if commitment.source_locator:
+        source = f"{source} {commitment.source_locator}".strip()
+    body = commitment.responsible_body
+    return [
+        commitment.pk,
+        commitment.reference,
+        commitment.title,
+        commitment.description,
+        commitment.agreement.code,
+        commitment.agreement.title,
+        commitment.area,
+        commitment.get_area_display(),
+        commitment.strength,
+        commitment.get_strength_display(),
+        commitment.status,
+        commitment.get_status_display(),
+        "" if commitment.progress is None else commitment.progress,
+        body.short_name if body else "",
+        _iso(commitment.target_date),
+        _iso(commitment.status_changed_at),
+        _iso(commitment.last_reviewed_at),
+        commitment.version,
+        commitment.latest_note or "",
+        commitment.latest_evidence_url or "",
+        commitment.latest_evidence_reference or "",
+        source,
+        absolute(commitment.get_absolute_url()),
+    ]
 
 
-def commitment_csv_lines(commitments: Iterable[Commitment], *, base_url: str) -> Iterator[str]:
-    """The CSV lines of ``commitments`` (header first), one at a time, with a byte-order mark for spreadsheets."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(CSV_COLUMNS)
-    for c in commitments:
-        body = c.responsible_body
-        yield writer.writerow(
-            [
-                _text(c.reference),
-                _text(c.title),
-                c.agreement.code,
-                _text(c.agreement.title),
-                c.get_area_display(),
-                c.get_strength_display(),
-                body.short_name if body else "",
-                c.get_status_display(),
-                "" if c.progress is None else c.progress,
-                c.target_date.isoformat() if c.target_date else "",
-                _moment(c.status_changed_at),
-                _moment(c.last_reviewed_at),
-                _text(c.source_locator),
-                base_url + c.get_absolute_url(),
-            ]
-        )
+def commitment_csv_rows(queryset: QuerySet[Commitment], absolute: Callable[[str], str]) -> Iterator[list]:
+    """The rows of ``queryset`` (filtered and ordered by the caller), read in chunks of :data:`CHUNK_SIZE`."""
+    for commitment in queryset.for_export().iterator(chunk_size=CHUNK_SIZE):
+        yield commitment_row(commitment, absolute)
+
+
+def commitment_csv_response(queryset: QuerySet[Commitment], request: HttpRequest) -> StreamingHttpResponse:
+    """The streamed CSV attachment of ``queryset``, with absolute links to each commitment's page."""
+    return csv_response(
+        COLUMNS,
+        commitment_csv_rows(queryset, request.build_absolute_uri),
+        filename=f"commitments-{timezone.localdate():%Y-%m-%d}.csv",
+    )

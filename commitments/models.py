@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.hierarchy import refuse_ancestor_loop
 from core.models import SourcedModel, code_validator
 
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
@@ -61,12 +62,7 @@ class Agreement(SourcedModel):
     def clean(self) -> None:
         if self.in_force_on and self.signed_on and self.in_force_on < self.signed_on:
             raise ValidationError({"in_force_on": "An agreement cannot enter into force before it is signed."})
-        ancestor, seen = self.parent, set()
-        while ancestor is not None:
-            if (self.pk is not None and ancestor.pk == self.pk) or ancestor.pk in seen:
-                raise ValidationError({"parent": "A framework cannot sit under itself, directly or indirectly."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        refuse_ancestor_loop(self, "parent", "A framework cannot sit under itself, directly or indirectly.")
 
 
 class Commitment(SourcedModel):
@@ -223,7 +219,3 @@ class StatusUpdate(SourcedModel):
             errors["note"] = "Say briefly what was reviewed."
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def is_status_change(self) -> bool:
-        return self.kind == UpdateKind.STATUS_CHANGE and self.status != self.previous_status

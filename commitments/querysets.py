@@ -56,6 +56,28 @@ class CommitmentQuerySet(models.QuerySet):
         """What every list of commitments shows: the agreement and the responsible body, joined in."""
         return self.select_related("agreement", "responsible_body")
 
+    def for_export(self) -> CommitmentQuerySet:
+        """What the CSV export shows: the listing's joins, the source document, and from the status history the
+        latest note (``latest_note``) and the latest evidence given (``latest_evidence_url``,
+        ``latest_evidence_reference``, both from the same update).
+
+        Correlated subqueries on the (commitment, version) index: one query for the whole export, however long.
+        """
+        from .models import StatusUpdate
+
+        history = StatusUpdate.objects.filter(commitment=models.OuterRef("pk")).order_by("-version")
+        noted = history.exclude(note="")
+        evidenced = history.exclude(evidence_url="", evidence_reference="")
+        return (
+            self.for_listing()
+            .select_related("source_document")
+            .annotate(
+                latest_note=models.Subquery(noted.values("note")[:1]),
+                latest_evidence_url=models.Subquery(evidenced.values("evidence_url")[:1]),
+                latest_evidence_reference=models.Subquery(evidenced.values("evidence_reference")[:1]),
+            )
+        )
+
     def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
         """Commitments with no update (of any kind) for ``days`` days before ``on``.
 

@@ -76,13 +76,15 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
     for before, after in pairwise(records):
         if after_edit_version is not None and after.edit_version <= after_edit_version:
             continue
-        changed = [name for name, f in fields.items() if getattr(before, f.attname) != getattr(after, f.attname)]
-        if not changed:
+        # simple-history compares the two records (foreign keys as ids, so no query); shown in AUDITED_FIELDS order.
+        delta = {change.field: change for change in after.diff_against(before, included_fields=AUDITED_FIELDS).changes}
+        changes = [delta[name] for name in AUDITED_FIELDS if name in delta]
+        if not changes:
             continue
-        for name in related_ids:
-            if name in changed:
-                related_ids[name].update({getattr(before, f"{name}_id"), getattr(after, f"{name}_id")})
-        raw_edits.append((before, after, changed))
+        for change in changes:
+            if change.field in related_ids:
+                related_ids[change.field].update({change.old, change.new})
+        raw_edits.append((after, changes))
     names = {
         "agreement": dict(Agreement.objects.filter(pk__in=related_ids["agreement"]).values_list("pk", "code"))
         if related_ids["agreement"]
@@ -94,9 +96,8 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
         else {},
     }
 
-    def shown(record, name: str) -> str:
+    def shown(name: str, value) -> str:
         f = fields[name]
-        value = getattr(record, f.attname)
         if value in (None, ""):
             return "—"
         if name in names:
@@ -113,9 +114,14 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
             author=after.history_user,
             at=after.history_date,
             changes=tuple(
-                FieldChange(name, str(fields[name].verbose_name).capitalize(), shown(before, name), shown(after, name))
-                for name in changed
+                FieldChange(
+                    change.field,
+                    str(fields[change.field].verbose_name).capitalize(),
+                    shown(change.field, change.old),
+                    shown(change.field, change.new),
+                )
+                for change in changes
             ),
         )
-        for before, after, changed in raw_edits
+        for after, changes in raw_edits
     ]

@@ -8,9 +8,8 @@ from datetime import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views import View
@@ -22,7 +21,7 @@ from core.forms import DateInput
 from core.roles import EditorRequiredMixin
 
 from . import selectors
-from .exports import commitment_csv_lines
+from .exports import commitment_csv_response
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
 from .models import Commitment, StatusUpdate
@@ -333,9 +332,8 @@ class CommitmentEditView(CommitmentFormView):
 
 class CommitmentExportCsvView(View):
     """Any filtered commitment list as CSV: the same ``CommitmentFilterSet`` and querystring as the list page,
-    streamed in chunks so that a large export never sits in memory."""
-
-    chunk_size = 2000
+    streamed in chunks so that a large export never sits in memory. The same file as the API's ``?format=csv``
+    (``commitments.exports``)."""
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         filterset = CommitmentFilterSet(
@@ -351,10 +349,4 @@ class CommitmentExportCsvView(View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        commitments = filterset.qs.iterator(chunk_size=self.chunk_size)
-        base_url = request.build_absolute_uri("/").rstrip("/")
-        response = StreamingHttpResponse(
-            commitment_csv_lines(commitments, base_url=base_url), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="commitments-{timezone.localdate():%Y-%m-%d}.csv"'
-        return response
+        return commitment_csv_response(filterset.qs, request)

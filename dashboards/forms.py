@@ -16,42 +16,39 @@ from core.forms import DateInput
 EARLIEST_DATE = date(1950, 1, 1)
 
 
-def _check_past(value: date | None, what: str) -> date | None:
-    if value is None:
-        return value
-    if value > timezone.localdate():
-        raise forms.ValidationError(f"Pick {what} up to today: the history cannot show the future.")
-    if value < EARLIEST_DATE:
-        raise forms.ValidationError(f"Pick {what} from {EARLIEST_DATE:%Y} onwards.")
-    return value
+class PastDateField(forms.DateField):
+    """A day from :data:`EARLIEST_DATE` up to today (the history cannot show the future), picked in the browser's
+    date picker, which offers nothing after today."""
+
+    def __init__(self, *, what: str, **kwargs):
+        self.what = what
+        super().__init__(required=False, widget=DateInput(), **kwargs)
+
+    def get_bound_field(self, form, field_name):
+        # "Today" moves: the picker's upper bound is set each time a form is built, not once at import.
+        self.widget.attrs["max"] = timezone.localdate().isoformat()
+        return super().get_bound_field(form, field_name)
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        if value > timezone.localdate():
+            raise forms.ValidationError(f"Pick {self.what} up to today: the history cannot show the future.")
+        if value < EARLIEST_DATE:
+            raise forms.ValidationError(f"Pick {self.what} from {EARLIEST_DATE:%Y} onwards.")
 
 
 class AsOfForm(forms.Form):
     """The overview as it stood at the end of a past day (empty: today)."""
 
-    as_of = forms.DateField(
-        label="Show as it stood on", required=False, widget=DateInput(), help_text="Empty for today."
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
-
-    def clean_as_of(self) -> date | None:
-        return _check_past(self.cleaned_data.get("as_of"), "a date")
+    as_of = PastDateField(what="a date", label="Show as it stood on", help_text="Empty for today.")
 
 
 class ChangesSinceForm(forms.Form):
     """The start of the "What changed since…" window (empty: the default window)."""
 
-    since = forms.DateField(label="Changes since", required=False, widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["since"].widget.attrs["max"] = timezone.localdate().isoformat()
-
-    def clean_since(self) -> date | None:
-        return _check_past(self.cleaned_data.get("since"), "a start date")
+    since = PastDateField(what="a start date", label="Changes since")
 
 
 class TimelineFilterForm(forms.Form):

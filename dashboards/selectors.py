@@ -335,12 +335,7 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
     )
     overdue = []
     for body in bodies:
-        schedule = DialogueBody.compute_schedule(
-            cadence_months=body.cadence_months,
-            grace_days=body.grace_days,
-            established_on=body.established_on,
-            last_meeting_on=body.last_met_as_of,
-        )
+        schedule = body.schedule(last_meeting_on=body.last_met_as_of)
         body.last_meeting_on, body.next_due_on, body.overdue_after = (
             schedule.last_meeting_on,
             schedule.next_due_on,
@@ -500,12 +495,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     for body in bodies:
         restarts: list[date | None] = [body.last_before, *in_window.get(body.pk, [])]
         for index, start in enumerate(restarts):
-            schedule = DialogueBody.compute_schedule(
-                cadence_months=body.cadence_months,
-                grace_days=body.grace_days,
-                established_on=body.established_on,
-                last_meeting_on=start,
-            )
+            schedule = body.schedule(last_meeting_on=start)
             if schedule.overdue_after is None:
                 continue
             overdue_since = schedule.overdue_after + timedelta(days=1)
@@ -633,12 +623,7 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
     spans: list[Span] = []
     restarts: list[date | None] = [None, *meetings]
     for index, start in enumerate(restarts):
-        schedule = DialogueBody.compute_schedule(
-            cadence_months=body.cadence_months,
-            grace_days=body.grace_days,
-            established_on=body.established_on,
-            last_meeting_on=start,
-        )
+        schedule = body.schedule(last_meeting_on=start)
         begin = start or body.established_on
         end = restarts[index + 1] if index + 1 < len(restarts) else today
         if schedule.next_due_on is None or begin is None or end is None or end <= begin:

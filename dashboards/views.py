@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -19,54 +20,81 @@ from . import selectors
 from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
 
 
-class OverviewView(TemplateView):
+class QueryFormView(TemplateView):
+    """A page read through a small GET form: an invalid querystring is the page again with the form's errors and
+    status 400; otherwise :meth:`page_context` builds what the page shows from the cleaned values."""
+
+    form_class: type[forms.Form]
+    # What the template gets in place of the page's data when the form is invalid.
+    invalid_context: dict = {}
+
+    def get_form(self) -> forms.Form:
+        return self.form_class(self.request.GET or None)
+
+    def shared_context(self) -> dict:
+        """Context shown whether the form is valid or not."""
+        return {}
+
+    def page_context(self, data: dict) -> dict:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = self.get_form()
+        context = {"form": form, **self.shared_context()}
+        if form.is_bound and not form.is_valid():
+            return self.render_to_response(self.get_context_data(**context, **self.invalid_context), status=400)
+        data = form.cleaned_data if form.is_bound else {}
+        return self.render_to_response(self.get_context_data(**context, **self.page_context(data)))
+
+
+class OverviewView(QueryFormView):
     """The overview dashboard (``/``): today, or as it stood at the end of ``?as_of=YYYY-MM-DD``."""
 
     template_name = "dashboards/overview.html"
+    form_class = AsOfForm
+    invalid_context = {"overview": None}
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        form = AsOfForm(request.GET or None)
-        if form.is_bound and not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form, overview=None), status=400)
-        on = form.cleaned_data.get("as_of") if form.is_bound else None
-        overview = selectors.overview(on=on)
-        return self.render_to_response(self.get_context_data(form=form, overview=overview, today=timezone.localdate()))
+    def page_context(self, data: dict) -> dict:
+        return {"overview": selectors.overview(on=data.get("as_of")), "today": timezone.localdate()}
 
 
-class ChangesView(TemplateView):
+class ChangesView(QueryFormView):
     """What changed since a date (``?since=YYYY-MM-DD``; default 30 days ago): the delegation's pre-meeting read."""
 
     template_name = "dashboards/changes.html"
+    form_class = ChangesSinceForm
+    invalid_context = {"changes": None}
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        today = timezone.localdate()
-        default_since = today - timedelta(days=selectors.DEFAULT_CHANGES_DAYS)
-        form = ChangesSinceForm(request.GET or None, initial={"since": default_since})
-        context = {"form": form, "today": today, "meetings_to_pick": selectors.meeting_dates()}
-        if form.is_bound and not form.is_valid():
-            return self.render_to_response(self.get_context_data(changes=None, **context), status=400)
-        since = (form.cleaned_data.get("since") if form.is_bound else None) or default_since
-        changes = selectors.changes_since(since=since, until=today)
-        return self.render_to_response(
-            self.get_context_data(changes=changes, is_default=since == default_since, **context)
-        )
+    def setup(self, request, *args, **kwargs) -> None:
+        super().setup(request, *args, **kwargs)
+        self.today = timezone.localdate()
+        self.default_since = self.today - timedelta(days=selectors.DEFAULT_CHANGES_DAYS)
+
+    def get_form(self) -> forms.Form:
+        return self.form_class(self.request.GET or None, initial={"since": self.default_since})
+
+    def shared_context(self) -> dict:
+        return {"today": self.today, "meetings_to_pick": selectors.meeting_dates()}
+
+    def page_context(self, data: dict) -> dict:
+        since = data.get("since") or self.default_since
+        changes = selectors.changes_since(since=since, until=self.today)
+        return {"changes": changes, "is_default": since == self.default_since}
 
 
-class TimelineView(TemplateView):
+class TimelineView(QueryFormView):
     """The dialogue cadence timeline: each body across the years, its meetings, cadence and overdue gaps."""
 
     template_name = "dashboards/timeline.html"
+    form_class = TimelineFilterForm
+    invalid_context = {"timeline": None}
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        form = TimelineFilterForm(request.GET or None)
-        if form.is_bound and not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form, timeline=None), status=400)
-        data = form.cleaned_data if form.is_bound else {}
+    def page_context(self, data: dict) -> dict:
         agreement = data.get("agreement")
         timeline = selectors.cadence_timeline(
             agreement=agreement.code if agreement else "", from_year=data.get("from_year")
         )
-        return self.render_to_response(self.get_context_data(form=form, timeline=timeline, agreement=agreement))
+        return {"timeline": timeline, "agreement": agreement}
 
 
 class AgreementDetailView(TemplateView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import EllipsisType
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.hierarchy import ancestors, refuse_ancestor_loop
 from core.models import SourcedModel, code_validator
 
 from .choices import FlagCloseReason, Level, NotificationKind, NotificationStatus
@@ -91,12 +93,7 @@ class DialogueBody(SourcedModel):
         return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
 
     def clean(self) -> None:
-        ancestor, seen = self.reports_to, set()
-        while ancestor is not None:
-            if (self.pk is not None and ancestor.pk == self.pk) or ancestor.pk in seen:
-                raise ValidationError({"reports_to": "The reporting line would loop back to this body."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.reports_to
+        refuse_ancestor_loop(self, "reports_to", "The reporting line would loop back to this body.")
 
     @staticmethod
     def compute_schedule(
@@ -109,9 +106,11 @@ class DialogueBody(SourcedModel):
         due = start + relativedelta(months=cadence_months)
         return Schedule(last_meeting_on, due, due + timedelta(days=grace_days))
 
-    def schedule(self, *, last_meeting_on: date | None = None) -> Schedule:
-        """This body's schedule from its stored last meeting (or the one given)."""
-        if last_meeting_on is None:
+    def schedule(self, *, last_meeting_on: date | EllipsisType | None = ...) -> Schedule:
+        """This body's schedule by the cadence rule, counted from ``last_meeting_on`` (``None``: it never met, so
+        from its establishment; left out: the last meeting stored on the body). The one call of the rule: the
+        sweep, the pages as of a past day, the timeline and the benchmark's generator all come through here."""
+        if last_meeting_on is ...:
             last_meeting_on = self.last_meeting_on
         return self.compute_schedule(
             cadence_months=self.cadence_months,
@@ -128,12 +127,7 @@ class DialogueBody(SourcedModel):
     def refresh_schedule(self) -> None:
         """Recompute the schedule from the meetings in the database and store it (one query, one update)."""
         last = self.meetings.aggregate(last=models.Max("held_on"))["last"]
-        schedule = self.compute_schedule(
-            cadence_months=self.cadence_months,
-            grace_days=self.grace_days,
-            established_on=self.established_on,
-            last_meeting_on=last,
-        )
+        schedule = self.schedule(last_meeting_on=last)
         self._apply_schedule(schedule)
         DialogueBody.objects.filter(pk=self.pk).update(
             last_meeting_on=schedule.last_meeting_on,
@@ -154,12 +148,7 @@ class DialogueBody(SourcedModel):
 
     def reporting_line(self) -> list[DialogueBody]:
         """The chain of bodies this one reports to, nearest first."""
-        line, ancestor, seen = [], self.reports_to, {self.pk}
-        while ancestor is not None and ancestor.pk not in seen:
-            line.append(ancestor)
-            seen.add(ancestor.pk)
-            ancestor = ancestor.reports_to
-        return line
+        return list(ancestors(self, "reports_to"))
 
 
 class Contact(models.Model):

@@ -9,9 +9,6 @@ from django.utils import timezone
 
 
 class DialogueBodyQuerySet(models.QuerySet):
-    def active(self) -> DialogueBodyQuerySet:
-        return self.filter(active=True)
-
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
 

@@ -16,7 +16,7 @@ from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
-from core.api.serializers import SourceSerializer
+from core.api.serializers import SourceSerializer, display_name
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -139,9 +139,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_author(self, obj: StatusUpdate) -> str | None:
-        if obj.author is None:
-            return None
-        return obj.author.get_full_name() or obj.author.get_username()
+        return display_name(obj.author)
 
 
 class StatusUpdateCreateSerializer(StrictModelSerializer):

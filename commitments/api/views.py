@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from commitments.choices import UpdateKind
+from commitments.exports import commitment_csv_response
 from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
@@ -24,7 +25,7 @@ from core.api.exceptions import Conflict
 from core.api.mixins import FiltersOnListMixin
 
 from ..querysets import dialogue_bodies
-from .renderers import CommitmentCSVRenderer, csv_response
+from .renderers import CommitmentCSVRenderer
 from .serializers import (
     AgreementSerializer,
     CommitmentSerializer,
@@ -164,7 +165,7 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         if request.accepted_renderer.format == "csv":
-            return self.conditional_list(queryset, lambda rows: csv_response(rows, request))
+            return self.conditional_list(queryset, lambda rows: commitment_csv_response(rows, request))
         return self.conditional_list(queryset, self.paginated)
 
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=StatusUpdateSerializer)

@@ -10,12 +10,20 @@ from datetime import date, datetime
 
 from django.db.models import Count, Max, Model, QuerySet, Sum, Value
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
-from rest_framework import status
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 API_VERSION = "v1"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: an ``If-Match`` or ``If-Unmodified-Since`` the representation does not satisfy (Django's verdict)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = "The precondition given in the request headers does not hold."
 
 
 @dataclass(frozen=True)
@@ -154,20 +162,24 @@ class ConditionalMixin:
         last_modified = getattr(obj, freshness.last_modified) if freshness.last_modified else None
         return self._validators(freshness, parts, 1, last_modified)
 
-    def is_not_modified(self, validators: Validators, *, single_object: bool) -> bool:
-        """RFC 9110 §13.2.2: ``If-None-Match`` decides when present; otherwise ``If-Modified-Since`` may."""
-        if_none_match = self.request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            tags = parse_etags(if_none_match)
-            if "*" in tags:
-                return True
-            own = validators.etag.removeprefix("W/")
-            return any(tag.removeprefix("W/") == own for tag in tags)
-        if_modified_since = self.request.headers.get("If-Modified-Since")
-        if single_object and if_modified_since and validators.last_modified is not None:
-            since = parse_http_date_safe(if_modified_since)
-            return since is not None and int(validators.last_modified.timestamp()) <= since
-        return False
+    def conditional_answer(self, validators: Validators, *, single_object: bool):
+        """The 304 (or 412) that Django's ``get_conditional_response`` gives for the request's preconditions, with
+        the validators attached, or ``None`` when the representation must be sent.
+
+        Django applies RFC 9110 §13.2.2: weak comparison for ``If-None-Match``, which decides when present;
+        otherwise ``If-Modified-Since`` may. Lists get no ``Last-Modified`` to compare, so only their ETag counts.
+        """
+        last_modified = validators.last_modified if single_object else None
+        answer = get_conditional_response(
+            self.request,
+            etag=validators.etag,
+            last_modified=int(last_modified.timestamp()) if last_modified is not None else None,
+        )
+        if answer is None:
+            return None
+        if answer.status_code == status.HTTP_412_PRECONDITION_FAILED:
+            raise PreconditionFailed()
+        return self.with_validators(answer, validators)
 
     def with_validators(self, response, validators: Validators):
         response["ETag"] = validators.etag
@@ -178,16 +190,14 @@ class ConditionalMixin:
         patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
         return response
 
-    def not_modified(self, validators: Validators):
-        return self.with_validators(Response(status=status.HTTP_304_NOT_MODIFIED), validators)
-
     def conditional_list(self, queryset: QuerySet, render, freshness: Freshness | None = None):
         """Answer 304 if the client's copy is current, else ``render(queryset)`` with validators attached."""
         if self.paginator is not None:
             self.paginator.validate_query(self.request)
         validators = self.list_validators(queryset, freshness)
-        if self.is_not_modified(validators, single_object=False):
-            return self.not_modified(validators)
+        answer = self.conditional_answer(validators, single_object=False)
+        if answer is not None:
+            return answer
         self.known_count = validators.rows
         return self.with_validators(render(queryset), validators)
 
@@ -204,7 +214,8 @@ class ConditionalMixin:
     def retrieve(self, request, *args, **kwargs):
         instance = self.get_object()
         validators = self.object_validators(instance)
-        if self.is_not_modified(validators, single_object=True):
-            return self.not_modified(validators)
+        answer = self.conditional_answer(validators, single_object=True)
+        if answer is not None:
+            return answer
         serializer = self.get_serializer(instance)
         return self.with_validators(Response(serializer.data), validators)

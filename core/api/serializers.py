@@ -15,3 +15,10 @@ class SourceSerializer(serializers.Serializer):
     locator = serializers.CharField(
         source="source_locator", read_only=True, help_text="Section, paragraph or page, e.g. §12(b)."
     )
+
+
+def display_name(user) -> str | None:
+    """How the API names a person (an author, who recorded a meeting): full name, else username; ``None`` if none."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()

@@ -439,8 +439,10 @@ def test_csv_export_applies_the_list_filters(reviewer_client, world):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="commitments-2026-06-15.csv"'
     rows = read_csv(response)
-    assert [(r["reference"], r["status"], r["responsible body"]) for r in rows] == [("SDP §7", "Stalled", "SDD")]
-    assert rows[0]["page"].endswith(world["stalled"].get_absolute_url())
+    assert [(r["reference"], r["status_label"], r["responsible_body"]) for r in rows] == [("SDP §7", "Stalled", "SDD")]
+    assert rows[0]["page_url"].endswith(world["stalled"].get_absolute_url())
+    assert rows[0]["latest_note"] == "No dialogue meeting since 2024"
+    assert rows[0]["latest_evidence_url"] == "https://example.eu/report"
 
 
 def test_csv_export_without_filters_lists_everything(reviewer_client, world):

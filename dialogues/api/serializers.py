@@ -14,16 +14,10 @@ from rest_framework.reverse import reverse
 
 from commitments.models import Commitment
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
-from core.api.serializers import SourceSerializer
+from core.api.serializers import SourceSerializer, display_name
 from dialogues.models import DialogueBody, Meeting
 
 MAX_COMMITMENTS_PER_MEETING = 500
-
-
-def _display_name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.get_username()
 
 
 class DialogueBodySerializer(serializers.ModelSerializer):
@@ -138,7 +132,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_recorded_by(self, obj: Meeting) -> str | None:
-        return _display_name(obj.recorded_by)
+        return display_name(obj.recorded_by)
 
 
 class MeetingCreateSerializer(StrictModelSerializer):

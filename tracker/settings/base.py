@@ -176,14 +176,19 @@ STORAGES = {
 
 # Redis is optional: without it the cache is per-process and Celery tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
+# While Redis is down the site runs uncached instead of failing: django-redis answers a read with a miss and drops a
+# write (IGNORE_EXCEPTIONS), logging each ignored error under "tracker.cache"; short socket timeouts so that a
+# request never hangs on it. The cache holds nothing that must survive (API throttle counters): throttling is
+# lenient until Redis is back; sign-in throttling does not depend on it (django-axes counts in the database).
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "tracker.cache"
 if REDIS_URL:
-    # Resilient: while Redis is down the site runs uncached instead of failing (tracker/cache.py); short socket
-    # timeouts so that a request never hangs on it.
     CACHES = {
         "default": {
-            "BACKEND": "tracker.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

@@ -7,11 +7,11 @@ from django.db import connection
 
 from bench.synthetic import (
     NotABenchmarkDatabase,
-    ProgressBar,
     SyntheticPlan,
     clear_tracker_data,
     estimate_rows,
     generate,
+    progress_bar,
 )
 
 
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             except NotABenchmarkDatabase as exc:
                 raise CommandError(str(exc)) from exc
         show = not options["no_progress"] and options["verbosity"] > 0
-        progress = ProgressBar(estimate_rows(plan), stream=self.stderr._out, enabled=show)
+        progress = progress_bar(estimate_rows(plan), stream=self.stderr._out, enabled=show)
         result = generate(plan, progress=progress, log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
