@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
@@ -37,7 +38,13 @@ class _Echo:
         return value
 
 
+# Spreadsheets in EU locales split cells on ";" (and tab-separated pastes on tabs): what follows one starts a cell
+# of its own, so "x;=1+1" would hold the formula =1+1. A leading apostrophe keeps that part text as well.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;\t]\s*)(?=[=+\-@])")
+
+
 def _text(value: str) -> str:
+    value = FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 

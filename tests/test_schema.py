@@ -93,7 +93,7 @@ def test_every_filter_and_pagination_parameter_is_documented(schema, path):
 def test_every_operation_documents_its_errors_in_the_shared_shape(schema):
     for path, method, operation in operations(schema):
         responses = operation["responses"]
-        expected = {"401", "429"}
+        expected = {"401", "414", "429", "431"}
         if method == "get":
             expected |= {"200", "304", "404"}
             if "{" not in path or path.endswith("/history/"):

@@ -8,6 +8,7 @@ number of queries does not either (one query; on PostgreSQL a server-side cursor
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -58,7 +59,13 @@ class _Echo:
         return value
 
 
+# Spreadsheets in EU locales split cells on ";" (and tab-separated pastes on tabs): what follows one starts a cell
+# of its own, so "x;=1+1" would hold the formula =1+1. A leading apostrophe keeps that part text as well.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;\t]\s*)(?=[=+\-@])")
+
+
 def _text(value: str) -> str:
+    value = FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
