@@ -280,12 +280,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "displayRequestDuration": True},
 }
 
+# One log line per failed request (tracker/errors.py marks the responses it logged itself, so django.request adds
+# no second line or traceback to a 503). The loggers that report cache failures are rate-limited: while Redis is
+# down, the first warning of each kind, then one with a count per LOG_RATE_LIMIT_SECONDS (tracker/log_filters.py).
+# django_redis.cache is listed for a cache on django-redis (IGNORE_EXCEPTIONS, DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
+CACHE_OUTAGE_LOGGERS = ["tracker.cache", "django_redis.cache"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "outage_rate_limit": {
+            "()": "tracker.log_filters.RateLimitFilter",
+            "interval": env.float("LOG_RATE_LIMIT_SECONDS", default=60.0),
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # axes: failed and locked-out sign-ins are warnings; successful ones need no line each.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes: failed and locked-out sign-ins are warnings; successful ones need no line each.
+        "axes": {"level": "WARNING"},
+        **{name: {"filters": ["outage_rate_limit"]} for name in CACHE_OUTAGE_LOGGERS},
+    },
 }
