@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    # NUL in the path or a query parameter (400), an over-long address (414), oversized headers (431): refused
+    # NUL in the path (404) or a query parameter (400), an over-long address (414), oversized headers (431): refused
     # here, before static files, sessions, CSRF or any view read them (tracker/middleware.py).
     "tracker.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

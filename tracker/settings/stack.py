@@ -28,6 +28,6 @@ CONTENT_SECURITY_POLICY = {
 # collectstatic step (which compresses 20 MB, over a minute on this machine). The image runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
-    **STORAGES,  # noqa: F405
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
