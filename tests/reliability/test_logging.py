@@ -37,14 +37,20 @@ def warning_lines(caplog) -> list[logging.LogRecord]:
 
 @pytest.fixture
 def outage_filter():
-    """The rate limit the settings attach to the cache's logger, with its memory cleared and a clock we move."""
-    (limiter,) = [f for f in logging.getLogger("tracker.cache").filters if isinstance(f, RateLimitFilter)]
+    """The rate limit the settings attach to the cache's logger, with its memory cleared and a clock we move.
+
+    (A test that configures logging again adds a second instance of the filter: each is set the same way.)"""
+    limiters = [f for f in logging.getLogger("tracker.cache").filters if isinstance(f, RateLimitFilter)]
+    assert limiters
     now = [1000.0]
-    clock, limiter.clock = limiter.clock, lambda: now[0]
-    limiter.reset()
-    yield limiter, now
-    limiter.clock = clock
-    limiter.reset()
+    clocks = [limiter.clock for limiter in limiters]
+    for limiter in limiters:
+        limiter.clock = lambda: now[0]
+        limiter.reset()
+    yield limiters[0], now
+    for limiter, clock in zip(limiters, clocks, strict=True):
+        limiter.clock = clock
+        limiter.reset()
 
 
 @pytest.mark.django_db
