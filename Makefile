@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install lint format check bench worker beat clean
+.PHONY: run test install lint format check bench worker beat stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,18 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A tracker beat --loglevel=INFO
+
+## The production-shaped processes without Docker (Procfile: gunicorn, Celery worker, Celery beat), on
+## DATABASE_URL (PostgreSQL) and REDIS_URL; served on http://127.0.0.1:$(STACK_PORT)/ (tracker.settings.stack).
+STACK_PORT ?= 8000
+STACK_SETTINGS ?= tracker.settings.stack
+stack: install
+	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" \
+		|| { echo "make stack needs DATABASE_URL (PostgreSQL) and REDIS_URL (Redis)" >&2; exit 2; }
+	export DJANGO_SETTINGS_MODULE=$(STACK_SETTINGS) PATH="$(abspath $(BIN)):$$PATH" \
+		ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+		SECRET_KEY="$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	$(BIN)/python manage.py migrate --noinput && exec $(BIN)/honcho start -f Procfile -p $(STACK_PORT)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
 
-from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, StrictBooleanFilter
+from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 
 from .choices import PolicyArea, Status, Strength
 from .models import Agreement, Commitment, StatusUpdate
@@ -39,11 +39,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
     agreement = django_filters.ModelChoiceFilter(
         queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )
+    # Empty values are no filter (core.filters.MultipleChoiceFilter).
     # distinct=False: these are columns of the commitment itself, so no row can repeat; django-filter's default
     # SELECT DISTINCT over every column made PostgreSQL sort whole rows (wide descriptions) before LIMIT and COUNT.
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label="Status", distinct=False)
-    area = django_filters.MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
-    strength = django_filters.MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
+    status = MultipleChoiceFilter(choices=Status.choices, label="Status", distinct=False)
+    area = MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
+    strength = MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
         queryset=lambda request: dialogue_bodies().order_by("name"),

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import AccessibleFormMixin, DateInput
+from core.validators import validate_uri
 
 from .choices import Status, UpdateKind
 from .models import Commitment, StatusUpdate
@@ -36,6 +37,7 @@ class _EvidenceFieldsMixin(forms.ModelForm):
         required=False,
         max_length=500,
         assume_scheme="https",
+        validators=[validate_uri],
         help_text="A public link to the document that shows it, e.g. a joint statement.",
         widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url"}),
     )

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from core.hierarchy import refuse_ancestor_loop
 from core.models import SourcedModel, code_validator
+from core.validators import validate_uri
 
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
@@ -217,5 +218,10 @@ class StatusUpdate(SourcedModel):
                 )
         if self.kind == UpdateKind.REVIEW and not self.note.strip():
             errors["note"] = "Say briefly what was reviewed."
+        try:
+            # Stored URLs are valid URIs (RFC 3986), not only what Django's URLValidator accepts (core.validators).
+            validate_uri(self.evidence_url)
+        except ValidationError as exc:
+            errors.setdefault("evidence_url", exc.messages[0])
         if errors:
             raise ValidationError(errors)

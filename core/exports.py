@@ -7,6 +7,7 @@ few lines here, shared by every export (the web page and the API answer with the
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import StreamingHttpResponse
@@ -14,14 +15,19 @@ from django.http import StreamingHttpResponse
 # A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection): a leading
 # apostrophe keeps it text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets in EU locales split cells on ";" (and tab-separated pastes on tabs): what follows one starts a cell
+# of its own, so "x;=1+1" would hold the formula =1+1. A leading apostrophe keeps that part text as well.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;\t]\s*)(?=[=+\-@])")
 BYTE_ORDER_MARK = "\ufeff"
 
 
 def guard_formula(value: object) -> object:
-    """``value`` as a spreadsheet should show it: text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return f"'{value}"
-    return value
+    """``value`` as a spreadsheet should show it: text that would start a formula, at the start of the cell or
+    after a separator a spreadsheet may split on, gets a leading apostrophe."""
+    if not isinstance(value, str):
+        return value
+    value = FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 class _Echo:

@@ -83,3 +83,19 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO 8601 date-time (``2025-01-31T12:00:00+01:00``; without an offset, Brussels time)."""
 
     field_class = BoundedIsoDateTimeField
+
+
+class OptionalMultipleChoiceField(django_filters.fields.MultipleChoiceField):
+    """A multiple choice whose empty values are no choice: ``?status=`` (what a form submits for an untouched
+    field, and what clients send for "any") means no filter, and ``?status=&status=achieved`` means achieved."""
+
+    def clean(self, value):
+        if value is not None and not isinstance(value, str):
+            value = [item for item in value if item not in ("", None)]
+        return super().clean(value)
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """django-filter's multiple choice filter, with empty values ignored (:class:`OptionalMultipleChoiceField`)."""
+
+    field_class = OptionalMultipleChoiceField

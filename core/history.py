@@ -9,7 +9,8 @@ and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
@@ -31,4 +32,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("Past versions are read-only.")
+        # simple_history looks the version up with the ids as given: "1\x01" for an integer key was a 500.
+        try:
+            self.model._meta.pk.to_python(object_id)
+            int(version_id)
+        except (ValidationError, ValueError) as exc:
+            raise Http404("No such version.") from exc
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from commitments.models import Agreement
-from core.filters import StrictBooleanFilter
+from core.filters import MultipleChoiceFilter, StrictBooleanFilter
 
 from .choices import Level
 from .models import DialogueBody, Meeting
@@ -14,7 +14,7 @@ from .models import DialogueBody, Meeting
 
 class DialogueBodyFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(label="Search", method="filter_search")
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Level", distinct=False)
+    level = MultipleChoiceFilter(choices=Level.choices, label="Level", distinct=False)
     agreement = django_filters.ModelChoiceFilter(
         field_name="agreements", queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
     )

@@ -1,12 +1,14 @@
 from django.urls import path
 
+from core import converters  # noqa: F401  (registers <code:...>)
+
 from . import views
 
 app_name = "dialogues"
 
 urlpatterns = [
     path("", views.DialogueBodyListView.as_view(), name="body_list"),
-    # Before the body pages: short names are capitals, so "meetings" can never be one.
+    # Short names are capitals (the <code:...> converter), so "meetings" can never be one.
     path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting_create"),
-    path("<str:short_name>/", views.DialogueBodyDetailView.as_view(), name="body_detail"),
+    path("<code:short_name>/", views.DialogueBodyDetailView.as_view(), name="body_detail"),
 ]

@@ -20,6 +20,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
+from core.api.exceptions import error_body
+
 logger = logging.getLogger("tracker.errors")
 
 RETRY_AFTER_SECONDS = 30
@@ -47,22 +49,57 @@ def wants_json(request: HttpRequest | None) -> bool:
     return request.path_info.startswith("/api/") or ("application/json" in accept and "text/html" not in accept)
 
 
-CODES = {500: "server_error", 503: "service_unavailable"}
+CODES = {
+    400: "invalid",
+    404: "not_found",
+    414: "uri_too_long",
+    431: "request_header_fields_too_large",
+    500: "server_error",
+    503: "service_unavailable",
+}
+TITLES = {400: "Bad request", 404: "Not found", 414: "Address too long", 431: "Request headers too large"}
 
 
-def _render(request: HttpRequest | None, template: str, message: str, status: int) -> HttpResponse:
+def _render(
+    request: HttpRequest | None, template: str, message: str, status: int, errors: dict | None = None
+) -> HttpResponse:
     if wants_json(request):
         # The API's one error shape (core.api.exceptions.error_body): status, code, detail, errors.
-        return JsonResponse({"status": status, "code": CODES[status], "detail": message, "errors": {}}, status=status)
+        body = error_body(status_code=status, code=CODES[status], detail=message, errors=errors)
+        return JsonResponse(body, status=status)
     # Rendered without the request: context processors would read the session and the user, i.e. the database.
-    return HttpResponse(loader.render_to_string(template, {"message": message}), status=status)
+    context = {"message": message, "title": TITLES.get(status)}
+    return HttpResponse(loader.render_to_string(template, context), status=status)
 
 
-def database_unavailable_response(request: HttpRequest | None) -> HttpResponse:
+def _logged_once(response: HttpResponse) -> HttpResponse:
+    """Mark a response whose one log line was written here, so that ``django.request`` adds no second line (and
+    no traceback) for it: one failed request, one log line."""
+    response._has_been_logged = True
+    return response
+
+
+def refusal_response(request: HttpRequest, status: int, message: str, *, parameter: str | None = None):
+    """400, 404, 414 or 431 for a request refused before any view (``tracker.middleware.RequestGuardMiddleware``)."""
+    errors = {parameter or "non_field_errors": [message]} if status == 400 else {}
+    logger.warning("%s %s: %s %s", TITLES[status], status, request.method, request.path.replace("\x00", "\\x00"))
+    return _logged_once(_render(request, "400.html", message, status, errors))
+
+
+def database_unavailable_response(request: HttpRequest | None, exc: BaseException | None = None) -> HttpResponse:
+    """503 with ``Retry-After``, logged as one line (what failed, the database's message; no traceback)."""
+    if request is not None:
+        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, _first_line(exc))
+    else:
+        logger.warning("Database unavailable: %s", _first_line(exc))
     response = _render(request, "503.html", UNAVAILABLE_MESSAGE, 503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
-    return response
+    return _logged_once(response)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    return str(exc).strip().splitlines()[0] if exc is not None and str(exc).strip() else type(exc).__name__
 
 
 class DatabaseUnavailableMiddleware:
@@ -77,12 +114,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not is_database_unavailable(exception):
             return None
-        logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exception)
-        return database_unavailable_response(request)
+        return database_unavailable_response(request, exception)
 
 
 def server_error(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """``handler500``: the 503 answer for a lost database, otherwise a plain 500 page (never a traceback)."""
-    if is_database_unavailable(sys.exc_info()[1]):
-        return database_unavailable_response(request)
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     return _render(request, "500.html", SERVER_ERROR_MESSAGE, 500)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from rest_framework import serializers
 
+from core.validators import validate_uri
+
 # The largest id a BigAutoField can hold: larger ids in request bodies are refused before they reach the database.
 MAX_ID = 2**63 - 1
 
@@ -21,7 +23,11 @@ class StrictCharField(_StringOnly, serializers.CharField):
 
 
 class StrictURLField(_StringOnly, serializers.URLField):
-    """A JSON string that is an absolute URL, or empty where the model allows blank."""
+    """A JSON string that is an absolute URL and a valid URI (RFC 3986), or empty where the model allows blank."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_uri)
 
 
 class StrictIntegerField(serializers.IntegerField):

@@ -15,7 +15,8 @@ from core.api.conditional import ConditionalMixin, Freshness
 
 ERROR_CODES = (
     "invalid, parse_error, not_authenticated, authentication_failed, permission_denied, not_found, "
-    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, throttled"
+    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, uri_too_long, "
+    "request_header_fields_too_large, throttled"
 )
 
 
@@ -39,14 +40,19 @@ class ThrottledErrorSerializer(ErrorSerializer):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: `errors` names each field or query parameter with its messages.",
+    400: (
+        "Invalid input: `errors` names each field or query parameter with its messages (a query parameter holding "
+        "a NUL character is one)."
+    ),
     401: "Not signed in: send `Authorization: Token <key>` (or a session cookie).",
     403: "Signed in, but not allowed: writing needs membership of Editors (or a missing CSRF token on a session).",
     404: "No such object, or a page past the end of the list.",
     406: "None of the media types in `Accept` (or `format`) can be produced.",
     409: "Conflict with the current state: nothing was written.",
+    414: "The address (path and query) is longer than 4,096 characters.",
     415: "The body is not JSON (`Content-Type: application/json`).",
     429: "Too many requests: wait `retry_after` seconds.",
+    431: "The request headers are larger than 16 KiB in all.",
 }
 
 
@@ -129,7 +135,8 @@ class TrackerAutoSchema(AutoSchema):
         return operation
 
     def _error_codes(self) -> list[int]:
-        codes = [401, 406, 429]
+        # 414 and 431 come before any view (tracker.middleware.RequestGuardMiddleware), for every operation.
+        codes = [401, 406, 414, 429, 431]
         if self.method == "GET":
             is_list = self._is_list_view()
             codes += [400, 404] if is_list else [404]

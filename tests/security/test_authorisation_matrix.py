@@ -108,7 +108,7 @@ EXPECTED: dict[str, Expect] = {
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
     # --- The liveness probe: open to every client, read-only, no data ------------------------------------------
     "healthz": Expect(lambda d: reverse("healthz"), get=every(OK), post=every(NOT_ALLOWED)),
-    # --- Signing in and out, passwords (django.contrib.auth) ----------------------------------------------------
+    # --- Signing in and out, changing one's password; no reset by e-mail (tests/security/test_password_reset.py) ---
     "login": Expect(lambda d: reverse("login"), get=every(OK), post=every(OK)),
     "logout": Expect(
         lambda d: reverse("logout"),
@@ -119,16 +119,6 @@ EXPECTED: dict[str, Expect] = {
     "password_change": Expect(lambda d: reverse("password_change"), get=signed_in(OK), post=signed_in(OK)),
     "password_change_done": Expect(
         lambda d: reverse("password_change_done"), get=signed_in(OK), post=signed_in(NOT_ALLOWED)
-    ),
-    "password_reset": Expect(lambda d: reverse("password_reset"), get=every(OK), post=every(OK)),
-    "password_reset_done": Expect(lambda d: reverse("password_reset_done"), get=every(OK), post=every(NOT_ALLOWED)),
-    "password_reset_confirm": Expect(
-        lambda d: reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"}),
-        get=every(OK),
-        post=every(OK),
-    ),
-    "password_reset_complete": Expect(
-        lambda d: reverse("password_reset_complete"), get=every(OK), post=every(NOT_ALLOWED)
     ),
 }
 

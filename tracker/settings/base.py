@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # NUL in the path (404) or a query parameter (400), an over-long address (414), oversized headers (431): refused
+    # here, before static files, sessions, CSRF or any view read them (tracker/middleware.py).
+    "tracker.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,6 +203,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_RESULT_EXPIRES = 60 * 60 * 24 * 7
 # Without Redis (the embedded default) tasks run in-process, so nothing is ever left waiting for a worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# The queue that web and beat send to and the worker takes from (one stack per queue on a shared Redis).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
@@ -239,7 +244,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ReadOrEditorWrite"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
@@ -282,12 +287,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "displayRequestDuration": True},
 }
 
+# One log line per failed request (tracker/errors.py marks the responses it logged itself, so django.request adds
+# no second line or traceback to a 503). The loggers that report cache failures are rate-limited: while Redis is
+# down, the first warning of each kind, then one with a count per LOG_RATE_LIMIT_SECONDS (tracker/log_filters.py).
+# django_redis.cache is listed for a cache on django-redis (IGNORE_EXCEPTIONS, DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS).
+CACHE_OUTAGE_LOGGERS = ["tracker.cache", "django_redis.cache"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "outage_rate_limit": {
+            "()": "tracker.log_filters.RateLimitFilter",
+            "interval": env.float("LOG_RATE_LIMIT_SECONDS", default=60.0),
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # axes: failed and locked-out sign-ins are warnings; successful ones need no line each.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes: failed and locked-out sign-ins are warnings; successful ones need no line each.
+        "axes": {"level": "WARNING"},
+        **{name: {"filters": ["outage_rate_limit"]} for name in CACHE_OUTAGE_LOGGERS},
+    },
 }
