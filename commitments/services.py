@@ -13,12 +13,14 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.exceptions import DomainConflict
+
 from .choices import Status, UpdateKind
 from .models import Commitment, StatusUpdate
 
 
 @dataclass
-class CommitmentConflict(Exception):
+class CommitmentConflict(DomainConflict):
     """Somebody else updated the commitment since the caller read it (optimistic concurrency)."""
 
     current: Commitment
@@ -178,7 +180,7 @@ EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body
 
 
 @dataclass
-class CommitmentEditConflict(Exception):
+class CommitmentEditConflict(DomainConflict):
     """Somebody else edited the commitment's editorial fields since the caller read them."""
 
     current: Commitment

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
+from core.views import DomainErrorsMixin
 
 from . import selectors
 from .exports import commitment_csv_lines
@@ -27,8 +27,6 @@ from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
 from .models import Commitment, StatusUpdate
 from .services import (
-    CommitmentConflict,
-    CommitmentEditConflict,
     commitment_confirm_unchanged,
     commitment_update,
     commitment_update_status,
@@ -172,11 +170,12 @@ class CommitmentDetailView(DetailView):
 # -- Forms that change a commitment ---------------------------------------------------------------------------
 
 
-class CommitmentFormView(EditorRequiredMixin, FormView):
+class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     """A form about one commitment, for editors only (a reviewer gets 403 before any lookup).
 
     Invalid input re-renders the form with status 400; a conflict (someone else saved first) renders status
-    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved.
+    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved
+    (``core.views.DomainErrorsMixin`` maps the services' errors).
     """
 
     page_title = ""
@@ -201,18 +200,13 @@ class CommitmentFormView(EditorRequiredMixin, FormView):
     def get_success_url(self) -> str:
         return self.commitment.get_absolute_url()
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def conflict_response(self, conflict, form):
+    def conflict_context(self, conflict, form) -> dict:
+        """The conflict page: what the other person changed, what this person entered, a fresh form."""
         self.commitment = conflict.current
-        context = self.get_context_data(
-            form=self.get_form_class()(**self.form_target_kwargs(conflict.current)),
-            conflict=conflict,
-            conflict_message=self.conflict_message,
-            submitted=submitted_values(form, form.Meta.fields),
-        )
-        return self.render_to_response(context, status=409)
+        return {
+            "form": self.get_form_class()(**self.form_target_kwargs(conflict.current)),
+            "submitted": submitted_values(form, form.Meta.fields),
+        }
 
 
 def submitted_values(form: forms.Form, names) -> list[tuple[str, str]]:
@@ -240,23 +234,17 @@ class CommitmentUpdateStatusView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            update = commitment_update_status(
-                commitment=self.commitment,
-                expected_version=data["expected_version"],
-                author=self.request.user,
-                status=data["status"],
-                progress=data["progress"],
-                note=data["note"],
-                evidence_url=data["evidence_url"],
-                evidence_reference=data["evidence_reference"],
-                evidence_date=data["evidence_date"],
-            )
-        except CommitmentConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        update = commitment_update_status(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            status=data["status"],
+            progress=data["progress"],
+            note=data["note"],
+            evidence_url=data["evidence_url"],
+            evidence_reference=data["evidence_reference"],
+            evidence_date=data["evidence_date"],
+        )
         progress = f" ({update.progress}%)" if update.progress is not None else ""
         messages.success(
             self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."
@@ -273,21 +261,15 @@ class CommitmentConfirmView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            commitment_confirm_unchanged(
-                commitment=self.commitment,
-                expected_version=data["expected_version"],
-                author=self.request.user,
-                note=data["note"],
-                evidence_date=data["evidence_date"],
-                evidence_url=data["evidence_url"],
-                evidence_reference=data["evidence_reference"],
-            )
-        except CommitmentConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        commitment_confirm_unchanged(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            note=data["note"],
+            evidence_date=data["evidence_date"],
+            evidence_url=data["evidence_url"],
+            evidence_reference=data["evidence_reference"],
+        )
         messages.success(
             self.request,
             f"Saved: {self.commitment.reference} reviewed, status unchanged "
@@ -311,18 +293,12 @@ class CommitmentEditView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            commitment, changed = commitment_update(
-                commitment=self.commitment,
-                expected_edit_version=data["expected_edit_version"],
-                author=self.request.user,
-                **{name: data[name] for name in form.Meta.fields},
-            )
-        except CommitmentEditConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        commitment, changed = commitment_update(
+            commitment=self.commitment,
+            expected_edit_version=data["expected_edit_version"],
+            author=self.request.user,
+            **{name: data[name] for name in form.Meta.fields},
+        )
         if changed:
             labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
             messages.success(self.request, f"Saved: {commitment.reference} ({labels} changed).")

@@ -20,7 +20,6 @@ from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.exceptions import Conflict
 from core.api.mixins import FiltersOnListMixin
 
 from ..querysets import dialogue_bodies
@@ -234,6 +233,14 @@ class StatusUpdateViewSet(
             return StatusUpdateCreateSerializer
         return StatusUpdateSerializer
 
+    def conflict_extra(self, conflict: CommitmentConflict) -> dict:
+        """What a 409 adds: the commitment as it is now and the updates the client missed."""
+        context = self.get_serializer_context()
+        return {
+            "current": CommitmentSerializer(conflict.current, context=context).data,
+            "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
+        }
+
     def create(self, request, *args, **kwargs):
         serializer = StatusUpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -248,20 +255,12 @@ class StatusUpdateViewSet(
             "evidence_reference": data.get("evidence_reference", ""),
             "evidence_date": data.get("evidence_date"),
         }
-        try:
-            if data["kind"] == UpdateKind.REVIEW:
-                update = commitment_confirm_unchanged(**common)
-            else:
-                update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
-        except CommitmentConflict as conflict:
-            context = self.get_serializer_context()
-            raise Conflict(
-                str(conflict),
-                extra={
-                    "current": CommitmentSerializer(conflict.current, context=context).data,
-                    "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
-                },
-            ) from conflict
+        # A stale expected_version raises CommitmentConflict: the API's exception handler answers 409 with
+        # conflict_extra's details (the one mapping of domain errors, core.api.exceptions).
+        if data["kind"] == UpdateKind.REVIEW:
+            update = commitment_confirm_unchanged(**common)
+        else:
+            update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
         created = self.get_queryset().get(pk=update.pk)
         body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
         location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
