@@ -842,7 +842,7 @@ class _Generator:
         """
         # This run's bodies have consecutive ids: a range, not an IN list of (up to) 100,000 parameters.
         ids = {"gte": self.bodies[0].id, "lte": self.bodies[-1].id}
-        meetings = Meeting.objects.filter(body_id__gte=ids["gte"], body_id__lte=ids["lte"])
+        meetings = Meeting.objects.held().filter(body_id__gte=ids["gte"], body_id__lte=ids["lte"])
         last = dict(meetings.values_list("body_id").annotate(last=models.Max("held_on")).order_by())
         bodies = DialogueBody.objects.filter(pk__gte=ids["gte"], pk__lte=ids["lte"]).values_list(
             "pk", "cadence_months", "grace_days", "established_on"

@@ -10,9 +10,12 @@ and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
+
+from .exceptions import DomainConflict
 
 
 def historical_models() -> list:
@@ -32,3 +35,24 @@ class AuditedAdmin(SimpleHistoryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied("Past versions are read-only.")
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class ServiceAdmin(AuditedAdmin):
+    """An audited admin whose saves go through the domain services (``save_model`` calls them).
+
+    A service's :class:`~core.exceptions.DomainConflict` (someone else changed the record after the form was
+    opened) is answered with a conflict page, status 409, and nothing saved, as on the staff pages.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainConflict as conflict:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Not saved: changed by someone else",
+                "conflict": conflict,
+                "change_url": request.get_full_path(),
+            }
+            return TemplateResponse(request, "admin/domain_conflict.html", context, status=409)

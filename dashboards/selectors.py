@@ -329,7 +329,11 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
         .filter(Q(established_on__lte=day) | Q(established_on__isnull=True))
-        .annotate(last_met_as_of=Max("meetings__held_on", filter=Q(meetings__held_on__lte=day)))
+        .annotate(
+            last_met_as_of=Max(
+                "meetings__held_on", filter=Q(meetings__held_on__lte=day, meetings__withdrawn_at__isnull=True)
+            )
+        )
         .select_related("reports_to")
         .order_by("name")
     )
@@ -484,13 +488,18 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     """
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
-        .annotate(last_before=Max("meetings__held_on", filter=Q(meetings__held_on__lt=since)))
+        .annotate(
+            last_before=Max(
+                "meetings__held_on", filter=Q(meetings__held_on__lt=since, meetings__withdrawn_at__isnull=True)
+            )
+        )
         .select_related("reports_to")
         .order_by("name")
     )
     in_window: dict[int, list[date]] = defaultdict(list)
     for body_id, held_on in (
-        Meeting.objects.filter(held_on__gte=since, held_on__lte=until, body__active=True)
+        Meeting.objects.held()
+        .filter(held_on__gte=since, held_on__lte=until, body__active=True)
         .order_by("body_id", "held_on")
         .values_list("body_id", "held_on")
     ):
@@ -547,7 +556,7 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         .select_related("commitment__agreement", "author", "source_document")
         .order_by("-recorded_at", "-version")
     )
-    meetings = Meeting.objects.filter(held_on__gte=since, held_on__lte=until)
+    meetings = Meeting.objects.held().filter(held_on__gte=since, held_on__lte=until)
     return Changes(
         since=since,
         until=until,
@@ -568,7 +577,7 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
 
 def meeting_dates(*, limit: int = 24) -> list[Meeting]:
     """The latest meetings, for the "since the last … meeting" choice of the What-changed page (1 query)."""
-    return list(Meeting.objects.select_related("body").order_by("-held_on", "body__name")[:limit])
+    return list(Meeting.objects.held().select_related("body").order_by("-held_on", "body__name")[:limit])
 
 
 # --- The dialogue cadence timeline ------------------------------------------------------------------------
@@ -665,7 +674,8 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
     bodies = list(bodies)
     meetings: dict[int, list[date]] = defaultdict(list)
     for body_id, held_on in (
-        Meeting.objects.filter(body__in=[body.pk for body in bodies])
+        Meeting.objects.held()
+        .filter(body__in=[body.pk for body in bodies])
         .order_by("body_id", "held_on")
         .values_list("body_id", "held_on")
     ):

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from core.models import SourcedModel, code_validator
 
 from .choices import FlagCloseReason, Level, NotificationKind, NotificationStatus
-from .querysets import DialogueBodyQuerySet
+from .querysets import DialogueBodyQuerySet, MeetingQuerySet
 
 DEFAULT_GRACE_DAYS = 60
 
@@ -38,7 +38,9 @@ class DialogueBody(SourcedModel):
     The cadence rule lives in :meth:`schedule`: a body meeting every N months is due N months after its last
     meeting (or after it was established, if it has never met) and overdue once the due date plus the grace
     period has passed. ``last_meeting_on``, ``next_due_on`` and ``overdue_after`` store that rule's result so
-    that overdue bodies are found by one indexed query; :meth:`refresh_schedule` keeps them current.
+    that overdue bodies are found by one indexed query. :meth:`refresh_schedule` is the one function that stores
+    it; the services that create or change a body or record, change or withdraw a meeting call it, in their
+    transaction (``save()`` has no such side effect: a write that bypasses the services is visible as such).
     """
 
     short_name = models.CharField(max_length=20, unique=True, validators=[code_validator])
@@ -81,12 +83,6 @@ class DialogueBody(SourcedModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self._apply_schedule(self.schedule())
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "last_meeting_on", "next_due_on", "overdue_after"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
 
@@ -126,8 +122,9 @@ class DialogueBody(SourcedModel):
         self.overdue_after = schedule.overdue_after
 
     def refresh_schedule(self) -> None:
-        """Recompute the schedule from the meetings in the database and store it (one query, one update)."""
-        last = self.meetings.aggregate(last=models.Max("held_on"))["last"]
+        """Recompute the schedule from the meetings held (withdrawn ones do not count) and store it, on this
+        instance and in the database (one query, one update)."""
+        last = self.meetings.held().aggregate(last=models.Max("held_on"))["last"]
         schedule = self.compute_schedule(
             cadence_months=self.cadence_months,
             grace_days=self.grace_days,
@@ -179,7 +176,15 @@ class Contact(models.Model):
 
 
 class Meeting(SourcedModel):
-    """A dated meeting of a dialogue body, with what it produced and the commitments it advanced."""
+    """A dated meeting of a dialogue body, with what it produced and the commitments it advanced.
+
+    A meeting recorded by mistake is *withdrawn*, not deleted (``dialogues.services.meeting_withdraw``): it stays
+    listed, marked, with who withdrew it, when and why, and no longer counts for the schedule, the sweep or the
+    dashboards. The withdrawal is stored on the meeting itself, not in a separate append-only row as a status
+    update's is: meetings are ordinary records (their audit trail, ``history``, is the append-only part and
+    records the withdrawal with its author), and only a column on this table lets the one-meeting-a-day
+    constraint ignore withdrawn meetings, so that the right meeting can be recorded for the same day.
+    """
 
     body = models.ForeignKey(DialogueBody, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField()
@@ -190,7 +195,13 @@ class Meeting(SourcedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True, editable=False)
 
+    objects = MeetingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -204,23 +215,23 @@ class Meeting(SourcedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "held_on"],
+                condition=Q(withdrawn_at__isnull=True),
                 name="meeting_unique_body_day",
                 violation_error_message="This body already has a meeting recorded on that day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="meeting_withdrawal_has_reason",
+                violation_error_message="Say why the meeting is withdrawn.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.body.short_name} — {self.held_on:%d %b %Y}"
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        self.body.refresh_schedule()
-
-    def delete(self, *args, **kwargs):
-        body = self.body
-        result = super().delete(*args, **kwargs)
-        body.refresh_schedule()
-        return result
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def clean(self) -> None:
         if self.held_on and self.held_on > timezone.localdate():

@@ -9,9 +9,6 @@ from django.utils import timezone
 
 
 class DialogueBodyQuerySet(models.QuerySet):
-    def active(self) -> DialogueBodyQuerySet:
-        return self.filter(active=True)
-
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
 
@@ -27,3 +24,10 @@ class DialogueBodyQuerySet(models.QuerySet):
 
     def for_listing(self) -> DialogueBodyQuerySet:
         return self.select_related("reports_to").prefetch_related("agreements")
+
+
+class MeetingQuerySet(models.QuerySet):
+    def held(self) -> MeetingQuerySet:
+        """Meetings that count: not withdrawn. The schedule, the sweep, the dashboards and the as-of views read only
+        these; pages and the API list the withdrawn ones too, marked (see ``dialogues.services.meeting_withdraw``)."""
+        return self.filter(withdrawn_at__isnull=True)

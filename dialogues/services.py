@@ -13,16 +13,60 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core.exceptions import DomainConflict
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class MeetingConflict(DomainConflict):
+    """Another meeting of ``body`` on ``held_on`` was recorded at the same moment (the one-a-day constraint)."""
+
+    body: DialogueBody
+    held_on: date
+
+    def __str__(self) -> str:
+        return f"{self.body.name} already has a meeting recorded on {self.held_on:%d %B %Y}: nothing was saved."
+
+
+@dataclass
+class MeetingAlreadyWithdrawn(DomainConflict):
+    """Someone else withdrew the meeting since the caller read it."""
+
+    meeting: Meeting
+
+    def __str__(self) -> str:
+        return f"The meeting of {self.meeting.body.name} on {self.meeting.held_on:%d %B %Y} was already withdrawn."
+
+
+def _save_meeting(meeting: Meeting, *, author) -> None:
+    """Save ``meeting`` (validated by the caller); a concurrent meeting of the same body and day is a conflict."""
+    if author is not None:
+        # The audit trail names who made the change even outside a web request (a command, a job).
+        meeting._history_user = author
+    try:
+        with transaction.atomic():
+            meeting.save()
+    except IntegrityError as exc:
+        # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
+        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on) from exc
+
+
+def _schedule_moved(*, body: DialogueBody, meeting: Meeting | None = None) -> None:
+    """After a change to ``body``'s meetings or cadence: store its schedule again and close its open overdue flag
+    if it is no longer overdue (the one recomputation, called by every service that can move a schedule)."""
+    body.refresh_schedule()
+    overdue_flags_close_for_body(body=body, meeting=meeting)
 
 
 def meeting_record(
@@ -38,27 +82,118 @@ def meeting_record(
 ) -> Meeting:
     """Record a meeting that was held, update the body's next due date at once and close its overdue flag.
 
-    Raises ``ValidationError`` (a future date, a second meeting of the body that day, ...) with nothing written.
+    Raises ``ValidationError`` (a future date, a second meeting of the body that day, ...) and
+    :class:`MeetingConflict` (the same meeting recorded by someone else at the same moment), with nothing written.
+    """
+    meeting = Meeting(
+        body=body,
+        held_on=held_on,
+        place=place.strip(),
+        summary=summary.strip(),
+        recorded_by=recorded_by,
+        source_document=source_document,
+        source_locator=source_locator,
+    )
+    return meeting_save(meeting=meeting, author=recorded_by, commitments=commitments)
+
+
+def meeting_save(*, meeting: Meeting, author=None, commitments: Iterable | None = None) -> Meeting:
+    """Store a new or corrected meeting (its fields set by the caller: a service, the admin's form, the seed
+    loader) and, if given, the commitments it advanced; recompute the schedule of its body (of both bodies, if it
+    moved to another) and close the body's overdue flag if it is no longer overdue, all in one transaction.
+
+    ``ValidationError`` / :class:`MeetingConflict` as for :func:`meeting_record`, with nothing written.
     """
     with transaction.atomic():
-        meeting = Meeting(
-            body=body,
-            held_on=held_on,
-            place=place.strip(),
-            summary=summary.strip(),
-            recorded_by=recorded_by,
-            source_document=source_document,
-            source_locator=source_locator,
-        )
         meeting.full_clean()
-        if recorded_by is not None:
-            # The audit trail names who recorded it even outside a web request (a command, a job).
-            meeting._history_user = recorded_by
-        meeting.save()  # refreshes the body's schedule
-        meeting.commitments_advanced.set(list(commitments))
-        body.refresh_from_db(fields=["last_meeting_on", "next_due_on", "overdue_after"])
-        overdue_flags_close_for_body(body=body, meeting=meeting)
+        old_body_id = None
+        if meeting.pk is not None:
+            old_body_id = Meeting.objects.filter(pk=meeting.pk).values_list("body_id", flat=True).first()
+        _save_meeting(meeting, author=author)
+        if commitments is not None:
+            meeting.commitments_advanced.set(list(commitments))
+        if old_body_id is not None and old_body_id != meeting.body_id:
+            _schedule_moved(body=DialogueBody.objects.get(pk=old_body_id))
+        _schedule_moved(body=meeting.body, meeting=meeting)
     return meeting
+
+
+def meeting_delete(*, meeting: Meeting, author=None) -> None:
+    """Delete a meeting (administrators only; editors withdraw instead, which keeps it in the history) and
+    recompute its body's schedule in the same transaction."""
+    with transaction.atomic():
+        body = meeting.body
+        closed = OverdueFlag.objects.filter(closed_by_meeting=meeting).order_by("-closed_at").first()
+        if author is not None:
+            meeting._history_user = author
+        meeting.delete()
+        _schedule_moved(body=body)
+        _reopen_flag_if_overdue(body=body, flag=closed)
+
+
+def meeting_withdraw(*, meeting: Meeting, author, reason: str) -> Meeting:
+    """Withdraw a meeting recorded by mistake, saying why; it stays listed, marked withdrawn.
+
+    In one transaction: the meeting is marked (who, when, why; the audit history records it with its author), the
+    body's schedule is recomputed from the meetings still held, and if the body is overdue again the overdue flag
+    this meeting had closed is opened again (its people were told about it already; the sweep goes on from it).
+    Conflict-safe: the mark is a conditional UPDATE (``withdrawn_at IS NULL``), so of two people withdrawing the
+    same meeting one succeeds and the other gets :class:`MeetingAlreadyWithdrawn`. ``ValidationError`` for a
+    missing or too long reason. Nothing is written in either case.
+    """
+    from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the meeting is withdrawn."})
+    if len(reason) > WITHDRAWAL_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason to {WITHDRAWAL_REASON_MAX_LENGTH} characters or fewer."})
+    now = timezone.now()
+    with transaction.atomic():
+        # The body first, as the sweep locks it: a sweep running now either sees the withdrawal or runs before it.
+        body = DialogueBody.objects.select_for_update(no_key=True).get(pk=meeting.body_id)
+        marked = Meeting.objects.filter(pk=meeting.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_by=author, withdrawal_reason=reason
+        )
+        if not marked:
+            raise MeetingAlreadyWithdrawn(meeting=meeting)
+        meeting.withdrawn_at, meeting.withdrawn_by, meeting.withdrawal_reason = now, author, reason
+        Meeting.history.bulk_history_create([meeting], update=True, default_user=author, default_date=now)
+        body.refresh_schedule()
+        closed = OverdueFlag.objects.filter(closed_by_meeting=meeting).order_by("-closed_at").first()
+        _reopen_flag_if_overdue(body=body, flag=closed)
+    meeting.body = body
+    return meeting
+
+
+def _reopen_flag_if_overdue(*, body: DialogueBody, flag: OverdueFlag | None) -> int:
+    """Open again ``flag`` (closed by a meeting that no longer counts) if the body is overdue again and has no
+    open flag. (With no such flag, the next sweep opens one and tells the people responsible.)"""
+    if flag is None or not body.is_overdue():
+        return 0
+    if OverdueFlag.objects.filter(body=body, closed_at__isnull=True).exists():
+        return 0
+    return OverdueFlag.objects.filter(pk=flag.pk).update(closed_at=None, close_reason="", closed_by_meeting=None)
+
+
+def dialogue_body_save(*, body: DialogueBody, author=None) -> DialogueBody:
+    """Store a new or changed dialogue body (its fields set by the caller: the admin's form, the seed loader),
+    validated, and recompute its schedule; a body no longer overdue (a new cadence, a later start, made inactive)
+    has its overdue flag closed. One transaction."""
+    with transaction.atomic():
+        body.full_clean()
+        if author is not None:
+            body._history_user = author
+        body.save()
+        _schedule_moved(body=body)
+    return body
+
+
+def dialogue_body_update(*, body: DialogueBody, author=None, **changes: Any) -> DialogueBody:
+    """Change fields of ``body`` (e.g. ``cadence_months``) through :func:`dialogue_body_save`."""
+    for name, value in changes.items():
+        setattr(body, name, value)
+    return dialogue_body_save(body=body, author=author)
 
 
 def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None = None, reason: str = "") -> int:
@@ -69,6 +204,8 @@ def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None 
     """
     if body.is_overdue():
         return 0
+    if meeting is None and not body.active:
+        reason = reason or FlagCloseReason.INACTIVE
     reason = reason or (FlagCloseReason.MEETING if meeting is not None else FlagCloseReason.NO_LONGER_OVERDUE)
     return OverdueFlag.objects.filter(body=body, closed_at__isnull=True).update(
         closed_at=timezone.now(), close_reason=reason, closed_by_meeting=meeting
@@ -197,9 +334,9 @@ def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> 
     if not to_close:
         return 0
     latest_meeting = dict(
-        Meeting.objects.filter(
-            body_id__in={flag.body_id for flag in to_close}, held_on=F("body__last_meeting_on")
-        ).values_list("body_id", "pk")
+        Meeting.objects.held()
+        .filter(body_id__in={flag.body_id for flag in to_close}, held_on=F("body__last_meeting_on"))
+        .values_list("body_id", "pk")
     )
     for flag in to_close:
         body = flag.body
@@ -207,8 +344,8 @@ def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> 
         if not body.active:
             flag.close_reason = FlagCloseReason.INACTIVE
         elif body.last_meeting_on and body.next_due_on and body.next_due_on > flag.due_on:
-            # The due date moved on: a meeting was recorded (in the admin or by the seed loader, which do not go
-            # through meeting_record and so leave the closing to this sweep).
+            # The due date moved on: a meeting was recorded by a path that leaves the closing to this sweep (the
+            # seed loader; or meeting_record for a late meeting that left the body overdue until a later one).
             flag.close_reason = FlagCloseReason.MEETING
             flag.closed_by_meeting_id = latest_meeting.get(body.pk)
         else:  # the cadence or the grace period was changed

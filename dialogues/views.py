@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.utils.formats import date_format
@@ -13,6 +12,7 @@ from django_filters.views import FilterView
 
 from commitments.models import Commitment
 from core.roles import EditorRequiredMixin
+from core.views import DomainErrorsMixin
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm
@@ -69,11 +69,16 @@ class DialogueBodyDetailView(DetailView):
         return super().get_context_data(open_flags=open_flags_for(bodies=[self.object]), **kwargs)
 
 
-class MeetingCreateView(EditorRequiredMixin, FormView):
-    """Record a meeting that was held (editors only); the body's next due date moves at once."""
+class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+    """Record a meeting that was held (editors only); the body's next due date moves at once.
+
+    The same meeting recorded by someone else at the same moment is a conflict: status 409, the form again with
+    what this person entered, nothing written (``core.views.DomainErrorsMixin``).
+    """
 
     template_name = "dialogues/meeting_form.html"
     form_class = MeetingForm
+    conflict_message = "Your meeting was not saved: someone else recorded a meeting of this body on that day."
 
     def get_initial(self):
         """``?body=SDD`` (the link on a body's page) chooses the body in advance."""
@@ -83,24 +88,17 @@ class MeetingCreateView(EditorRequiredMixin, FormView):
             initial["body"] = DialogueBody.objects.filter(short_name=short_name).first()
         return initial
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
     def form_valid(self, form):
         data = form.cleaned_data
         body = data["body"]
-        try:
-            meeting = meeting_record(
-                body=body,
-                held_on=data["held_on"],
-                place=data["place"],
-                summary=data["summary"],
-                commitments=data["commitments_advanced"],
-                recorded_by=self.request.user,
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        meeting = meeting_record(
+            body=body,
+            held_on=data["held_on"],
+            place=data["place"],
+            summary=data["summary"],
+            commitments=data["commitments_advanced"],
+            recorded_by=self.request.user,
+        )
         body.refresh_from_db()
         if body.is_overdue():
             due = f"it is still overdue (the next meeting was due on {date_format(body.next_due_on, 'j F Y')})"

@@ -6,7 +6,6 @@ rule); recording a meeting is ``dialogues.services.meeting_record`` (the same ru
 
 from __future__ import annotations
 
-from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -16,7 +15,6 @@ from rest_framework.reverse import reverse
 
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.exceptions import Conflict
 from core.api.mixins import FiltersOnListMixin
 from core.api.schema import ErrorSerializer
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
@@ -126,18 +124,15 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
         serializer = MeetingCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            meeting = meeting_record(
-                body=data["body"],
-                held_on=data["held_on"],
-                place=data.get("place", ""),
-                summary=data.get("summary", ""),
-                commitments=data.get("commitments_advanced", []),
-                recorded_by=request.user,
-            )
-        except IntegrityError as exc:
-            # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
-            raise Conflict("This body already has a meeting recorded on that day.") from exc
+        # The same meeting recorded at the same moment raises MeetingConflict: a 409 (core.api.exceptions).
+        meeting = meeting_record(
+            body=data["body"],
+            held_on=data["held_on"],
+            place=data.get("place", ""),
+            summary=data.get("summary", ""),
+            commitments=data.get("commitments_advanced", []),
+            recorded_by=request.user,
+        )
         created = self.get_queryset().get(pk=meeting.pk)
         body = MeetingSerializer(created, context=self.get_serializer_context()).data
         location = reverse("api:meeting-detail", kwargs={"pk": created.pk}, request=request)
