@@ -275,14 +275,9 @@ class OverdueFlag(models.Model):
 class FlagNotification(models.Model):
     """One e-mail about an overdue flag: the opening notice (sequence 0) or the n-th reminder while it stays open.
 
-    The row is a claim taken *before* anything is sent. The sweep inserts it with ``INSERT ... ON CONFLICT DO
-    NOTHING`` against the unique key (flag, kind, sequence), so however many sweeps run at once, only one of them
-    owns a given notice (the run whose ``claim_token`` it carries) and sends it after its transaction commits.
-    A run that crashes between the claim and the send leaves the row ``pending``: once ``claimed_at`` is older
-    than the lease (``OVERDUE_NOTICE_LEASE_MINUTES``) the next sweep takes it over with a conditional UPDATE and
-    sends it. The only window for a duplicate is a crash after the mail server accepted the message and before
-    the row was marked ``sent`` (one UPDATE, right after each message); the message then goes out again with the
-    same ``Message-ID``, which lets mail systems recognise it. We prefer that to losing a notice.
+    The row is a claim taken *before* anything is sent; the unique key (flag, kind, sequence) makes the claim, and
+    so the e-mail, happen once however many sweeps run. The whole exactly-once story (claims, leases, crashes,
+    ``Message-ID``) is told in the docstring of ``dialogues.services``.
     """
 
     flag = models.ForeignKey(OverdueFlag, on_delete=models.CASCADE, related_name="notifications")

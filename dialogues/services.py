@@ -1,5 +1,30 @@
-"""Writes with rules for dialogue bodies: recording a meeting moves the body's schedule and closes its flag; the
-overdue sweep opens and closes flags against the cadence rule and tells the people responsible."""
+"""Writes with rules for dialogue bodies: recording, correcting or withdrawing a meeting (and changing a body)
+moves the body's schedule and its flag; the overdue sweep opens and closes flags against the cadence rule and tells
+the people responsible.
+
+Schedules: every service here that can move one calls the one recomputation, ``DialogueBody.refresh_schedule``,
+in its own transaction; ``save()`` and ``delete()`` have no such side effect.
+
+The overdue sweep, exactly once (this is the one place that tells the whole story; the model, the task and the
+command point here):
+
+1. **Flags.** :func:`overdue_sweep` finds the overdue bodies in one query, locking them ``FOR NO KEY UPDATE`` so
+   that a meeting being recorded either waits for the run or is seen by it. It inserts flags with
+   ``ON CONFLICT DO NOTHING`` against the "one open flag per body" partial unique index, so two runs at once never
+   open two flags; each run recognises the flags it created by its run token (``opened_by_sweep``).
+2. **Claims before sends.** A notice (:class:`~dialogues.models.FlagNotification`: the opening notice, then one
+   reminder every ``OVERDUE_REMINDER_DAYS``) is a row inserted, again with ``ON CONFLICT DO NOTHING``, against the
+   unique key (flag, kind, sequence) *before* anything is sent; only the run whose ``claim_token`` it carries sends
+   it, after its transaction commits (``on_commit``, robust: a failed send never undoes the flags).
+3. **Crashes.** A run that dies between claim and send leaves the notice ``pending``; once its lease
+   (``OVERDUE_NOTICE_LEASE_MINUTES``) has run out the next run takes it over by a conditional UPDATE (of two runs,
+   only one wins), and after ``OVERDUE_NOTICE_MAX_ATTEMPTS`` it is marked failed. :func:`flag_notices_send` marks
+   each notice ``sent`` right after the mail server accepted it, so the only duplicate possible is one message
+   after a crash in that instant; it goes out with the same ``Message-ID``, which mail systems recognise. We
+   prefer that to losing a notice.
+4. **Redelivery.** The Celery task (``acks_late``, retried on database errors) and the management command call
+   the same service, so a redelivered or repeated run finds nothing new to open or claim.
+"""
 
 from __future__ import annotations
 
@@ -247,12 +272,8 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     e-mails to send about them; the e-mails go out once the transaction commits.
 
     Set-based: one query finds the overdue bodies (``DialogueBody.objects.overdue``), and the flags are closed,
-    opened and their notices claimed in a fixed number of statements whatever the number of bodies.
-
-    Safe to run twice, and twice at once: flags are inserted with ``ON CONFLICT DO NOTHING`` against the "one open
-    flag per body" constraint, and notices against the (flag, kind, sequence) key of :class:`FlagNotification`,
-    so a concurrent run neither duplicates a flag nor claims, and so never sends, the same e-mail. Each run
-    counts only the flags and notices it created itself (found by its run token).
+    opened and their notices claimed in a fixed number of statements whatever the number of bodies. Safe to run
+    twice, and twice at once: see this module's docstring for how each flag and e-mail happens exactly once.
     """
     on = on or timezone.localdate()
     now = timezone.now()
@@ -408,9 +429,8 @@ def flag_notices_send(*, claim_token: uuid.UUID, on: date | None = None) -> int:
     """Send the notices claimed under ``claim_token`` and record each outcome; return how many e-mails went out.
 
     Each e-mail goes to the contacts of the flagged body and of the body it reports to, with a link to the body's
-    page. Each sent notice is marked ``sent`` right after its message was accepted, so that a crash can repeat at
-    most one e-mail. A failure to send leaves the notice ``pending`` for the next sweep (after the lease); a notice
-    whose flag has closed meanwhile is cancelled.
+    page. A failure to send leaves the notice ``pending`` for the next sweep; a notice whose flag has closed
+    meanwhile is cancelled (exactly once: this module's docstring).
     """
     on = on or timezone.localdate()
     notices = list(

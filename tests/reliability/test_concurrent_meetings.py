@@ -37,7 +37,7 @@ def _wait_until_a_query_waits_on_a_lock(responses: list, timeout: float = 20) ->
             # Inside a transaction the statistics views keep their first snapshot: take a fresh one each time.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
             )
             if cursor.fetchone()[0]:
                 return
