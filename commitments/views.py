@@ -24,12 +24,13 @@ from core.views import DomainErrorsMixin
 from . import selectors
 from .exports import commitment_csv_lines
 from .filtersets import CommitmentFilterSet
-from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
+from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm, StatusUpdateWithdrawForm
 from .models import Commitment, StatusUpdate
 from .services import (
     commitment_confirm_unchanged,
     commitment_update,
     commitment_update_status,
+    status_update_withdraw,
 )
 
 # -- The commitment list -------------------------------------------------------------------------------------
@@ -304,6 +305,50 @@ class CommitmentEditView(CommitmentFormView):
             messages.success(self.request, f"Saved: {commitment.reference} ({labels} changed).")
         else:
             messages.info(self.request, f"Nothing to save: {commitment.reference} was left as it was.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class StatusUpdateWithdrawView(CommitmentFormView):
+    """Withdraw a status update or review recorded by mistake, with a reason (editors only). The entry stays on the
+    timeline, struck through; the commitment's status is worked out again from the entries that still count."""
+
+    template_name = "commitments/status_update_withdraw.html"
+    form_class = StatusUpdateWithdrawForm
+    page_title = "Withdraw an entry"
+    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
+
+    @cached_property
+    def update(self) -> StatusUpdate:
+        return get_object_or_404(
+            StatusUpdate.objects.select_related("author"),
+            pk=self.kwargs["update_pk"],
+            commitment_id=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(update=self.update, **kwargs)
+
+    def conflict_context(self, conflict, form) -> dict:
+        self.commitment = conflict.current
+        return {
+            "form": StatusUpdateWithdrawForm(commitment=conflict.current),
+            "submitted": [("Reason", form.cleaned_data["reason"])],
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        withdrawal = status_update_withdraw(
+            update=self.update,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            reason=data["reason"],
+        )
+        messages.success(
+            self.request,
+            f"Withdrawn: {self.update.get_kind_display().lower()} of "
+            f"{date_format(timezone.localtime(self.update.recorded_at), 'j F Y')}; {self.commitment.reference} is "
+            f"now “{withdrawal.get_status_display()}”.",
+        )
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -221,11 +221,16 @@ def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
     PostgreSQL runs as one hash anti-join over the history instead of one lookup per commitment.
     """
     end = end_of_day(day)
-    later = StatusUpdate.objects.filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end).filter(
-        Q(recorded_at__gt=OuterRef("recorded_at"))
-        | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
+    # Withdrawn entries (and the withdrawals themselves) never count: as-of views show the corrected history.
+    later = (
+        StatusUpdate.objects.effective()
+        .filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end)
+        .filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
+        )
     )
-    return StatusUpdate.objects.filter(recorded_at__lt=end).filter(~Exists(later))
+    return StatusUpdate.objects.effective().filter(recorded_at__lt=end).filter(~Exists(later))
 
 
 def never_updated_as_of(day: date) -> QuerySet[Commitment]:
@@ -235,7 +240,7 @@ def never_updated_as_of(day: date) -> QuerySet[Commitment]:
     is taken to have existed (the day a commitment was typed into the tracker says nothing about when it was
     promised). A commitment with an update before ``day`` existed whatever its framework's date.
     """
-    updated = StatusUpdate.objects.filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
+    updated = StatusUpdate.objects.effective().filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
     return Commitment.objects.filter(~Exists(updated)).filter(
         Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
     )
@@ -393,8 +398,10 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     if on > today:
         raise ValueError("The overview cannot be shown for a date in the future.")
     from_history = on < today
-    updates = StatusUpdate.objects.select_related("commitment__agreement", "author").order_by(
-        "-recorded_at", "-version"
+    updates = (
+        StatusUpdate.objects.effective()
+        .select_related("commitment__agreement", "author")
+        .order_by("-recorded_at", "-version")
     )
     if from_history:
         cells, stale_count = cells_as_of(on)
@@ -548,11 +555,14 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         raise ValueError("The start of the window is after its end.")
     window = Q(recorded_at__gte=start_of_day(since), recorded_at__lt=end_of_day(until))
     is_transition = Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(status=F("previous_status"))
-    counts = StatusUpdate.objects.filter(window).aggregate(
-        transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition)
+    counts = (
+        StatusUpdate.objects.effective()
+        .filter(window)
+        .aggregate(transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition))
     )
     updates = (
-        StatusUpdate.objects.filter(window)
+        StatusUpdate.objects.effective()
+        .filter(window)
         .select_related("commitment__agreement", "author", "source_document")
         .order_by("-recorded_at", "-version")
     )

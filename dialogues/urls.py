@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.DialogueBodyListView.as_view(), name="body_list"),
     # Before the body pages: short names are capitals, so "meetings" can never be one.
     path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting_create"),
+    path("meetings/<int:pk>/withdraw/", views.MeetingWithdrawView.as_view(), name="meeting_withdraw"),
     path("<str:short_name>/", views.DialogueBodyDetailView.as_view(), name="body_detail"),
 ]

@@ -6,11 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
+from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
 from core.views import DomainErrorsMixin
 
@@ -18,7 +21,7 @@ from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm
 from .models import DialogueBody, Meeting
 from .selectors import open_flags_for
-from .services import meeting_record
+from .services import meeting_record, meeting_withdraw
 
 
 class DialogueBodyListView(FilterView):
@@ -58,7 +61,7 @@ class DialogueBodyDetailView(DetailView):
             Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.select_related("recorded_by")
+                queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
                 .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.order_by("reference")))
                 .order_by("-held_on"),
             ),
@@ -108,5 +111,35 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
             due = "it meets ad hoc"
         messages.success(
             self.request, f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+        )
+        return HttpResponseRedirect(body.get_absolute_url())
+
+
+class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+    """Withdraw a meeting recorded by mistake, with a reason (editors only). It stays on the body's page, struck
+    through; the body's next due date and overdue state are worked out again without it."""
+
+    template_name = "dialogues/meeting_withdraw.html"
+    form_class = WithdrawalForm
+    conflict_message = "Nothing was withdrawn: someone else withdrew this meeting after you opened the form."
+
+    @cached_property
+    def meeting(self) -> Meeting:
+        return get_object_or_404(Meeting.objects.select_related("body", "recorded_by"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.meeting, body=self.meeting.body, **kwargs)
+
+    def form_valid(self, form):
+        meeting = meeting_withdraw(meeting=self.meeting, author=self.request.user, reason=form.cleaned_data["reason"])
+        body = meeting.body
+        if body.is_overdue():
+            due = f"it is overdue again (its meeting was due on {date_format(body.next_due_on, 'j F Y')})"
+        elif body.next_due_on:
+            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
+        else:
+            due = "no due date can be worked out"
+        messages.success(
+            self.request, f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
         )
         return HttpResponseRedirect(body.get_absolute_url())
