@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
 
 class SourceSerializer(serializers.Serializer):
     """Where a record's facts come from: a document of the tracker's bibliography and a place in it."""
@@ -14,4 +16,12 @@ class SourceSerializer(serializers.Serializer):
     title = serializers.CharField(source="source_document.title", read_only=True, allow_null=True)
     locator = serializers.CharField(
         source="source_locator", read_only=True, help_text="Section, paragraph or page, e.g. §12(b)."
+    )
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    """Why an entry recorded by mistake (a status update, a meeting) is withdrawn."""
+
+    reason = serializers.CharField(
+        max_length=WITHDRAWAL_REASON_MAX_LENGTH, help_text="What was wrong; shown next to the withdrawn entry."
     )
