@@ -652,6 +652,7 @@ class _Generator:
                         min(when, self.now),
                         self.doc_id,
                         "synthetic",
+                        "",  # withdrawal_reason: none is withdrawn (NOT NULL, no database default)
                     )
                     self.meetings.append((mid, body.id, held))
                     body.meeting_ids.append(mid)
@@ -661,7 +662,7 @@ class _Generator:
                     held = held + timedelta(days=max(1, int(days)))
 
         fields = ["id", "body_id", "held_on", "place", "summary", "recorded_by_id", "created_at"]
-        self.writer.write(Meeting, [*fields, "source_document_id", "source_locator"], rows())
+        self.writer.write(Meeting, [*fields, "source_document_id", "source_locator", "withdrawal_reason"], rows())
 
     def _commitments_and_history(self) -> None:
         # The hot loop (about ten updates for each of N commitments): plain strings, and rng.random() indexing
