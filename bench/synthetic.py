@@ -625,6 +625,7 @@ class _Generator:
                         min(when, self.now),
                         self.doc_id,
                         "synthetic",
+                        "",  # withdrawal_reason: none is withdrawn (NOT NULL, no database default)
                     )
                     self.meetings.append((mid, body.id, held))
                     body.meeting_ids.append(mid)
@@ -634,7 +635,7 @@ class _Generator:
                     held = held + timedelta(days=max(1, int(days)))
 
         fields = ["id", "body_id", "held_on", "place", "summary", "recorded_by_id", "created_at"]
-        self.writer.write(Meeting, [*fields, "source_document_id", "source_locator"], rows())
+        self.writer.write(Meeting, [*fields, "source_document_id", "source_locator", "withdrawal_reason"], rows())
 
     def _commitments_and_history(self) -> None:
         # The hot loop (about ten updates for each of N commitments): plain strings, and rng.random() indexing
@@ -815,7 +816,7 @@ class _Generator:
         """
         # This run's bodies have consecutive ids: a range, not an IN list of (up to) 100,000 parameters.
         ids = {"gte": self.bodies[0].id, "lte": self.bodies[-1].id}
-        meetings = Meeting.objects.filter(body_id__gte=ids["gte"], body_id__lte=ids["lte"])
+        meetings = Meeting.objects.held().filter(body_id__gte=ids["gte"], body_id__lte=ids["lte"])
         last = dict(meetings.values_list("body_id").annotate(last=models.Max("held_on")).order_by())
         bodies = DialogueBody.objects.filter(pk__gte=ids["gte"], pk__lte=ids["lte"]).values_list(
             "pk", "cadence_months", "grace_days", "established_on"

@@ -1,10 +1,13 @@
-"""Admin for frameworks and commitments. Status history is read-only here: it is written by the services."""
+"""Admin for frameworks and commitments. Status history is read-only here: it is written by the services, and
+a change to a commitment goes through ``commitments.services.commitment_update`` (the staff pages' write path)."""
 
+from django import forms
 from django.contrib import admin
 
-from core.history import AuditedAdmin
+from core.history import AuditedAdmin, ServiceAdmin
 
 from .models import Agreement, Commitment, StatusUpdate
+from .services import CORRECTABLE_FIELDS, commitment_update
 
 
 @admin.register(Agreement)
@@ -32,8 +35,27 @@ class StatusUpdateInline(admin.TabularInline):
         return False
 
 
+class CommitmentAdminForm(forms.ModelForm):
+    """The admin's commitment form, carrying the edit version it was opened on (as the staff edit form does)."""
+
+    expected_edit_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    class Meta:
+        model = Commitment
+        fields = list(CORRECTABLE_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_edit_version"].initial = self.instance.edit_version if self.instance.pk else 0
+
+
 @admin.register(Commitment)
-class CommitmentAdmin(AuditedAdmin):
+class CommitmentAdmin(ServiceAdmin):
+    """A change is one call of ``commitment_update``: validated, audited with its author, and guarded by
+    ``edit_version``, so a staff edit form opened before it gets the conflict page, and an admin form opened
+    before a staff edit gets the admin's (409), instead of either overwriting the other."""
+
+    form = CommitmentAdminForm
     list_display = ["reference", "title", "agreement", "area", "strength", "status", "progress", "responsible_body"]
     list_filter = ["status", "area", "strength", "agreement"]
     search_fields = ["reference", "title", "description"]
@@ -41,6 +63,17 @@ class CommitmentAdmin(AuditedAdmin):
     readonly_fields = ["status", "progress", "status_changed_at", "last_reviewed_at", "version"]
     list_select_related = ["agreement", "responsible_body"]
     inlines = [StatusUpdateInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:  # a new commitment: no state to guard yet
+            super().save_model(request, obj, form, change)
+            return
+        commitment_update(
+            commitment=obj,
+            expected_edit_version=form.cleaned_data["expected_edit_version"],
+            author=request.user,
+            **{name: form.cleaned_data[name] for name in CORRECTABLE_FIELDS if name in form.cleaned_data},
+        )
 
 
 @admin.register(StatusUpdate)

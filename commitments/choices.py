@@ -52,3 +52,4 @@ class PolicyArea(models.TextChoices):
 class UpdateKind(models.TextChoices):
     STATUS_CHANGE = "status_change", "Status update"
     REVIEW = "review", "Reviewed, unchanged"
+    WITHDRAWAL = "withdrawal", "Withdrawal of an earlier entry"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from core.forms import AccessibleFormMixin, DateInput
+from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
 from core.validators import validate_uri
 
 from .choices import Status, UpdateKind
@@ -137,3 +137,13 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         body = self.fields["responsible_body"]
         body.queryset = body.queryset.order_by("name")
         body.empty_label = "None named"
+
+
+class StatusUpdateWithdrawForm(WithdrawalForm):
+    """Withdraw one entry of a commitment's history, with the commitment version the form was opened on."""
+
+    expected_version = _expected_version_field()
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_version", commitment.version)

@@ -136,10 +136,17 @@ class Commitment(SourcedModel):
 
 
 class StatusUpdate(SourcedModel):
-    """One entry in a commitment's append-only history: a status change, or a review that found no change.
+    """One entry in a commitment's append-only history: a status change, a review that found no change, or the
+    withdrawal of an earlier entry recorded by mistake.
 
     Written only by ``commitments.services``; never edited or deleted. ``version`` is the commitment version
     this update produced: unique per commitment, so two concurrent writers can never both succeed.
+
+    A withdrawal is a new entry (``kind=withdrawal``, ``withdraws`` → the withdrawn one, ``note`` = the reason),
+    not a mark on the old row: the history stays append-only (PostgreSQL triggers refuse UPDATE and DELETE on this
+    table, migration 0005), the withdrawal takes the next ``version`` like any other write (so it is conflict-safe
+    and numbered one to one with the history), and the change feed carries it as one more entry. Its ``status``
+    and ``progress`` are the commitment's state once the withdrawn entry no longer counts.
     """
 
     commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="updates")
@@ -156,6 +163,14 @@ class StatusUpdate(SourcedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="status_updates"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    withdraws = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withdrawal",
+        help_text="For a withdrawal: the entry it withdraws (each entry can be withdrawn once).",
+    )
 
     objects = StatusUpdateQuerySet.as_manager()
 
@@ -184,12 +199,18 @@ class StatusUpdate(SourcedModel):
                 violation_error_message="An achieved commitment is 100% complete.",
             ),
             models.CheckConstraint(
-                condition=Q(kind=UpdateKind.REVIEW)
+                condition=Q(kind__in=[UpdateKind.REVIEW, UpdateKind.WITHDRAWAL])
                 | ~Q(status=Status.ACHIEVED)
                 | ~Q(evidence_url="")
                 | ~Q(evidence_reference=""),
                 name="statusupdate_achieved_needs_evidence",
                 violation_error_message="Evidence (a URL or a document reference) is required to mark it achieved.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=UpdateKind.WITHDRAWAL, withdraws__isnull=False)
+                | (~Q(kind=UpdateKind.WITHDRAWAL) & Q(withdraws__isnull=True)),
+                name="statusupdate_withdrawal_names_its_entry",
+                violation_error_message="A withdrawal names the entry it withdraws, and only a withdrawal does.",
             ),
         ]
 
@@ -223,5 +244,23 @@ class StatusUpdate(SourcedModel):
             validate_uri(self.evidence_url)
         except ValidationError as exc:
             errors.setdefault("evidence_url", exc.messages[0])
+        if self.kind == UpdateKind.WITHDRAWAL and not self.note.strip():
+            errors["note"] = "Say why the entry is withdrawn."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        """Whether a later entry withdrew this one (it then no longer counts for anything derived)."""
+        try:
+            return self.withdrawal is not None
+        except StatusUpdate.DoesNotExist:
+            return False
+
+    @property
+    def withdrawal_entry(self) -> StatusUpdate | None:
+        """The entry that withdrew this one, if any."""
+        try:
+            return self.withdrawal
+        except StatusUpdate.DoesNotExist:
+            return None

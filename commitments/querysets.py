@@ -109,6 +109,14 @@ class StatusUpdateQuerySet(models.QuerySet):
 
         raise HistoryIsAppendOnly("Status updates are never deleted.")
 
+    def effective(self) -> StatusUpdateQuerySet:
+        """The entries that count: neither withdrawn nor a withdrawal. The commitment's current state, the
+        dashboards and the as-of views are derived from these only (``commitments.services.status_update_withdraw``);
+        the timeline and the change feed list every entry, withdrawn ones marked."""
+        from .choices import UpdateKind
+
+        return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(withdrawal__isnull=True)
+
     def newest_first(self) -> StatusUpdateQuerySet:
         return self.order_by("-recorded_at", "-version")
 
@@ -116,4 +124,6 @@ class StatusUpdateQuerySet(models.QuerySet):
         return self.filter(recorded_at__gte=moment)
 
     def for_timeline(self) -> StatusUpdateQuerySet:
-        return self.select_related("author", "source_document").newest_first()
+        return self.select_related(
+            "author", "source_document", "withdrawal__author", "withdraws__author"
+        ).newest_first()

@@ -1,4 +1,4 @@
-"""Writes with rules: every change to a commitment's status goes through here.
+"""Writes with rules: every change to a commitment's status, its editorial fields, and their corrections.
 
 Each service validates with the model rules (``full_clean``), appends exactly one ``StatusUpdate`` and moves
 the commitment's derived status in the same transaction, guarded by the commitment's ``version``: a write
@@ -10,15 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from core.exceptions import DomainConflict
 
 from .choices import Status, UpdateKind
 from .models import Commitment, StatusUpdate
 
 
 @dataclass
-class CommitmentConflict(Exception):
+class CommitmentConflict(DomainConflict):
     """Somebody else updated the commitment since the caller read it (optimistic concurrency)."""
 
     current: Commitment
@@ -175,10 +178,13 @@ def commitment_confirm_unchanged(
 # fields, so neither should make the other stale. ``updated_at`` is no guard either: every status update moves it.
 
 EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body", "target_date")
+# What the Django admin may also correct (by the same service, under the same counter): where the commitment comes
+# from. The staff pages offer only EDITABLE_FIELDS.
+CORRECTABLE_FIELDS = (*EDITABLE_FIELDS, "reference", "agreement", "source_document", "source_locator")
 
 
 @dataclass
-class CommitmentEditConflict(Exception):
+class CommitmentEditConflict(DomainConflict):
     """Somebody else edited the commitment's editorial fields since the caller read them."""
 
     current: Commitment
@@ -203,14 +209,14 @@ def _edit_conflict(commitment_id: int, expected_edit_version: int) -> Commitment
 def commitment_update(
     *, commitment: Commitment, expected_edit_version: int, author, **changes
 ) -> tuple[Commitment, list[str]]:
-    """Change the editorial fields of ``commitment`` (any of ``EDITABLE_FIELDS``) on behalf of ``author``.
+    """Change the editorial fields of ``commitment`` (any of ``CORRECTABLE_FIELDS``) on behalf of ``author``.
 
     Returns the commitment as stored and the names of the fields that changed (empty: nothing was written).
     Raises ``ValidationError`` (field errors) on invalid values and :class:`CommitmentEditConflict` when
     ``expected_edit_version`` is no longer current; nothing is written in either case. The audit history
     (django-simple-history) records the edit with its author in the same transaction.
     """
-    unknown = set(changes) - set(EDITABLE_FIELDS)
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise TypeError(f"Not an editorial field of a commitment: {', '.join(sorted(unknown))}")
     with transaction.atomic():
@@ -241,3 +247,85 @@ def commitment_update(
     for name in (*changed, "edit_version", "updated_at"):
         setattr(commitment, name, getattr(locked, name))
     return locked, changed
+
+
+# -- Corrections ---------------------------------------------------------------------------------------------
+
+
+def _effective_state(updates: list[StatusUpdate]) -> dict:
+    """The commitment's derived fields replayed from its effective entries (oldest first), as if the withdrawn
+    ones had never been recorded: no entry left means "not started", never reviewed."""
+    status, progress, changed_at, reviewed_at = Status.NOT_STARTED, None, None, None
+    for update in updates:
+        reviewed_at = update.recorded_at
+        if update.kind == UpdateKind.STATUS_CHANGE:
+            if update.status != status or changed_at is None:
+                changed_at = update.recorded_at
+            status, progress = update.status, update.progress
+    return {"status": status, "progress": progress, "status_changed_at": changed_at, "last_reviewed_at": reviewed_at}
+
+
+def status_update_withdraw(
+    *, update: StatusUpdate, expected_version: int, author, reason: str, recorded_at: datetime | None = None
+) -> StatusUpdate:
+    """Withdraw ``update`` (a status update or review recorded by mistake), saying why; return the withdrawal.
+
+    The withdrawn entry stays in the history; a new entry of kind ``withdrawal`` records who withdrew it, when and
+    why (see :class:`~commitments.models.StatusUpdate` for why it is a new row), and the commitment's status,
+    progress, status date and review date are recomputed from the entries that still count, in the same
+    transaction. Guarded by the commitment's ``version`` like every status update: :class:`CommitmentConflict`
+    if it moved since the caller read it. ``ValidationError`` for a missing or too long reason, a withdrawal, or
+    an entry already withdrawn. Nothing is written in any of these cases.
+    """
+    from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the entry is withdrawn."})
+    if len(reason) > WITHDRAWAL_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason to {WITHDRAWAL_REASON_MAX_LENGTH} characters or fewer."})
+    if update.kind == UpdateKind.WITHDRAWAL:
+        raise ValidationError("A withdrawal cannot itself be withdrawn.")
+    recorded_at = recorded_at or timezone.now()
+    commitment_id = update.commitment_id
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
+        if locked is None:
+            raise Commitment.DoesNotExist(f"Commitment {commitment_id} no longer exists.")
+        if locked.version != expected_version:
+            raise _conflict(commitment_id, expected_version)
+        if StatusUpdate.objects.filter(withdraws_id=update.pk).exists():
+            raise ValidationError("This entry has already been withdrawn.")
+        remaining = list(
+            StatusUpdate.objects.filter(commitment_id=commitment_id)
+            .effective()
+            .exclude(pk=update.pk)
+            .order_by("version")
+        )
+        state = _effective_state(remaining)
+        withdrawal = StatusUpdate(
+            commitment=locked,
+            version=expected_version + 1,
+            kind=UpdateKind.WITHDRAWAL,
+            status=state["status"],
+            previous_status=locked.status,
+            progress=state["progress"],
+            note=reason,
+            author=author,
+            recorded_at=recorded_at,
+            withdraws=update,
+        )
+        withdrawal.full_clean(exclude=["commitment", "version", "withdraws"])
+        changes = {**state, "version": expected_version + 1, "updated_at": timezone.now()}
+        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
+        if not Commitment.objects.filter(pk=commitment_id, version=expected_version).update(**changes):
+            raise _conflict(commitment_id, expected_version)
+        try:
+            with transaction.atomic():
+                withdrawal.save()
+        except IntegrityError as exc:  # a concurrent writer took this version, or withdrew the entry, first
+            raise _conflict(commitment_id, expected_version) from exc
+    if StatusUpdate.commitment.is_cached(update):
+        for name, value in changes.items():
+            setattr(update.commitment, name, value)
+    return withdrawal

@@ -15,4 +15,9 @@ urlpatterns = [
     ),
     path("commitments/<int:pk>/confirm-unchanged/", views.CommitmentConfirmView.as_view(), name="commitment_confirm"),
     path("commitments/<int:pk>/edit/", views.CommitmentEditView.as_view(), name="commitment_edit"),
+    path(
+        "commitments/<int:pk>/updates/<int:update_pk>/withdraw/",
+        views.StatusUpdateWithdrawView.as_view(),
+        name="status_update_withdraw",
+    ),
 ]

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views import View
@@ -19,18 +19,18 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
+from core.views import DomainErrorsMixin
 
 from . import selectors
 from .exports import commitment_csv_response
 from .filtersets import CommitmentFilterSet
-from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
+from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm, StatusUpdateWithdrawForm
 from .models import Commitment, StatusUpdate
 from .services import (
-    CommitmentConflict,
-    CommitmentEditConflict,
     commitment_confirm_unchanged,
     commitment_update,
     commitment_update_status,
+    status_update_withdraw,
 )
 
 # -- The commitment list -------------------------------------------------------------------------------------
@@ -171,11 +171,12 @@ class CommitmentDetailView(DetailView):
 # -- Forms that change a commitment ---------------------------------------------------------------------------
 
 
-class CommitmentFormView(EditorRequiredMixin, FormView):
+class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     """A form about one commitment, for editors only (a reviewer gets 403 before any lookup).
 
     Invalid input re-renders the form with status 400; a conflict (someone else saved first) renders status
-    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved.
+    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved
+    (``core.views.DomainErrorsMixin`` maps the services' errors).
     """
 
     page_title = ""
@@ -200,18 +201,13 @@ class CommitmentFormView(EditorRequiredMixin, FormView):
     def get_success_url(self) -> str:
         return self.commitment.get_absolute_url()
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def conflict_response(self, conflict, form):
+    def conflict_context(self, conflict, form) -> dict:
+        """The conflict page: what the other person changed, what this person entered, a fresh form."""
         self.commitment = conflict.current
-        context = self.get_context_data(
-            form=self.get_form_class()(**self.form_target_kwargs(conflict.current)),
-            conflict=conflict,
-            conflict_message=self.conflict_message,
-            submitted=submitted_values(form, form.Meta.fields),
-        )
-        return self.render_to_response(context, status=409)
+        return {
+            "form": self.get_form_class()(**self.form_target_kwargs(conflict.current)),
+            "submitted": submitted_values(form, form.Meta.fields),
+        }
 
 
 def submitted_values(form: forms.Form, names) -> list[tuple[str, str]]:
@@ -239,23 +235,17 @@ class CommitmentUpdateStatusView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            update = commitment_update_status(
-                commitment=self.commitment,
-                expected_version=data["expected_version"],
-                author=self.request.user,
-                status=data["status"],
-                progress=data["progress"],
-                note=data["note"],
-                evidence_url=data["evidence_url"],
-                evidence_reference=data["evidence_reference"],
-                evidence_date=data["evidence_date"],
-            )
-        except CommitmentConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        update = commitment_update_status(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            status=data["status"],
+            progress=data["progress"],
+            note=data["note"],
+            evidence_url=data["evidence_url"],
+            evidence_reference=data["evidence_reference"],
+            evidence_date=data["evidence_date"],
+        )
         progress = f" ({update.progress}%)" if update.progress is not None else ""
         messages.success(
             self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."
@@ -272,21 +262,15 @@ class CommitmentConfirmView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            commitment_confirm_unchanged(
-                commitment=self.commitment,
-                expected_version=data["expected_version"],
-                author=self.request.user,
-                note=data["note"],
-                evidence_date=data["evidence_date"],
-                evidence_url=data["evidence_url"],
-                evidence_reference=data["evidence_reference"],
-            )
-        except CommitmentConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        commitment_confirm_unchanged(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            note=data["note"],
+            evidence_date=data["evidence_date"],
+            evidence_url=data["evidence_url"],
+            evidence_reference=data["evidence_reference"],
+        )
         messages.success(
             self.request,
             f"Saved: {self.commitment.reference} reviewed, status unchanged "
@@ -310,23 +294,61 @@ class CommitmentEditView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            commitment, changed = commitment_update(
-                commitment=self.commitment,
-                expected_edit_version=data["expected_edit_version"],
-                author=self.request.user,
-                **{name: data[name] for name in form.Meta.fields},
-            )
-        except CommitmentEditConflict as conflict:
-            return self.conflict_response(conflict, form)
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        commitment, changed = commitment_update(
+            commitment=self.commitment,
+            expected_edit_version=data["expected_edit_version"],
+            author=self.request.user,
+            **{name: data[name] for name in form.Meta.fields},
+        )
         if changed:
             labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
             messages.success(self.request, f"Saved: {commitment.reference} ({labels} changed).")
         else:
             messages.info(self.request, f"Nothing to save: {commitment.reference} was left as it was.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class StatusUpdateWithdrawView(CommitmentFormView):
+    """Withdraw a status update or review recorded by mistake, with a reason (editors only). The entry stays on the
+    timeline, struck through; the commitment's status is worked out again from the entries that still count."""
+
+    template_name = "commitments/status_update_withdraw.html"
+    form_class = StatusUpdateWithdrawForm
+    page_title = "Withdraw an entry"
+    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
+
+    @cached_property
+    def update(self) -> StatusUpdate:
+        return get_object_or_404(
+            StatusUpdate.objects.select_related("author"),
+            pk=self.kwargs["update_pk"],
+            commitment_id=self.kwargs["pk"],
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(update=self.update, **kwargs)
+
+    def conflict_context(self, conflict, form) -> dict:
+        self.commitment = conflict.current
+        return {
+            "form": StatusUpdateWithdrawForm(commitment=conflict.current),
+            "submitted": [("Reason", form.cleaned_data["reason"])],
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        withdrawal = status_update_withdraw(
+            update=self.update,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            reason=data["reason"],
+        )
+        messages.success(
+            self.request,
+            f"Withdrawn: {self.update.get_kind_display().lower()} of "
+            f"{date_format(timezone.localtime(self.update.recorded_at), 'j F Y')}; {self.commitment.reference} is "
+            f"now “{withdrawal.get_status_display()}”.",
+        )
         return HttpResponseRedirect(self.get_success_url())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 
 
@@ -63,3 +64,23 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class WithdrawalForm(AccessibleFormMixin, forms.Form):
+    """Why an entry recorded by mistake (a status update, a meeting) is withdrawn: required, one bounded text."""
+
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was wrong, e.g. “recorded for the wrong body”. Shown next to the withdrawn entry.",
+        error_messages={"required": "Say why it is withdrawn."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import WITHDRAWAL_REASON_MAX_LENGTH
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        field.max_length = WITHDRAWAL_REASON_MAX_LENGTH
+        field.validators.append(validators.MaxLengthValidator(WITHDRAWAL_REASON_MAX_LENGTH))
+        field.widget.attrs["maxlength"] = str(WITHDRAWAL_REASON_MAX_LENGTH)

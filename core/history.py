@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import registered_models
 from simple_history.utils import get_history_model_for_model
+
+from .exceptions import DomainConflict
 
 
 def historical_models() -> list:
@@ -39,3 +42,24 @@ class AuditedAdmin(SimpleHistoryAdmin):
         except (ValidationError, ValueError) as exc:
             raise Http404("No such version.") from exc
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class ServiceAdmin(AuditedAdmin):
+    """An audited admin whose saves go through the domain services (``save_model`` calls them).
+
+    A service's :class:`~core.exceptions.DomainConflict` (someone else changed the record after the form was
+    opened) is answered with a conflict page, status 409, and nothing saved, as on the staff pages.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainConflict as conflict:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Not saved: changed by someone else",
+                "conflict": conflict,
+                "change_url": request.get_full_path(),
+            }
+            return TemplateResponse(request, "admin/domain_conflict.html", context, status=409)

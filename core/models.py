@@ -10,6 +10,9 @@ code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9-]*$", "Use capital letters, digits and hyphens only, e.g. SDP or JS-2023."
 )
 
+# A withdrawal's reason is a sentence or two (what was wrong); the forms, the API and the services share the bound.
+WITHDRAWAL_REASON_MAX_LENGTH = 1000
+
 
 class SourceDocument(models.Model):
     """A document the tracker's facts are taken from (an analysis, an agreement text, a press report)."""

@@ -221,11 +221,16 @@ def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
     PostgreSQL runs as one hash anti-join over the history instead of one lookup per commitment.
     """
     end = end_of_day(day)
-    later = StatusUpdate.objects.filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end).filter(
-        Q(recorded_at__gt=OuterRef("recorded_at"))
-        | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
+    # Withdrawn entries (and the withdrawals themselves) never count: as-of views show the corrected history.
+    later = (
+        StatusUpdate.objects.effective()
+        .filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end)
+        .filter(
+            Q(recorded_at__gt=OuterRef("recorded_at"))
+            | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
+        )
     )
-    return StatusUpdate.objects.filter(recorded_at__lt=end).filter(~Exists(later))
+    return StatusUpdate.objects.effective().filter(recorded_at__lt=end).filter(~Exists(later))
 
 
 def never_updated_as_of(day: date) -> QuerySet[Commitment]:
@@ -235,7 +240,7 @@ def never_updated_as_of(day: date) -> QuerySet[Commitment]:
     is taken to have existed (the day a commitment was typed into the tracker says nothing about when it was
     promised). A commitment with an update before ``day`` existed whatever its framework's date.
     """
-    updated = StatusUpdate.objects.filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
+    updated = StatusUpdate.objects.effective().filter(commitment_id=OuterRef("pk"), recorded_at__lt=end_of_day(day))
     return Commitment.objects.filter(~Exists(updated)).filter(
         Q(agreement__signed_on__isnull=True) | Q(agreement__signed_on__lte=day)
     )
@@ -329,7 +334,11 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
         .filter(Q(established_on__lte=day) | Q(established_on__isnull=True))
-        .annotate(last_met_as_of=Max("meetings__held_on", filter=Q(meetings__held_on__lte=day)))
+        .annotate(
+            last_met_as_of=Max(
+                "meetings__held_on", filter=Q(meetings__held_on__lte=day, meetings__withdrawn_at__isnull=True)
+            )
+        )
         .select_related("reports_to")
         .order_by("name")
     )
@@ -384,8 +393,10 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     if on > today:
         raise ValueError("The overview cannot be shown for a date in the future.")
     from_history = on < today
-    updates = StatusUpdate.objects.select_related("commitment__agreement", "author").order_by(
-        "-recorded_at", "-version"
+    updates = (
+        StatusUpdate.objects.effective()
+        .select_related("commitment__agreement", "author")
+        .order_by("-recorded_at", "-version")
     )
     if from_history:
         cells, stale_count = cells_as_of(on)
@@ -479,13 +490,18 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     """
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
-        .annotate(last_before=Max("meetings__held_on", filter=Q(meetings__held_on__lt=since)))
+        .annotate(
+            last_before=Max(
+                "meetings__held_on", filter=Q(meetings__held_on__lt=since, meetings__withdrawn_at__isnull=True)
+            )
+        )
         .select_related("reports_to")
         .order_by("name")
     )
     in_window: dict[int, list[date]] = defaultdict(list)
     for body_id, held_on in (
-        Meeting.objects.filter(held_on__gte=since, held_on__lte=until, body__active=True)
+        Meeting.objects.held()
+        .filter(held_on__gte=since, held_on__lte=until, body__active=True)
         .order_by("body_id", "held_on")
         .values_list("body_id", "held_on")
     ):
@@ -529,15 +545,18 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         raise ValueError("The start of the window is after its end.")
     window = Q(recorded_at__gte=start_of_day(since), recorded_at__lt=end_of_day(until))
     is_transition = Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(status=F("previous_status"))
-    counts = StatusUpdate.objects.filter(window).aggregate(
-        transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition)
+    counts = (
+        StatusUpdate.objects.effective()
+        .filter(window)
+        .aggregate(transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition))
     )
     updates = (
-        StatusUpdate.objects.filter(window)
+        StatusUpdate.objects.effective()
+        .filter(window)
         .select_related("commitment__agreement", "author", "source_document")
         .order_by("-recorded_at", "-version")
     )
-    meetings = Meeting.objects.filter(held_on__gte=since, held_on__lte=until)
+    meetings = Meeting.objects.held().filter(held_on__gte=since, held_on__lte=until)
     return Changes(
         since=since,
         until=until,
@@ -558,7 +577,7 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
 
 def meeting_dates(*, limit: int = 24) -> list[Meeting]:
     """The latest meetings, for the "since the last … meeting" choice of the What-changed page (1 query)."""
-    return list(Meeting.objects.select_related("body").order_by("-held_on", "body__name")[:limit])
+    return list(Meeting.objects.held().select_related("body").order_by("-held_on", "body__name")[:limit])
 
 
 # --- The dialogue cadence timeline ------------------------------------------------------------------------
@@ -650,7 +669,8 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
     bodies = list(bodies)
     meetings: dict[int, list[date]] = defaultdict(list)
     for body_id, held_on in (
-        Meeting.objects.filter(body__in=[body.pk for body in bodies])
+        Meeting.objects.held()
+        .filter(body__in=[body.pk for body in bodies])
         .order_by("body_id", "held_on")
         .values_list("body_id", "held_on")
     ):

@@ -1,10 +1,16 @@
-"""Admin for dialogue bodies, meetings and overdue flags."""
+"""Admin for dialogue bodies, meetings and overdue flags.
+
+Bodies and meetings are saved and deleted through ``dialogues.services`` (the staff pages' write path), which
+recompute the body's schedule and its overdue flag in the same transaction; meetings are read-only inside a body's
+page (each links to its own page).
+"""
 
 from django.contrib import admin
 
-from core.history import AuditedAdmin
+from core.history import ServiceAdmin
 
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
+from .services import dialogue_body_save, meeting_delete, meeting_save
 
 
 class ContactInline(admin.TabularInline):
@@ -14,13 +20,21 @@ class ContactInline(admin.TabularInline):
 
 class MeetingInline(admin.TabularInline):
     model = Meeting
-    fields = ["held_on", "place", "summary"]
+    fields = ["held_on", "place", "summary", "withdrawn_at"]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DialogueBody)
-class DialogueBodyAdmin(AuditedAdmin):
+class DialogueBodyAdmin(ServiceAdmin):
     list_display = ["short_name", "name", "level", "reports_to", "cadence_months", "last_meeting_on", "next_due_on"]
     list_filter = ["level", "active", "agreements"]
     search_fields = ["short_name", "name", "eu_lead", "japan_lead"]
@@ -30,15 +44,31 @@ class DialogueBodyAdmin(AuditedAdmin):
     list_select_related = ["reports_to"]
     inlines = [ContactInline, MeetingInline]
 
+    def save_model(self, request, obj, form, change):
+        dialogue_body_save(body=obj, author=request.user)
+
 
 @admin.register(Meeting)
-class MeetingAdmin(AuditedAdmin):
-    list_display = ["body", "held_on", "place"]
-    list_filter = ["body"]
+class MeetingAdmin(ServiceAdmin):
+    list_display = ["body", "held_on", "place", "withdrawn_at"]
+    list_filter = ["body", ("withdrawn_at", admin.EmptyFieldListFilter)]
     search_fields = ["body__name", "body__short_name", "place", "summary"]
     date_hierarchy = "held_on"
     autocomplete_fields = ["body", "commitments_advanced"]
     list_select_related = ["body"]
+    readonly_fields = ["recorded_by", "withdrawn_at", "withdrawn_by", "withdrawal_reason"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        meeting_save(meeting=obj, author=request.user)  # the commitments advanced follow in save_related
+
+    def delete_model(self, request, obj):
+        meeting_delete(meeting=obj, author=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for meeting in queryset.select_related("body"):
+            meeting_delete(meeting=meeting, author=request.user)
 
 
 class FlagNotificationInline(admin.TabularInline):

@@ -78,6 +78,6 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         body, held_on = cleaned.get("body"), cleaned.get("held_on")
-        if body and held_on and Meeting.objects.filter(body=body, held_on=held_on).exists():
+        if body and held_on and Meeting.objects.held().filter(body=body, held_on=held_on).exists():
             self.add_error("held_on", _constraint_message(Meeting, "meeting_unique_body_day"))
         return cleaned

@@ -20,7 +20,7 @@ from core.hierarchy import ancestors, refuse_ancestor_loop
 from core.models import SourcedModel, code_validator
 
 from .choices import FlagCloseReason, Level, NotificationKind, NotificationStatus
-from .querysets import DialogueBodyQuerySet
+from .querysets import DialogueBodyQuerySet, MeetingQuerySet
 
 DEFAULT_GRACE_DAYS = 60
 
@@ -40,7 +40,9 @@ class DialogueBody(SourcedModel):
     The cadence rule lives in :meth:`schedule`: a body meeting every N months is due N months after its last
     meeting (or after it was established, if it has never met) and overdue once the due date plus the grace
     period has passed. ``last_meeting_on``, ``next_due_on`` and ``overdue_after`` store that rule's result so
-    that overdue bodies are found by one indexed query; :meth:`refresh_schedule` keeps them current.
+    that overdue bodies are found by one indexed query. :meth:`refresh_schedule` is the one function that stores
+    it; the services that create or change a body or record, change or withdraw a meeting call it, in their
+    transaction (``save()`` has no such side effect: a write that bypasses the services is visible as such).
     """
 
     short_name = models.CharField(max_length=20, unique=True, validators=[code_validator])
@@ -83,12 +85,6 @@ class DialogueBody(SourcedModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self._apply_schedule(self.schedule())
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "last_meeting_on", "next_due_on", "overdue_after"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
 
@@ -125,8 +121,9 @@ class DialogueBody(SourcedModel):
         self.overdue_after = schedule.overdue_after
 
     def refresh_schedule(self) -> None:
-        """Recompute the schedule from the meetings in the database and store it (one query, one update)."""
-        last = self.meetings.aggregate(last=models.Max("held_on"))["last"]
+        """Recompute the schedule from the meetings held (withdrawn ones do not count) and store it, on this
+        instance and in the database (one query, one update)."""
+        last = self.meetings.held().aggregate(last=models.Max("held_on"))["last"]
         schedule = self.schedule(last_meeting_on=last)
         self._apply_schedule(schedule)
         DialogueBody.objects.filter(pk=self.pk).update(
@@ -168,7 +165,15 @@ class Contact(models.Model):
 
 
 class Meeting(SourcedModel):
-    """A dated meeting of a dialogue body, with what it produced and the commitments it advanced."""
+    """A dated meeting of a dialogue body, with what it produced and the commitments it advanced.
+
+    A meeting recorded by mistake is *withdrawn*, not deleted (``dialogues.services.meeting_withdraw``): it stays
+    listed, marked, with who withdrew it, when and why, and no longer counts for the schedule, the sweep or the
+    dashboards. The withdrawal is stored on the meeting itself, not in a separate append-only row as a status
+    update's is: meetings are ordinary records (their audit trail, ``history``, is the append-only part and
+    records the withdrawal with its author), and only a column on this table lets the one-meeting-a-day
+    constraint ignore withdrawn meetings, so that the right meeting can be recorded for the same day.
+    """
 
     body = models.ForeignKey(DialogueBody, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField()
@@ -179,7 +184,13 @@ class Meeting(SourcedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True, editable=False)
 
+    objects = MeetingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -193,23 +204,23 @@ class Meeting(SourcedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["body", "held_on"],
+                condition=Q(withdrawn_at__isnull=True),
                 name="meeting_unique_body_day",
                 violation_error_message="This body already has a meeting recorded on that day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="meeting_withdrawal_has_reason",
+                violation_error_message="Say why the meeting is withdrawn.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.body.short_name} — {self.held_on:%d %b %Y}"
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        self.body.refresh_schedule()
-
-    def delete(self, *args, **kwargs):
-        body = self.body
-        result = super().delete(*args, **kwargs)
-        body.refresh_schedule()
-        return result
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     def clean(self) -> None:
         if self.held_on and self.held_on > timezone.localdate():
@@ -253,14 +264,9 @@ class OverdueFlag(models.Model):
 class FlagNotification(models.Model):
     """One e-mail about an overdue flag: the opening notice (sequence 0) or the n-th reminder while it stays open.
 
-    The row is a claim taken *before* anything is sent. The sweep inserts it with ``INSERT ... ON CONFLICT DO
-    NOTHING`` against the unique key (flag, kind, sequence), so however many sweeps run at once, only one of them
-    owns a given notice (the run whose ``claim_token`` it carries) and sends it after its transaction commits.
-    A run that crashes between the claim and the send leaves the row ``pending``: once ``claimed_at`` is older
-    than the lease (``OVERDUE_NOTICE_LEASE_MINUTES``) the next sweep takes it over with a conditional UPDATE and
-    sends it. The only window for a duplicate is a crash after the mail server accepted the message and before
-    the row was marked ``sent`` (one UPDATE, right after each message); the message then goes out again with the
-    same ``Message-ID``, which lets mail systems recognise it. We prefer that to losing a notice.
+    The row is a claim taken *before* anything is sent; the unique key (flag, kind, sequence) makes the claim, and
+    so the e-mail, happen once however many sweeps run. The whole exactly-once story (claims, leases, crashes,
+    ``Message-ID``) is told in the docstring of ``dialogues.services``.
     """
 
     flag = models.ForeignKey(OverdueFlag, on_delete=models.CASCADE, related_name="notifications")

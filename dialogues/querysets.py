@@ -24,3 +24,10 @@ class DialogueBodyQuerySet(models.QuerySet):
 
     def for_listing(self) -> DialogueBodyQuerySet:
         return self.select_related("reports_to").prefetch_related("agreements")
+
+
+class MeetingQuerySet(models.QuerySet):
+    def held(self) -> MeetingQuerySet:
+        """Meetings that count: not withdrawn. The schedule, the sweep, the dashboards and the as-of views read only
+        these; pages and the API list the withdrawn ones too, marked (see ``dialogues.services.meeting_withdraw``)."""
+        return self.filter(withdrawn_at__isnull=True)

@@ -1,5 +1,30 @@
-"""Writes with rules for dialogue bodies: recording a meeting moves the body's schedule and closes its flag; the
-overdue sweep opens and closes flags against the cadence rule and tells the people responsible."""
+"""Writes with rules for dialogue bodies: recording, correcting or withdrawing a meeting (and changing a body)
+moves the body's schedule and its flag; the overdue sweep opens and closes flags against the cadence rule and tells
+the people responsible.
+
+Schedules: every service here that can move one calls the one recomputation, ``DialogueBody.refresh_schedule``,
+in its own transaction; ``save()`` and ``delete()`` have no such side effect.
+
+The overdue sweep, exactly once (this is the one place that tells the whole story; the model, the task and the
+command point here):
+
+1. **Flags.** :func:`overdue_sweep` finds the overdue bodies in one query, locking them ``FOR NO KEY UPDATE`` so
+   that a meeting being recorded either waits for the run or is seen by it. It inserts flags with
+   ``ON CONFLICT DO NOTHING`` against the "one open flag per body" partial unique index, so two runs at once never
+   open two flags; each run recognises the flags it created by its run token (``opened_by_sweep``).
+2. **Claims before sends.** A notice (:class:`~dialogues.models.FlagNotification`: the opening notice, then one
+   reminder every ``OVERDUE_REMINDER_DAYS``) is a row inserted, again with ``ON CONFLICT DO NOTHING``, against the
+   unique key (flag, kind, sequence) *before* anything is sent; only the run whose ``claim_token`` it carries sends
+   it, after its transaction commits (``on_commit``, robust: a failed send never undoes the flags).
+3. **Crashes.** A run that dies between claim and send leaves the notice ``pending``; once its lease
+   (``OVERDUE_NOTICE_LEASE_MINUTES``) has run out the next run takes it over by a conditional UPDATE (of two runs,
+   only one wins), and after ``OVERDUE_NOTICE_MAX_ATTEMPTS`` it is marked failed. :func:`flag_notices_send` marks
+   each notice ``sent`` right after the mail server accepted it, so the only duplicate possible is one message
+   after a crash in that instant; it goes out with the same ``Message-ID``, which mail systems recognise. We
+   prefer that to losing a notice.
+4. **Redelivery.** The Celery task (``acks_late``, retried on database errors) and the management command call
+   the same service, so a redelivered or repeated run finds nothing new to open or claim.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +38,60 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core.exceptions import DomainConflict
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class MeetingConflict(DomainConflict):
+    """Another meeting of ``body`` on ``held_on`` was recorded at the same moment (the one-a-day constraint)."""
+
+    body: DialogueBody
+    held_on: date
+
+    def __str__(self) -> str:
+        return f"{self.body.name} already has a meeting recorded on {self.held_on:%d %B %Y}: nothing was saved."
+
+
+@dataclass
+class MeetingAlreadyWithdrawn(DomainConflict):
+    """Someone else withdrew the meeting since the caller read it."""
+
+    meeting: Meeting
+
+    def __str__(self) -> str:
+        return f"The meeting of {self.meeting.body.name} on {self.meeting.held_on:%d %B %Y} was already withdrawn."
+
+
+def _save_meeting(meeting: Meeting, *, author) -> None:
+    """Save ``meeting`` (validated by the caller); a concurrent meeting of the same body and day is a conflict."""
+    if author is not None:
+        # The audit trail names who made the change even outside a web request (a command, a job).
+        meeting._history_user = author
+    try:
+        with transaction.atomic():
+            meeting.save()
+    except IntegrityError as exc:
+        # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
+        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on) from exc
+
+
+def _schedule_moved(*, body: DialogueBody, meeting: Meeting | None = None) -> None:
+    """After a change to ``body``'s meetings or cadence: store its schedule again and close its open overdue flag
+    if it is no longer overdue (the one recomputation, called by every service that can move a schedule)."""
+    body.refresh_schedule()
+    overdue_flags_close_for_body(body=body, meeting=meeting)
 
 
 def meeting_record(
@@ -38,27 +107,118 @@ def meeting_record(
 ) -> Meeting:
     """Record a meeting that was held, update the body's next due date at once and close its overdue flag.
 
-    Raises ``ValidationError`` (a future date, a second meeting of the body that day, ...) with nothing written.
+    Raises ``ValidationError`` (a future date, a second meeting of the body that day, ...) and
+    :class:`MeetingConflict` (the same meeting recorded by someone else at the same moment), with nothing written.
+    """
+    meeting = Meeting(
+        body=body,
+        held_on=held_on,
+        place=place.strip(),
+        summary=summary.strip(),
+        recorded_by=recorded_by,
+        source_document=source_document,
+        source_locator=source_locator,
+    )
+    return meeting_save(meeting=meeting, author=recorded_by, commitments=commitments)
+
+
+def meeting_save(*, meeting: Meeting, author=None, commitments: Iterable | None = None) -> Meeting:
+    """Store a new or corrected meeting (its fields set by the caller: a service, the admin's form, the seed
+    loader) and, if given, the commitments it advanced; recompute the schedule of its body (of both bodies, if it
+    moved to another) and close the body's overdue flag if it is no longer overdue, all in one transaction.
+
+    ``ValidationError`` / :class:`MeetingConflict` as for :func:`meeting_record`, with nothing written.
     """
     with transaction.atomic():
-        meeting = Meeting(
-            body=body,
-            held_on=held_on,
-            place=place.strip(),
-            summary=summary.strip(),
-            recorded_by=recorded_by,
-            source_document=source_document,
-            source_locator=source_locator,
-        )
         meeting.full_clean()
-        if recorded_by is not None:
-            # The audit trail names who recorded it even outside a web request (a command, a job).
-            meeting._history_user = recorded_by
-        meeting.save()  # refreshes the body's schedule
-        meeting.commitments_advanced.set(list(commitments))
-        body.refresh_from_db(fields=["last_meeting_on", "next_due_on", "overdue_after"])
-        overdue_flags_close_for_body(body=body, meeting=meeting)
+        old_body_id = None
+        if meeting.pk is not None:
+            old_body_id = Meeting.objects.filter(pk=meeting.pk).values_list("body_id", flat=True).first()
+        _save_meeting(meeting, author=author)
+        if commitments is not None:
+            meeting.commitments_advanced.set(list(commitments))
+        if old_body_id is not None and old_body_id != meeting.body_id:
+            _schedule_moved(body=DialogueBody.objects.get(pk=old_body_id))
+        _schedule_moved(body=meeting.body, meeting=meeting)
     return meeting
+
+
+def meeting_delete(*, meeting: Meeting, author=None) -> None:
+    """Delete a meeting (administrators only; editors withdraw instead, which keeps it in the history) and
+    recompute its body's schedule in the same transaction."""
+    with transaction.atomic():
+        body = meeting.body
+        closed = OverdueFlag.objects.filter(closed_by_meeting=meeting).order_by("-closed_at").first()
+        if author is not None:
+            meeting._history_user = author
+        meeting.delete()
+        _schedule_moved(body=body)
+        _reopen_flag_if_overdue(body=body, flag=closed)
+
+
+def meeting_withdraw(*, meeting: Meeting, author, reason: str) -> Meeting:
+    """Withdraw a meeting recorded by mistake, saying why; it stays listed, marked withdrawn.
+
+    In one transaction: the meeting is marked (who, when, why; the audit history records it with its author), the
+    body's schedule is recomputed from the meetings still held, and if the body is overdue again the overdue flag
+    this meeting had closed is opened again (its people were told about it already; the sweep goes on from it).
+    Conflict-safe: the mark is a conditional UPDATE (``withdrawn_at IS NULL``), so of two people withdrawing the
+    same meeting one succeeds and the other gets :class:`MeetingAlreadyWithdrawn`. ``ValidationError`` for a
+    missing or too long reason. Nothing is written in either case.
+    """
+    from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the meeting is withdrawn."})
+    if len(reason) > WITHDRAWAL_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason to {WITHDRAWAL_REASON_MAX_LENGTH} characters or fewer."})
+    now = timezone.now()
+    with transaction.atomic():
+        # The body first, as the sweep locks it: a sweep running now either sees the withdrawal or runs before it.
+        body = DialogueBody.objects.select_for_update(no_key=True).get(pk=meeting.body_id)
+        marked = Meeting.objects.filter(pk=meeting.pk, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_by=author, withdrawal_reason=reason
+        )
+        if not marked:
+            raise MeetingAlreadyWithdrawn(meeting=meeting)
+        meeting.withdrawn_at, meeting.withdrawn_by, meeting.withdrawal_reason = now, author, reason
+        Meeting.history.bulk_history_create([meeting], update=True, default_user=author, default_date=now)
+        body.refresh_schedule()
+        closed = OverdueFlag.objects.filter(closed_by_meeting=meeting).order_by("-closed_at").first()
+        _reopen_flag_if_overdue(body=body, flag=closed)
+    meeting.body = body
+    return meeting
+
+
+def _reopen_flag_if_overdue(*, body: DialogueBody, flag: OverdueFlag | None) -> int:
+    """Open again ``flag`` (closed by a meeting that no longer counts) if the body is overdue again and has no
+    open flag. (With no such flag, the next sweep opens one and tells the people responsible.)"""
+    if flag is None or not body.is_overdue():
+        return 0
+    if OverdueFlag.objects.filter(body=body, closed_at__isnull=True).exists():
+        return 0
+    return OverdueFlag.objects.filter(pk=flag.pk).update(closed_at=None, close_reason="", closed_by_meeting=None)
+
+
+def dialogue_body_save(*, body: DialogueBody, author=None) -> DialogueBody:
+    """Store a new or changed dialogue body (its fields set by the caller: the admin's form, the seed loader),
+    validated, and recompute its schedule; a body no longer overdue (a new cadence, a later start, made inactive)
+    has its overdue flag closed. One transaction."""
+    with transaction.atomic():
+        body.full_clean()
+        if author is not None:
+            body._history_user = author
+        body.save()
+        _schedule_moved(body=body)
+    return body
+
+
+def dialogue_body_update(*, body: DialogueBody, author=None, **changes: Any) -> DialogueBody:
+    """Change fields of ``body`` (e.g. ``cadence_months``) through :func:`dialogue_body_save`."""
+    for name, value in changes.items():
+        setattr(body, name, value)
+    return dialogue_body_save(body=body, author=author)
 
 
 def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None = None, reason: str = "") -> int:
@@ -69,6 +229,8 @@ def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None 
     """
     if body.is_overdue():
         return 0
+    if meeting is None and not body.active:
+        reason = reason or FlagCloseReason.INACTIVE
     reason = reason or (FlagCloseReason.MEETING if meeting is not None else FlagCloseReason.NO_LONGER_OVERDUE)
     return OverdueFlag.objects.filter(body=body, closed_at__isnull=True).update(
         closed_at=timezone.now(), close_reason=reason, closed_by_meeting=meeting
@@ -110,12 +272,8 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     e-mails to send about them; the e-mails go out once the transaction commits.
 
     Set-based: one query finds the overdue bodies (``DialogueBody.objects.overdue``), and the flags are closed,
-    opened and their notices claimed in a fixed number of statements whatever the number of bodies.
-
-    Safe to run twice, and twice at once: flags are inserted with ``ON CONFLICT DO NOTHING`` against the "one open
-    flag per body" constraint, and notices against the (flag, kind, sequence) key of :class:`FlagNotification`,
-    so a concurrent run neither duplicates a flag nor claims, and so never sends, the same e-mail. Each run
-    counts only the flags and notices it created itself (found by its run token).
+    opened and their notices claimed in a fixed number of statements whatever the number of bodies. Safe to run
+    twice, and twice at once: see this module's docstring for how each flag and e-mail happens exactly once.
     """
     on = on or timezone.localdate()
     now = timezone.now()
@@ -197,9 +355,9 @@ def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> 
     if not to_close:
         return 0
     latest_meeting = dict(
-        Meeting.objects.filter(
-            body_id__in={flag.body_id for flag in to_close}, held_on=F("body__last_meeting_on")
-        ).values_list("body_id", "pk")
+        Meeting.objects.held()
+        .filter(body_id__in={flag.body_id for flag in to_close}, held_on=F("body__last_meeting_on"))
+        .values_list("body_id", "pk")
     )
     for flag in to_close:
         body = flag.body
@@ -207,8 +365,8 @@ def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> 
         if not body.active:
             flag.close_reason = FlagCloseReason.INACTIVE
         elif body.last_meeting_on and body.next_due_on and body.next_due_on > flag.due_on:
-            # The due date moved on: a meeting was recorded (in the admin or by the seed loader, which do not go
-            # through meeting_record and so leave the closing to this sweep).
+            # The due date moved on: a meeting was recorded by a path that leaves the closing to this sweep (the
+            # seed loader; or meeting_record for a late meeting that left the body overdue until a later one).
             flag.close_reason = FlagCloseReason.MEETING
             flag.closed_by_meeting_id = latest_meeting.get(body.pk)
         else:  # the cadence or the grace period was changed
@@ -271,9 +429,8 @@ def flag_notices_send(*, claim_token: uuid.UUID, on: date | None = None) -> int:
     """Send the notices claimed under ``claim_token`` and record each outcome; return how many e-mails went out.
 
     Each e-mail goes to the contacts of the flagged body and of the body it reports to, with a link to the body's
-    page. Each sent notice is marked ``sent`` right after its message was accepted, so that a crash can repeat at
-    most one e-mail. A failure to send leaves the notice ``pending`` for the next sweep (after the lease); a notice
-    whose flag has closed meanwhile is cancelled.
+    page. A failure to send leaves the notice ``pending`` for the next sweep; a notice whose flag has closed
+    meanwhile is cancelled (exactly once: this module's docstring).
     """
     on = on or timezone.localdate()
     notices = list(

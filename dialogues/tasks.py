@@ -31,7 +31,8 @@ def flag_overdue_dialogues(on: str | None = None) -> dict[str, Any]:
     """Run the overdue sweep (:func:`dialogues.services.overdue_sweep`) for the day ``on`` ("YYYY-MM-DD"), by
     default today in Brussels, and return its summary: opened, still open and closed flags, notices claimed.
 
-    Idempotent (database unique keys), so a redelivery after a lost worker (``acks_late``) or a retry is harmless.
+    Idempotent, so a redelivery after a lost worker (``acks_late``) or a retry is harmless: see
+    ``dialogues.services`` (its docstring) for why each flag and e-mail happens exactly once.
     """
     day = date.fromisoformat(on) if on else None
     return overdue_sweep(on=day).as_dict()

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
+from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
+from core.views import DomainErrorsMixin
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm
 from .models import DialogueBody, Meeting
 from .selectors import open_flags_for
-from .services import meeting_record
+from .services import meeting_record, meeting_withdraw
 
 
 class DialogueBodyListView(FilterView):
@@ -58,7 +61,7 @@ class DialogueBodyDetailView(DetailView):
             Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
             Prefetch(
                 "meetings",
-                queryset=Meeting.objects.select_related("recorded_by")
+                queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
                 .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.order_by("reference")))
                 .order_by("-held_on"),
             ),
@@ -69,11 +72,16 @@ class DialogueBodyDetailView(DetailView):
         return super().get_context_data(open_flags=open_flags_for(bodies=[self.object]), **kwargs)
 
 
-class MeetingCreateView(EditorRequiredMixin, FormView):
-    """Record a meeting that was held (editors only); the body's next due date moves at once."""
+class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+    """Record a meeting that was held (editors only); the body's next due date moves at once.
+
+    The same meeting recorded by someone else at the same moment is a conflict: status 409, the form again with
+    what this person entered, nothing written (``core.views.DomainErrorsMixin``).
+    """
 
     template_name = "dialogues/meeting_form.html"
     form_class = MeetingForm
+    conflict_message = "Your meeting was not saved: someone else recorded a meeting of this body on that day."
 
     def get_initial(self):
         """``?body=SDD`` (the link on a body's page) chooses the body in advance."""
@@ -83,24 +91,17 @@ class MeetingCreateView(EditorRequiredMixin, FormView):
             initial["body"] = DialogueBody.objects.filter(short_name=short_name).first()
         return initial
 
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
     def form_valid(self, form):
         data = form.cleaned_data
         body = data["body"]
-        try:
-            meeting = meeting_record(
-                body=body,
-                held_on=data["held_on"],
-                place=data["place"],
-                summary=data["summary"],
-                commitments=data["commitments_advanced"],
-                recorded_by=self.request.user,
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return self.form_invalid(form)
+        meeting = meeting_record(
+            body=body,
+            held_on=data["held_on"],
+            place=data["place"],
+            summary=data["summary"],
+            commitments=data["commitments_advanced"],
+            recorded_by=self.request.user,
+        )
         body.refresh_from_db()
         if body.is_overdue():
             due = f"it is still overdue (the next meeting was due on {date_format(body.next_due_on, 'j F Y')})"
@@ -110,5 +111,35 @@ class MeetingCreateView(EditorRequiredMixin, FormView):
             due = "it meets ad hoc"
         messages.success(
             self.request, f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+        )
+        return HttpResponseRedirect(body.get_absolute_url())
+
+
+class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+    """Withdraw a meeting recorded by mistake, with a reason (editors only). It stays on the body's page, struck
+    through; the body's next due date and overdue state are worked out again without it."""
+
+    template_name = "dialogues/meeting_withdraw.html"
+    form_class = WithdrawalForm
+    conflict_message = "Nothing was withdrawn: someone else withdrew this meeting after you opened the form."
+
+    @cached_property
+    def meeting(self) -> Meeting:
+        return get_object_or_404(Meeting.objects.select_related("body", "recorded_by"), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.meeting, body=self.meeting.body, **kwargs)
+
+    def form_valid(self, form):
+        meeting = meeting_withdraw(meeting=self.meeting, author=self.request.user, reason=form.cleaned_data["reason"])
+        body = meeting.body
+        if body.is_overdue():
+            due = f"it is overdue again (its meeting was due on {date_format(body.next_due_on, 'j F Y')})"
+        elif body.next_due_on:
+            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
+        else:
+            due = "no due date can be worked out"
+        messages.success(
+            self.request, f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
         )
         return HttpResponseRedirect(body.get_absolute_url())

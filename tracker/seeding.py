@@ -179,6 +179,11 @@ class _Loader:
     def run(self, data: dict[str, list[dict]]) -> None:
         for name in SECTIONS:
             getattr(self, f"load_{name}")(data[name])
+        # The loader writes bodies and meetings as plain records (upserts by natural key); their schedules are
+        # then worked out once per body by the one recomputation, DialogueBody.refresh_schedule (saving a body or
+        # a meeting has no such side effect). Overdue flags are left to the sweep, as for any import.
+        for body in self.bodies.values():
+            body.refresh_schedule()
 
     def load_sources(self, rows: list[dict]) -> None:
         for row in rows:

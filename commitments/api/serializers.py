@@ -16,7 +16,7 @@ from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
-from core.api.serializers import SourceSerializer, display_name
+from core.api.serializers import SourceSerializer, WithdrawalSerializer, display_name
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -113,6 +113,12 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
     evidence_url = StrictURLField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
     source = SourceSerializer(source="*", read_only=True)
+    withdrawn = serializers.SerializerMethodField(help_text="Whether a later entry withdrew this one.")
+    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
+    withdrawn_by = serializers.SerializerMethodField(help_text="Id of the withdrawal entry; null if not withdrawn.")
+    withdraws = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="For kind=withdrawal: the id of the entry it withdraws."
+    )
 
     class Meta:
         model = StatusUpdate
@@ -133,9 +139,30 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
             "author",
             "recorded_at",
             "source",
+            "withdrawn",
+            "withdrawal_reason",
+            "withdrawn_by",
+            "withdraws",
         ]
         read_only_fields = fields
-        extra_kwargs = {"version": {"help_text": "The commitment's version this update produced."}}
+        extra_kwargs = {
+            "version": {"help_text": "The commitment's version this update produced."},
+            "kind": {"help_text": "status_change, review, or withdrawal (of the entry named by withdraws)."},
+        }
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_withdrawn(self, obj: StatusUpdate) -> bool:
+        return obj.is_withdrawn
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_withdrawal_reason(self, obj: StatusUpdate) -> str | None:
+        withdrawal = obj.withdrawal_entry
+        return withdrawal.note if withdrawal else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_withdrawn_by(self, obj: StatusUpdate) -> int | None:
+        withdrawal = obj.withdrawal_entry
+        return withdrawal.pk if withdrawal else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_author(self, obj: StatusUpdate) -> str | None:
@@ -189,6 +216,17 @@ class StatusUpdateCreateSerializer(StrictModelSerializer):
         if attrs["kind"] == UpdateKind.STATUS_CHANGE and not attrs.get("status"):
             raise serializers.ValidationError({"status": ["Give the new status (or send kind=review)."]})
         return attrs
+
+
+class StatusUpdateWithdrawSerializer(WithdrawalSerializer):
+    expected_version = StrictIntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=(
+            "The commitment's version your withdrawal is based on. If someone has updated it since, nothing is "
+            "written and the answer is 409 with the current state."
+        ),
+    )
 
 
 class StatusUpdateConflictSerializer(ErrorSerializer):

@@ -19,9 +19,13 @@ from commitments.choices import UpdateKind
 from commitments.exports import commitment_csv_response
 from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, StatusUpdate
-from commitments.services import CommitmentConflict, commitment_confirm_unchanged, commitment_update_status
+from commitments.services import (
+    CommitmentConflict,
+    commitment_confirm_unchanged,
+    commitment_update_status,
+    status_update_withdraw,
+)
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.exceptions import Conflict
 from core.api.mixins import FiltersOnListMixin
 
 from ..querysets import dialogue_bodies
@@ -32,6 +36,7 @@ from .serializers import (
     StatusUpdateConflictSerializer,
     StatusUpdateCreateSerializer,
     StatusUpdateSerializer,
+    StatusUpdateWithdrawSerializer,
 )
 
 
@@ -175,8 +180,20 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
         return self.conditional_list(updates, self.paginated, self.history_freshness)
 
 
+STATUS_UPDATE_WITHDRAW_DESCRIPTION = """\
+Withdraw a status update or review recorded by mistake, with a `reason` (Editors only). The entry stays in the
+history with `withdrawn: true` and the reason; a new entry of `kind=withdrawal` (the answer, 201) records who withdrew
+it and carries the commitment's status and progress recomputed from the entries that still count.
+
+Send the commitment's current `version` as `expected_version`: if someone else changed the commitment since, nothing
+is written and the answer is **409** with its current state. A missing or too long reason, a withdrawal, or an entry
+already withdrawn is a **400**.
+"""
+
 STATUS_UPDATE_LIST_DESCRIPTION = """\
-The change feed: every status update and review, **oldest first**, so that new entries are appended at the end.
+The change feed: every status update, review and withdrawal, **oldest first**, so that new entries are appended at
+the end. A withdrawal (`kind=withdrawal`, `withdraws` = the id it withdraws) is one more entry; the withdrawn entry
+is then served with `withdrawn: true` and its `withdrawal_reason`.
 
 To stay in sync, poll with `since` set a few minutes *before* the latest `recorded_at` you have processed and
 skip the ids you already have: an update is stamped when it starts being written, so one written at the same
@@ -201,6 +218,19 @@ Invalid input (achieved without evidence, evidence dated in the future, progress
         parameters=STATUS_UPDATE_FILTERS,
     ),
     retrieve=extend_schema(summary="One status update"),
+    withdraw=extend_schema(
+        summary="Withdraw a status update or review recorded by mistake",
+        description=STATUS_UPDATE_WITHDRAW_DESCRIPTION,
+        request=StatusUpdateWithdrawSerializer,
+        responses={
+            201: StatusUpdateSerializer,
+            409: OpenApiResponse(
+                StatusUpdateConflictSerializer,
+                description="The commitment was updated by someone else since `expected_version`: nothing was "
+                "written. `current` is its state now, `newer_updates` what you missed.",
+            ),
+        },
+    ),
     create=extend_schema(
         summary="Update a commitment's status, or confirm it unchanged",
         description=STATUS_UPDATE_CREATE_DESCRIPTION,
@@ -226,14 +256,46 @@ class StatusUpdateViewSet(
     freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
 
     def get_queryset(self) -> QuerySet[StatusUpdate]:
-        return StatusUpdate.objects.select_related("commitment", "author", "source_document").order_by(
-            "recorded_at", "pk"
-        )
+        return StatusUpdate.objects.select_related(
+            "commitment", "author", "source_document", "withdrawal", "withdraws"
+        ).order_by("recorded_at", "pk")
+
+    def object_validator_parts(self, obj: StatusUpdate) -> list:
+        # An entry is never changed, but a later withdrawal changes how it is served (withdrawn, reason).
+        withdrawal = obj.withdrawal_entry
+        return [withdrawal.pk if withdrawal else None]
 
     def get_serializer_class(self):
         if self.action == "create":
             return StatusUpdateCreateSerializer
+        if self.action == "withdraw":
+            return StatusUpdateWithdrawSerializer
         return StatusUpdateSerializer
+
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def withdraw(self, request, *args, **kwargs):
+        update = self.get_object()
+        serializer = StatusUpdateWithdrawSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        # A stale expected_version raises CommitmentConflict: 409 with conflict_extra (core.api.exceptions).
+        withdrawal = status_update_withdraw(
+            update=update,
+            expected_version=serializer.validated_data["expected_version"],
+            author=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        created = self.get_queryset().get(pk=withdrawal.pk)
+        body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
+        location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def conflict_extra(self, conflict: CommitmentConflict) -> dict:
+        """What a 409 adds: the commitment as it is now and the updates the client missed."""
+        context = self.get_serializer_context()
+        return {
+            "current": CommitmentSerializer(conflict.current, context=context).data,
+            "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
+        }
 
     def create(self, request, *args, **kwargs):
         serializer = StatusUpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -249,20 +311,12 @@ class StatusUpdateViewSet(
             "evidence_reference": data.get("evidence_reference", ""),
             "evidence_date": data.get("evidence_date"),
         }
-        try:
-            if data["kind"] == UpdateKind.REVIEW:
-                update = commitment_confirm_unchanged(**common)
-            else:
-                update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
-        except CommitmentConflict as conflict:
-            context = self.get_serializer_context()
-            raise Conflict(
-                str(conflict),
-                extra={
-                    "current": CommitmentSerializer(conflict.current, context=context).data,
-                    "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
-                },
-            ) from conflict
+        # A stale expected_version raises CommitmentConflict: the API's exception handler answers 409 with
+        # conflict_extra's details (the one mapping of domain errors, core.api.exceptions).
+        if data["kind"] == UpdateKind.REVIEW:
+            update = commitment_confirm_unchanged(**common)
+        else:
+            update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
         created = self.get_queryset().get(pk=update.pk)
         body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
         location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)

@@ -1,4 +1,8 @@
-"""The one JSON shape of every API error (:func:`error_body`), and the handler that gives it to every error."""
+"""The one JSON shape of every API error (:func:`error_body`), and the handler that gives it to every error.
+
+It is also the API's one mapping of the services' domain errors (``core.exceptions``): a
+:class:`~core.exceptions.DomainConflict` becomes a 409 whose extras come from the view's ``conflict_extra``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
+
+from core.exceptions import DomainConflict
 
 NON_FIELD_ERRORS = "non_field_errors"
 
@@ -53,8 +59,13 @@ def error_body(*, status_code: int, code: str, detail: str, errors: dict | None 
 
 
 def api_exception_handler(exc, context):
-    """Turn every error into :func:`error_body`; Django's model ``ValidationError`` becomes a 400 with fields."""
-    if isinstance(exc, DjangoValidationError):
+    """Turn every error into :func:`error_body`; Django's model ``ValidationError`` becomes a 400 with fields, a
+    domain conflict a 409 (with what the view's ``conflict_extra(conflict)`` adds, e.g. the current state)."""
+    if isinstance(exc, DomainConflict):
+        view = context.get("view")
+        extra = view.conflict_extra(exc) if hasattr(view, "conflict_extra") else {}
+        exc = Conflict(str(exc), extra=extra)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     elif isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound(str(exc) or None)

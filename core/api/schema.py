@@ -142,6 +142,8 @@ class TrackerAutoSchema(AutoSchema):
             codes += [400, 404] if is_list else [404]
         elif self.method == "POST":
             codes += [400, 403, 409, 415]
+            if "{" in self.path:  # an action on one object (withdraw): the object may not exist
+                codes.append(404)
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

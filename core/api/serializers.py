@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
 
 class SourceSerializer(serializers.Serializer):
     """Where a record's facts come from: a document of the tracker's bibliography and a place in it."""
@@ -22,3 +24,11 @@ def display_name(user) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    """Why an entry recorded by mistake (a status update, a meeting) is withdrawn."""
+
+    reason = serializers.CharField(
+        max_length=WITHDRAWAL_REASON_MAX_LENGTH, help_text="What was wrong; shown next to the withdrawn entry."
+    )

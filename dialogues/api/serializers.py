@@ -111,6 +111,11 @@ class MeetingSerializer(serializers.ModelSerializer):
     commitments_advanced = CommitmentReferenceSerializer(many=True, read_only=True)
     recorded_by = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
     source = SourceSerializer(source="*", read_only=True)
+    withdrawn = serializers.BooleanField(
+        source="is_withdrawn", read_only=True, help_text="Withdrawn as recorded by mistake: it no longer counts."
+    )
+    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
+    withdrawn_by = serializers.SerializerMethodField(help_text="Who withdrew it; null if it was not withdrawn.")
 
     class Meta:
         model = Meeting
@@ -126,13 +131,28 @@ class MeetingSerializer(serializers.ModelSerializer):
             "recorded_by",
             "created_at",
             "source",
+            "withdrawn",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "withdrawn_by",
         ]
         read_only_fields = fields
-        extra_kwargs = {"summary": {"help_text": "The outcome."}}
+        extra_kwargs = {
+            "summary": {"help_text": "The outcome."},
+            "withdrawn_at": {"help_text": "When it was withdrawn; null if it was not."},
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_recorded_by(self, obj: Meeting) -> str | None:
         return display_name(obj.recorded_by)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_withdrawal_reason(self, obj: Meeting) -> str | None:
+        return obj.withdrawal_reason if obj.is_withdrawn else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_withdrawn_by(self, obj: Meeting) -> str | None:
+        return display_name(obj.withdrawn_by) if obj.is_withdrawn else None
 
 
 class MeetingCreateSerializer(StrictModelSerializer):

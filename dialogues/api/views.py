@@ -6,22 +6,22 @@ rule); recording a meeting is ``dialogues.services.meeting_record`` (the same ru
 
 from __future__ import annotations
 
-from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.exceptions import Conflict
 from core.api.mixins import FiltersOnListMixin
 from core.api.schema import ErrorSerializer
+from core.api.serializers import WithdrawalSerializer
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
-from dialogues.services import meeting_record
+from dialogues.services import meeting_record, meeting_withdraw
 
 from .serializers import DialogueBodySerializer, MeetingCreateSerializer, MeetingSerializer
 
@@ -87,9 +87,30 @@ on the same day, is a **400** with the same message as the web form.
 """
 
 
+MEETING_WITHDRAW_DESCRIPTION = """\
+Withdraw a meeting recorded by mistake, with a `reason` (Editors only). It stays listed with `withdrawn: true` and
+the reason, and no longer counts: the body's `last_meeting_on` and `next_meeting_due` are worked out again without
+it, and if that makes the body overdue again the overdue flag it had closed opens again. A meeting already withdrawn
+(by someone else meanwhile) is a **409**; a missing or too long reason a **400**. Nothing is written in either case.
+"""
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List meetings, newest first", parameters=MEETING_FILTERS),
+    list=extend_schema(
+        summary="List meetings, newest first",
+        description="Withdrawn meetings are listed too, with `withdrawn: true`.",
+        parameters=MEETING_FILTERS,
+    ),
     retrieve=extend_schema(summary="One meeting"),
+    withdraw=extend_schema(
+        summary="Withdraw a meeting recorded by mistake",
+        description=MEETING_WITHDRAW_DESCRIPTION,
+        request=WithdrawalSerializer,
+        responses={
+            200: MeetingSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Already withdrawn: nothing was written."),
+        },
+    ),
     create=extend_schema(
         summary="Record a meeting",
         description=MEETING_CREATE_DESCRIPTION,
@@ -113,31 +134,42 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
     freshness = Freshness(histories=(Meeting, DialogueBody, Commitment))
 
     def get_queryset(self) -> QuerySet[Meeting]:
-        return Meeting.objects.select_related("body", "recorded_by", "source_document").prefetch_related(
+        return Meeting.objects.select_related(
+            "body", "recorded_by", "withdrawn_by", "source_document"
+        ).prefetch_related(
             Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").order_by("reference"))
         )
 
     def get_serializer_class(self):
         if self.action == "create":
             return MeetingCreateSerializer
+        if self.action == "withdraw":
+            return WithdrawalSerializer
         return MeetingSerializer
+
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def withdraw(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        serializer = WithdrawalSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        # Withdrawn meanwhile by someone else: MeetingAlreadyWithdrawn, a 409 (core.api.exceptions).
+        meeting_withdraw(meeting=meeting, author=request.user, reason=serializer.validated_data["reason"])
+        withdrawn = self.get_queryset().get(pk=meeting.pk)
+        return Response(MeetingSerializer(withdrawn, context=self.get_serializer_context()).data)
 
     def create(self, request, *args, **kwargs):
         serializer = MeetingCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            meeting = meeting_record(
-                body=data["body"],
-                held_on=data["held_on"],
-                place=data.get("place", ""),
-                summary=data.get("summary", ""),
-                commitments=data.get("commitments_advanced", []),
-                recorded_by=request.user,
-            )
-        except IntegrityError as exc:
-            # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
-            raise Conflict("This body already has a meeting recorded on that day.") from exc
+        # The same meeting recorded at the same moment raises MeetingConflict: a 409 (core.api.exceptions).
+        meeting = meeting_record(
+            body=data["body"],
+            held_on=data["held_on"],
+            place=data.get("place", ""),
+            summary=data.get("summary", ""),
+            commitments=data.get("commitments_advanced", []),
+            recorded_by=request.user,
+        )
         created = self.get_queryset().get(pk=meeting.pk)
         body = MeetingSerializer(created, context=self.get_serializer_context()).data
         location = reverse("api:meeting-detail", kwargs={"pk": created.pk}, request=request)

@@ -40,6 +40,12 @@ class DialogueBodyFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             self.agreements.set(extracted)
 
+    @factory.post_generation
+    def schedule(self, create, extracted, **kwargs):
+        """A created body has its schedule stored, as the services leave it (saving a body does not do that)."""
+        if create:
+            self.refresh_schedule()
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -67,6 +73,17 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     def commitments(self, create, extracted, **kwargs):
         if create and extracted:
             self.commitments_advanced.set(extracted)
+
+    @factory.post_generation
+    def schedule(self, create, extracted, **kwargs):
+        """The body's schedule follows the new meeting, as after ``meeting_record`` (saving does not do that)."""
+        if create:
+            self.body.refresh_schedule()
+
+    class Params:
+        withdrawn = factory.Trait(
+            withdrawn_at=factory.LazyFunction(timezone.now), withdrawal_reason="Recorded for the wrong body."
+        )
 
 
 class OverdueFlagFactory(factory.django.DjangoModelFactory):

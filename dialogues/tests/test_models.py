@@ -59,8 +59,9 @@ def test_ad_hoc_and_inactive_bodies_are_never_overdue():
 
 
 def test_changing_the_cadence_moves_the_due_date(body):
-    body.cadence_months = 6
-    body.save()
+    from dialogues.services import dialogue_body_update
+
+    dialogue_body_update(body=body, cadence_months=6)
     body.refresh_from_db()
     assert body.next_due_on == dt.date(2024, 9, 15)
 

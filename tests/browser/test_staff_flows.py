@@ -245,6 +245,44 @@ def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
     assert list(meeting.commitments_advanced.all()) == [Commitment.objects.get(pk=tracker.pk)]
 
 
+def test_withdraw_a_meeting_and_the_due_date_and_the_timeline_change_back(new_page, tracker):
+    """A meeting recorded by mistake is withdrawn from the body's page: it stays listed, struck through, and the
+    body's next due date, its overdue state and the cadence timeline go back to what they were before it."""
+    body = tracker.responsible_body
+    before_due = body.next_due_on
+    page = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    page.goto(f"/dialogues/meetings/new/?body={body.short_name}")
+    held_on = timezone.localdate() - dt.timedelta(days=1)
+    page.get_by_label("Date held").fill(held_on.isoformat())
+    page.get_by_label("Outcome").fill("Entered for the wrong body")
+    page.get_by_role("button", name="Save meeting").click()
+    expect(page.locator(".state-ok")).to_contain_text("On schedule")
+    page.goto("/timeline/")
+    row = page.locator(f'#cadence-table tr[data-body="{body.short_name}"]')
+    expect(row).to_contain_text("on schedule")
+    expect(row.locator("td.date")).to_have_text(f"{held_on:%-d %b %Y}")
+
+    page.goto(body.get_absolute_url())
+    page.get_by_role("link", name=re.compile("^Withdraw the meeting of")).click()
+    page.get_by_role("button", name="Withdraw meeting").click()  # no reason: refused, nothing written
+    expect(page.get_by_role("alert").first).to_contain_text("Say why it is withdrawn")
+    page.get_by_label("Reason").fill("Recorded for the wrong body")
+    page.get_by_role("button", name="Withdraw meeting").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Withdrawn: meeting of Security and Defence Dialogue")
+    expect(page.locator(".state-overdue")).to_be_visible()
+    due_row = page.locator("dt", has_text="Next meeting due").locator("xpath=following-sibling::dd[1]")
+    expect(due_row).to_have_text(f"{before_due:%-d %B %Y}")
+    withdrawn = page.locator("tr.withdrawn")
+    expect(withdrawn.locator("del").first).to_be_visible()
+    expect(withdrawn).to_contain_text("Recorded for the wrong body")
+    page.goto("/timeline/")
+    row = page.locator(f'#cadence-table tr[data-body="{body.short_name}"]')
+    expect(row).to_contain_text("overdue")
+    expect(row.locator("td.date")).to_have_text("never")
+    assert Meeting.objects.get(body=body).is_withdrawn
+
+
 CONTRAST_SCRIPT = """
 () => {
   const rgb = (s) => (s.match(/[\\d.]+/g) || []).map(Number);

@@ -101,6 +101,10 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
     ),
     "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
+    "dialogues:meeting_withdraw": editor_form(lambda d: reverse("dialogues:meeting_withdraw", args=[d["meeting"].pk])),
+    "commitments:status_update_withdraw": editor_form(
+        lambda d: reverse("commitments:status_update_withdraw", args=[d["update"].commitment_id, d["update"].pk])
+    ),
     "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
     "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
@@ -150,6 +154,18 @@ def api_collection_with_create(url: Callable[[dict], str]) -> Expect:
     return Expect(url, get=API_READ, post=API_EMPTY_WRITE, public_read=True, put_patch_delete=API_NO_WRITE)
 
 
+def api_object_action(url: Callable[[dict], str]) -> Expect:
+    """A write on one object (withdraw): POST only, editors only (an empty body is a 400); readers get 405."""
+    get = {"anonymous": UNAUTHORIZED, "reviewer": NOT_ALLOWED, "editor": NOT_ALLOWED, "admin": NOT_ALLOWED}
+    return Expect(
+        url,
+        get={**get, "token": NOT_ALLOWED},
+        post=API_EMPTY_WRITE,
+        put_patch_delete=API_NO_WRITE,
+        get_with_public_read={**get, "anonymous": NOT_ALLOWED, "token": NOT_ALLOWED},
+    )
+
+
 def api_is_there() -> bool:
     """Whether the project serves its REST API (its rules below apply as soon as it does)."""
     try:
@@ -175,10 +191,14 @@ API_EXPECTED = {
     "api:commitment-history": api_read(lambda d: reverse("api:commitment-history", args=[d["commitment"].pk])),
     "api:statusupdate-list": api_collection_with_create(lambda d: reverse("api:statusupdate-list")),
     "api:statusupdate-detail": api_read(lambda d: reverse("api:statusupdate-detail", args=[d["update"].pk])),
+    "api:statusupdate-withdraw": api_object_action(
+        lambda d: reverse("api:statusupdate-withdraw", args=[d["update"].pk])
+    ),
     "api:dialogue-list": api_read(lambda d: reverse("api:dialogue-list")),
     "api:dialogue-detail": api_read(lambda d: reverse("api:dialogue-detail", args=[d["body"].short_name])),
     "api:meeting-list": api_collection_with_create(lambda d: reverse("api:meeting-list")),
     "api:meeting-detail": api_read(lambda d: reverse("api:meeting-detail", args=[d["meeting"].pk])),
+    "api:meeting-withdraw": api_object_action(lambda d: reverse("api:meeting-withdraw", args=[d["meeting"].pk])),
 }
 # Anything else under /api/ is no URL pattern any more: the site's 404 handler answers it with a JSON 404
 # (commitments/tests/test_api.py::test_unknown_or_malformed_commitment_ids_are_json_404s).

@@ -1,6 +1,7 @@
 """``python manage.py flag_overdue_dialogues [--date YYYY-MM-DD]``: the overdue sweep, synchronously.
 
-The same service as the Celery task, for the embedded default (no Redis, no beat) and for cron.
+The same service as the Celery task, for the embedded default (no Redis, no beat) and for cron; why running it
+twice (or at once with the task) is harmless is told in ``dialogues.services``.
 """
 
 from __future__ import annotations

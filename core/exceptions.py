@@ -1,0 +1,28 @@
+"""Domain errors: what a service refuses for a reason other than invalid input.
+
+Services raise these (never an ``IntegrityError`` or an HTTP status); exactly one place maps them for each
+interface: :class:`core.views.DomainErrorsMixin` turns a :class:`DomainConflict` into the form's conflict page
+(HTTP 409) and ``core.api.exceptions.api_exception_handler`` into the API's 409 in its one error shape. Invalid
+input stays Django's ``ValidationError`` (400 on both paths).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """The base of every error a service raises on purpose; ``message`` is what a person is told."""
+
+    message = "The change was refused."
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DomainConflict(DomainError):
+    """A write based on a state that has changed (or a concurrent write that took its place): nothing was written.
+
+    The form shows its conflict page and the API answers 409; an API view adds the current state to that answer
+    with its ``conflict_extra(conflict)`` hook (it has the serializers, see ``core.api.exceptions``).
+    """
+
+    message = "Someone else changed this after you opened it: nothing was saved."
