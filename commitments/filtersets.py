@@ -54,7 +54,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     updated_since = BoundedIsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", label="Updated since")
     ordering = django_filters.OrderingFilter(
         fields=(
-            ("reference", "reference"),
+            ("reference_sort_key", "reference"),  # natural order: §4 < §5 < §10 (commitments.references)
             ("title", "title"),
             ("agreement__code", "agreement"),
             ("area", "area"),

@@ -56,13 +56,20 @@ class CommitmentQuerySet(models.QuerySet):
         """What every list of commitments shows: the agreement and the responsible body, joined in."""
         return self.select_related("agreement", "responsible_body")
 
-    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
-        """Commitments with no update (of any kind) for ``days`` days before ``on``.
+    def in_reference_order(self) -> CommitmentQuerySet:
+        """In the natural order of references (§4 < §5 < §10 < §12(b)(i)), on the stored sort key, in SQL."""
+        return self.order_by("reference_sort_key", "reference")
 
-        A commitment never reviewed counts from the day it was entered in the tracker.
+    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
+        """Open commitments with no update (of any kind) for ``days`` days before ``on``.
+
+        Stale means "no update in 12 months and not achieved or discontinued": a finished commitment needs no
+        news. A commitment never reviewed counts from the day it was entered in the tracker.
         """
+        from .choices import FINISHED_STATUSES
+
         cutoff = stale_cutoff(on or timezone.localdate(), days)
-        return self.filter(
+        return self.exclude(status__in=FINISHED_STATUSES).filter(
             models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
         )
 

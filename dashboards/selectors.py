@@ -34,7 +34,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from commitments.choices import PolicyArea, Status, UpdateKind
+from commitments.choices import FINISHED_STATUSES, PolicyArea, Status, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from dialogues.choices import Level
@@ -243,15 +243,18 @@ def never_updated_as_of(day: date) -> QuerySet[Commitment]:
 
 def cells_as_of(day: date) -> tuple[list[Cell], int]:
     """Commitments as they stood at the end of ``day``, counted by framework, area and status, rebuilt from the
-    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year,
-    a never-updated commitment counting from the day it was entered). 2 grouped queries.
+    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year and
+    not achieved or discontinued, a never-updated commitment counting from the day it was entered). 2 grouped
+    queries.
     """
     cutoff = stale_cutoff(day)
     updated = list(
         latest_updates_as_of(day)
         .order_by()
         .values("commitment__agreement_id", "commitment__area", "status")
-        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff)))
+        .annotate(
+            n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff) & ~Q(status__in=FINISHED_STATUSES))
+        )
     )
     never = list(
         never_updated_as_of(day)
@@ -279,6 +282,7 @@ def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
     old = (
         latest_updates_as_of(day)
         .filter(recorded_at__lt=cutoff)
+        .exclude(status__in=FINISHED_STATUSES)
         .select_related("commitment__agreement")
         .order_by("recorded_at", "version")[:limit]
     )
@@ -733,7 +737,7 @@ def agreement_page(*, code: str) -> AgreementPage:
     commitments = (
         Commitment.objects.filter(agreement=agreement)
         .select_related("responsible_body")
-        .order_by(choice_rank("area", PolicyArea.values), "reference")
+        .order_by(choice_rank("area", PolicyArea.values), "reference_sort_key", "reference")
     )
     grouped: dict[str, list[Commitment]] = defaultdict(list)
     for commitment in commitments:

@@ -151,15 +151,15 @@ def test_overview_shows_the_open_overdue_flag_of_each_overdue_body(reviewer_clie
 def test_overview_lists_stale_commitments_stalest_first(world):
     never = CommitmentFactory(agreement=world["spa"], reference="SPA Art. 9", stale=True)
     overview = dashboards.overview()
-    # SPA Art. 9: never updated, entered 400 days ago; SPA Art. 4: last update June 2024; SDP §3: Feb 2025.
-    assert [item.commitment.reference for item in overview.stale] == ["SPA Art. 9", "SPA Art. 4", "SDP §3"]
-    assert [item.last_update for item in overview.stale] == [
-        None,
-        moment(dt.date(2024, 6, 1)),
-        moment(dt.date(2025, 2, 1)),
-    ]
-    assert overview.stale_count == 3
-    assert set(Commitment.objects.stale(on=TODAY)) == {never, world["ongoing"], world["achieved"]}
+    # SPA Art. 9: never updated, entered 400 days ago; SPA Art. 4: last update June 2024. SDP §3 (last update
+    # Feb 2025) is achieved: a finished commitment is never stale.
+    assert [item.commitment.reference for item in overview.stale] == ["SPA Art. 9", "SPA Art. 4"]
+    assert [item.last_update for item in overview.stale] == [None, moment(dt.date(2024, 6, 1))]
+    assert overview.stale_count == 2
+    assert set(Commitment.objects.stale(on=TODAY)) == {never, world["ongoing"]}
+    as_of = dashboards.overview(on=TODAY - dt.timedelta(days=1))
+    assert "SDP §3" not in [item.commitment.reference for item in as_of.stale]
+    assert as_of.stale_count == 2
 
 
 def test_overview_shows_the_latest_updates_newest_first(world):

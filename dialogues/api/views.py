@@ -114,7 +114,7 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
 
     def get_queryset(self) -> QuerySet[Meeting]:
         return Meeting.objects.select_related("body", "recorded_by", "source_document").prefetch_related(
-            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").order_by("reference"))
+            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").in_reference_order())
         )
 
     def get_serializer_class(self):
