@@ -73,6 +73,12 @@ class CommitmentQuerySet(models.QuerySet):
             models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
         )
 
+    def target_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments whose target date is before ``on`` (today) and that are neither achieved nor discontinued."""
+        from .choices import FINISHED_STATUSES
+
+        return self.filter(target_date__lt=on or timezone.localdate()).exclude(status__in=FINISHED_STATUSES)
+
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments whose responsible dialogue body is overdue against its cadence on ``on``."""
         return self.filter(responsible_body__in=dialogue_bodies().overdue(on=on))

@@ -37,6 +37,9 @@ class AsOfForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
+    # The body whose last meeting starts the "what changed since" panel (empty: the highest-level body).
+    since_body = forms.CharField(required=False, max_length=40)
+
     def clean_as_of(self) -> date | None:
         return _check_past(self.cleaned_data.get("as_of"), "a date")
 

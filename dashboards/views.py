@@ -29,8 +29,16 @@ class OverviewView(TemplateView):
         if form.is_bound and not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, overview=None), status=400)
         on = form.cleaned_data.get("as_of") if form.is_bound else None
-        overview = selectors.overview(on=on)
-        return self.render_to_response(self.get_context_data(form=form, overview=overview, today=timezone.localdate()))
+        overview = selectors.overview(on=on, stale_limit=10, updates_limit=8)
+        bodies = selectors.bodies_that_met()
+        since = selectors.since_last_meeting(
+            bodies=bodies, short_name=form.cleaned_data.get("since_body", "") if form.is_bound else "", on=overview.on
+        )
+        return self.render_to_response(
+            self.get_context_data(
+                form=form, overview=overview, today=timezone.localdate(), since=since, bodies_that_met=bodies
+            )
+        )
 
 
 class ChangesView(TemplateView):

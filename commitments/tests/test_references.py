@@ -35,7 +35,8 @@ def _paragraph(reference: str) -> str:
 
 
 def test_the_key_orders_references_naturally():
-    assert sorted(reversed(NATURAL), key=reference_sort_key) == NATURAL
+    shuffled = NATURAL[::2] + NATURAL[1::2]
+    assert sorted(shuffled, key=reference_sort_key) == NATURAL
     assert roman_to_int("ix") == 9 and roman_to_int("iv") == 4 and roman_to_int("b") is None
     # Only lower-case letters and digits: every collation (SQLite, PostgreSQL C or en_US) orders it the same way.
     assert all(ch.isascii() and (ch.isdigit() or ch.islower()) for ch in reference_sort_key("SDP §12(b)(ii)"))

@@ -375,7 +375,8 @@ def test_overview_page_shows_bars_and_their_numbers(reviewer_client, world):
     assert response.status_code == 200
     assert 'aria-label="SDP: 3 commitments: 1 achieved, 1 not started, 1 stalled; 33% achieved."' in content
     assert "Security and Defence Dialogue" in content and "457 days" in content
-    assert "No commitments recorded" in content  # the EMPTY framework
+    # The EMPTY framework has no commitment: named once in a folded line, not as a row of zeros.
+    assert "No commitment recorded yet:" in content and ">EMPTY</a>" in content
 
 
 def test_as_of_page_says_it_is_rebuilt(reviewer_client, world):
@@ -520,7 +521,8 @@ def test_dashboards_do_not_grow_in_queries_with_the_data(reviewer_client, world,
     _grow(world)
     many = _queries(reviewer_client, url, params)
     assert many == few, f"{name} {params}: {few} queries with little data, {many} with more"
-    assert few <= 14
+    # The overview adds the "since the last meeting" counts (4) and the passed target dates (2) to its 11.
+    assert few <= 18
 
 
 def test_agreement_page_does_not_grow_in_queries_with_the_data(reviewer_client, world):
