@@ -416,19 +416,52 @@ class FrameworkGroup:
         return [item for item in self.instruments if not item.total]
 
 
+def main_framework_of(code: str, parents: dict[str, str]) -> str | None:
+    """The main framework ``code`` is (or sits under, through any instruments), or ``None``."""
+    seen: set[str] = set()
+    while code and code not in seen:
+        if code in MAIN_FRAMEWORKS:
+            return code
+        seen.add(code)
+        code = parents.get(code, "")
+    return None
+
+
+def agreement_parents() -> dict[str, str]:
+    """Every agreement's code → its parent's code ("" for none), in 1 query."""
+    return dict(Agreement.objects.order_by().values_list("code", "parent__code"))
+
+
+@dataclass
+class UpdateGroup:
+    """The updates of one window that belong to one main framework (or to none: ``code`` empty)."""
+
+    code: str
+    label: str
+    updates: list[StatusUpdate]
+
+
+def group_updates(updates: list[StatusUpdate], parents: dict[str, str], titles: dict[str, str]) -> list[UpdateGroup]:
+    """``updates`` grouped by main framework, in ``MAIN_FRAMEWORKS`` order, then the rest; each keeps its order."""
+    groups: dict[str, list[StatusUpdate]] = defaultdict(list)
+    for update in updates:
+        groups[main_framework_of(update.commitment.agreement.code, parents) or ""].append(update)
+    order = [*MAIN_FRAMEWORKS, ""]
+    return [
+        UpdateGroup(code, f"{titles.get(code, code)} ({code})" if code else "Other agreements and instruments", rows)
+        for code in order
+        if (rows := groups.get(code))
+    ]
+
+
 def group_frameworks(rows: list[StatusBreakdown], parents: dict[str, str]) -> list[FrameworkGroup]:
     """The six frameworks in ``MAIN_FRAMEWORKS`` order, each with the instruments under it (directly or through
     another instrument), then one group of the agreements under none of them. ``parents`` maps code → parent code.
     """
 
     def main_of(code: str) -> str | None:
-        seen: set[str] = set()
-        while code and code not in seen:
-            seen.add(code)
-            code = parents.get(code, "")
-            if code in MAIN_FRAMEWORKS:
-                return code
-        return None
+        home = main_framework_of(code, parents)
+        return home if home != code else None
 
     by_code = {row.key: row for row in rows}
     groups = {code: FrameworkGroup(by_code[code], []) for code in MAIN_FRAMEWORKS if code in by_code}
@@ -613,6 +646,8 @@ class Changes:
     meeting_count: int
     became_overdue: list[BecameOverdue]
     limit: int
+    transition_groups: list[UpdateGroup] = field(default_factory=list)
+    other_groups: list[UpdateGroup] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -693,12 +728,18 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         .order_by("-recorded_at", "-version")
     )
     meetings = Meeting.objects.filter(held_on__gte=since, held_on__lte=until)
+    transitions = list(updates.filter(is_transition)[:limit])
+    others = list(updates.exclude(is_transition)[:limit])
+    parents = agreement_parents() if transitions or others else {}
+    titles = dict(Agreement.objects.filter(code__in=MAIN_FRAMEWORKS).values_list("code", "title")) if parents else {}
     return Changes(
         since=since,
         until=until,
-        transitions=list(updates.filter(is_transition)[:limit]),
+        transitions=transitions,
+        transition_groups=group_updates(transitions, parents, titles),
+        other_groups=group_updates(others, parents, titles),
         transition_count=counts["transitions"],
-        other_updates=list(updates.exclude(is_transition)[:limit]),
+        other_updates=others,
         other_count=counts["others"],
         meetings=list(
             meetings.select_related("body__reports_to")
@@ -884,7 +925,16 @@ def agreement_page(*, code: str) -> AgreementPage:
     for commitment in commitments:
         grouped[commitment.area].append(commitment)
     areas = [
-        AreaGroup(StatusBreakdown(key=area, label=label, counts=per_area[area], url=f"#area-{area}"), grouped[area])
+        AreaGroup(
+            StatusBreakdown(
+                key=area,
+                label=label,
+                counts=per_area[area],
+                url=f"#area-{area}",
+                list_query=urlencode({"agreement": agreement.code, "area": area}),
+            ),
+            grouped[area],
+        )
         for area, label in PolicyArea.choices
         if area in per_area
     ]

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
 from commitments.models import Agreement
+from dialogues.models import DialogueBody
 
-from . import selectors
+from . import briefing, selectors
 from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
 
 
@@ -90,3 +92,44 @@ class AgreementDetailView(TemplateView):
             raise Http404("No framework with that code.") from exc
         context["agreement"] = context["page"].agreement
         return context
+
+
+class BriefingPackView(View):
+    """A briefing pack as PDF (``?since=YYYY-MM-DD``, default the last 30 days; a bad date answers 400)."""
+
+    kind = ""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = ChangesSinceForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            errors = "; ".join(form.errors.get("since", ["Invalid input."]))
+            return HttpResponseBadRequest(f"The briefing pack cannot be made: {errors}", content_type="text/plain")
+        since = (form.cleaned_data.get("since") if form.is_bound else None) or briefing.default_since()
+        pack = self.build(since=since, user=request.user)
+        response = HttpResponse(briefing.render_pdf(pack), content_type="application/pdf")
+        filename = f"briefing-{pack.code}-{pack.prepared_on:%Y-%m-%d}.pdf".replace(" ", "-")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+class AgreementBriefingView(BriefingPackView):
+    """``/agreements/<code>/briefing.pdf``: the pack of one framework."""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        try:
+            return briefing.agreement_briefing(code=self.kwargs["code"], since=since, user=user)
+        except Agreement.DoesNotExist as exc:
+            raise Http404("No framework with that code.") from exc
+
+
+class BodyBriefingView(BriefingPackView):
+    """``/dialogues/<short name>/briefing.pdf``: the pack of one dialogue body."""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        try:
+            return briefing.body_briefing(short_name=self.kwargs["short_name"], since=since, user=user)
+        except DialogueBody.DoesNotExist as exc:
+            raise Http404("No dialogue body with that short name.") from exc
