@@ -963,10 +963,12 @@ class SinceMeeting:
     changes: Changes
 
 
-def bodies_that_met() -> list[DialogueBody]:
-    """Bodies with at least one recorded meeting, leaders first, each with ``last_met`` (1 query)."""
+def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
+    """Bodies with at least one meeting up to ``on`` (default: any), leaders first, each with ``last_met``, its
+    last meeting up to that day (1 query)."""
+    last_met = Max("meetings__held_on", filter=Q(meetings__held_on__lte=on)) if on else Max("meetings__held_on")
     return list(
-        DialogueBody.objects.annotate(last_met=Max("meetings__held_on"))
+        DialogueBody.objects.annotate(last_met=last_met)
         .filter(last_met__isnull=False)
         .order_by(choice_rank("level", Level.values), "name")
     )

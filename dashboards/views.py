@@ -32,7 +32,7 @@ class OverviewView(TemplateView):
             return self.render_to_response(self.get_context_data(form=form, overview=None), status=400)
         on = form.cleaned_data.get("as_of") if form.is_bound else None
         overview = selectors.overview(on=on, stale_limit=10, updates_limit=8)
-        bodies = selectors.bodies_that_met()
+        bodies = selectors.bodies_that_met(on=overview.on)
         since = selectors.since_last_meeting(
             bodies=bodies, short_name=form.cleaned_data.get("since_body", "") if form.is_bound else "", on=overview.on
         )
