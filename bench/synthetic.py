@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.references import reference_sort_key
 from core.models import SourceDocument
 from core.roles import EDITORS, REVIEWERS
 from dialogues.choices import Level
@@ -783,8 +784,9 @@ class _Generator:
     def _write_commitments(self, rows: list[tuple]) -> None:
         fields = ["id", "agreement_id", "reference", "title", "description", "area", "strength", "responsible_body_id"]
         fields += ["target_date", "status", "progress", "status_changed_at", "last_reviewed_at", "version"]
-        fields += ["created_at", "updated_at", "source_document_id", "source_locator"]
-        self.writer.write(Commitment, fields, rows)
+        fields += ["created_at", "updated_at", "source_document_id", "source_locator", "reference_sort_key"]
+        # The natural-order key that Commitment.save() would write (rows here bypass save()).
+        self.writer.write(Commitment, fields, [(*row, reference_sort_key(row[2])) for row in rows])
 
     def _write_updates(self, rows: list[tuple]) -> None:
         fields = ["id", "commitment_id", "version", "kind", "status", "previous_status", "progress", "note"]

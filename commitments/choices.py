@@ -19,6 +19,10 @@ class Status(models.TextChoices):
     DISCONTINUED = "discontinued", "Discontinued"
 
 
+# Statuses that need no further news: a commitment in one of them is never "stale".
+FINISHED_STATUSES = (Status.ACHIEVED, Status.DISCONTINUED)
+
+
 class Strength(models.TextChoices):
     """How firmly something was promised: "will explore the possibility" is weaker than "will enhance"."""
 

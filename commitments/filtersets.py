@@ -53,9 +53,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     overdue_body = StrictBooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
     updated_since = BoundedIsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", label="Updated since")
+    target_passed = StrictBooleanFilter(method="filter_target_passed", label="Target date passed, not finished")
+    stale = StrictBooleanFilter(method="filter_stale", label="No update in 12 months, not finished")
     ordering = django_filters.OrderingFilter(
         fields=(
-            ("reference", "reference"),
+            ("reference_sort_key", "reference"),  # natural order: §4 < §5 < §10 (commitments.references)
             ("title", "title"),
             ("agreement__code", "agreement"),
             ("area", "area"),
@@ -71,7 +73,18 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Commitment
-        fields = ["search", "agreement", "status", "area", "strength", "body", "overdue_body", "updated_since"]
+        fields = [
+            "search",
+            "agreement",
+            "status",
+            "area",
+            "strength",
+            "body",
+            "overdue_body",
+            "updated_since",
+            "target_passed",
+            "stale",
+        ]
 
     def filter_search(self, queryset, name, value):
         return search_commitments(queryset, value)
@@ -80,6 +93,17 @@ class CommitmentFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.with_overdue_body() if value else queryset.without_overdue_body()
+
+    def filter_target_passed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        passed = queryset.target_passed()
+        return passed if value else queryset.exclude(pk__in=passed.values("pk"))
+
+    def filter_stale(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.stale() if value else queryset.exclude(pk__in=queryset.stale().values("pk"))
 
 
 class StatusUpdateFilterSet(django_filters.FilterSet):

@@ -17,6 +17,7 @@ from core.validators import validate_uri
 
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
+from .references import KEY_LENGTH, reference_sort_key
 
 
 class HistoryIsAppendOnly(Exception):
@@ -81,6 +82,8 @@ class Commitment(SourcedModel):
     reference = models.CharField(
         max_length=80, unique=True, help_text="Stable citation of where it comes from, e.g. SDP §12(b)."
     )
+    # Derived from ``reference`` on every save (commitments.references): lists sort on it so §4 < §10 < §12(b)(i).
+    reference_sort_key = models.CharField(max_length=KEY_LENGTH, editable=False, default="")
     title = models.CharField(max_length=200)
     description = models.TextField(help_text="What was promised, paraphrased.")
     area = models.CharField("policy area", max_length=30, choices=PolicyArea.choices)
@@ -102,12 +105,21 @@ class Commitment(SourcedModel):
 
     objects = CommitmentQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["status", "progress", "status_changed_at", "last_reviewed_at", "version", "updated_at"]
+        excluded_fields=[
+            "status",
+            "progress",
+            "status_changed_at",
+            "last_reviewed_at",
+            "version",
+            "updated_at",
+            "reference_sort_key",
+        ]
     )
 
     class Meta:
-        ordering = ["agreement__code", "reference"]
+        ordering = ["agreement__code", "reference_sort_key", "reference"]
         indexes = [
+            models.Index(fields=["reference_sort_key", "reference"], name="commitment_reference_order"),
             models.Index(fields=["status", "agreement"], name="commitment_status_agreement"),
             models.Index(fields=["area", "status"], name="commitment_area_status"),
             models.Index(fields=["last_reviewed_at"], name="commitment_last_reviewed"),
@@ -130,6 +142,13 @@ class Commitment(SourcedModel):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.reference_sort_key = reference_sort_key(self.reference)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "reference" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "reference_sort_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:commitment_detail", kwargs={"pk": self.pk})

@@ -65,7 +65,8 @@ class CommitmentQuerySet(models.QuerySet):
         """
         from .models import StatusUpdate
 
-        history = StatusUpdate.objects.filter(commitment=models.OuterRef("pk")).order_by("-version")
+        # Withdrawn entries (and the withdrawals themselves) no longer count, as everywhere else.
+        history = StatusUpdate.objects.effective().filter(commitment=models.OuterRef("pk")).order_by("-version")
         noted = history.exclude(note="")
         evidenced = history.exclude(evidence_url="", evidence_reference="")
         return (
@@ -78,15 +79,28 @@ class CommitmentQuerySet(models.QuerySet):
             )
         )
 
-    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
-        """Commitments with no update (of any kind) for ``days`` days before ``on``.
+    def in_reference_order(self) -> CommitmentQuerySet:
+        """In the natural order of references (§4 < §5 < §10 < §12(b)(i)), on the stored sort key, in SQL."""
+        return self.order_by("reference_sort_key", "reference")
 
-        A commitment never reviewed counts from the day it was entered in the tracker.
+    def stale(self, *, on: date | None = None, days: int = STALE_AFTER_DAYS) -> CommitmentQuerySet:
+        """Open commitments with no update (of any kind) for ``days`` days before ``on``.
+
+        Stale means "no update in 12 months and not achieved or discontinued": a finished commitment needs no
+        news. A commitment never reviewed counts from the day it was entered in the tracker.
         """
+        from .choices import FINISHED_STATUSES
+
         cutoff = stale_cutoff(on or timezone.localdate(), days)
-        return self.filter(
+        return self.exclude(status__in=FINISHED_STATUSES).filter(
             models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
         )
+
+    def target_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments whose target date is before ``on`` (today) and that are neither achieved nor discontinued."""
+        from .choices import FINISHED_STATUSES
+
+        return self.filter(target_date__lt=on or timezone.localdate()).exclude(status__in=FINISHED_STATUSES)
 
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments whose responsible dialogue body is overdue against its cadence on ``on``."""

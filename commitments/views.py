@@ -56,6 +56,7 @@ COLUMNS = (
     Column("Responsible body", "body"),
     Column("Status", "status"),
     Column("Progress", "progress", numeric=True),
+    Column("Target date", "target_date"),
     Column("Last update", "updated"),
 )
 
@@ -112,6 +113,15 @@ class CommitmentListView(FilterView):
         fields["overdue_body"].widget = forms.Select(
             choices=[("", "Any"), ("true", "Overdue"), ("false", "Not overdue")]
         )
+        for name, yes, no in (
+            ("target_passed", "Target date passed", "Not passed"),
+            ("stale", "No update in 12 months", "Updated in 12 months"),
+        ):
+            fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
+        fields["target_passed"].label = "Target date"
+        fields["target_passed"].help_text = "Passed: the target date is over and it is not achieved or discontinued."
+        fields["stale"].label = "Staleness"
+        fields["stale"].help_text = "Not achieved or discontinued, and no update or review in 12 months."
         fields["updated_since"].widget = DateInput()
         fields["updated_since"].help_text = "Commitments with a status update or review since this day."
         fields["agreement"].empty_label = "All agreements"

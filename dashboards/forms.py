@@ -43,6 +43,8 @@ class AsOfForm(forms.Form):
     """The overview as it stood at the end of a past day (empty: today)."""
 
     as_of = PastDateField(what="a date", label="Show as it stood on", help_text="Empty for today.")
+    # The body whose last meeting starts the "what changed since" panel (empty: the highest-level body).
+    since_body = forms.CharField(required=False, max_length=40)
 
 
 class ChangesSinceForm(forms.Form):

@@ -32,9 +32,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from commitments.choices import PolicyArea, Status, UpdateKind
+from commitments.choices import FINISHED_STATUSES, PolicyArea, Status, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from dialogues.choices import Level
@@ -54,6 +56,12 @@ STATUS_LABELS: dict[str, str] = dict(Status.choices)
 AREA_LABELS: dict[str, str] = dict(PolicyArea.choices)
 DEFAULT_CHANGES_DAYS = 30
 LIST_LIMIT = 500
+# The six cooperation frameworks, in the order a briefing reads them: the two treaties of 2018 (the Strategic
+# Partnership Agreement and the Economic Partnership Agreement), then the partnerships built on them in the order
+# they were concluded. Every other agreement is an instrument, folded under the framework it sits under.
+MAIN_FRAMEWORKS: tuple[str, ...] = ("SPA", "EPA", "SCQI", "GA", "DP", "SDP")
+# The headline groups of statuses: what is delivered, what is moving, what is not.
+MOVING: tuple[str, ...] = (Status.ONGOING, Status.IN_PROGRESS)
 
 
 def end_of_day(day: date) -> datetime:
@@ -95,6 +103,7 @@ class StatusBreakdown:
     note: str = ""
     depth: int = 0
     parent: str = ""
+    list_query: str = ""  # the commitment list's filter for this group, e.g. "agreement=SDP"
 
     @property
     def total(self) -> int:
@@ -125,6 +134,31 @@ class StatusBreakdown:
                 segments.append(Segment(status, label, count, 100 * offset / total, 100 * count / total))
                 offset += count
         return segments
+
+    def segments_on(self, scale: int) -> list[Segment]:
+        """The non-empty statuses as segments on an absolute scale: ``scale`` commitments fill the whole width, so
+        bars of different groups compare by length (a one-commitment instrument is a sliver, not a full bar)."""
+        scale = max(scale, self.total, 1)
+        offset, segments = 0, []
+        for status, label, count in self.cells:
+            if count:
+                segments.append(Segment(status, label, count, 100 * offset / scale, 100 * count / scale))
+                offset += count
+        return segments
+
+    @property
+    def figures(self) -> list[tuple[str, str, int, str]]:
+        """``(status, label, count, list URL)`` of the non-empty statuses: the figures a reader can follow."""
+        base = reverse("commitments:commitment_list")
+        prefix = f"{self.list_query}&" if self.list_query else ""
+        return [
+            (status, label, count, f"{base}?{prefix}status={status}") for status, label, count in self.cells if count
+        ]
+
+    @property
+    def list_url(self) -> str:
+        base = reverse("commitments:commitment_list")
+        return f"{base}?{self.list_query}" if self.list_query else base
 
     @property
     def description(self) -> str:
@@ -248,15 +282,18 @@ def never_updated_as_of(day: date) -> QuerySet[Commitment]:
 
 def cells_as_of(day: date) -> tuple[list[Cell], int]:
     """Commitments as they stood at the end of ``day``, counted by framework, area and status, rebuilt from the
-    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year,
-    a never-updated commitment counting from the day it was entered). 2 grouped queries.
+    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year and
+    not achieved or discontinued, a never-updated commitment counting from the day it was entered). 2 grouped
+    queries.
     """
     cutoff = stale_cutoff(day)
     updated = list(
         latest_updates_as_of(day)
         .order_by()
         .values("commitment__agreement_id", "commitment__area", "status")
-        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff)))
+        .annotate(
+            n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff) & ~Q(status__in=FINISHED_STATUSES))
+        )
     )
     never = list(
         never_updated_as_of(day)
@@ -284,6 +321,7 @@ def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
     old = (
         latest_updates_as_of(day)
         .filter(recorded_at__lt=cutoff)
+        .exclude(status__in=FINISHED_STATUSES)
         .select_related("commitment__agreement")
         .order_by("recorded_at", "version")[:limit]
     )
@@ -362,6 +400,127 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
 
 
 @dataclass
+class FrameworkGroup:
+    """A main framework and the instruments folded under it (or, with ``main`` ``None``, the agreements that sit
+    under none of the six frameworks)."""
+
+    main: StatusBreakdown | None
+    instruments: list[StatusBreakdown]
+
+    @property
+    def instrument_total(self) -> int:
+        return sum(item.total for item in self.instruments)
+
+    @property
+    def instruments_with_commitments(self) -> list[StatusBreakdown]:
+        return [item for item in self.instruments if item.total]
+
+    @property
+    def instruments_without(self) -> list[StatusBreakdown]:
+        return [item for item in self.instruments if not item.total]
+
+
+def main_framework_of(code: str, parents: dict[str, str]) -> str | None:
+    """The main framework ``code`` is (or sits under, through any instruments), or ``None``."""
+    seen: set[str] = set()
+    while code and code not in seen:
+        if code in MAIN_FRAMEWORKS:
+            return code
+        seen.add(code)
+        code = parents.get(code, "")
+    return None
+
+
+def agreement_parents() -> dict[str, str]:
+    """Every agreement's code → its parent's code ("" for none), in 1 query."""
+    return dict(Agreement.objects.order_by().values_list("code", "parent__code"))
+
+
+@dataclass
+class UpdateGroup:
+    """The updates of one window that belong to one main framework (or to none: ``code`` empty)."""
+
+    code: str
+    label: str
+    updates: list[StatusUpdate]
+
+
+def group_updates(updates: list[StatusUpdate], parents: dict[str, str], titles: dict[str, str]) -> list[UpdateGroup]:
+    """``updates`` grouped by main framework, in ``MAIN_FRAMEWORKS`` order, then the rest; each keeps its order."""
+    groups: dict[str, list[StatusUpdate]] = defaultdict(list)
+    for update in updates:
+        groups[main_framework_of(update.commitment.agreement.code, parents) or ""].append(update)
+    order = [*MAIN_FRAMEWORKS, ""]
+    return [
+        UpdateGroup(code, f"{titles.get(code, code)} ({code})" if code else "Other agreements and instruments", rows)
+        for code in order
+        if (rows := groups.get(code))
+    ]
+
+
+def group_frameworks(rows: list[StatusBreakdown], parents: dict[str, str]) -> list[FrameworkGroup]:
+    """The six frameworks in ``MAIN_FRAMEWORKS`` order, each with the instruments under it (directly or through
+    another instrument), then one group of the agreements under none of them. ``parents`` maps code → parent code.
+    """
+
+    def main_of(code: str) -> str | None:
+        home = main_framework_of(code, parents)
+        return home if home != code else None
+
+    by_code = {row.key: row for row in rows}
+    groups = {code: FrameworkGroup(by_code[code], []) for code in MAIN_FRAMEWORKS if code in by_code}
+    others = FrameworkGroup(None, [])
+    for row in rows:
+        if row.key in groups:
+            continue
+        home = main_of(row.key)
+        groups.get(home, others).instruments.append(row)
+    for group in (*groups.values(), others):
+        group.instruments.sort(key=lambda item: (-item.total, item.key))
+    return [*groups.values(), *([others] if others.instruments else [])]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The first line of the briefing: how many commitments are achieved, moving, stalled, not started."""
+
+    total: StatusBreakdown
+
+    def _count(self, statuses) -> int:
+        return sum(self.total.counts.get(status, 0) for status in statuses)
+
+    def _url(self, statuses) -> str:
+        return reverse("commitments:commitment_list") + "?" + urlencode({"status": list(statuses)}, doseq=True)
+
+    @property
+    def figures(self) -> list[dict]:
+        rows = [
+            ("achieved", "Achieved", (Status.ACHIEVED,)),
+            ("moving", "Moving (ongoing or in progress)", MOVING),
+            ("stalled", "Stalled", (Status.STALLED,)),
+            ("not_started", "Not started", (Status.NOT_STARTED,)),
+        ]
+        if self._count((Status.DISCONTINUED,)):
+            rows.append(("discontinued", "Discontinued", (Status.DISCONTINUED,)))
+        return [
+            {"key": key, "label": label, "count": self._count(statuses), "url": self._url(statuses)}
+            for key, label, statuses in rows
+        ]
+
+
+def target_dates_passed(*, on: date, limit: int = 5) -> tuple[int, list[Commitment]]:
+    """Commitments whose target date passed before ``on`` and that were not achieved or discontinued by then,
+    the longest past first (2 queries). Today from the stored status, for a past day from the history."""
+    if on >= timezone.localdate():
+        passed = Commitment.objects.target_passed(on=on)
+    else:
+        finished = latest_updates_as_of(on).filter(status__in=FINISHED_STATUSES).values("commitment_id")
+        passed = Commitment.objects.filter(target_date__lt=on).exclude(pk__in=finished)
+    rows = passed.select_related("agreement", "responsible_body").order_by("target_date", "reference_sort_key")
+    return passed.count(), list(rows[:limit])
+
+
+@dataclass
 class Overview:
     """Everything the overview dashboard shows, today or as it stood at the end of ``on``."""
 
@@ -374,10 +533,22 @@ class Overview:
     stale_count: int
     stale: list[StaleItem]
     latest_updates: list[StatusUpdate]
+    frameworks: list[FrameworkGroup] = field(default_factory=list)
+    target_passed_count: int = 0
+    target_passed: list[Commitment] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not self.by_agreement
+
+    @property
+    def headline(self) -> Headline:
+        return Headline(self.total)
+
+    @property
+    def scale(self) -> int:
+        """Commitments that fill a whole bar: the largest group on the page, so every bar is on one scale."""
+        return max([row.total for row in self.by_agreement] + [row.total for row in self.by_area] + [1])
 
 
 def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: int = 10) -> Overview:
@@ -420,6 +591,7 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
             note=agreement.title,
             depth=depth,
             parent=codes.get(agreement.parent_id, ""),
+            list_query=urlencode({"agreement": agreement.code}),
         )
         for agreement, depth in agreements
         if not from_history
@@ -429,10 +601,13 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     ]
     per_area = _pivot(cells, lambda cell: cell.area)
     by_area = [
-        StatusBreakdown(key=area, label=label, counts=per_area[area])
+        StatusBreakdown(key=area, label=label, counts=per_area[area], list_query=urlencode({"area": area}))
         for area, label in PolicyArea.choices
         if area in per_area
     ]
+    by_area.sort(key=lambda row: (-row.total, row.label))
+    parents = {agreement.code: codes.get(agreement.parent_id, "") for agreement, _ in agreements}
+    passed_count, passed = target_dates_passed(on=on)
     return Overview(
         on=on,
         rebuilt_from_history=from_history,
@@ -443,6 +618,9 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         stale_count=stale_count,
         stale=stale,
         latest_updates=list(updates[:updates_limit]),
+        frameworks=group_frameworks(by_agreement, parents),
+        target_passed_count=passed_count,
+        target_passed=passed,
     )
 
 
@@ -474,6 +652,8 @@ class Changes:
     meeting_count: int
     became_overdue: list[BecameOverdue]
     limit: int
+    transition_groups: list[UpdateGroup] = field(default_factory=list)
+    other_groups: list[UpdateGroup] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -557,12 +737,18 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         .order_by("-recorded_at", "-version")
     )
     meetings = Meeting.objects.held().filter(held_on__gte=since, held_on__lte=until)
+    transitions = list(updates.filter(is_transition)[:limit])
+    others = list(updates.exclude(is_transition)[:limit])
+    parents = agreement_parents() if transitions or others else {}
+    titles = dict(Agreement.objects.filter(code__in=MAIN_FRAMEWORKS).values_list("code", "title")) if parents else {}
     return Changes(
         since=since,
         until=until,
-        transitions=list(updates.filter(is_transition)[:limit]),
+        transitions=transitions,
+        transition_groups=group_updates(transitions, parents, titles),
+        other_groups=group_updates(others, parents, titles),
         transition_count=counts["transitions"],
-        other_updates=list(updates.exclude(is_transition)[:limit]),
+        other_updates=others,
         other_count=counts["others"],
         meetings=list(
             meetings.select_related("body__reports_to")
@@ -738,13 +924,22 @@ def agreement_page(*, code: str) -> AgreementPage:
     commitments = (
         Commitment.objects.filter(agreement=agreement)
         .select_related("responsible_body")
-        .order_by(choice_rank("area", PolicyArea.values), "reference")
+        .order_by(choice_rank("area", PolicyArea.values), "reference_sort_key", "reference")
     )
     grouped: dict[str, list[Commitment]] = defaultdict(list)
     for commitment in commitments:
         grouped[commitment.area].append(commitment)
     areas = [
-        AreaGroup(StatusBreakdown(key=area, label=label, counts=per_area[area], url=f"#area-{area}"), grouped[area])
+        AreaGroup(
+            StatusBreakdown(
+                key=area,
+                label=label,
+                counts=per_area[area],
+                url=f"#area-{area}",
+                list_query=urlencode({"agreement": agreement.code, "area": area}),
+            ),
+            grouped[area],
+        )
         for area, label in PolicyArea.choices
         if area in per_area
     ]
@@ -759,3 +954,36 @@ def agreement_page(*, code: str) -> AgreementPage:
         ),
         today=timezone.localdate(),
     )
+
+
+# --- "Since the last meeting of ..." ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SinceMeeting:
+    """What changed since the last meeting of the body the reader picked (the overview's "since" panel)."""
+
+    body: DialogueBody | None
+    since: date
+    changes: Changes
+
+
+def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
+    """Bodies with at least one meeting up to ``on`` (default: any), leaders first, each with ``last_met``, its
+    last meeting up to that day (1 query)."""
+    last_met = Max("meetings__held_on", filter=Q(meetings__held_on__lte=on)) if on else Max("meetings__held_on")
+    return list(
+        DialogueBody.objects.annotate(last_met=last_met)
+        .filter(last_met__isnull=False)
+        .order_by(choice_rank("level", Level.values), "name")
+    )
+
+
+def since_last_meeting(*, bodies: list[DialogueBody], short_name: str = "", on: date | None = None) -> SinceMeeting:
+    """Counts of what changed since the last meeting of the body named ``short_name`` (default: the highest-level
+    body that has met), up to ``on``. Without any meeting, the last ``DEFAULT_CHANGES_DAYS`` days."""
+    on = on or timezone.localdate()
+    chosen = next((body for body in bodies if body.short_name == short_name), bodies[0] if bodies else None)
+    since = chosen.last_met if chosen else on - timedelta(days=DEFAULT_CHANGES_DAYS)
+    since = min(since, on)
+    return SinceMeeting(body=chosen, since=since, changes=changes_since(since=since, until=on, limit=0))

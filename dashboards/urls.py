@@ -11,4 +11,7 @@ urlpatterns = [
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path("timeline/", views.TimelineView.as_view(), name="timeline"),
     path("agreements/<code:code>/", views.AgreementDetailView.as_view(), name="agreement_detail"),
+    path("agreements/<code:code>/briefing.pdf", views.AgreementBriefingView.as_view(), name="agreement_briefing"),
+    # Under /dialogues/ next to the body's page; served here because the dialogues app sits below the dashboards.
+    path("dialogues/<code:short_name>/briefing.pdf", views.BodyBriefingView.as_view(), name="body_briefing"),
 ]

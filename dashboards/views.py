@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
 from commitments.models import Agreement
+from dialogues.models import DialogueBody
 
-from . import selectors
+from . import briefing, selectors
 from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
 
 
@@ -55,7 +57,10 @@ class OverviewView(QueryFormView):
     invalid_context = {"overview": None}
 
     def page_context(self, data: dict) -> dict:
-        return {"overview": selectors.overview(on=data.get("as_of")), "today": timezone.localdate()}
+        overview = selectors.overview(on=data.get("as_of"), stale_limit=10, updates_limit=8)
+        bodies = selectors.bodies_that_met(on=overview.on)
+        since = selectors.since_last_meeting(bodies=bodies, short_name=data.get("since_body", ""), on=overview.on)
+        return {"overview": overview, "today": timezone.localdate(), "since": since, "bodies_that_met": bodies}
 
 
 class ChangesView(QueryFormView):
@@ -110,3 +115,44 @@ class AgreementDetailView(TemplateView):
             raise Http404("No framework with that code.") from exc
         context["agreement"] = context["page"].agreement
         return context
+
+
+class BriefingPackView(View):
+    """A briefing pack as PDF (``?since=YYYY-MM-DD``, default the last 30 days; a bad date answers 400)."""
+
+    kind = ""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = ChangesSinceForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            errors = "; ".join(form.errors.get("since", ["Invalid input."]))
+            return HttpResponseBadRequest(f"The briefing pack cannot be made: {errors}", content_type="text/plain")
+        since = (form.cleaned_data.get("since") if form.is_bound else None) or briefing.default_since()
+        pack = self.build(since=since, user=request.user)
+        response = HttpResponse(briefing.render_pdf(pack), content_type="application/pdf")
+        filename = f"briefing-{pack.code}-{pack.prepared_on:%Y-%m-%d}.pdf".replace(" ", "-")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
+
+
+class AgreementBriefingView(BriefingPackView):
+    """``/agreements/<code>/briefing.pdf``: the pack of one framework."""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        try:
+            return briefing.agreement_briefing(code=self.kwargs["code"], since=since, user=user)
+        except Agreement.DoesNotExist as exc:
+            raise Http404("No framework with that code.") from exc
+
+
+class BodyBriefingView(BriefingPackView):
+    """``/dialogues/<short name>/briefing.pdf``: the pack of one dialogue body."""
+
+    def build(self, *, since, user) -> briefing.Briefing:
+        try:
+            return briefing.body_briefing(short_name=self.kwargs["short_name"], since=since, user=user)
+        except DialogueBody.DoesNotExist as exc:
+            raise Http404("No dialogue body with that short name.") from exc

@@ -62,10 +62,10 @@ class DialogueBodyDetailView(DetailView):
             Prefetch(
                 "meetings",
                 queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
-                .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.order_by("reference")))
+                .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.in_reference_order()))
                 .order_by("-held_on"),
             ),
-            Prefetch("commitments", queryset=Commitment.objects.for_listing().order_by("reference")),
+            Prefetch("commitments", queryset=Commitment.objects.for_listing().in_reference_order()),
         )
 
     def get_context_data(self, **kwargs):

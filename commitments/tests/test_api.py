@@ -292,11 +292,12 @@ def test_updated_since_accepts_any_offset_python_does(reviewer_api, data):
 
 
 def test_ordering(reviewer_api, data):
+    # Natural order of references (commitments.references): §12(b) comes after §7, not before it.
     assert refs(reviewer_api.get("/api/v1/commitments/?ordering=-reference")) == [
         "SPA art. 9",
         "SPA art. 3",
-        "SDP §7",
         "SDP §12(b)",
+        "SDP §7",
     ]
     by_status = refs(reviewer_api.get("/api/v1/commitments/?ordering=status,-reference"))
     assert by_status == [

@@ -22,8 +22,13 @@ def _num(value: float) -> str:
 
 
 @register.inclusion_tag("includes/charts/stacked_bar.html")
-def stacked_bar(breakdown: StatusBreakdown, height: int = 18) -> dict:
-    """A 100 % stacked bar of a status breakdown, with its description as the accessible name."""
+def stacked_bar(breakdown: StatusBreakdown, height: int = 18, scale: int | None = None) -> dict:
+    """A stacked bar of a status breakdown, with its description as the accessible name.
+
+    With ``scale`` the bar is drawn on an absolute scale (``scale`` commitments fill the width), so that bars
+    of different sizes compare by length; without it, a 100 % bar.
+    """
+    parts = breakdown.segments_on(scale) if scale else breakdown.segments
     segments = [
         {
             "status": s.status,
@@ -32,9 +37,9 @@ def stacked_bar(breakdown: StatusBreakdown, height: int = 18) -> dict:
             "x": _num(s.offset),
             "width": _num(s.width),
         }
-        for s in breakdown.segments
+        for s in parts
     ]
-    return {"breakdown": breakdown, "segments": segments, "height": height}
+    return {"breakdown": breakdown, "segments": segments, "height": height, "absolute": bool(scale)}
 
 
 @register.inclusion_tag("includes/charts/status_legend.html")

@@ -137,7 +137,7 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
         return Meeting.objects.select_related(
             "body", "recorded_by", "withdrawn_by", "source_document"
         ).prefetch_related(
-            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").order_by("reference"))
+            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").in_reference_order())
         )
 
     def get_serializer_class(self):

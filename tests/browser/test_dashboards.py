@@ -31,21 +31,21 @@ def counts_in_database(agreement: Agreement) -> dict[str, int]:
 
 
 def bar_row(page, key: str):
-    return page.locator(f'#by-agreement tbody tr[data-key="{key}"]')
+    return page.locator(f'#progress .fw-row[data-key="{key}"]')
 
 
 def shown_counts(row) -> dict[str, int]:
-    """The numbers a reader sees in a row of the chart table, by status (zeros left out)."""
+    """The figures a reader sees in a framework's row, by status (only non-zero statuses are shown)."""
     counts = {}
-    for status in Status.values:
-        value = int(row.locator(f'td[data-status="{status}"]').inner_text())
-        if value:
-            counts[status] = value
+    figures = row.locator("a.figure[data-status]")
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        counts[figure.get_attribute("data-status")] = int(figure.inner_text().split()[0])
     return counts
 
 
-def drawn_counts(row) -> dict[str, float]:
-    """Each status's share of the drawn bar, in percent of its width."""
+def drawn_widths(row) -> dict[str, float]:
+    """Each status's part of the drawn bar, in percent of the full width."""
     rects = row.locator("svg.stacked-bar rect[data-status]")
     return {
         rects.nth(i).get_attribute("data-status"): float(rects.nth(i).get_attribute("width"))
@@ -58,29 +58,39 @@ def test_overview_bars_match_the_database(new_page, reviewer, seed_data, screens
     page.goto(reverse("dashboards:home"))
     assert page.get_by_role("heading", level=1).inner_text() == "EU–Japan cooperation at a glance"
     page.screenshot(path=screenshot_dir / "overview.png", full_page=True)
+    # Instruments are folded under their framework; open every fold to read them all.
+    page.locator("#progress details.fw-instruments > summary").evaluate_all("els => els.forEach(e => e.click())")
 
     agreements = list(Agreement.objects.all())
+    scale = max(sum(counts_in_database(a).values()) for a in agreements)
     assert bar_row(page, "SDP").is_visible()
     for agreement in agreements:
-        row = bar_row(page, agreement.code)
         expected = counts_in_database(agreement)
-        assert shown_counts(row) == expected, agreement.code
         total = sum(expected.values())
-        assert int(row.locator('td[data-status="total"]').inner_text()) == total
-        if total:
-            widths = drawn_counts(row)
-            assert set(widths) == set(expected), agreement.code
-            for status, width in widths.items():
-                assert width == pytest.approx(100 * expected[status] / total, abs=0.01), (agreement.code, status)
-            # The bar's text alternative says the same, for a screen reader.
-            label = row.locator("svg.stacked-bar").get_attribute("aria-label")
-            assert f"{total} commitment" in label
-        else:
-            assert "No commitments recorded" in row.inner_text()
+        if not total:
+            assert page.locator("#progress .fw-empty").filter(has_text=agreement.code).count() == 1, agreement.code
+            continue
+        row = bar_row(page, agreement.code)
+        assert shown_counts(row) == expected, agreement.code
+        assert int(row.get_attribute("data-total")) == total
+        # One absolute scale: the largest framework fills the bar, a one-commitment instrument is a sliver.
+        widths = drawn_widths(row)
+        assert set(widths) == set(expected), agreement.code
+        for status, width in widths.items():
+            assert width == pytest.approx(100 * expected[status] / scale, abs=0.01), (agreement.code, status)
+        label = row.locator("svg.stacked-bar").get_attribute("aria-label")
+        assert f"{total} commitment" in label
+        # Every figure links to the filtered list behind it.
+        link = row.locator(f'a.figure[data-status="{next(iter(expected))}"]').get_attribute("href")
+        assert f"agreement={agreement.code}" in link and "status=" in link
 
     achieved = Commitment.objects.filter(status=Status.ACHIEVED).count()
-    headline = page.locator(".headline").first.inner_text()
-    assert f"{achieved} of {Commitment.objects.count()} commitments achieved" in headline
+    figure = page.locator('[data-figure="achieved"]')
+    assert figure.locator(".kpi-figure").inner_text() == str(achieved)
+    assert figure.get_attribute("href").endswith("?status=achieved")
+    # The six frameworks come first, in briefing order.
+    keys = page.locator("#progress .fw-group > .fw-row").evaluate_all("els => els.map(e => e.dataset.key)")
+    assert keys == ["SPA", "EPA", "SCQI", "GA", "DP", "SDP"]
 
 
 def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, seed_data):
@@ -89,16 +99,16 @@ def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, see
     assert overdue, "the seed data has dialogue bodies that have not met within their cadence"
     page = new_page(reviewer)
     page.goto(reverse("dashboards:home"))
-    rows = page.locator("#overdue-bodies tbody tr")
+    rows = page.locator("#overdue-bodies li")
     assert rows.count() == len(overdue)
+    assert page.locator('[data-figure="overdue-bodies"] .kpi-figure').inner_text() == str(len(overdue))
     for body in overdue:
-        row = page.locator(f'#overdue-bodies tr[data-body="{body.short_name}"]')
+        row = page.locator(f'#overdue-bodies li[data-body="{body.short_name}"]')
         text = row.inner_text()
         assert body.name in text
         days = body.days_overdue(on=today)
-        assert re.search(rf"\b{days} days?\b", text), text
-        if body.reports_to:
-            assert body.reports_to.name in text
+        assert re.search(rf"\b{days} days? overdue\b", text), text
+        assert f"due {body.next_due_on:%-d %b %Y}" in text
 
 
 def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
@@ -168,7 +178,7 @@ def test_what_changed_offers_past_meeting_dates(new_page, reviewer, seed_data):
 def test_timeline_highlights_overdue_bodies(new_page, reviewer, seed_data, screenshot_dir):
     page = new_page(reviewer)
     page.goto(reverse("dashboards:timeline"))
-    chart = page.get_by_role("img", name=re.compile("Dialogue cadence timeline"))
+    chart = page.get_by_role("group", name=re.compile("Dialogue cadence timeline"))
     assert chart.is_visible()
     overdue = set(DialogueBody.objects.overdue().values_list("short_name", flat=True))
     highlighted = page.locator("svg.cadence-timeline g.body-row.is-overdue")

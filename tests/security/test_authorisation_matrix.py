@@ -107,6 +107,13 @@ EXPECTED: dict[str, Expect] = {
     ),
     "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
     "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
+    # Briefing packs (PDF): read like the pages they summarise.
+    "dashboards:agreement_briefing": read_only_page(
+        lambda d: reverse("dashboards:agreement_briefing", args=[d["commitment"].agreement.code])
+    ),
+    "dashboards:body_briefing": read_only_page(
+        lambda d: reverse("dashboards:body_briefing", args=[d["body"].short_name])
+    ),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),

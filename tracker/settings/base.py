@@ -105,7 +105,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+# The sign-in page, saying "You have signed out" (templates/registration/login.html reads the flag).
+LOGOUT_REDIRECT_URL = "/accounts/login/?signed_out=1"
 
 # --- Security: sessions, sign-in throttling, headers (tested in tests/security/) ---------------------------------
 # A session lasts at most SESSION_COOKIE_AGE seconds after sign-in (12 hours: one working day), and ends with the

@@ -1,0 +1,207 @@
+"""Briefing packs: a server-rendered PDF (WeasyPrint) of one framework or one dialogue body for the delegation.
+
+A pack has a cover (what it is about, the date, who prepared it), the key figures, the commitments with their
+status and latest evidence, the dialogue bodies with their cadence and meetings, and what changed since a date.
+:func:`agreement_briefing` and :func:`body_briefing` gather the facts (a fixed number of queries each);
+:func:`render_pdf` turns the template ``dashboards/briefing_pack.html`` into PDF bytes. WeasyPrint fetches no
+resource from the network: the stylesheet is read from the static files and every other URL is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.contrib.staticfiles import finders
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from commitments.models import Agreement, Commitment, StatusUpdate
+from dialogues.choices import Level
+from dialogues.models import DialogueBody, Meeting
+
+from . import selectors
+
+MEETINGS_PER_BODY = 6
+
+
+@dataclass(frozen=True)
+class CommitmentLine:
+    """A commitment in the pack with its latest status update (``None``: never updated)."""
+
+    commitment: Commitment
+    latest: StatusUpdate | None
+
+
+@dataclass
+class Briefing:
+    """Everything one briefing pack prints."""
+
+    kind: str  # "framework" or "dialogue body"
+    title: str
+    code: str
+    subtitle: str
+    prepared_on: date
+    prepared_by: str
+    since: date
+    total: selectors.StatusBreakdown
+    commitments: list[CommitmentLine]
+    bodies: list[DialogueBody]
+    overdue: list[selectors.OverdueBody]
+    changes: selectors.Changes
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def headline(self) -> selectors.Headline:
+        return selectors.Headline(self.total)
+
+
+def default_since(today: date | None = None) -> date:
+    """The default start of "what changed": the last ``DEFAULT_CHANGES_DAYS`` days."""
+    return (today or timezone.localdate()) - timedelta(days=selectors.DEFAULT_CHANGES_DAYS)
+
+
+def _latest_updates(commitments: list[Commitment]) -> dict[int, StatusUpdate]:
+    """Each commitment's latest status update (1 query)."""
+    today = timezone.localdate()
+    latest = selectors.latest_updates_as_of(today).filter(commitment__in=[c.pk for c in commitments])
+    return {update.commitment_id: update for update in latest.select_related("source_document")}
+
+
+def _bodies_with_meetings(bodies) -> list[DialogueBody]:
+    """Bodies in level order with their latest meetings prefetched as ``recent_meetings`` (2 queries)."""
+    return list(
+        bodies.select_related("reports_to")
+        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("-held_on"), to_attr="all_meetings"))
+        .order_by(selectors.choice_rank("level", Level.values), "name")
+    )
+
+
+def _breakdown(commitments: list[Commitment], key: str, label: str, list_query: str) -> selectors.StatusBreakdown:
+    counts: dict[str, int] = {}
+    for commitment in commitments:
+        counts[commitment.status] = counts.get(commitment.status, 0) + 1
+    return selectors.StatusBreakdown(key=key, label=label, counts=counts, list_query=list_query)
+
+
+def _who(user) -> str:
+    if user is None or not user.is_authenticated:
+        return "the EU–Japan commitment tracker"
+    return user.get_full_name() or user.get_username()
+
+
+def _changes_about(changes: selectors.Changes, commitment_ids: set[int], body_ids: set[int]) -> selectors.Changes:
+    """The window's changes narrowed to this pack's commitments and bodies (in memory, over capped lists)."""
+    transitions = [u for u in changes.transitions if u.commitment_id in commitment_ids]
+    others = [u for u in changes.other_updates if u.commitment_id in commitment_ids]
+    meetings = [m for m in changes.meetings if m.body_id in body_ids]
+    became = [b for b in changes.became_overdue if b.body.pk in body_ids]
+    return selectors.Changes(
+        since=changes.since,
+        until=changes.until,
+        transitions=transitions,
+        transition_count=len(transitions),
+        other_updates=others,
+        other_count=len(others),
+        meetings=meetings,
+        meeting_count=len(meetings),
+        became_overdue=became,
+        limit=changes.limit,
+    )
+
+
+def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
+    """The pack of one framework: its commitments (and those of the instruments under it are left to their own
+    packs), the bodies that serve it, and what changed since ``since``. Raises ``Agreement.DoesNotExist``."""
+    agreement = Agreement.objects.select_related("parent").get(code=code)
+    today = timezone.localdate()
+    commitments = list(
+        Commitment.objects.filter(agreement=agreement).select_related("responsible_body").in_reference_order()
+    )
+    latest = _latest_updates(commitments)
+    bodies = _bodies_with_meetings(DialogueBody.objects.filter(agreements=agreement))
+    body_ids = {body.pk for body in bodies}
+    overdue = [item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids]
+    changes = selectors.changes_since(since=since, until=today)
+    facts = [
+        ("Kind", agreement.get_kind_display()),
+        ("Signed or adopted", agreement.signed_on.strftime("%-d %B %Y") if agreement.signed_on else "not recorded"),
+        ("In force since", agreement.in_force_on.strftime("%-d %B %Y") if agreement.in_force_on else "not recorded"),
+    ]
+    if agreement.parent:
+        facts.append(("Builds on", str(agreement.parent)))
+    return Briefing(
+        kind="framework",
+        title=agreement.title,
+        code=agreement.code,
+        subtitle=agreement.summary,
+        prepared_on=today,
+        prepared_by=_who(user),
+        since=since,
+        total=_breakdown(commitments, agreement.code, agreement.code, f"agreement={agreement.code}"),
+        commitments=[CommitmentLine(c, latest.get(c.pk)) for c in commitments],
+        bodies=bodies,
+        overdue=overdue,
+        changes=_changes_about(changes, {c.pk for c in commitments}, body_ids),
+        facts=facts,
+    )
+
+
+def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
+    """The pack of one dialogue body: its cadence and meetings, the bodies reporting to it, the commitments it is
+    responsible for, and what changed since ``since``. Raises ``DialogueBody.DoesNotExist``."""
+    body = DialogueBody.objects.select_related("reports_to").get(short_name=short_name)
+    today = timezone.localdate()
+    commitments = list(
+        Commitment.objects.filter(responsible_body=body)
+        .select_related("agreement", "responsible_body")
+        # In reference order within each framework, frameworks by code.
+        .order_by("agreement__code", "reference_sort_key", "reference")
+    )
+    latest = _latest_updates(commitments)
+    bodies = _bodies_with_meetings(DialogueBody.objects.filter(pk=body.pk) | body.reporting_bodies.all())
+    body_ids = {b.pk for b in bodies}
+    overdue = [item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids]
+    changes = selectors.changes_since(since=since, until=today)
+    cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
+    facts = [
+        ("Level", body.get_level_display()),
+        ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
+        ("Cadence", cadence),
+        ("Last met", body.last_meeting_on.strftime("%-d %B %Y") if body.last_meeting_on else "never recorded"),
+        ("Next meeting due", body.next_due_on.strftime("%-d %B %Y") if body.next_due_on else "—"),
+    ]
+    days = body.days_overdue(on=today)
+    if days is not None:
+        facts.append(("Overdue", f"by {days} days"))
+    return Briefing(
+        kind="dialogue body",
+        title=body.name,
+        code=body.short_name,
+        subtitle="",
+        prepared_on=today,
+        prepared_by=_who(user),
+        since=since,
+        total=_breakdown(commitments, body.short_name, body.name, f"body={body.short_name}"),
+        commitments=[CommitmentLine(c, latest.get(c.pk)) for c in commitments],
+        bodies=bodies,
+        overdue=overdue,
+        changes=_changes_about(changes, {c.pk for c in commitments}, body_ids),
+        facts=facts,
+    )
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint's URL fetcher: a briefing pack loads nothing (no network, no file), whatever its text says."""
+    raise ValueError(f"A briefing pack fetches no resource ({url}).")
+
+
+def render_pdf(briefing: Briefing) -> bytes:
+    """The pack as PDF bytes, from ``dashboards/briefing_pack.html`` and ``static/css/briefing.css``."""
+    from weasyprint import CSS, HTML  # imported here: loading Pango costs time that only this view should pay
+
+    html = render_to_string("dashboards/briefing_pack.html", {"b": briefing, "meetings_per_body": MEETINGS_PER_BODY})
+    stylesheet = CSS(filename=finders.find("css/briefing.css"))
+    document = HTML(string=html, url_fetcher=_refuse_fetch, base_url="/")
+    return document.write_pdf(stylesheets=[stylesheet])

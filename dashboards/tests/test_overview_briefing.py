@@ -1,0 +1,93 @@
+"""The overview as a briefing, on the seed data: frameworks in briefing order with instruments folded under them,
+bars on one absolute scale, linked figures, passed target dates, changes since a body's last meeting, and
+"what changed" grouped by framework with long notes shortened."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from commitments.models import Commitment
+from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+from dashboards import selectors
+from dialogues.models import DialogueBody
+
+pytestmark = pytest.mark.django_db
+
+
+def test_six_frameworks_first_with_their_instruments_folded_under_them(seed_data):
+    overview = selectors.overview()
+    mains = [group.main.key for group in overview.frameworks if group.main]
+    assert mains == list(selectors.MAIN_FRAMEWORKS)
+    groups = {group.main.key if group.main else "": group for group in overview.frameworks}
+    assert {item.key for item in groups["DP"].instruments} == {"SEMI-MOC", "CABLE-MOC"}
+    assert "SOIA" in {item.key for item in groups["SDP"].instruments}
+    assert "DATA-FLOWS" in {item.key for item in groups["EPA"].instruments}
+    # SCQI, GA, DP and SDP sit under the SPA but are frameworks of their own, not SPA instruments.
+    assert not {"SCQI", "GA", "DP", "SDP"} & {item.key for item in groups["SPA"].instruments}
+    assert {"HAGUE-1991", "AP-2001", "FPA"} <= {item.key for item in groups[""].instruments}
+
+
+def test_bars_share_one_absolute_scale(seed_data):
+    overview = selectors.overview()
+    assert overview.scale == Commitment.objects.filter(agreement__code="SDP").count()
+    sdp = next(row for row in overview.by_agreement if row.key == "SDP")
+    assert sum(s.width for s in sdp.segments_on(overview.scale)) == pytest.approx(100)
+    small = next(row for row in overview.by_agreement if row.total == 1)
+    assert sum(s.width for s in small.segments_on(overview.scale)) == pytest.approx(100 / overview.scale)
+
+
+def test_every_figure_links_to_its_filtered_list(seed_data, reviewer_client):
+    content = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    assert 'href="/commitments/?status=achieved"' in content
+    assert 'href="/commitments/?status=ongoing&amp;status=in_progress"' in content
+    assert 'href="/dialogues/?overdue=true"' in content
+    assert 'href="/commitments/?target_passed=true"' in content
+    assert 'href="/commitments/?agreement=SDP&amp;status=not_started"' in content
+    # Following a figure gives the number it shows.
+    moving = Commitment.objects.filter(status__in=selectors.MOVING).count()
+    listed = reviewer_client.get("/commitments/", {"status": ["ongoing", "in_progress"]})
+    assert listed.context["page_obj"].paginator.count == moving
+
+
+def test_passed_target_dates_exclude_finished_commitments(seed_data, reviewer_client):
+    today = timezone.localdate()
+    open_one = CommitmentFactory(reference="TST §1", target_date=today - dt.timedelta(days=40))
+    done = CommitmentFactory(reference="TST §2", target_date=today - dt.timedelta(days=400))
+    StatusUpdateFactory(commitment=done, status="achieved", progress=100, evidence_reference="Report")
+    done.refresh_from_db()
+    count, rows = selectors.target_dates_passed(on=today, limit=50)
+    assert open_one in rows and done not in rows
+    listed = reviewer_client.get("/commitments/", {"target_passed": "true"})
+    references = {c.reference for c in listed.context["commitments"]}
+    assert "TST §1" in references and "TST §2" not in references
+    assert listed.context["page_obj"].paginator.count == count
+    assert "Target date" in listed.content.decode()
+
+
+def test_changes_since_the_last_meeting_of_the_chosen_body(seed_data, reviewer_client):
+    bodies = selectors.bodies_that_met()
+    chosen = bodies[-1]
+    response = reviewer_client.get(reverse("dashboards:home"), {"since_body": chosen.short_name})
+    since = response.context["since"]
+    assert since.body == chosen and since.since == chosen.last_met
+    assert f"Since the last meeting of the {chosen.name}" in response.content.decode()
+    default = reviewer_client.get(reverse("dashboards:home")).context["since"]
+    assert default.body == bodies[0]  # the highest-level body that has met
+    assert DialogueBody.objects.get(pk=default.body.pk).level == "leaders"
+
+
+def test_what_changed_is_grouped_by_framework_and_shortens_long_notes(seed_data, reviewer_client):
+    commitment = Commitment.objects.filter(agreement__code="SEMI-MOC").first()
+    long_note = "Word " * 80 + "the very end."
+    StatusUpdateFactory(commitment=commitment, status="stalled", note=long_note)
+    changes = selectors.changes_since(since=dt.date(2023, 1, 1))
+    codes = [group.code for group in changes.transition_groups]
+    assert codes == sorted(codes, key=lambda c: (*selectors.MAIN_FRAMEWORKS, "").index(c))
+    dp = next(group for group in changes.transition_groups if group.code == "DP")
+    assert commitment.reference in [u.commitment.reference for u in dp.updates]  # an instrument, under DP
+    content = reviewer_client.get(reverse("dashboards:changes"), {"since": "2023-01-01"}).content.decode()
+    assert "Read the whole note" in content and "the very end." in content

@@ -1,0 +1,153 @@
+"""Every page at 1366 and 390 px on the seed data: nothing scrolls sideways, axe-core finds no violation, and a
+screenshot of each is written to the screenshot folder (set SCREENSHOT_DIR to keep them). The overview prints
+on at most 3 A4 pages; "What changed" prints without text spilling out of its columns.
+
+axe-core is vendored (``tests/browser/vendor/axe.min.js``, see the README there) and injected into each page
+by Playwright, so the site itself serves no test script and its CSP stays strict.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment
+from dialogues.models import DialogueBody
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WIDTHS = (1366, 390)
+
+
+def site_pages() -> list[tuple[str, str]]:
+    """``(name, URL)`` of every kind of page a signed-in editor sees, on the seed data."""
+    sdp = Commitment.objects.filter(agreement__code="SDP").in_reference_order().first()
+    body = DialogueBody.objects.filter(meetings__isnull=False).order_by("short_name").first()
+    return [
+        ("overview", reverse("dashboards:home")),
+        ("overview-as-of", reverse("dashboards:home") + "?as_of=2024-06-30"),
+        ("what-changed", reverse("dashboards:changes") + "?since=2023-01-01"),
+        ("timeline", reverse("dashboards:timeline")),
+        ("agreement", reverse("dashboards:agreement_detail", args=["SDP"])),
+        ("commitment-list", reverse("commitments:commitment_list")),
+        ("commitment-list-filtered", reverse("commitments:commitment_list") + "?agreement=SDP&ordering=reference"),
+        ("commitment", sdp.get_absolute_url()),
+        ("form-update-status", reverse("commitments:commitment_update_status", args=[sdp.pk])),
+        ("form-confirm", reverse("commitments:commitment_confirm", args=[sdp.pk])),
+        ("form-edit", reverse("commitments:commitment_edit", args=[sdp.pk])),
+        ("body-list", reverse("dialogues:body_list")),
+        ("body", body.get_absolute_url()),
+        ("form-meeting", reverse("dialogues:meeting_create") + f"?body={body.short_name}"),
+    ]
+
+
+def load_axe(page) -> None:
+    """Have axe-core in every document this page opens (an init script, so the site's CSP is not loosened)."""
+    page.context.add_init_script(path=str(AXE))
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the current page (all its default rules, WCAG A/AA and best practices)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        raise AssertionError("axe-core is not loaded: call load_axe(page) before navigating")
+    result = page.evaluate("async () => JSON.stringify((await axe.run(document)).violations)")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+        for v in json.loads(result)
+    ]
+
+
+def contrast(rgb_a: str, rgb_b: tuple[int, int, int] = (255, 255, 255)) -> float:
+    """WCAG contrast ratio between a CSS ``rgb(...)`` colour and ``rgb_b``."""
+    channels = [int(float(x)) for x in rgb_a[rgb_a.index("(") + 1 : rgb_a.index(")")].split(",")[:3]]
+
+    def luminance(rgb) -> float:
+        def lin(c):
+            c = c / 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (lin(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(channels), luminance(rgb_b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_passes_axe_and_is_photographed(width, new_page, editor, seed_data, screenshot_dir):
+    page = new_page(editor)
+    load_axe(page)
+    page.set_viewport_size({"width": width, "height": 768})
+    problems: list[str] = []
+    for name, url in site_pages():
+        response = page.goto(url)
+        assert response.status == 200, (name, url, response.status)
+        page.screenshot(path=screenshot_dir / f"{name}-{width}.png", full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            problems.append(f"{name} at {width}px scrolls sideways: {scroll_width}px wide")
+        for violation in axe_violations(page):
+            problems.append(f"{name} at {width}px: axe {violation}")
+    # The sign-in page and the signed-out message, for anonymous visitors.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda u: "signed_out" in u)
+    assert page.get_by_role("status").filter(has_text="You have signed out").is_visible()
+    page.screenshot(path=screenshot_dir / f"signed-out-{width}.png", full_page=True)
+    if page.evaluate("document.documentElement.scrollWidth") > width:
+        problems.append(f"sign-in page at {width}px scrolls sideways")
+    problems += [f"sign-in page at {width}px: axe {v}" for v in axe_violations(page)]
+    assert not problems, "\n".join(problems)
+
+
+def test_focus_ring_favicon_and_api_docs_link(new_page, reviewer, seed_data):
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:home"))
+    assert page.locator('link[rel="icon"]').get_attribute("href").endswith("favicon.svg")
+    assert page.locator("footer").get_by_role("link", name="API documentation").get_attribute("href") == reverse(
+        "api:docs"
+    )
+    # Keyboard focus on a link in the page (white background): the ring must stand out at 3:1 or more.
+    link = page.locator("#key-figures a").first
+    page.keyboard.press("Tab")
+    link.focus()
+    style = link.evaluate(
+        "el => { const s = getComputedStyle(el); return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }"
+    )
+    assert style[0] != "none" and float(style[1].rstrip("px")) >= 2, style
+    assert contrast(style[2]) >= 3, style
+
+
+def test_overview_prints_on_at_most_three_a4_pages(new_page, reviewer, seed_data, screenshot_dir):
+    pypdf = pytest.importorskip("pypdf")
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:home"))
+    pdf = page.pdf(path=screenshot_dir / "overview-print.pdf", prefer_css_page_size=True, print_background=True)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) <= 3, f"the overview prints on {len(reader.pages)} pages"
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "EU–Japan cooperation at a glance" in text and "Overdue dialogue bodies" in text
+    # Colours are kept: the status badges and bars ask the printer for exact colours.
+    adjust = page.evaluate(
+        "() => { document.querySelector('link[media=print]').media = 'all';"
+        " return getComputedStyle(document.querySelector('.badge')).printColorAdjust; }"
+    )
+    assert adjust == "exact"
+
+
+def test_what_changed_prints_without_overlap(new_page, reviewer, seed_data, screenshot_dir):
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:changes") + "?since=2023-01-01")
+    page.pdf(path=screenshot_dir / "what-changed-print.pdf", prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    spilled = page.evaluate(
+        """() => [...document.querySelectorAll('.changes-table td, #meetings td')]
+            .filter(td => td.scrollWidth > td.clientWidth + 1)
+            .map(td => td.textContent.trim().slice(0, 60))"""
+    )
+    assert not spilled, spilled
