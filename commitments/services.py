@@ -13,6 +13,8 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.events import publish_on_commit
+
 from .choices import Status, UpdateKind
 from .models import Commitment, StatusUpdate
 
@@ -99,6 +101,7 @@ def _append_update(
                 update.save()
         except IntegrityError as exc:  # a concurrent writer took this version first
             raise _conflict(commitment.pk, expected_version) from exc
+        publish_on_commit("status_update.created", update)
     for name, value in changes.items():
         setattr(commitment, name, value)
     return update
@@ -238,6 +241,7 @@ def commitment_update(
         if not written:
             raise _edit_conflict(commitment.pk, expected_edit_version)
         Commitment.history.bulk_history_create([locked], update=True, default_user=author, default_date=now)
+        publish_on_commit("commitment.changed", locked)
     for name in (*changed, "edit_version", "updated_at"):
         setattr(commitment, name, getattr(locked, name))
     return locked, changed

@@ -19,6 +19,8 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.events import publish_on_commit
+
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
 
@@ -58,6 +60,7 @@ def meeting_record(
         meeting.commitments_advanced.set(list(commitments))
         body.refresh_from_db(fields=["last_meeting_on", "next_due_on", "overdue_after"])
         overdue_flags_close_for_body(body=body, meeting=meeting)
+        publish_on_commit("meeting.recorded", meeting)
     return meeting
 
 
@@ -153,6 +156,7 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
             .order_by("body__short_name")
             .values_list("body__short_name", flat=True)
         )
+        publish_on_commit("body.overdue", *DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
         claimed = _claim_notices(on=on, now=now, run=run)
         if claimed:
             # robust: a failure while sending is logged, never undoes the committed flags; the notices stay
