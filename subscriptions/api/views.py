@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
 
 from core.api.conditional import ConditionalMixin, Freshness
+from core.api.schema import ErrorSerializer
 from subscriptions.calendar import build_calendar
 from subscriptions.selectors import scope_of
 from subscriptions.views import calendar_response
@@ -41,6 +43,12 @@ class CalendarViewSet(ConditionalMixin, viewsets.GenericViewSet):
     filter_backends: list = []
     freshness = Freshness(daily=True)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors (and the body-less 304) are JSON whatever was asked for: a calendar client still gets a reason.
+        if isinstance(response, Response) and getattr(request, "accepted_renderer", None) is not None:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def get_queryset(self):  # for the schema generator; the feed is built by build_calendar
         from dialogues.models import DialogueBody
 
@@ -56,7 +64,10 @@ class CalendarViewSet(ConditionalMixin, viewsets.GenericViewSet):
                 "scope", str, enum=["followed", "all"], description="followed (default) or all", required=False
             )
         ],
-        responses={(200, "text/calendar"): OpenApiTypes.STR},
+        responses={
+            (200, "text/calendar"): OpenApiTypes.STR,
+            (400, "application/json"): OpenApiResponse(ErrorSerializer, description="An unknown `scope`."),
+        },
     )
     def list(self, request, *args, **kwargs):
         params = CalendarScopeSerializer(data={k: v for k, v in request.query_params.items() if v != ""})
