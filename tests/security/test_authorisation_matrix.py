@@ -30,7 +30,6 @@ from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, 
 from core.roles import EDITORS, REVIEWERS
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
-
 from subscriptions.services import unsubscribe_token
 from subscriptions.tests.factories import DigestFactory, FollowFactory
 from webhooks.tests.factories import WebhookAttemptFactory, WebhookDeliveryFactory, WebhookFactory
