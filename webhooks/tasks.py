@@ -28,6 +28,10 @@ def deliver_webhook(self, delivery_id: int) -> dict[str, Any]:
     never delivers a settled delivery again, and retries stop at ``WEBHOOK_MAX_ATTEMPTS`` attempts.
     """
     result = webhook_delivery_attempt(delivery_id=delivery_id)
+    if result.retry_in is not None and self.request.is_eager:
+        # Embedded mode (no broker): an eager retry would run at once, inside the web request that made the
+        # change, ignoring the backoff. One attempt only; the delivery stays pending, visible in the admin.
+        return result.as_dict()
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in, max_retries=settings.WEBHOOK_MAX_ATTEMPTS)
     return result.as_dict()

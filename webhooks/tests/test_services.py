@@ -234,3 +234,13 @@ def test_resolution_returns_every_address_when_allowed(settings):
 def test_the_delivery_record_names_its_event():
     delivery = WebhookDeliveryFactory(event_type=EventType.MEETING_WITHDRAWN)
     assert "meeting.withdrawn" in str(delivery)
+
+
+def test_without_a_broker_a_failed_delivery_is_tried_once_not_retried_inline(make_receiver, settings):
+    """Eager (embedded) mode must not hold the web request through every retry."""
+    from webhooks.tasks import deliver_webhook
+
+    failing = make_receiver(default=500)
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=failing.url))
+    result = deliver_webhook.apply(args=[delivery.pk]).get()
+    assert result["status"] == DeliveryStatus.PENDING and len(failing.requests) == 1
