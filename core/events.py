@@ -41,6 +41,9 @@ def unsubscribe(subscriber: Subscriber) -> None:
 def publish_on_commit(event_type: str, *objects: Any) -> None:
     """Announce ``event_type`` about ``objects`` once the current transaction commits (at once outside one).
 
+    An object may be a lazy QuerySet (e.g. "the bodies this sweep flagged"): subscribers iterate it after the
+    commit, and only if they need to (:func:`expand`), so an event nobody listens to costs no query.
+
     Nothing is published for no objects. A subscriber that fails is logged and never undoes the committed write
     nor keeps the other subscribers from hearing the event.
     """
@@ -48,6 +51,16 @@ def publish_on_commit(event_type: str, *objects: Any) -> None:
         return
     items = list(objects)
     transaction.on_commit(lambda: dispatch(event_type, items))
+
+
+def expand(objects: list[Any]) -> list[Any]:
+    """The objects of an event with any QuerySet among them evaluated (for subscribers)."""
+    from django.db.models import QuerySet
+
+    found: list[Any] = []
+    for obj in objects:
+        found.extend(obj) if isinstance(obj, QuerySet) else found.append(obj)
+    return found
 
 
 def dispatch(event_type: str, objects: list[Any]) -> None:

@@ -156,7 +156,7 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
             .order_by("body__short_name")
             .values_list("body__short_name", flat=True)
         )
-        publish_on_commit("body.overdue", *DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
+        publish_on_commit("body.overdue", DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
         claimed = _claim_notices(on=on, now=now, run=run)
         if claimed:
             # robust: a failure while sending is logged, never undoes the committed flags; the notices stay

@@ -29,6 +29,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.events import expand
+
 from .addresses import TargetRefused, resolve_target
 from .choices import AttemptOutcome, DeliveryStatus, EventType
 from .models import Webhook, WebhookAttempt, WebhookDelivery
@@ -64,7 +66,7 @@ def webhook_events_record(event_type: str, objects: list[Any], *, occurred_at: d
     occurred_at = occurred_at or timezone.now()
     created: list[int] = []
     with transaction.atomic():
-        for obj in objects:
+        for obj in expand(objects):
             object_type, data = serialise(event_type, obj)
             event_id = uuid.uuid4()
             payload = {
