@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.events import publish_on_commit
 from core.exceptions import DomainConflict
 
 from .choices import Status, UpdateKind
@@ -102,6 +103,7 @@ def _append_update(
                 update.save()
         except IntegrityError as exc:  # a concurrent writer took this version first
             raise _conflict(commitment.pk, expected_version) from exc
+        publish_on_commit("status_update.created", update)
     for name, value in changes.items():
         setattr(commitment, name, value)
     return update
@@ -244,6 +246,7 @@ def commitment_update(
         if not written:
             raise _edit_conflict(commitment.pk, expected_edit_version)
         Commitment.history.bulk_history_create([locked], update=True, default_user=author, default_date=now)
+        publish_on_commit("commitment.changed", locked)
     for name in (*changed, "edit_version", "updated_at"):
         setattr(commitment, name, getattr(locked, name))
     return locked, changed
@@ -325,6 +328,7 @@ def status_update_withdraw(
                 withdrawal.save()
         except IntegrityError as exc:  # a concurrent writer took this version, or withdrew the entry, first
             raise _conflict(commitment_id, expected_version) from exc
+        publish_on_commit("status_update.withdrawn", update)
     if StatusUpdate.commitment.is_cached(update):
         for name, value in changes.items():
             setattr(update.commitment, name, value)

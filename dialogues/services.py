@@ -45,6 +45,7 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.events import publish_on_commit
 from core.exceptions import DomainConflict
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
@@ -131,8 +132,8 @@ def meeting_save(*, meeting: Meeting, author=None, commitments: Iterable | None 
     """
     with transaction.atomic():
         meeting.full_clean()
-        old_body_id = None
-        if meeting.pk is not None:
+        is_new, old_body_id = meeting.pk is None, None
+        if not is_new:
             old_body_id = Meeting.objects.filter(pk=meeting.pk).values_list("body_id", flat=True).first()
         _save_meeting(meeting, author=author)
         if commitments is not None:
@@ -140,6 +141,8 @@ def meeting_save(*, meeting: Meeting, author=None, commitments: Iterable | None 
         if old_body_id is not None and old_body_id != meeting.body_id:
             _schedule_moved(body=DialogueBody.objects.get(pk=old_body_id))
         _schedule_moved(body=meeting.body, meeting=meeting)
+        if is_new:
+            publish_on_commit("meeting.recorded", meeting)
     return meeting
 
 
@@ -187,6 +190,7 @@ def meeting_withdraw(*, meeting: Meeting, author, reason: str) -> Meeting:
         body.refresh_schedule()
         closed = OverdueFlag.objects.filter(closed_by_meeting=meeting).order_by("-closed_at").first()
         _reopen_flag_if_overdue(body=body, flag=closed)
+        publish_on_commit("meeting.withdrawn", meeting)
     meeting.body = body
     return meeting
 
@@ -311,6 +315,7 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
             .order_by("body__short_name")
             .values_list("body__short_name", flat=True)
         )
+        publish_on_commit("body.overdue", DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
         claimed = _claim_notices(on=on, now=now, run=run)
         if claimed:
             # robust: a failure while sending is logged, never undoes the committed flags; the notices stay

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bench", "tracker", "dashboards", "dialogues", "commitments", "core")
+PACKAGES = ("bench", "tracker", "webhooks", "subscriptions", "dashboards", "dialogues", "commitments", "core")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -51,6 +51,10 @@ def test_the_code_keeps_its_layers():
         # The shared base reaching up into a domain app, and a domain app into the dashboards above it.
         ("core/forms.py", "from commitments.models import Commitment\n", "commitments.models"),
         ("dialogues/views.py", "from dashboards import selectors\n", "dashboards.selectors"),
+        # A domain service calling the webhooks directly instead of publishing an event (core.events).
+        ("commitments/services.py", "from webhooks import services as hooks\n", "webhooks.services"),
+        # The two feature apps are independent of each other.
+        ("webhooks/services.py", "from subscriptions import selectors as follows\n", "subscriptions.selectors"),
     ],
 )
 def test_the_contract_fails_on_an_import_against_the_layers(copy_of_the_code: Path, module, line, culprit):

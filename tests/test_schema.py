@@ -43,6 +43,9 @@ ENDPOINTS = {
     "/api/v1/meetings/": {"get", "post"},
     "/api/v1/meetings/{id}/": {"get"},
     "/api/v1/meetings/{id}/withdraw/": {"post"},
+    "/api/v1/calendar.ics": {"get"},
+    "/api/v1/webhooks/": {"get", "post"},
+    "/api/v1/webhooks/{id}/": {"get"},
 }
 FILTERS = {
     "/api/v1/commitments/": {
@@ -61,6 +64,8 @@ FILTERS = {
     "/api/v1/dialogues/": {"level", "agreement", "overdue", "active", "search"},
     "/api/v1/meetings/": {"dialogue", "held_after", "held_before"},
 }
+# Lists that are not paginated (one document).
+UNPAGINATED = {"/api/v1/calendar.ics"}
 
 
 @pytest.fixture
@@ -247,15 +252,16 @@ def in_process_wsgi():
 
 
 @pytest.fixture
-def api_data(editor, settings, in_process_wsgi):
-    """Some data to find, the Editor's token the generated requests carry, and no throttling."""
+def api_data(admin_user_, settings, in_process_wsgi):
+    """Some data to find, the token the generated requests carry (an administrator's, who counts as an editor and
+    may also manage webhooks), and no throttling."""
     from rest_framework.authtoken.models import Token
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min", "write": "100000/min"},
     }
-    Token.objects.create(user=editor, key=SCHEMATHESIS_TOKEN)
+    Token.objects.create(user=admin_user_, key=SCHEMATHESIS_TOKEN)
     agreement = AgreementFactory(code="SDP")
     body = DialogueBodyFactory(short_name="SDD", agreements=[agreement])
     commitment = CommitmentFactory(agreement=agreement, reference="SDP §7", responsible_body=body)

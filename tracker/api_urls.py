@@ -10,6 +10,8 @@ from rest_framework.routers import DefaultRouter
 from commitments.api.urls import routes as commitment_routes
 from core.api.permissions import ReadOrEditorWrite
 from dialogues.api.urls import routes as dialogue_routes
+from subscriptions.api.views import CalendarViewSet
+from webhooks.api.urls import routes as webhook_routes
 
 app_name = "api"
 
@@ -35,11 +37,12 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 router = DefaultRouter()
-for prefix, viewset, basename in [*commitment_routes, *dialogue_routes]:
+for prefix, viewset, basename in [*commitment_routes, *dialogue_routes, *webhook_routes]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("schema/", ApiSchemaView.as_view(), name="schema"),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
+    path("calendar.ics", CalendarViewSet.as_view({"get": "list"}, basename="calendar"), name="calendar"),
     *router.urls,
 ]

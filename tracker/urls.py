@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("tracker.api_urls", namespace="api")),
     path("dialogues/", include("dialogues.urls")),
+    path("follow/", include("subscriptions.urls")),
     path("", include("commitments.urls")),
     path("", include("dashboards.urls")),
 ]

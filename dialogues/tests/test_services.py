@@ -292,7 +292,9 @@ def test_the_sweep_runs_a_fixed_number_of_queries_whatever_the_number_of_bodies(
     for n in range(40):
         DialogueBodyFactory(short_name=f"B-{n}", established_on=dt.date(2020, 1, 1))
     DialogueBodyFactory.create_batch(10, established_on=dt.date(2026, 10, 1))  # not overdue
-    with django_assert_max_num_queries(14):  # savepoints included; 1 + 10 bodies would need the same
+    # Savepoints included; 1 + 10 bodies would need the same. One of them is the webhooks' subscriber reading the
+    # active hooks after the commit (core.events: the flagged bodies are read only if a hook wants them).
+    with django_assert_max_num_queries(15):
         summary = sweep(capture=django_capture_on_commit_callbacks)
     assert summary.opened == 40
     with django_assert_max_num_queries(10):

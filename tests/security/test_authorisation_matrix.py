@@ -30,6 +30,9 @@ from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, 
 from core.roles import EDITORS, REVIEWERS
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from subscriptions.services import unsubscribe_token
+from subscriptions.tests.factories import DigestFactory, FollowFactory
+from webhooks.tests.factories import WebhookAttemptFactory, WebhookDeliveryFactory, WebhookFactory
 
 from .inline_code import inline_code
 
@@ -131,6 +134,35 @@ EXPECTED: dict[str, Expect] = {
     "password_change_done": Expect(
         lambda d: reverse("password_change_done"), get=signed_in(OK), post=signed_in(NOT_ALLOWED)
     ),
+    # --- Following (subscriptions/): one's own follows, for every signed-in user, never under PUBLIC_READ alone ---
+    # "What I follow": an empty POST (follow a policy area, none given) is a 400.
+    "subscriptions:following": Expect(
+        lambda d: reverse("subscriptions:following"), get=signed_in(OK), post=signed_in(BAD_REQUEST)
+    ),
+    "subscriptions:follow_toggle": Expect(
+        lambda d: reverse("subscriptions:follow_toggle"), get=signed_in(NOT_ALLOWED), post=signed_in(BAD_REQUEST)
+    ),
+    "subscriptions:digest_settings": Expect(
+        lambda d: reverse("subscriptions:digest_settings"), get=signed_in(NOT_ALLOWED), post=signed_in(BAD_REQUEST)
+    ),
+    # Rotating needs no input: it replaces one's own feed address and goes back to the page.
+    "subscriptions:calendar_rotate": Expect(
+        lambda d: reverse("subscriptions:calendar_rotate"), get=signed_in(NOT_ALLOWED), post=signed_in(REDIRECT)
+    ),
+    # The secret address is the key (calendar programs cannot sign in): anyone holding it reads, nobody writes.
+    "subscriptions:calendar_feed": Expect(
+        lambda d: reverse("subscriptions:calendar_feed", args=[d["calendar_token"]]),
+        get=every(OK),
+        post=every(NOT_ALLOWED),
+        get_with_public_read=every(OK),
+    ),
+    # The digest's one-click unsubscribe: the signed token is the authority (no sign-in, no CSRF token).
+    "subscriptions:unsubscribe": Expect(
+        lambda d: reverse("subscriptions:unsubscribe", args=[d["unsubscribe_token"]]),
+        get=every(OK),
+        post=every(OK),
+        get_with_public_read=every(OK),
+    ),
 }
 
 # --- The REST API: no redirects, 401 without credentials, 403 for a signed-in non-editor -----------------------
@@ -148,6 +180,15 @@ API_EMPTY_WRITE = {
     "editor": BAD_REQUEST,
     "admin": BAD_REQUEST,
     "token": BAD_REQUEST,
+}
+
+
+SUPERUSER_ONLY = {
+    "anonymous": UNAUTHORIZED,
+    "reviewer": FORBIDDEN,
+    "editor": FORBIDDEN,
+    "admin": OK,
+    "token": FORBIDDEN,
 }
 
 
@@ -206,6 +247,22 @@ API_EXPECTED = {
     "api:meeting-list": api_collection_with_create(lambda d: reverse("api:meeting-list")),
     "api:meeting-detail": api_read(lambda d: reverse("api:meeting-detail", args=[d["meeting"].pk])),
     "api:meeting-withdraw": api_object_action(lambda d: reverse("api:meeting-withdraw", args=[d["meeting"].pk])),
+    "api:calendar": api_read(lambda d: reverse("api:calendar")),
+    # Webhooks: superusers only (the matrix's token belongs to an editor, who is refused like any non-superuser).
+    "api:webhook-list": Expect(
+        lambda d: reverse("api:webhook-list"),
+        get=SUPERUSER_ONLY,
+        post={**SUPERUSER_ONLY, "admin": BAD_REQUEST},
+        put_patch_delete={**SUPERUSER_ONLY, "admin": NOT_ALLOWED},
+        get_with_public_read=SUPERUSER_ONLY,
+    ),
+    "api:webhook-detail": Expect(
+        lambda d: reverse("api:webhook-detail", args=[d["webhook"].pk]),
+        get=SUPERUSER_ONLY,
+        post={**SUPERUSER_ONLY, "admin": NOT_ALLOWED},
+        put_patch_delete={**SUPERUSER_ONLY, "admin": NOT_ALLOWED},
+        get_with_public_read=SUPERUSER_ONLY,
+    ),
 }
 # Anything else under /api/ is no URL pattern any more: the site's 404 handler answers it with a JSON 404
 # (commitments/tests/test_api.py::test_unknown_or_malformed_commitment_ids_are_json_404s).
@@ -218,6 +275,8 @@ if api_is_there():
 ADMIN_REFUSED_ACTIONS = {
     "commitments.statusupdate": {"add", "delete"},  # the status history is append-only
     "dialogues.overdueflag": {"add"},  # flags are opened by the sweep only
+    "subscriptions.digest": {"add"},  # digests are claimed by the digest run only
+    "webhooks.webhookdelivery": {"add"},  # deliveries are written by the event subscriber only
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
     "axes.accessfailurelog": {"add"},
@@ -275,6 +334,11 @@ def data():
         "admin": UserFactory(username="matrix-admin", admin=True),
     }
     token = Token.objects.create(user=users["editor"])
+    # A follower who is none of the clients (so that a client rotating its own feed leaves this one alone).
+    follower = FollowFactory(user__username="matrix-follower", commitment=commitment).user.follower_settings
+    DigestFactory(user=follower.user)
+    webhook = WebhookFactory()
+    WebhookAttemptFactory(delivery=WebhookDeliveryFactory(webhook=webhook))
     AccessAttempt.objects.create(
         username="someone",
         ip_address="192.0.2.1",
@@ -307,6 +371,9 @@ def data():
         "meeting": meeting,
         "users": users,
         "token": token.key,
+        "webhook": webhook,
+        "calendar_token": follower.calendar_token,
+        "unsubscribe_token": unsubscribe_token(user=follower.user),
     }
 
 

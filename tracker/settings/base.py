@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "axes",
     # Layers, top to bottom (imports run downwards only; see the README's Architecture section):
     "tracker",  # wiring and site-wide pieces: commands, backup, seed loader, error pages
+    "webhooks",  # signed callbacks to integrators when something changes (listens to core.events)
+    "subscriptions",  # following, the weekly digest, the calendar feed
     "dashboards",  # the delegation's read layer over both domain apps
     "commitments",
     "dialogues",
@@ -233,6 +235,23 @@ OVERDUE_REMINDER_DAYS = env.int("OVERDUE_REMINDER_DAYS", default=30)
 OVERDUE_NOTICE_LEASE_MINUTES = env.int("OVERDUE_NOTICE_LEASE_MINUTES", default=30)
 # A notice that failed to send this many times is marked failed and left for a person to look at in the admin.
 OVERDUE_NOTICE_MAX_ATTEMPTS = env.int("OVERDUE_NOTICE_MAX_ATTEMPTS", default=5)
+
+# --- Webhooks (webhooks/): signed POSTs to integrators ------------------------------------------------------------
+# Deliveries to private, loopback or reserved addresses are refused unless this is set (tests, closed networks).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+# Seconds for each socket operation of one attempt (connect, send, each read).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempts per delivery (the first and its retries), retried after 30 s, 60 s, 120 s, ... at most an hour apart.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30.0)
+WEBHOOK_RETRY_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_RETRY_BACKOFF_MAX_SECONDS", default=3600.0)
+# A hook whose last N attempts all failed is disabled and the administrators are told.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+
+# --- The weekly digest (subscriptions/) ---------------------------------------------------------------------------
+# A digest claimed by a run that died before sending is taken over by a later run after this lease.
+DIGEST_LEASE_MINUTES = env.int("DIGEST_LEASE_MINUTES", default=30)
+DIGEST_MAX_ATTEMPTS = env.int("DIGEST_MAX_ATTEMPTS", default=5)
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="EU–Japan tracker <tracker@localhost>")

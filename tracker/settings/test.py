@@ -22,3 +22,7 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/hour", "user": "100000/hour", "write": "100000/hour"},
 }
+
+# The tests' webhook receivers listen on 127.0.0.1: allowed here only (the refusal itself is tested by switching
+# this off). Set from the environment as in production, defaulting to on for the test run.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)

@@ -1,0 +1,96 @@
+"""The iCalendar feed (RFC 5545, generated with the ``icalendar`` library): expected meetings and target dates.
+
+Every event is an all-day event with a stable UID, so a calendar program that re-reads the feed updates an event
+instead of duplicating it (an expected meeting's UID stays the same when its date moves).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from dialogues.models import DialogueBody
+
+from .selectors import Scope, calendar_bodies, calendar_commitments, calendar_milestones, next_day
+
+PRODID = "-//EU-Japan commitment tracker//Calendar feed//EN"
+
+
+def cadence_basis(body: DialogueBody) -> tuple[str, str]:
+    """(basis, explanation) of a body's next expected meeting.
+
+    HOOK: provenance for the cadence (stated with a source, or assumed with a reason) is being added on another
+    branch. On this branch a cadence carries no provenance, so every next meeting is marked *assumed*: expected
+    from the cadence, not an announced date. When the body gains a basis field (e.g. ``cadence_basis`` with
+    "stated"/"assumed"), read it here; nothing else in the feed needs to change.
+    """
+    basis = getattr(body, "cadence_basis", None)
+    if basis and str(basis) != "assumed":
+        return str(basis), f"Cadence stated: every {body.cadence_months} months."
+    return "assumed", (
+        f"Expected from the cadence (every {body.cadence_months} months after "
+        f"{'its last meeting on ' + body.last_meeting_on.isoformat() if body.last_meeting_on else 'its establishment'}"
+        "): an assumption, not an announced date."
+    )
+
+
+def _host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def build_calendar(*, scope: Scope | None, name: str) -> bytes:
+    """The feed for ``scope`` (``None``: everything), as iCalendar bytes."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    stamp = timezone.now().astimezone(UTC).replace(microsecond=0)
+    host = _host()
+
+    for body in calendar_bodies(scope=scope):
+        basis, explanation = cadence_basis(body)
+        event = Event()
+        event.add("uid", f"body-{body.pk}-next-meeting@{host}")
+        event.add("summary", f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})")
+        event.add("dtstart", body.next_due_on)
+        event.add("dtend", next_day(body.next_due_on))
+        event.add("dtstamp", stamp)
+        event.add("description", explanation)
+        event.add("categories", ["Expected meeting", "Assumed" if basis == "assumed" else "Stated"])
+        event.add("x-tracker-basis", basis)
+        event.add("url", f"{settings.SITE_URL}{body.get_absolute_url()}")
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+
+    for commitment in calendar_commitments(scope=scope):
+        event = Event()
+        event.add("uid", f"commitment-{commitment.pk}-target@{host}")
+        event.add("summary", f"Target date: {commitment.reference} {commitment.title}")
+        event.add("dtstart", commitment.target_date)
+        event.add("dtend", next_day(commitment.target_date))
+        event.add("dtstamp", stamp)
+        event.add(
+            "description",
+            f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}.",
+        )
+        event.add("categories", ["Target date"])
+        event.add("url", f"{settings.SITE_URL}{commitment.get_absolute_url()}")
+        event.add("transp", "TRANSPARENT")
+        calendar.add_component(event)
+
+    for milestone in calendar_milestones(scope=scope):
+        event = Event()
+        event.add("uid", f"milestone-{milestone.pk}@{host}")
+        event.add("summary", f"Milestone due: {milestone.title}")
+        event.add("dtstart", milestone.due_on)
+        event.add("dtend", next_day(milestone.due_on))
+        event.add("dtstamp", stamp)
+        event.add("categories", ["Milestone"])
+        calendar.add_component(event)
+    return calendar.to_ical()
