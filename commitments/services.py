@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,6 +31,22 @@ class CommitmentConflict(Exception):
             f"{self.current.reference} was updated by someone else (version {self.expected_version} "
             f"was read, {self.current.version} is current)."
         )
+
+
+NOTHING_CHANGED = (
+    "Nothing changed: the status and progress are the ones recorded, with no note and no evidence. "
+    "If you reviewed it and nothing changed, use “Confirm unchanged” instead."
+)
+
+
+def _changes_nothing(locked: Commitment, *, status: str | None, progress: int | None, note: str, evidence) -> bool:
+    """A status update with the current status and progress, no note and no evidence records no change."""
+    return (
+        status == locked.status
+        and progress == locked.progress
+        and not note.strip()
+        and not any(value.strip() if isinstance(value, str) else value for value in evidence)
+    )
 
 
 def _conflict(commitment_id: int, expected_version: int) -> CommitmentConflict:
@@ -69,6 +86,14 @@ def _append_update(
             status, progress = locked.status, locked.progress
         elif status == Status.ACHIEVED and progress is None:
             progress = 100
+        if kind == UpdateKind.STATUS_CHANGE and _changes_nothing(
+            locked,
+            status=status,
+            progress=progress,
+            note=note,
+            evidence=(evidence_url, evidence_reference, evidence_date),
+        ):
+            raise ValidationError({"status": NOTHING_CHANGED})
         update = StatusUpdate(
             commitment=locked,
             version=expected_version + 1,

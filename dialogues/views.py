@@ -53,16 +53,28 @@ class DialogueBodyDetailView(DetailView):
     slug_url_kwarg = "short_name"
 
     def get_queryset(self):
-        return DialogueBody.objects.select_related("reports_to__reports_to__reports_to").prefetch_related(
-            "agreements",
-            Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
-            Prefetch(
-                "meetings",
-                queryset=Meeting.objects.select_related("recorded_by")
-                .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.order_by("reference")))
-                .order_by("-held_on"),
-            ),
-            Prefetch("commitments", queryset=Commitment.objects.for_listing().order_by("reference")),
+        return (
+            DialogueBody.objects.with_last_meeting_precision()
+            .select_related(
+                "reports_to__reports_to__reports_to",
+                "cadence_source",
+                "level_source",
+                "reports_to_source",
+                "established_on_source",
+            )
+            .prefetch_related(
+                "agreements",
+                Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
+                Prefetch(
+                    "meetings",
+                    queryset=Meeting.objects.select_related("recorded_by")
+                    .prefetch_related(
+                        Prefetch("commitments_advanced", queryset=Commitment.objects.order_by("reference"))
+                    )
+                    .order_by("-held_on"),
+                ),
+                Prefetch("commitments", queryset=Commitment.objects.for_listing().order_by("reference")),
+            )
         )
 
     def get_context_data(self, **kwargs):
