@@ -175,6 +175,9 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     next_due_on = models.DateField(null=True, blank=True, editable=False)
     overdue_after = models.DateField(null=True, blank=True, editable=False)
 
+    # Set by ``DialogueBodyQuerySet.with_last_meeting_precision``; a body read without it shows the day.
+    last_meeting_precision: str | None = None
+
     objects = DialogueBodyQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["last_meeting_on", "next_due_on", "overdue_after"])
 
