@@ -202,6 +202,10 @@ class ProvenanceMixin:
     def facts(self) -> dict[str, Fact]:
         return {name: self.fact(name) for name in self.PROVENANCE_FACTS}
 
+    @property
+    def has_assumed_facts(self) -> bool:
+        return any(fact.is_assumed for fact in self.facts.values())
+
     def provenance_errors(self) -> dict[str, str]:
         """The model rules: a known fact says whether it is stated or assumed; assumed ⇒ reason; stated ⇒ source."""
         errors: dict[str, str] = {}

@@ -200,6 +200,12 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
         "reports_to": "reports_to",
         "established_on": "established_on",
     }
+    PROVENANCE_LABELS = {
+        "cadence": "Cadence",
+        "level": "Level",
+        "reports_to": "Reporting line",
+        "established_on": "Start date",
+    }
 
     def __str__(self) -> str:
         return self.name

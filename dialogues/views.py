@@ -7,12 +7,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
+from core.forms import FactConfirmForm
 from core.roles import EditorRequiredMixin
+from core.services import provenance_confirm
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import MeetingForm
@@ -124,3 +127,42 @@ class MeetingCreateView(EditorRequiredMixin, FormView):
             self.request, f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
         )
         return HttpResponseRedirect(body.get_absolute_url())
+
+
+class BodyFactConfirmView(EditorRequiredMixin, FormView):
+    """Confirm an assumed fact of a body (cadence, level, reporting line, start) by naming its source (editors)."""
+
+    template_name = "dialogues/body_confirm_fact.html"
+    form_class = FactConfirmForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.body = get_object_or_404(DialogueBody, short_name=kwargs["short_name"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "record": self.body}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(body=self.body, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            provenance_confirm(
+                record=self.body,
+                fact=data["fact"],
+                source_document=data["source_document"],
+                locator=data["locator"],
+                user=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        label = DialogueBody.PROVENANCE_LABELS[data["fact"]]
+        messages.success(
+            self.request, f"Saved: {label.lower()} of {self.body.name} is now stated in {data['source_document'].key}."
+        )
+        return HttpResponseRedirect(self.body.get_absolute_url())

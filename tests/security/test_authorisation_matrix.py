@@ -101,6 +101,9 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("commitments:commitment_edit", args=[d["commitment"].pk])
     ),
     "dialogues:meeting_create": editor_form(lambda d: reverse("dialogues:meeting_create")),
+    "dialogues:body_confirm_fact": editor_form(
+        lambda d: reverse("dialogues:body_confirm_fact", kwargs={"short_name": d["body"].short_name})
+    ),
     "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
     "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
