@@ -44,8 +44,8 @@ class DialogueBodyFactory(factory.django.DjangoModelFactory):
             cadence_basis="assumed",
             cadence_source=None,
             cadence_locator="",
-            cadence_reason="the tracker's default: dialogues meet annually",
-            cadence_assumed_by="the tracker's default",
+            cadence_reason="dialogues meet annually",
+            cadence_assumed_by="the tracker (its default)",
         )
         ad_hoc = factory.Trait(cadence_months=None)
         inactive = factory.Trait(active=False)

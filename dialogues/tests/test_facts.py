@@ -130,7 +130,7 @@ def test_the_list_the_body_page_and_the_timeline_mark_an_assumed_cadence(reviewe
     assert "<strong>assumed</strong>" in listing
     assert "rests on an <strong>assumed</strong> cadence or start date" in listing
     page = reviewer_client.get(guessed.get_absolute_url()).content.decode()
-    assert "by the tracker&#x27;s default: the tracker&#x27;s default: dialogues meet annually" in page
+    assert "<strong>assumed</strong> by the tracker (its default): dialogues meet annually" in page
     timeline = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
     assert "<strong>assumed</strong>" in timeline and "Overdue by" in timeline
 
@@ -144,8 +144,8 @@ def test_the_api_gives_each_facts_basis_the_state_and_whether_it_rests_on_an_ass
         "basis": "assumed",
         "source": None,
         "locator": "",
-        "assumed_by": "the tracker's default",
-        "reason": "the tracker's default: dialogues meet annually",
+        "assumed_by": "the tracker (its default)",
+        "reason": "dialogues meet annually",
     }
     assert (guess["state"], guess["is_overdue"], guess["schedule_rests_on_assumption"]) == ("overdue", True, True)
     assert "assumed" in guess["state_label"]
@@ -166,7 +166,7 @@ def confirm_url(body):
 def test_an_editor_confirms_an_assumed_cadence_by_giving_its_source(editor_client, editor, guessed):
     source = SourceDocumentFactory(key="EP-IDA-2024")
     form = editor_client.get(confirm_url(guessed)).content.decode()
-    assert "Cadence: assumed by the tracker" in form
+    assert "Cadence: assumed by the tracker (its default): dialogues meet annually" in form
     response = editor_client.post(
         confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "§2.4"}
     )

@@ -128,7 +128,7 @@ def test_an_overdue_notice_on_an_assumed_cadence_says_so(django_capture_on_commi
     message = mail.outbox[0]
     assert message.subject.endswith("(on an assumed cadence)")
     assert "an ASSUMED cadence, not stated by any of the tracker's documents" in message.body
-    assert "the tracker's default: dialogues meet annually" in message.body
+    assert "assumed by the tracker (its default): dialogues meet annually" in message.body
     assert "This flag rests on an assumption" in message.body
 
 
