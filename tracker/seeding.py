@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commitments.choices import UpdateKind
@@ -413,14 +414,18 @@ class _Loader:
                     continue
                 source = self.source(row, where)
                 evidence_date = _date(row.get("evidence_date"))
-                already = StatusUpdate.objects.filter(
-                    commitment=commitment,
-                    kind=UpdateKind.STATUS_CHANGE,
-                    status=row["status"],
-                    evidence_date=evidence_date,
-                    source_document=source["source_document"],
-                    source_locator=source["source_locator"],
-                ).exists()
+                # The same seeded entry, even where a re-read of the documents corrected its evidence date.
+                already = (
+                    StatusUpdate.objects.filter(
+                        commitment=commitment,
+                        kind=UpdateKind.STATUS_CHANGE,
+                        status=row["status"],
+                        source_document=source["source_document"],
+                        source_locator=source["source_locator"],
+                    )
+                    .filter(Q(evidence_date=evidence_date) | Q(note=(row.get("note") or "").strip()))
+                    .exists()
+                )
                 if already:
                     self.counts["status updates unchanged"] += 1
                     continue

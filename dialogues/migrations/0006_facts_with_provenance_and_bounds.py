@@ -23,6 +23,42 @@ def mark_existing_facts_assumed(apps, schema_editor):
         )
 
 
+# Seeded meetings the documents date only to the month (issue 12): moved from the day the old seed invented to the
+# first of the month, with that precision, so that reloading the seed on an existing database adds no duplicate.
+MONTH_ONLY_MEETINGS = [
+    ("SPACE", "2023-01-17", "2023-01-01"),
+    ("HLED", "2023-06-27", "2023-06-01"),
+    ("HLED", "2022-10-25", "2022-10-01"),
+]
+
+
+def move_month_only_seeded_meetings(apps, schema_editor):
+    """Seeded (not staff-recorded) meetings only; the body's stored schedule is recomputed by the cadence rule."""
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import Max
+
+    meeting_model = apps.get_model("dialogues", "Meeting")
+    body_model = apps.get_model("dialogues", "DialogueBody")
+    for short_name, old, new in MONTH_ONLY_MEETINGS:
+        seeded = meeting_model.objects.filter(
+            body__short_name=short_name, held_on=dt.date.fromisoformat(old), recorded_by__isnull=True
+        )
+        if meeting_model.objects.filter(body__short_name=short_name, held_on=dt.date.fromisoformat(new)).exists():
+            continue
+        if seeded.update(held_on=dt.date.fromisoformat(new), held_on_precision="month"):
+            body = body_model.objects.get(short_name=short_name)
+            last = body_model.objects.filter(pk=body.pk).aggregate(last=Max("meetings__held_on"))["last"]
+            start = last or body.established_on
+            due = start + relativedelta(months=body.cadence_months) if (start and body.cadence_months) else None
+            body_model.objects.filter(pk=body.pk).update(
+                last_meeting_on=last,
+                next_due_on=due,
+                overdue_after=due + dt.timedelta(days=body.grace_days) if due else None,
+            )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("commitments", "0010_facts_with_provenance_and_bounds"),
@@ -513,4 +549,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(mark_existing_facts_assumed, migrations.RunPython.noop),
+        migrations.RunPython(move_month_only_seeded_meetings, migrations.RunPython.noop),
     ]
