@@ -33,7 +33,10 @@ class Migration(migrations.Migration):
             model_name="agreement",
             name="date_note",
             field=models.CharField(
-                blank=True, help_text="Where the sources disagree on a date: what each of them says.", max_length=500
+                blank=True,
+                default="",
+                help_text="Where the sources disagree on a date: what each of them says.",
+                max_length=500,
             ),
         ),
         migrations.AddField(
@@ -120,7 +123,10 @@ class Migration(migrations.Migration):
             model_name="historicalagreement",
             name="date_note",
             field=models.CharField(
-                blank=True, help_text="Where the sources disagree on a date: what each of them says.", max_length=500
+                blank=True,
+                default="",
+                help_text="Where the sources disagree on a date: what each of them says.",
+                max_length=500,
             ),
         ),
         migrations.AddField(
