@@ -66,7 +66,10 @@ class Agreement(ProvenanceMixin, SourcedModel):
     )
     summary = long_text(blank=True)
     date_note = models.CharField(
-        max_length=500, blank=True, default="", help_text="Where the sources disagree on a date: what each of them says."
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Where the sources disagree on a date: what each of them says.",
     )
     signed_on_basis = basis_field()
     signed_on_reason = basis_reason_field()
