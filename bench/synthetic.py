@@ -518,10 +518,14 @@ class _Generator:
             code = f"{self.prefix}-A{i + 1:04d}"
             title = f"EU–Japan {self.rng.choice(FRAMEWORK_NAMES)} on {topic}"
             summary = f"{title}: a synthetic framework for benchmarks, signed {signed:%d %B %Y}."
-            rows.append((aid, code, title, kind, signed, in_force, parent, summary, self.doc_id, "synthetic"))
+            # Its dates are "stated" by the synthetic source document (facts with provenance, core.models).
+            basis = ("stated", self.doc_id, "stated" if in_force else "", self.doc_id if in_force else None)
+            rows.append((aid, code, title, kind, signed, in_force, parent, summary, self.doc_id, "synthetic", *basis))
             self.agreements.append((aid, code, area, signed))
         fields = ["id", "code", "title", "kind", "signed_on", "in_force_on", "parent_id", "summary"]
-        self.writer.write(Agreement, [*fields, "source_document_id", "source_locator"], rows)
+        fields += ["source_document_id", "source_locator"]
+        fields += ["signed_on_basis", "signed_on_source_id", "in_force_on_basis", "in_force_on_source_id"]
+        self.writer.write(Agreement, fields, rows)
 
     def _bodies(self) -> None:
         first = self._next_ids(DialogueBody)
@@ -572,6 +576,15 @@ class _Generator:
                     active,
                     self.doc_id,
                     "synthetic",
+                    # Each fact "stated" by the synthetic source document (facts with provenance, core.models).
+                    "stated" if cadence else "",
+                    self.doc_id if cadence else None,
+                    "stated",
+                    self.doc_id,
+                    "stated" if reports_to else "",
+                    self.doc_id if reports_to else None,
+                    "stated",
+                    self.doc_id,
                 )
             )
             by_level[tier].append(bid)
@@ -580,7 +593,9 @@ class _Generator:
             self.bodies.append(body)
         fields = ["id", "short_name", "name", "level", "reports_to_id", "cadence_months", "grace_days"]
         fields += ["established_on", "eu_lead", "japan_lead", "description", "active", "source_document_id"]
-        self.writer.write(DialogueBody, [*fields, "source_locator"], rows)
+        fields += ["source_locator", "cadence_basis", "cadence_source_id", "level_basis", "level_source_id"]
+        fields += ["reports_to_basis", "reports_to_source_id", "established_on_basis", "established_on_source_id"]
+        self.writer.write(DialogueBody, fields, rows)
         through = DialogueBody.agreements.through
         link_id = self._next_ids(through)
         links = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -12,7 +12,22 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.hierarchy import refuse_ancestor_loop
-from core.models import SourcedModel, code_validator
+from core.models import (
+    LONG_TEXT_MAX,
+    ProvenanceMixin,
+    SourcedModel,
+    basis_assumed_by_field,
+    basis_field,
+    basis_locator_field,
+    basis_reason_field,
+    basis_source_field,
+    code_validator,
+    precision_constraint,
+    precision_errors,
+    precision_field,
+    provenance_constraints,
+)
+from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
 
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
@@ -24,14 +39,26 @@ class HistoryIsAppendOnly(Exception):
     """Raised on any attempt to edit or delete a status update."""
 
 
-class Agreement(SourcedModel):
-    """A cooperation framework or a smaller instrument under one (SPA, EPA, SDP, a memorandum, ...)."""
+def long_text(verbose_name: str | None = None, **kwargs) -> models.TextField:
+    """A note, summary or description: at most ``LONG_TEXT_MAX`` characters in the model, the forms and the API."""
+    return models.TextField(
+        verbose_name, max_length=LONG_TEXT_MAX, validators=[MaxLengthValidator(LONG_TEXT_MAX)], **kwargs
+    )
+
+
+class Agreement(ProvenanceMixin, SourcedModel):
+    """A cooperation framework or a smaller instrument under one (SPA, EPA, SDP, a memorandum, ...).
+
+    Its dates carry their basis (stated by a document, or assumed) and their precision (day, month or year).
+    """
 
     code = models.CharField(max_length=20, unique=True, validators=[code_validator])
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=30, choices=AgreementKind.choices)
     signed_on = models.DateField("signed or adopted on", null=True, blank=True)
+    signed_on_precision = precision_field()
     in_force_on = models.DateField("in force since", null=True, blank=True)
+    in_force_on_precision = precision_field()
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -40,7 +67,25 @@ class Agreement(SourcedModel):
         related_name="children",
         help_text="The framework this one builds on or sits under.",
     )
-    summary = models.TextField(blank=True)
+    summary = long_text(blank=True)
+    date_note = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Where the sources disagree on a date: what each of them says.",
+    )
+    signed_on_basis = basis_field()
+    signed_on_reason = basis_reason_field()
+    signed_on_assumed_by = basis_assumed_by_field()
+    signed_on_source = basis_source_field()
+    signed_on_locator = basis_locator_field()
+    in_force_on_basis = basis_field()
+    in_force_on_reason = basis_reason_field()
+    in_force_on_assumed_by = basis_assumed_by_field()
+    in_force_on_source = basis_source_field()
+    in_force_on_locator = basis_locator_field()
+
+    PROVENANCE_FACTS = {"signed_on": "signed_on", "in_force_on": "in_force_on"}
 
     objects = AgreementQuerySet.as_manager()
     history = HistoricalRecords()
@@ -53,6 +98,10 @@ class Agreement(SourcedModel):
                 name="agreement_in_force_not_before_signature",
                 violation_error_message="An agreement cannot enter into force before it is signed.",
             ),
+            *provenance_constraints("agreement", "signed_on"),
+            *provenance_constraints("agreement", "in_force_on"),
+            precision_constraint("agreement", "signed_on"),
+            precision_constraint("agreement", "in_force_on"),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +114,20 @@ class Agreement(SourcedModel):
         if self.in_force_on and self.signed_on and self.in_force_on < self.signed_on:
             raise ValidationError({"in_force_on": "An agreement cannot enter into force before it is signed."})
         refuse_ancestor_loop(self, "parent", "A framework cannot sit under itself, directly or indirectly.")
+        errors = self.provenance_errors()
+        errors.update(precision_errors(self.signed_on, self.signed_on_precision, "signed_on"))
+        errors.update(precision_errors(self.in_force_on, self.in_force_on_precision, "in_force_on"))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def signed_on_display(self) -> str:
+        """The signature date to the precision the documents give ("May 2020"), or empty."""
+        return format_approx_date(self.signed_on, self.signed_on_precision)
+
+    @property
+    def in_force_on_display(self) -> str:
+        return format_approx_date(self.in_force_on, self.in_force_on_precision)
 
 
 class Commitment(SourcedModel):
@@ -85,7 +148,7 @@ class Commitment(SourcedModel):
     # Derived from ``reference`` on every save (commitments.references): lists sort on it so §4 < §10 < §12(b)(i).
     reference_sort_key = models.CharField(max_length=KEY_LENGTH, editable=False, default="")
     title = models.CharField(max_length=200)
-    description = models.TextField(help_text="What was promised, paraphrased.")
+    description = long_text(help_text="What was promised, paraphrased.")
     area = models.CharField("policy area", max_length=30, choices=PolicyArea.choices)
     strength = models.CharField(max_length=20, choices=Strength.choices)
     responsible_body = models.ForeignKey(
@@ -153,6 +216,22 @@ class Commitment(SourcedModel):
     def get_absolute_url(self) -> str:
         return reverse("commitments:commitment_detail", kwargs={"pk": self.pk})
 
+    def clean(self) -> None:
+        agreement = self.agreement if self.agreement_id else None
+        # A signature known only to the month or year is stored on its first day: the bound is that day.
+        if (
+            self.target_date
+            and agreement is not None
+            and agreement.signed_on
+            and self.target_date < agreement.signed_on
+        ):
+            raise ValidationError(
+                {
+                    "target_date": f"The target date cannot predate the signature of {agreement.code} "
+                    f"({agreement.signed_on_display})."
+                }
+            )
+
 
 class StatusUpdate(SourcedModel):
     """One entry in a commitment's append-only history: a status change, a review that found no change, or the
@@ -174,7 +253,7 @@ class StatusUpdate(SourcedModel):
     status = models.CharField(max_length=20, choices=Status.choices)
     previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     progress = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
-    note = models.TextField(blank=True)
+    note = long_text(blank=True)
     evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_reference = models.CharField("evidence document reference", max_length=300, blank=True)
     evidence_date = models.DateField(null=True, blank=True)

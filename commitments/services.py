@@ -36,6 +36,22 @@ class CommitmentConflict(DomainConflict):
         )
 
 
+NOTHING_CHANGED = (
+    "Nothing changed: the status and progress are the ones recorded, with no note and no evidence. "
+    "If you reviewed it and nothing changed, use “Confirm unchanged” instead."
+)
+
+
+def _changes_nothing(locked: Commitment, *, status: str | None, progress: int | None, note: str, evidence) -> bool:
+    """A status update with the current status and progress, no note and no evidence records no change."""
+    return (
+        status == locked.status
+        and progress == locked.progress
+        and not note.strip()
+        and not any(value.strip() if isinstance(value, str) else value for value in evidence)
+    )
+
+
 def _conflict(commitment_id: int, expected_version: int) -> CommitmentConflict:
     current = Commitment.objects.select_related("agreement", "responsible_body").get(pk=commitment_id)
     newer = list(
@@ -73,6 +89,14 @@ def _append_update(
             status, progress = locked.status, locked.progress
         elif status == Status.ACHIEVED and progress is None:
             progress = 100
+        if kind == UpdateKind.STATUS_CHANGE and _changes_nothing(
+            locked,
+            status=status,
+            progress=progress,
+            note=note,
+            evidence=(evidence_url, evidence_reference, evidence_date),
+        ):
+            raise ValidationError({"status": NOTHING_CHANGED})
         update = StatusUpdate(
             commitment=locked,
             version=expected_version + 1,

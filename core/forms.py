@@ -84,3 +84,27 @@ class WithdrawalForm(AccessibleFormMixin, forms.Form):
         field.max_length = WITHDRAWAL_REASON_MAX_LENGTH
         field.validators.append(validators.MaxLengthValidator(WITHDRAWAL_REASON_MAX_LENGTH))
         field.widget.attrs["maxlength"] = str(WITHDRAWAL_REASON_MAX_LENGTH)
+
+
+class FactConfirmForm(AccessibleFormMixin, forms.Form):
+    """An editor confirms an assumed fact by naming the document that states it and where."""
+
+    fact = forms.ChoiceField(label="Fact", widget=forms.RadioSelect)
+    source_document = forms.ModelChoiceField(
+        label="Document that states it", queryset=None, empty_label="Choose a document"
+    )
+    locator = forms.CharField(
+        label="Where in it", max_length=200, help_text="Section, paragraph or page, e.g. §5 or section 2.4."
+    )
+
+    def __init__(self, *args, record=None, **kwargs):
+        from .models import SourceDocument
+
+        super().__init__(*args, **kwargs)
+        self.fields["source_document"].queryset = SourceDocument.objects.order_by("key")
+        labels = getattr(record, "PROVENANCE_LABELS", {})
+        self.fields["fact"].choices = [
+            (name, f"{labels.get(name, name)}: {fact.basis_text}")
+            for name, fact in record.facts.items()
+            if fact.is_assumed
+        ]

@@ -348,7 +348,12 @@ def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
     """Bodies overdue today from their stored schedule, most overdue first, each with its open overdue flag (if
     the daily sweep has raised one) and the e-mails sent about it (2 queries)."""
     on = on or timezone.localdate()
-    bodies = DialogueBody.objects.overdue(on=on).select_related("reports_to").order_by("next_due_on", "name")
+    bodies = (
+        DialogueBody.objects.overdue(on=on)
+        .with_last_meeting_precision()
+        .select_related("reports_to")
+        .order_by("next_due_on", "name")
+    )
     flags = {flag.body_id: flag for flag in open_flags_for(on=on)}
     return [
         OverdueBody(
@@ -797,6 +802,11 @@ class TimelineRow:
     days_overdue: int | None
 
     @property
+    def state(self):
+        """The body's state today, by the one rule (``DialogueBody.state``)."""
+        return self.body.state()
+
+    @property
     def overdue_spans(self) -> list[Span]:
         return [span for span in self.spans if span.kind == "overdue"]
 
@@ -849,7 +859,11 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
     or meeting (or 1 January of ``from_year``) to the end of the current year.
     """
     today = timezone.localdate()
-    bodies = DialogueBody.objects.select_related("reports_to").order_by(choice_rank("level", Level.values), "name")
+    bodies = (
+        DialogueBody.objects.with_last_meeting_precision()
+        .select_related("reports_to")
+        .order_by(choice_rank("level", Level.values), "name")
+    )
     if agreement:
         bodies = bodies.filter(agreements__code=agreement)
     bodies = list(bodies)
@@ -949,6 +963,7 @@ def agreement_page(*, code: str) -> AgreementPage:
         areas=areas,
         bodies=list(
             DialogueBody.objects.filter(agreements=agreement)
+            .with_last_meeting_precision()
             .select_related("reports_to")
             .order_by(choice_rank("level", Level.values), "name")
         ),

@@ -9,6 +9,7 @@ class Level(models.TextChoices):
     SENIOR_OFFICIALS = "senior_officials", "Senior officials (DG/MD)"
     DIRECTOR = "director", "Director"
     WORKING = "working", "Working level"
+    PARLIAMENTARY = "parliamentary", "Parliamentary"
 
 
 class FlagCloseReason(models.TextChoices):
@@ -28,3 +29,15 @@ class NotificationStatus(models.TextChoices):
     NO_RECIPIENTS = "no_recipients", "Not sent: no contact for the body or the body it reports to"
     CANCELLED = "cancelled", "Not sent: the flag closed first"
     FAILED = "failed", "Not sent: gave up after repeated failures"
+
+
+class BodyState(models.TextChoices):
+    """What a body's schedule says today; decided by ``dialogues.models.body_state`` alone."""
+
+    ON_SCHEDULE = "on_schedule", "Met on schedule"
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+    NEVER_MET = "never_met", "Never met"
+    CANNOT_TELL = "cannot_tell", "Cannot tell"
+    AD_HOC = "ad_hoc", "Ad hoc"
+    INACTIVE = "inactive", "Inactive"

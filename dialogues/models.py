@@ -9,7 +9,7 @@ from types import EllipsisType
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,12 +17,30 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.hierarchy import ancestors, refuse_ancestor_loop
-from core.models import SourcedModel, code_validator
+from core.models import (
+    LONG_TEXT_MAX,
+    DatePrecision,
+    ProvenanceMixin,
+    SourcedModel,
+    basis_assumed_by_field,
+    basis_field,
+    basis_locator_field,
+    basis_reason_field,
+    basis_source_field,
+    code_validator,
+    precision_constraint,
+    precision_errors,
+    precision_field,
+    provenance_constraints,
+)
+from core.templatetags.facts import format_approx_date
 
-from .choices import FlagCloseReason, Level, NotificationKind, NotificationStatus
+from .choices import BodyState, FlagCloseReason, Level, NotificationKind, NotificationStatus
 from .querysets import DialogueBodyQuerySet, MeetingQuerySet
 
 DEFAULT_GRACE_DAYS = 60
+EARLIEST_MEETING = date(1950, 1, 1)
+"""No meeting is recorded before this day when the body's start is unknown (the tracker's lower bound)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +52,70 @@ class Schedule:
     overdue_after: date | None
 
 
-class DialogueBody(SourcedModel):
+@dataclass(frozen=True)
+class BodyStatus:
+    """A body's state on a day, as every page, the print, the CSV and the API show it."""
+
+    code: str
+    label: str
+    days_overdue: int | None = None
+    due_on: date | None = None
+    assumed: bool = False
+
+    @property
+    def text(self) -> str:
+        """The label, saying so when it rests on an assumed cadence or start date."""
+        return f"{self.label} (on an assumed cadence or start date)" if self.assumed else self.label
+
+
+def body_state(
+    *,
+    active: bool,
+    cadence_months: int | None,
+    last_meeting_on: date | None,
+    next_due_on: date | None,
+    overdue_after: date | None,
+    on: date,
+    assumed: bool = False,
+) -> BodyStatus:
+    """The one rule for a body's state: met on schedule, due, overdue, never met, cannot tell (or ad hoc, inactive).
+
+    ``assumed`` says that the schedule rests on an assumed cadence or start date; the state then says so.
+    """
+    if not active:
+        return BodyStatus(BodyState.INACTIVE, "Inactive")
+    if not cadence_months:
+        if last_meeting_on is None:
+            return BodyStatus(BodyState.NEVER_MET, "Never met (meets ad hoc)")
+        return BodyStatus(BodyState.AD_HOC, "Ad hoc")
+    if next_due_on is None:
+        return BodyStatus(BodyState.CANNOT_TELL, "Cannot tell: no meeting or start date")
+    never = "" if last_meeting_on else ", never met"
+    if overdue_after is not None and overdue_after < on:
+        days = (on - next_due_on).days
+        return BodyStatus(
+            BodyState.OVERDUE, f"Overdue by {days} day{'s' if days != 1 else ''}{never}", days, next_due_on, assumed
+        )
+    if next_due_on <= on:
+        return BodyStatus(
+            BodyState.DUE,
+            f"Due since {format_approx_date(next_due_on, short=True)}{never}",
+            None,
+            next_due_on,
+            assumed,
+        )
+    if last_meeting_on is None:
+        return BodyStatus(
+            BodyState.NEVER_MET,
+            f"Never met: first due by {format_approx_date(next_due_on, short=True)}",
+            None,
+            next_due_on,
+            assumed,
+        )
+    return BodyStatus(BodyState.ON_SCHEDULE, "Met on schedule", None, next_due_on, assumed)
+
+
+class DialogueBody(ProvenanceMixin, SourcedModel):
     """A body that holds EU–Japan meetings (Summit, Strategic Dialogue, Cyber Dialogue, ...).
 
     The cadence rule lives in :meth:`schedule`: a body meeting every N months is due N months after its last
@@ -63,15 +144,43 @@ class DialogueBody(SourcedModel):
         validators=[MaxValueValidator(365)],
         help_text="Days after the due date before the body counts as overdue.",
     )
-    established_on = models.DateField(null=True, blank=True)
+    established_on = models.DateField("started on", null=True, blank=True)
+    established_on_precision = precision_field()
     eu_lead = models.CharField("EU lead", max_length=200, blank=True)
     japan_lead = models.CharField("Japan lead", max_length=200, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(
+        blank=True, max_length=LONG_TEXT_MAX, validators=[MaxLengthValidator(LONG_TEXT_MAX)]
+    )
     active = models.BooleanField(default=True)
+
+    # The basis of each fact that drives behaviour (see core.models, "Facts with provenance").
+    cadence_basis = basis_field()
+    cadence_reason = basis_reason_field()
+    cadence_assumed_by = basis_assumed_by_field()
+    cadence_source = basis_source_field()
+    cadence_locator = basis_locator_field()
+    level_basis = basis_field()
+    level_reason = basis_reason_field()
+    level_assumed_by = basis_assumed_by_field()
+    level_source = basis_source_field()
+    level_locator = basis_locator_field()
+    reports_to_basis = basis_field()
+    reports_to_reason = basis_reason_field()
+    reports_to_assumed_by = basis_assumed_by_field()
+    reports_to_source = basis_source_field()
+    reports_to_locator = basis_locator_field()
+    established_on_basis = basis_field()
+    established_on_reason = basis_reason_field()
+    established_on_assumed_by = basis_assumed_by_field()
+    established_on_source = basis_source_field()
+    established_on_locator = basis_locator_field()
 
     last_meeting_on = models.DateField(null=True, blank=True, editable=False)
     next_due_on = models.DateField(null=True, blank=True, editable=False)
     overdue_after = models.DateField(null=True, blank=True, editable=False)
+
+    # Set by ``DialogueBodyQuerySet.with_last_meeting_precision``; a body read without it shows the day.
+    last_meeting_precision: str | None = None
 
     objects = DialogueBodyQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["last_meeting_on", "next_due_on", "overdue_after"])
@@ -81,6 +190,26 @@ class DialogueBody(SourcedModel):
         verbose_name = "dialogue body"
         verbose_name_plural = "dialogue bodies"
         indexes = [models.Index(fields=["active", "overdue_after"], name="body_active_overdue_after")]
+        constraints = [
+            *provenance_constraints("body", "cadence"),
+            *provenance_constraints("body", "level"),
+            *provenance_constraints("body", "reports_to"),
+            *provenance_constraints("body", "established_on"),
+            precision_constraint("body", "established_on"),
+        ]
+
+    PROVENANCE_FACTS = {
+        "cadence": "cadence_months",
+        "level": "level",
+        "reports_to": "reports_to",
+        "established_on": "established_on",
+    }
+    PROVENANCE_LABELS = {
+        "cadence": "Cadence",
+        "level": "Level",
+        "reports_to": "Reporting line",
+        "established_on": "Start date",
+    }
 
     def __str__(self) -> str:
         return self.name
@@ -90,6 +219,38 @@ class DialogueBody(SourcedModel):
 
     def clean(self) -> None:
         refuse_ancestor_loop(self, "reports_to", "The reporting line would loop back to this body.")
+        errors = self.provenance_errors()
+        errors.update(precision_errors(self.established_on, self.established_on_precision, "established_on"))
+        if self.established_on and self.established_on > timezone.localdate():
+            errors["established_on"] = "A body's start date cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def schedule_rests_on_assumption(self) -> bool:
+        """Whether the due date comes from an assumed cadence, or from an assumed start date (never met)."""
+        if not self.cadence_months:
+            return False
+        if self.fact("cadence").is_assumed:
+            return True
+        return self.last_meeting_on is None and self.fact("established_on").is_assumed
+
+    def state(self, *, on: date | None = None) -> BodyStatus:
+        """This body's state on ``on`` (today by default): the one rule every page, the CSV and the API use."""
+        return body_state(
+            active=self.active,
+            cadence_months=self.cadence_months,
+            last_meeting_on=self.last_meeting_on,
+            next_due_on=self.next_due_on,
+            overdue_after=self.overdue_after,
+            on=on or timezone.localdate(),
+            assumed=self.schedule_rests_on_assumption,
+        )
+
+    @property
+    def earliest_meeting_on(self) -> date:
+        """No meeting of this body can predate its start, or 1950 where the start is unknown."""
+        return self.established_on or EARLIEST_MEETING
 
     @staticmethod
     def compute_schedule(
@@ -177,8 +338,11 @@ class Meeting(SourcedModel):
 
     body = models.ForeignKey(DialogueBody, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField()
+    held_on_precision = precision_field()
     place = models.CharField(max_length=200, blank=True)
-    summary = models.TextField("outcome", blank=True)
+    summary = models.TextField(
+        "outcome", blank=True, max_length=LONG_TEXT_MAX, validators=[MaxLengthValidator(LONG_TEXT_MAX)]
+    )
     commitments_advanced = models.ManyToManyField("commitments.Commitment", related_name="meetings", blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -202,6 +366,7 @@ class Meeting(SourcedModel):
             models.Index(fields=["-held_on"], name="meeting_held_on"),
         ]
         constraints = [
+            precision_constraint("meeting", "held_on"),
             models.UniqueConstraint(
                 fields=["body", "held_on"],
                 condition=Q(withdrawn_at__isnull=True),
@@ -225,6 +390,19 @@ class Meeting(SourcedModel):
     def clean(self) -> None:
         if self.held_on and self.held_on > timezone.localdate():
             raise ValidationError({"held_on": "Record a meeting once it has been held: the date is in the future."})
+        errors = precision_errors(self.held_on, self.held_on_precision, "held_on")
+        if errors:
+            raise ValidationError(errors)
+        if self.held_on and self.body_id is not None:
+            earliest = self.body.earliest_meeting_on
+            if self.held_on < earliest:
+                if self.body.established_on:
+                    started = format_approx_date(self.body.established_on, self.body.established_on_precision)
+                    prep = "on" if self.body.established_on_precision == DatePrecision.DAY else "in"
+                    message = f"{self.body.short_name} started {prep} {started}: a meeting cannot predate its start."
+                else:
+                    message = f"A meeting cannot be dated before {format_approx_date(earliest)}."
+                raise ValidationError({"held_on": message})
 
 
 class OverdueFlag(models.Model):

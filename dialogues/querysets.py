@@ -22,8 +22,15 @@ class DialogueBodyQuerySet(models.QuerySet):
     def not_overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         return self.exclude(pk__in=self.overdue(on=on).values("pk"))
 
+    def with_last_meeting_precision(self) -> DialogueBodyQuerySet:
+        """Annotate ``last_meeting_precision``: how much of the last meeting's date the documents give."""
+        from .models import Meeting  # the model module imports this one
+
+        last = Meeting.objects.held().filter(body=models.OuterRef("pk"), held_on=models.OuterRef("last_meeting_on"))
+        return self.annotate(last_meeting_precision=models.Subquery(last.values("held_on_precision")[:1]))
+
     def for_listing(self) -> DialogueBodyQuerySet:
-        return self.select_related("reports_to").prefetch_related("agreements")
+        return self.select_related("reports_to").prefetch_related("agreements").with_last_meeting_precision()
 
 
 class MeetingQuerySet(models.QuerySet):

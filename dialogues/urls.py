@@ -12,4 +12,5 @@ urlpatterns = [
     path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting_create"),
     path("meetings/<int:pk>/withdraw/", views.MeetingWithdrawView.as_view(), name="meeting_withdraw"),
     path("<code:short_name>/", views.DialogueBodyDetailView.as_view(), name="body_detail"),
+    path("<code:short_name>/confirm-fact/", views.BodyFactConfirmView.as_view(), name="body_confirm_fact"),
 ]

@@ -13,8 +13,9 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
-from core.forms import WithdrawalForm
+from core.forms import FactConfirmForm, WithdrawalForm
 from core.roles import EditorRequiredMixin
+from core.services import provenance_confirm
 from core.views import DomainErrorsMixin
 
 from .filtersets import DialogueBodyFilterSet
@@ -56,16 +57,28 @@ class DialogueBodyDetailView(DetailView):
     slug_url_kwarg = "short_name"
 
     def get_queryset(self):
-        return DialogueBody.objects.select_related("reports_to__reports_to__reports_to").prefetch_related(
-            "agreements",
-            Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
-            Prefetch(
-                "meetings",
-                queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
-                .prefetch_related(Prefetch("commitments_advanced", queryset=Commitment.objects.in_reference_order()))
-                .order_by("-held_on"),
-            ),
-            Prefetch("commitments", queryset=Commitment.objects.for_listing().in_reference_order()),
+        return (
+            DialogueBody.objects.with_last_meeting_precision()
+            .select_related(
+                "reports_to__reports_to__reports_to",
+                "cadence_source",
+                "level_source",
+                "reports_to_source",
+                "established_on_source",
+            )
+            .prefetch_related(
+                "agreements",
+                Prefetch("reporting_bodies", queryset=DialogueBody.objects.order_by("name")),
+                Prefetch(
+                    "meetings",
+                    queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
+                    .prefetch_related(
+                        Prefetch("commitments_advanced", queryset=Commitment.objects.in_reference_order())
+                    )
+                    .order_by("-held_on"),
+                ),
+                Prefetch("commitments", queryset=Commitment.objects.for_listing().in_reference_order()),
+            )
         )
 
     def get_context_data(self, **kwargs):
@@ -143,3 +156,35 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
             self.request, f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
         )
         return HttpResponseRedirect(body.get_absolute_url())
+
+
+class BodyFactConfirmView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+    """Confirm an assumed fact of a body (cadence, level, reporting line, start) by naming its source (editors)."""
+
+    template_name = "dialogues/body_confirm_fact.html"
+    form_class = FactConfirmForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.body = get_object_or_404(DialogueBody, short_name=kwargs["short_name"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "record": self.body}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(body=self.body, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        provenance_confirm(
+            record=self.body,
+            fact=data["fact"],
+            source_document=data["source_document"],
+            locator=data["locator"],
+            user=self.request.user,
+        )
+        label = DialogueBody.PROVENANCE_LABELS[data["fact"]]
+        messages.success(
+            self.request, f"Saved: {label.lower()} of {self.body.name} is now stated in {data['source_document'].key}."
+        )
+        return HttpResponseRedirect(self.body.get_absolute_url())

@@ -20,12 +20,13 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import CommitmentConflict, commitment_update_status
-from core.models import SourceDocument
+from core.models import Basis, DatePrecision, SourceDocument
 from dialogues.models import DialogueBody, Meeting
 
 # libyaml's C parser when present: ten times faster than the pure-Python one, same safe subset.
@@ -102,6 +103,7 @@ class _Loader:
         self.agreements: dict[str, Agreement] = {}
         self.bodies: dict[str, DialogueBody] = {}
         self.commitments: dict[str, Commitment] = {}
+        self.fact_counts: Counter = Counter()  # stated and assumed facts in the seed
 
     # -- helpers ---------------------------------------------------------------------------------------
     def problem(self, where: str, message: str) -> None:
@@ -131,6 +133,62 @@ class _Loader:
         if document is None:
             self.problem(where, f"source: unknown source document {ref['doc']!r}")
         return {"source_document": document, "source_locator": str(ref.get("at") or "")[:200]}
+
+    def basis(self, row: dict, where: str, facts: dict[str, Any]) -> dict[str, Any]:
+        """The basis of each known fact of ``row``, from its ``basis:`` mapping; counts stated and assumed facts.
+
+        ``basis: {cadence: {doc: SDP-2024, at: '§5'}, level: {assumed: why, by: who}}``: a document and a place
+        in it, or a reason and who assumed it. Every fact with a value needs one; an empty fact needs none.
+        """
+        given = row.get("basis") or {}
+        if not isinstance(given, dict):
+            self.problem(where, "basis: expected a mapping of fact to {doc, at} or {assumed, by}")
+            given = {}
+        for unknown in set(given) - set(facts):
+            self.problem(where, f"basis: {unknown!r} is not one of {', '.join(facts)}")
+        values: dict[str, Any] = {}
+        for fact, value in facts.items():
+            entry = given.get(fact)
+            empty = {
+                f"{fact}_basis": "",
+                f"{fact}_reason": "",
+                f"{fact}_assumed_by": "",
+                f"{fact}_source": None,
+                f"{fact}_locator": "",
+            }
+            if value is None or value == "":
+                if entry:
+                    self.problem(where, f"basis: {fact} has no value, so it needs no basis")
+                values.update(empty)
+                continue
+            if not isinstance(entry, dict) or not (entry.get("doc") or entry.get("assumed")):
+                self.problem(where, f"basis: say whether {fact} is stated ({{doc, at}}) or assumed ({{assumed, by}})")
+                values.update(empty)
+                continue
+            if entry.get("doc"):
+                document = self.sources.get(entry["doc"])
+                if document is None:
+                    self.problem(where, f"basis: unknown source document {entry['doc']!r} for {fact}")
+                values.update(
+                    empty,
+                    **{
+                        f"{fact}_basis": Basis.STATED,
+                        f"{fact}_source": document,
+                        f"{fact}_locator": str(entry.get("at") or "")[:200],
+                    },
+                )
+                self.fact_counts[Basis.STATED] += 1
+            else:
+                values.update(
+                    empty,
+                    **{
+                        f"{fact}_basis": Basis.ASSUMED,
+                        f"{fact}_reason": str(entry["assumed"])[:300],
+                        f"{fact}_assumed_by": str(entry.get("by") or "seed editors")[:100],
+                    },
+                )
+                self.fact_counts[Basis.ASSUMED] += 1
+        return values
 
     def save(self, obj, where: str, counter: str, created: bool) -> bool:
         try:
@@ -184,6 +242,9 @@ class _Loader:
         # a meeting has no such side effect). Overdue flags are left to the sweep, as for any import.
         for body in self.bodies.values():
             body.refresh_schedule()
+        # The report: how many of the seed's behaviour-driving facts a document states, and how many are assumed.
+        self.counts["facts stated"] = self.fact_counts[Basis.STATED]
+        self.counts["facts assumed"] = self.fact_counts[Basis.ASSUMED]
 
     def load_sources(self, rows: list[dict]) -> None:
         for row in rows:
@@ -196,6 +257,7 @@ class _Loader:
                         "title": row["title"],
                         "publisher": row.get("publisher") or "",
                         "published_on": _date(row.get("published_on")),
+                        "published_on_precision": row.get("published_on_precision") or DatePrecision.DAY,
                         "seed_file": row.get("seed_file") or "",
                     },
                     where,
@@ -215,9 +277,17 @@ class _Loader:
                         "title": row["title"],
                         "kind": row["kind"],
                         "signed_on": _date(row.get("signed_on")),
+                        "signed_on_precision": row.get("signed_on_precision") or DatePrecision.DAY,
                         "in_force_on": _date(row.get("in_force_on")),
+                        "in_force_on_precision": row.get("in_force_on_precision") or DatePrecision.DAY,
                         "summary": row.get("summary") or "",
+                        "date_note": row.get("date_note") or "",
                         **self.source(row, where),
+                        **self.basis(
+                            row,
+                            where,
+                            {"signed_on": row.get("signed_on"), "in_force_on": row.get("in_force_on")},
+                        ),
                     },
                     where,
                     "agreements",
@@ -246,11 +316,22 @@ class _Loader:
                         "cadence_months": row.get("cadence_months"),
                         "grace_days": row.get("grace_days", 60),
                         "established_on": _date(row.get("established_on")),
+                        "established_on_precision": row.get("established_on_precision") or DatePrecision.DAY,
                         "eu_lead": row.get("eu_lead") or "",
                         "japan_lead": row.get("japan_lead") or "",
                         "description": row.get("description") or "",
                         "active": row.get("active", True),
                         **self.source(row, where),
+                        **self.basis(
+                            row,
+                            where,
+                            {
+                                "cadence": row.get("cadence_months"),
+                                "level": row.get("level"),
+                                "reports_to": row.get("reports_to"),
+                                "established_on": row.get("established_on"),
+                            },
+                        ),
                     },
                     where,
                     "bodies",
@@ -312,7 +393,12 @@ class _Loader:
                 obj = self.upsert(
                     Meeting,
                     {"body": body, "held_on": _date(row["held_on"])},
-                    {"place": row.get("place") or "", "summary": row.get("summary") or "", **self.source(row, where)},
+                    {
+                        "held_on_precision": row.get("held_on_precision") or DatePrecision.DAY,
+                        "place": row.get("place") or "",
+                        "summary": row.get("summary") or "",
+                        **self.source(row, where),
+                    },
                     where,
                     "meetings",
                 )
@@ -333,14 +419,18 @@ class _Loader:
                     continue
                 source = self.source(row, where)
                 evidence_date = _date(row.get("evidence_date"))
-                already = StatusUpdate.objects.filter(
-                    commitment=commitment,
-                    kind=UpdateKind.STATUS_CHANGE,
-                    status=row["status"],
-                    evidence_date=evidence_date,
-                    source_document=source["source_document"],
-                    source_locator=source["source_locator"],
-                ).exists()
+                # The same seeded entry, even where a re-read of the documents corrected its evidence date.
+                already = (
+                    StatusUpdate.objects.filter(
+                        commitment=commitment,
+                        kind=UpdateKind.STATUS_CHANGE,
+                        status=row["status"],
+                        source_document=source["source_document"],
+                        source_locator=source["source_locator"],
+                    )
+                    .filter(Q(evidence_date=evidence_date) | Q(note=(row.get("note") or "").strip()))
+                    .exists()
+                )
                 if already:
                     self.counts["status updates unchanged"] += 1
                     continue

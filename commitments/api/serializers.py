@@ -16,7 +16,7 @@ from commitments.choices import UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
-from core.api.serializers import SourceSerializer, WithdrawalSerializer, display_name
+from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawalSerializer, display_name
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -28,6 +28,8 @@ class AgreementSerializer(serializers.ModelSerializer):
     achieved_count = serializers.IntegerField(read_only=True, min_value=0)
     commitments_url = serializers.SerializerMethodField(help_text="The commitments under this framework.")
     source = SourceSerializer(source="*", read_only=True)
+    signed_on_basis = FactBasisSerializer("signed_on", help_text="Whether a document states the signature date.")
+    in_force_on_basis = FactBasisSerializer("in_force_on", help_text="Whether a document states the date in force.")
 
     class Meta:
         model = Agreement
@@ -38,7 +40,12 @@ class AgreementSerializer(serializers.ModelSerializer):
             "kind",
             "parent",
             "signed_on",
+            "signed_on_precision",
+            "signed_on_basis",
             "in_force_on",
+            "in_force_on_precision",
+            "in_force_on_basis",
+            "date_note",
             "summary",
             "commitment_count",
             "achieved_count",
@@ -46,6 +53,13 @@ class AgreementSerializer(serializers.ModelSerializer):
             "source",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "signed_on": {
+                "help_text": "Stored on the 1st of the month, or 1 January, when signed_on_precision says so."
+            },
+            "signed_on_precision": {"help_text": "How much of signed_on the documents give: day, month or year."},
+            "in_force_on_precision": {"help_text": "How much of in_force_on the documents give: day, month or year."},
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_commitments_url(self, obj: Agreement) -> str:

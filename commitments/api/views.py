@@ -54,7 +54,11 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
     freshness = Freshness(histories=(Agreement,))
 
     def get_queryset(self) -> QuerySet[Agreement]:
-        return Agreement.objects.select_related("parent", "source_document").with_commitment_counts().order_by("code")
+        return (
+            Agreement.objects.select_related("parent", "source_document", "signed_on_source", "in_force_on_source")
+            .with_commitment_counts()
+            .order_by("code")
+        )
 
     def validator_queryset(self, queryset):
         return Agreement.objects.all()

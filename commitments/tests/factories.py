@@ -73,9 +73,25 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     title = factory.Faker("sentence", nb_words=6)
     kind = AgreementKind.POLITICAL_PARTNERSHIP
     signed_on = dt.date(2019, 2, 1)
+    in_force_on = None
     summary = factory.Faker("paragraph")
     source_document = factory.SubFactory(SourceDocumentFactory)
     source_locator = "section 1"
+    # Its dates are stated by its own source document unless a trait says otherwise.
+    signed_on_basis = factory.LazyAttribute(lambda a: "stated" if a.signed_on else "")
+    signed_on_source = factory.LazyAttribute(lambda a: a.source_document if a.signed_on else None)
+    signed_on_locator = "section 1"
+    in_force_on_basis = factory.LazyAttribute(lambda a: "stated" if a.in_force_on else "")
+    in_force_on_source = factory.LazyAttribute(lambda a: a.source_document if a.in_force_on else None)
+
+    class Params:
+        assumed_signature = factory.Trait(
+            signed_on_basis="assumed",
+            signed_on_source=None,
+            signed_on_locator="",
+            signed_on_reason="placeholder: the documents give no date",
+            signed_on_assumed_by="seed editors",
+        )
 
 
 class CommitmentFactory(factory.django.DjangoModelFactory):

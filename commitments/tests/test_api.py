@@ -705,8 +705,8 @@ def test_writes_are_throttled_per_user(editor_api, data, settings):
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "write": "2/hour"},
     }
     commitment = data["space"]
-    for version in (0, 1):
-        response = post_update(editor_api, commitment=commitment.pk, expected_version=version, status="ongoing")
+    for version, status in ((0, "ongoing"), (1, "in_progress")):
+        response = post_update(editor_api, commitment=commitment.pk, expected_version=version, status=status)
         assert response.status_code == 201
     response = post_update(editor_api, commitment=commitment.pk, expected_version=2, status="stalled")
     body = assert_error(response, 429, "throttled")

@@ -1,9 +1,11 @@
 """The seed data is complete, traceable and loads idempotently; a broken seed file writes nothing."""
 
 from datetime import date
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from commitments.choices import Status
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -59,10 +61,12 @@ def test_every_meeting_has_a_date_and_a_source(seed_data):
         ("SUMMIT", "2022-05-12"),
         ("SUMMIT", "2023-07-13"),
         ("DPC", "2023-07-03"),
-        ("SPACE", "2023-01-17"),
-        ("HLED", "2023-06-27"),
+        ("ASEP", "2018-09-27"),
     ]:
         assert (expected[0], date.fromisoformat(expected[1])) in dated, expected
+    # The documents give these meetings only to the month: stored on the 1st, with that precision.
+    for body, month in [("SPACE", "2023-01-01"), ("HLED", "2023-06-01"), ("HLED", "2022-10-01")]:
+        assert Meeting.objects.get(body__short_name=body, held_on=month).held_on_precision == "month"
 
 
 def test_current_status_is_the_latest_seeded_update(seed_data):
@@ -177,3 +181,102 @@ def test_reloading_keeps_staff_corrections_and_staff_history(seed_data, editor):
     commitment.refresh_from_db()
     assert commitment.title != "Corrected by staff"  # --refresh restores the seed's wording
     assert commitment.status == Status.STALLED  # but never rewrites history that staff recorded
+
+
+# --- Facts with provenance in the seed ----------------------------------------------------------------------------
+
+
+def _seed_facts():
+    for model in (DialogueBody, Agreement):
+        for record in model.objects.all():
+            yield from ((record, fact) for fact in record.facts.values() if fact.known)
+
+
+def test_the_loader_reports_how_many_facts_are_stated_and_how_many_assumed(seed_data):
+    facts = list(_seed_facts())
+    stated = sum(fact.is_stated for _, fact in facts)
+    assumed = sum(fact.is_assumed for _, fact in facts)
+    assert (seed_data["facts stated"], seed_data["facts assumed"]) == (stated, assumed)
+    assert stated + assumed == len(facts) and assumed > 0
+    out = StringIO()
+    call_command("load_seed_data", stdout=out)
+    assert f"facts stated: {stated}" in out.getvalue() and f"facts assumed: {assumed}" in out.getvalue()
+
+
+def test_every_seeded_fact_has_a_basis_and_no_cadence_is_stated_that_its_document_does_not_give(seed_data):
+    for record, fact in _seed_facts():
+        assert fact.basis in ("stated", "assumed"), (record, fact.name)
+        if fact.is_stated:
+            assert fact.source is not None and fact.locator, (record, fact.name)
+        else:
+            assert fact.reason and fact.assumed_by, (record, fact.name)
+    stated_cadences = {
+        b.short_name for b in DialogueBody.objects.filter(cadence_months__isnull=False) if b.fact("cadence").is_stated
+    }
+    # Each of these is "annual" in its document (SDP §5; EP-IDA 2.3 for the climate dialogue, 2.4 for the MD talks).
+    assert stated_cadences == {"SUMMIT", "SD", "SDD", "HLD-CLIMATE", "SD-CONS"}
+    for body in DialogueBody.objects.filter(short_name__in=["CYBER", "SPACE", "HLED", "DPC", "HLD-ENV", "NPD"]):
+        cadence = body.fact("cadence")
+        assert cadence.is_assumed and "meet annually" in cadence.reason, body.short_name
+    # No document draws a reporting line from a sectoral dialogue to the Summit.
+    assert not DialogueBody.objects.filter(reports_to__short_name="SUMMIT").exists()
+
+
+def test_dates_the_documents_give_as_a_month_or_a_year_keep_that_precision(seed_data):
+    loi = Agreement.objects.get(code="STI-LOI")
+    assert (loi.signed_on, loi.signed_on_precision, loi.signed_on_display) == (date(2020, 5, 1), "month", "May 2020")
+    assert "26 May 2021" in loi.date_note and "May 2020" in loi.date_note
+    assert Agreement.objects.get(code="SP-2003").signed_on_display == "2003"
+    assert DialogueBody.objects.get(short_name="CYBER").established_on_precision == "year"
+    # A 1 January that is not a year-precise date would be a placeholder.
+    for agreement in Agreement.objects.all():
+        for name in ("signed_on", "in_force_on"):
+            value = getattr(agreement, name)
+            if value and (value.month, value.day) == (1, 1):
+                assert getattr(agreement, f"{name}_precision") in ("month", "year"), (agreement.code, name)
+    assert not StatusUpdate.objects.filter(evidence_date=date(2024, 1, 1)).exists()
+
+
+def test_strength_follows_the_one_rule_written_in_the_readme(seed_data):
+    # "committed to the full implementation" and "will ensure" name a result that can be checked: implement.
+    assert Commitment.objects.get(reference="SDP §29(a)").strength == "implement"
+    assert Commitment.objects.get(reference="SDP §29(b)").strength == "implement"
+    # "share", "exchange" are open-ended cooperation: develop.
+    for reference in ("SDP §18(a)", "SDP §19(a)", "SDP §26(b)", "SDP §30(a)"):
+        assert Commitment.objects.get(reference=reference).strength == "develop", reference
+    for commitment in Commitment.objects.filter(title__istartswith="explore"):
+        assert commitment.strength == "explore", commitment.reference
+
+
+# --- One state, everywhere: the seed data has no contradiction ----------------------------------------------------
+
+LAUNCH = ("launch", "establish", "set up", "upgrade")
+
+
+def test_the_seed_data_has_no_contradiction_between_statuses_and_dialogue_states(seed_data, client, admin_user):
+    """An achieved "launch / establish a dialogue" whose dialogue never met, an achieved commitment of a body
+    that never met, or a page that shows a body's state otherwise than the one rule, is a contradiction."""
+    problems = []
+    for commitment in Commitment.objects.filter(status=Status.ACHIEVED).select_related("responsible_body"):
+        body = commitment.responsible_body
+        launches_a_dialogue = commitment.title.lower().startswith(LAUNCH) and "dialogue" in commitment.title.lower()
+        if launches_a_dialogue and (body is None or body.last_meeting_on is None):
+            problems.append(f"{commitment.reference} achieved, but its dialogue never met")
+        if body is not None and body.state().code == "never_met":
+            problems.append(f"{commitment.reference} achieved by {body.short_name}, which never met")
+    client.force_login(admin_user)
+    pages = {
+        "list": client.get(reverse("dialogues:body_list")).content.decode(),
+        "timeline": client.get(reverse("dashboards:timeline")).content.decode(),
+    }
+    api = {row["short_name"]: row for row in client.get("/api/v1/dialogues/?page_size=100").json()["results"]}
+    for body in DialogueBody.objects.all():
+        state = body.state()
+        if body.short_name in api and api[body.short_name]["state"] != state.code:
+            problems.append(f"{body.short_name}: the API says {api[body.short_name]['state']}, the rule {state.code}")
+        if state.code == "never_met" and "on schedule" in state.label.lower():
+            problems.append(f"{body.short_name}: never met but called on schedule")
+    for name, html in pages.items():
+        if "On schedule" in html:
+            problems.append(f"the {name} page still says 'On schedule' outside the one rule")
+    assert problems == []

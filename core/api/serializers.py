@@ -32,3 +32,34 @@ class WithdrawalSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=WITHDRAWAL_REASON_MAX_LENGTH, help_text="What was wrong; shown next to the withdrawn entry."
     )
+
+
+class FactBasisSerializer(serializers.Serializer):
+    """Whether one fact of a record is stated by a document (which, where) or assumed (by whom, why).
+
+    ``basis`` is null while the fact itself is unknown (e.g. a body with no cadence).
+    """
+
+    basis = serializers.ChoiceField(choices=["stated", "assumed"], allow_null=True, read_only=True)
+    source = serializers.CharField(allow_null=True, read_only=True, help_text="Key of the stating document.")
+    locator = serializers.CharField(read_only=True, help_text="Where that document states it.")
+    assumed_by = serializers.CharField(read_only=True, help_text="Who assumed it, when assumed.")
+    reason = serializers.CharField(read_only=True, help_text="Why it is assumed, when assumed.")
+
+    def __init__(self, fact: str, **kwargs):
+        self.fact_name = fact
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance) -> dict:
+        fact = instance.fact(self.fact_name)
+        if not fact.known:
+            return {"basis": None, "source": None, "locator": "", "assumed_by": "", "reason": ""}
+        return {
+            "basis": "stated" if fact.is_stated else "assumed",
+            "source": fact.source.key if fact.is_stated else None,
+            "locator": fact.locator if fact.is_stated else "",
+            "assumed_by": "" if fact.is_stated else fact.assumed_by,
+            "reason": "" if fact.is_stated else (fact.reason or "no source recorded"),
+        }

@@ -14,7 +14,8 @@ from rest_framework.reverse import reverse
 
 from commitments.models import Commitment
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
-from core.api.serializers import SourceSerializer, display_name
+from core.api.serializers import FactBasisSerializer, SourceSerializer, display_name
+from dialogues.choices import BodyState
 from dialogues.models import DialogueBody, Meeting
 
 MAX_COMMITMENTS_PER_MEETING = 500
@@ -44,6 +45,19 @@ class DialogueBodySerializer(serializers.ModelSerializer):
         help_text="Days since next_meeting_due when overdue today; null when not overdue."
     )
     source = SourceSerializer(source="*", read_only=True)
+    cadence_basis = FactBasisSerializer("cadence", help_text="Whether a document states the cadence.")
+    level_basis = FactBasisSerializer("level", help_text="Whether a document states the level.")
+    reports_to_basis = FactBasisSerializer("reports_to", help_text="Whether a document draws the reporting line.")
+    established_on_basis = FactBasisSerializer("established_on", help_text="Whether a document states the start.")
+    state = serializers.SerializerMethodField(
+        help_text="Its state today, by the one rule the pages use: on_schedule, due, overdue, never_met, "
+        "cannot_tell, ad_hoc or inactive."
+    )
+    state_label = serializers.SerializerMethodField(help_text="The state in words, as the pages show it.")
+    schedule_rests_on_assumption = serializers.BooleanField(
+        read_only=True,
+        help_text="True when its due date (and so an overdue flag) rests on an assumed cadence or start date.",
+    )
 
     class Meta:
         model = DialogueBody
@@ -57,13 +71,21 @@ class DialogueBodySerializer(serializers.ModelSerializer):
             "reports_to",
             "agreements",
             "cadence_months",
+            "cadence_basis",
+            "level_basis",
+            "reports_to_basis",
             "grace_days",
             "established_on",
+            "established_on_precision",
+            "established_on_basis",
             "active",
             "last_meeting_on",
             "next_meeting_due",
+            "state",
+            "state_label",
             "is_overdue",
             "days_overdue",
+            "schedule_rests_on_assumption",
             "eu_lead",
             "japan_lead",
             "description",
@@ -82,6 +104,14 @@ class DialogueBodySerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
     def get_days_overdue(self, obj: DialogueBody) -> int | None:
         return obj.days_overdue(on=self._today())
+
+    @extend_schema_field(serializers.ChoiceField(choices=BodyState.values))
+    def get_state(self, obj: DialogueBody) -> str:
+        return obj.state(on=self._today()).code
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_state_label(self, obj: DialogueBody) -> str:
+        return obj.state(on=self._today()).text
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj: DialogueBody) -> str:
@@ -125,6 +155,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "dialogue",
             "dialogue_name",
             "held_on",
+            "held_on_precision",
             "place",
             "summary",
             "commitments_advanced",

@@ -71,7 +71,13 @@ class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnl
     freshness = Freshness(histories=(DialogueBody, Meeting, Agreement), daily=True)
 
     def get_queryset(self) -> QuerySet[DialogueBody]:
-        return DialogueBody.objects.for_listing().select_related("source_document").order_by("name")
+        return (
+            DialogueBody.objects.for_listing()
+            .select_related(
+                "source_document", "cadence_source", "level_source", "reports_to_source", "established_on_source"
+            )
+            .order_by("name")
+        )
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "today": self.today()}

@@ -27,8 +27,26 @@ class DialogueBodyFactory(factory.django.DjangoModelFactory):
     active = True
     source_document = factory.SubFactory(SourceDocumentFactory)
     source_locator = "§4"
+    # Every fact is stated by the body's own source document unless a trait says it is assumed.
+    cadence_basis = factory.LazyAttribute(lambda b: "stated" if b.cadence_months else "")
+    cadence_source = factory.LazyAttribute(lambda b: b.source_document if b.cadence_months else None)
+    cadence_locator = "§4"
+    level_basis = "stated"
+    level_source = factory.SelfAttribute("source_document")
+    level_locator = "§4"
+    reports_to_basis = factory.LazyAttribute(lambda b: "stated" if getattr(b, "reports_to", None) else "")
+    reports_to_source = factory.LazyAttribute(lambda b: b.source_document if getattr(b, "reports_to", None) else None)
+    established_on_basis = factory.LazyAttribute(lambda b: "stated" if b.established_on else "")
+    established_on_source = factory.LazyAttribute(lambda b: b.source_document if b.established_on else None)
 
     class Params:
+        assumed_cadence = factory.Trait(
+            cadence_basis="assumed",
+            cadence_source=None,
+            cadence_locator="",
+            cadence_reason="dialogues meet annually",
+            cadence_assumed_by="the tracker (its default)",
+        )
         ad_hoc = factory.Trait(cadence_months=None)
         inactive = factory.Trait(active=False)
         overdue = factory.Trait(

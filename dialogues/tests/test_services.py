@@ -117,7 +117,19 @@ def test_a_body_overdue_from_its_establishment_is_flagged_and_says_it_never_met(
     summary = sweep(capture=django_capture_on_commit_callbacks)
     assert summary.opened_bodies == ("NEW",)
     assert OverdueFlag.objects.get().due_on == dt.date(2026, 7, 15)
-    assert "It has no meeting on record since it was established on 15 January 2026" in mail.outbox[0].body
+    assert "It has no meeting on record since it started (15 January 2026)" in mail.outbox[0].body
+    assert "assumed" not in mail.outbox[0].body.lower()  # its cadence and start are stated
+
+
+def test_an_overdue_notice_on_an_assumed_cadence_says_so(django_capture_on_commit_callbacks):
+    body = DialogueBodyFactory(short_name="GUESS", assumed_cadence=True, established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+    sweep(capture=django_capture_on_commit_callbacks)
+    message = mail.outbox[0]
+    assert message.subject.endswith("(on an assumed cadence)")
+    assert "an ASSUMED cadence, not stated by any of the tracker's documents" in message.body
+    assert "assumed by the tracker (its default): dialogues meet annually" in message.body
+    assert "This flag rests on an assumption" in message.body
 
 
 def test_the_day_before_and_the_last_day_of_grace_flag_nothing_the_day_after_does(
@@ -469,19 +481,22 @@ def test_the_command_refuses_a_bad_date_and_writes_nothing(bodies):
 # --- The seed data ------------------------------------------------------------------------------------------------
 
 # Worked out by hand from fixtures/seed/03_bodies.yaml and 05_meetings.yaml (every cadence there is 12 months with
-# 60 days' grace): the due date is 12 months after the last seeded meeting, or after establishment if none.
+# 60 days' grace): the due date is 12 months after the last seeded meeting, or after the body's start if none. A
+# date known only to the month or year is stored on its first day, so the schedule counts from that day.
 SEED_OVERDUE_ON_27_NOV_2026 = {
-    "SPACE": dt.date(2024, 1, 17),  # last met 17 Jan 2023
-    "HLD-ENV": dt.date(2024, 1, 23),  # last met 23 Jan 2023
-    "HLED": dt.date(2024, 6, 27),  # last met 27 Jun 2023
-    "DPC": dt.date(2024, 7, 3),  # last met 3 Jul 2023
-    "SUMMIT": dt.date(2024, 7, 13),  # last met 13 Jul 2023
-    "SD": dt.date(2024, 7, 13),  # never met; established 13 Jul 2023
-    "SDD": dt.date(2025, 11, 1),  # never met; established 1 Nov 2024 (grace ended 31 Dec 2025)
+    "CYBER": dt.date(2015, 1, 1),  # no meeting recorded; started in 2014 (EP-IDA 2.4, a year); cadence ASSUMED
+    "SPACE": dt.date(2024, 1, 1),  # last met in January 2023 (a month); cadence ASSUMED
+    "HLD-ENV": dt.date(2024, 1, 23),  # last met 23 Jan 2023; cadence ASSUMED
+    "HLED": dt.date(2024, 6, 1),  # last met in June 2023 (a month); cadence ASSUMED
+    "DPC": dt.date(2024, 7, 3),  # last met 3 Jul 2023; cadence ASSUMED
+    "SUMMIT": dt.date(2024, 7, 13),  # last met 13 Jul 2023; annual (SDP §5)
+    "SD": dt.date(2024, 7, 13),  # never met; launch decided 13 Jul 2023; annual (SDP §5)
+    "SDD": dt.date(2025, 11, 1),  # never met; started 1 Nov 2024 (grace ended 31 Dec 2025); annual (SDP §5)
 }
-# Not flagged: CYBER, NPD and HLD-CLIMATE have a cadence but neither a meeting nor an establishment date (no
-# starting point); ATALANTA-JMSDF met but has no cadence; DEF-CONS, REG-DLG, JFRF, ENERGY-DLG, LNG-DLG and
-# EUJ-CENTRE have no cadence.
+SEED_FLAGS_ON_ASSUMED_CADENCE = {"CYBER", "SPACE", "HLD-ENV", "HLED", "DPC"}
+# Not flagged: NPD and HLD-CLIMATE have a cadence but neither a meeting nor a start date (cannot tell); SD-CONS is
+# annual but inactive (upgraded into the SDD); ATALANTA-JMSDF, DEF-CONS, REG-DLG, JFRF, ENERGY-DLG, LNG-DLG,
+# EUJ-CENTRE, SDP-THEMATIC, EP-DIET, ASEP and SP-2003-DLG have no cadence that a document gives or the tracker assumes.
 
 
 def test_with_the_seed_data_on_27_november_2026_the_sweep_flags_exactly_the_bodies_past_cadence_and_grace(
@@ -490,8 +505,12 @@ def test_with_the_seed_data_on_27_november_2026_the_sweep_flags_exactly_the_bodi
     with at(TODAY):
         summary = sweep(on=None, capture=django_capture_on_commit_callbacks)
     assert summary.on == TODAY
-    assert summary.opened_bodies == ("DPC", "HLD-ENV", "HLED", "SD", "SDD", "SPACE", "SUMMIT")
+    assert summary.opened_bodies == ("CYBER", "DPC", "HLD-ENV", "HLED", "SD", "SDD", "SPACE", "SUMMIT")
     assert dict(OverdueFlag.objects.values_list("body__short_name", "due_on")) == SEED_OVERDUE_ON_27_NOV_2026
+    on_assumption = {
+        flag.body.short_name for flag in OverdueFlag.objects.all() if flag.body.schedule_rests_on_assumption
+    }
+    assert on_assumption == SEED_FLAGS_ON_ASSUMED_CADENCE
     summit = OverdueFlag.objects.get(body__short_name="SUMMIT")
     assert (summit.overdue_since, summit.days_overdue_at_opening) == (dt.date(2024, 9, 12), 867)
     # The seed names no contact: the flags are open, and the admin shows their notices as unsendable.

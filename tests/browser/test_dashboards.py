@@ -188,7 +188,7 @@ def test_timeline_highlights_overdue_bodies(new_page, reviewer, seed_data, scree
     )
     assert page.locator("svg.cadence-timeline rect.span.overdue").count() >= len(overdue)
     for short_name in overdue:
-        assert "overdue" in page.locator(f'#cadence-table tr[data-body="{short_name}"]').inner_text()
+        assert "overdue" in page.locator(f'#cadence-table tr[data-body="{short_name}"]').inner_text().lower()
     page.screenshot(path=screenshot_dir / "cadence-timeline.png", full_page=True)
 
 

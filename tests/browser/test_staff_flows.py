@@ -239,7 +239,7 @@ def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
     page.get_by_role("button", name="Save meeting").click()
 
     expect(page.get_by_role("status")).to_contain_text("Saved: meeting of Security and Defence Dialogue")
-    expect(page.locator(".state-ok")).to_contain_text("On schedule")
+    expect(page.locator(".state-ok")).to_contain_text("Met on schedule")
     expect(page.get_by_role("cell", name="Agreed the exercise calendar")).to_be_visible()
     meeting = Meeting.objects.get(body=body)
     assert list(meeting.commitments_advanced.all()) == [Commitment.objects.get(pk=tracker.pk)]

@@ -108,6 +108,9 @@ EXPECTED: dict[str, Expect] = {
     "commitments:status_update_withdraw": editor_form(
         lambda d: reverse("commitments:status_update_withdraw", args=[d["update"].commitment_id, d["update"].pk])
     ),
+    "dialogues:body_confirm_fact": editor_form(
+        lambda d: reverse("dialogues:body_confirm_fact", kwargs={"short_name": d["body"].short_name})
+    ),
     "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
     "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
     # Briefing packs (PDF): read like the pages they summarise.

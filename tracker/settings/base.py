@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "commitments.choices.Status",
         "UpdateKindEnum": "commitments.choices.UpdateKind",
+        "DatePrecisionEnum": "core.models.DatePrecision",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,0 +1,58 @@
+"""How the pages show facts: a date to the precision the documents give, and whether a fact is stated or assumed.
+
+``{{ agreement.signed_on|approx_date:agreement.signed_on_precision }}`` prints "13 July 2023", "May 2020" or
+"2015", never a day the documents do not give. ``{% fact_basis body "cadence" %}`` prints the basis of one fact:
+"stated in SDP-2024, §5" or "**assumed** by the tracker's default: ...".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.dateformat import format as date_format
+
+from core.models import DatePrecision
+
+register = template.Library()
+
+FORMATS = {DatePrecision.DAY: "j F Y", DatePrecision.MONTH: "F Y", DatePrecision.YEAR: "Y"}
+SHORT_FORMATS = {DatePrecision.DAY: "j M Y", DatePrecision.MONTH: "M Y", DatePrecision.YEAR: "Y"}
+
+
+def format_approx_date(value: dt.date | None, precision: str = DatePrecision.DAY, *, short: bool = False) -> str:
+    """The date as far as it is known; empty for no date. Shared by the templates, print, CSV and e-mails."""
+    if value is None:
+        return ""
+    formats = SHORT_FORMATS if short else FORMATS
+    return date_format(value, formats.get(precision or DatePrecision.DAY, formats[DatePrecision.DAY]))
+
+
+@register.filter
+def approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
+    """``{{ date|approx_date:precision }}``: "13 July 2023", "July 2023" or "2023"."""
+    return format_approx_date(value, precision)
+
+
+@register.filter
+def approx_date_short(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
+    """``{{ date|approx_date_short:precision }}``: "13 Jul 2023", "Jul 2023" or "2023" (tables)."""
+    return format_approx_date(value, precision, short=True)
+
+
+@register.inclusion_tag("includes/fact_basis.html")
+def fact_basis(record, name: str, compact: bool = False) -> dict:
+    """The basis of fact ``name`` of ``record`` (a model with ``ProvenanceMixin``)."""
+    return {"fact": record.fact(name), "compact": compact}
+
+
+@register.inclusion_tag("includes/assumed_mark.html")
+def assumed_mark(record, name: str) -> dict:
+    """ " assumed" after a fact in a table when no document states it (no query: the source is not read)."""
+    return {"fact": record.fact(name)}
+
+
+@register.inclusion_tag("includes/body_state.html")
+def body_state(body, on=None) -> dict:
+    """A dialogue body's state (``DialogueBody.state``), saying so when it rests on an assumption."""
+    return {"state": body.state(on=on)}
