@@ -70,7 +70,7 @@ def test_seed_sdp_commitments_list_in_natural_order(seed_data, reviewer_client):
 
     response = reviewer_client.get(reverse("commitments:commitment_export_csv"), {"agreement": "SDP"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    assert [row[0] for row in csv.reader(io.StringIO(text))][1:] == in_db
+    assert [row["reference"] for row in csv.DictReader(io.StringIO(text))] == in_db
 
 
 def test_api_ordering_by_reference_is_natural(seed_data, reviewer):
