@@ -78,6 +78,7 @@ class CalendarViewSet(ConditionalMixin, viewsets.GenericViewSet):
         # The feed's content without its DTSTAMP lines decides the validator: same events, same ETag.
         stable = b"\n".join(line for line in body.splitlines() if not line.startswith(b"DTSTAMP"))
         validators = self._validators(self.freshness, [hashlib.sha256(stable).hexdigest()], 1, None)
-        if self.is_not_modified(validators, single_object=False):
-            return self.not_modified(validators)
+        answer = self.conditional_answer(validators, single_object=False)
+        if answer is not None:
+            return answer
         return self.with_validators(calendar_response(scope=None, name="", body=body), validators)
