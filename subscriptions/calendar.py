@@ -21,20 +21,17 @@ PRODID = "-//EU-Japan commitment tracker//Calendar feed//EN"
 
 
 def cadence_basis(body: DialogueBody) -> tuple[str, str]:
-    """(basis, explanation) of a body's next expected meeting.
-
-    HOOK: provenance for the cadence (stated with a source, or assumed with a reason) is being added on another
-    branch. On this branch a cadence carries no provenance, so every next meeting is marked *assumed*: expected
-    from the cadence, not an announced date. When the body gains a basis field (e.g. ``cadence_basis`` with
-    "stated"/"assumed"), read it here; nothing else in the feed needs to change.
-    """
-    basis = getattr(body, "cadence_basis", None)
-    if basis and str(basis) != "assumed":
-        return str(basis), f"Cadence stated: every {body.cadence_months} months."
+    """(basis, explanation) of a body's next expected meeting: ``"assumed"`` where the due date rests on an
+    assumed cadence (or, for a body that never met, an assumed start date), ``"stated"`` where the documents give
+    both (``DialogueBody.schedule_rests_on_assumption``, the rule the pages and the API use)."""
+    counted_from = (
+        f"its last meeting on {body.last_meeting_on.isoformat()}" if body.last_meeting_on else "its establishment"
+    )
+    if not body.schedule_rests_on_assumption:
+        return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}."
     return "assumed", (
-        f"Expected from the cadence (every {body.cadence_months} months after "
-        f"{'its last meeting on ' + body.last_meeting_on.isoformat() if body.last_meeting_on else 'its establishment'}"
-        "): an assumption, not an announced date."
+        f"Expected from an assumed cadence (every {body.cadence_months} months after {counted_from}): an "
+        "assumption, not an announced date."
     )
 
 
