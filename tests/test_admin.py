@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib import admin
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from commitments.models import StatusUpdate
@@ -149,7 +150,14 @@ def test_a_meeting_added_changed_and_deleted_in_the_admin_moves_the_schedule(adm
     body = DialogueBodyFactory(cadence_months=12, established_on=dt.date(2020, 1, 1))
     add = admin_client.post(
         reverse("admin:dialogues_meeting_add"),
-        {"body": body.pk, "held_on": "2024-03-01", "place": "Tokyo", "summary": "", "source_locator": ""},
+        {
+            "body": body.pk,
+            "held_on": "2024-03-01",
+            "held_on_precision": "day",
+            "place": "Tokyo",
+            "summary": "",
+            "source_locator": "",
+        },
     )
     assert add.status_code == 302, add.content.decode()[:2000]
     meeting = Meeting.objects.get(body=body)
@@ -158,7 +166,14 @@ def test_a_meeting_added_changed_and_deleted_in_the_admin_moves_the_schedule(adm
 
     change = admin_client.post(
         reverse("admin:dialogues_meeting_change", args=[meeting.pk]),
-        {"body": body.pk, "held_on": "2024-06-01", "place": "Brussels", "summary": "", "source_locator": ""},
+        {
+            "body": body.pk,
+            "held_on": "2024-06-01",
+            "held_on_precision": "day",
+            "place": "Brussels",
+            "summary": "",
+            "source_locator": "",
+        },
     )
     assert change.status_code == 302
     assert DialogueBody.objects.get(pk=body.pk).next_due_on == dt.date(2025, 6, 1)
@@ -177,20 +192,21 @@ def test_a_cadence_changed_in_the_admin_moves_the_due_date(admin_client):
 
     body = DialogueBodyFactory(cadence_months=12)
     MeetingFactory(body=body, held_on=dt.date(2024, 3, 1))
+    # What the change page sends back: every field as stored (the facts' bases included), the cadence changed.
     data = {
-        "short_name": body.short_name,
-        "name": body.name,
-        "level": body.level,
-        "cadence_months": 6,
-        "grace_days": body.grace_days,
-        "established_on": "2020-01-01",
-        "active": "on",
-        "source_locator": "",
-        "contacts-TOTAL_FORMS": "0",
-        "contacts-INITIAL_FORMS": "0",
-        "meetings-TOTAL_FORMS": "0",
-        "meetings-INITIAL_FORMS": "0",
+        key: value
+        for key, value in model_to_dict(body).items()
+        if value is not None and not isinstance(value, list) and key not in ("id", "active")
     }
+    data.update({"cadence_months": 6, "established_on": "2020-01-01", "active": "on"})
+    data.update(
+        {
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+            "meetings-TOTAL_FORMS": "0",
+            "meetings-INITIAL_FORMS": "0",
+        }
+    )
     response = admin_client.post(reverse("admin:dialogues_dialoguebody_change", args=[body.pk]), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert DialogueBody.objects.get(pk=body.pk).next_due_on == dt.date(2024, 9, 1)
