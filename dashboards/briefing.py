@@ -165,6 +165,8 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
     overdue = [item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids]
     changes = selectors.changes_since(since=since, until=today)
     cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
+    if body.cadence_months and body.fact("cadence").is_assumed:
+        cadence += " (assumed: no document states it)"
     facts = [
         ("Level", body.get_level_display()),
         ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
