@@ -130,6 +130,23 @@ class Agreement(ProvenanceMixin, SourcedModel):
         return format_approx_date(self.in_force_on, self.in_force_on_precision)
 
 
+def progress_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The progress rules a commitment and each of its status updates keep alike: a percentage, and 100 when
+    achieved. ``prefix`` names the constraints after their table."""
+    return [
+        models.CheckConstraint(
+            condition=Q(progress__isnull=True) | Q(progress__lte=100),
+            name=f"{prefix}_progress_0_100",
+            violation_error_message="Progress is a percentage from 0 to 100.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(status=Status.ACHIEVED) | Q(progress=100),
+            name=f"{prefix}_achieved_is_100",
+            violation_error_message="An achieved commitment is 100% complete.",
+        ),
+    ]
+
+
 class Commitment(SourcedModel):
     """One thing promised under an agreement, traceable to the paragraph it comes from.
 
@@ -190,18 +207,7 @@ class Commitment(SourcedModel):
             # "id" included because the count is COUNT(id).
             models.Index(fields=["agreement", "area", "status"], include=["id"], name="commitment_breakdown"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__isnull=True) | Q(progress__lte=100),
-                name="commitment_progress_0_100",
-                violation_error_message="Progress is a percentage from 0 to 100.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.ACHIEVED) | Q(progress=100),
-                name="commitment_achieved_is_100",
-                violation_error_message="An achieved commitment is 100% complete.",
-            ),
-        ]
+        constraints = progress_constraints("commitment")
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"
@@ -286,16 +292,7 @@ class StatusUpdate(SourcedModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["commitment", "version"], name="statusupdate_one_per_version"),
-            models.CheckConstraint(
-                condition=Q(progress__isnull=True) | Q(progress__lte=100),
-                name="statusupdate_progress_0_100",
-                violation_error_message="Progress is a percentage from 0 to 100.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status=Status.ACHIEVED) | Q(progress=100),
-                name="statusupdate_achieved_is_100",
-                violation_error_message="An achieved commitment is 100% complete.",
-            ),
+            *progress_constraints("statusupdate"),
             models.CheckConstraint(
                 condition=Q(kind__in=[UpdateKind.REVIEW, UpdateKind.WITHDRAWAL])
                 | ~Q(status=Status.ACHIEVED)

@@ -39,6 +39,28 @@ def _host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
+def _all_day_event(
+    *, uid: str, summary: str, on, stamp, categories: list[str], description: str = "", basis: str = "", url: str = ""
+) -> Event:
+    """One all-day event of the feed. An event with a page (``url``, site-relative) is marked free time
+    (``TRANSP:TRANSPARENT``): a due date is not a busy slot."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("summary", summary)
+    event.add("dtstart", on)
+    event.add("dtend", next_day(on))
+    event.add("dtstamp", stamp)
+    if description:
+        event.add("description", description)
+    event.add("categories", categories)
+    if basis:
+        event.add("x-tracker-basis", basis)
+    if url:
+        event.add("url", f"{settings.SITE_URL}{url}")
+        event.add("transp", "TRANSPARENT")
+    return event
+
+
 def build_calendar(*, scope: Scope | None, name: str) -> bytes:
     """The feed for ``scope`` (``None``: everything), as iCalendar bytes."""
     calendar = Calendar()
@@ -52,42 +74,42 @@ def build_calendar(*, scope: Scope | None, name: str) -> bytes:
 
     for body in calendar_bodies(scope=scope):
         basis, explanation = cadence_basis(body)
-        event = Event()
-        event.add("uid", f"body-{body.pk}-next-meeting@{host}")
-        event.add("summary", f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})")
-        event.add("dtstart", body.next_due_on)
-        event.add("dtend", next_day(body.next_due_on))
-        event.add("dtstamp", stamp)
-        event.add("description", explanation)
-        event.add("categories", ["Expected meeting", "Assumed" if basis == "assumed" else "Stated"])
-        event.add("x-tracker-basis", basis)
-        event.add("url", f"{settings.SITE_URL}{body.get_absolute_url()}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
+        calendar.add_component(
+            _all_day_event(
+                uid=f"body-{body.pk}-next-meeting@{host}",
+                summary=f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})",
+                on=body.next_due_on,
+                stamp=stamp,
+                description=explanation,
+                categories=["Expected meeting", "Assumed" if basis == "assumed" else "Stated"],
+                basis=basis,
+                url=body.get_absolute_url(),
+            )
+        )
 
     for commitment in calendar_commitments(scope=scope):
-        event = Event()
-        event.add("uid", f"commitment-{commitment.pk}-target@{host}")
-        event.add("summary", f"Target date: {commitment.reference} {commitment.title}")
-        event.add("dtstart", commitment.target_date)
-        event.add("dtend", next_day(commitment.target_date))
-        event.add("dtstamp", stamp)
-        event.add(
-            "description",
-            f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}.",
+        calendar.add_component(
+            _all_day_event(
+                uid=f"commitment-{commitment.pk}-target@{host}",
+                summary=f"Target date: {commitment.reference} {commitment.title}",
+                on=commitment.target_date,
+                stamp=stamp,
+                description=(
+                    f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}."
+                ),
+                categories=["Target date"],
+                url=commitment.get_absolute_url(),
+            )
         )
-        event.add("categories", ["Target date"])
-        event.add("url", f"{settings.SITE_URL}{commitment.get_absolute_url()}")
-        event.add("transp", "TRANSPARENT")
-        calendar.add_component(event)
 
     for milestone in calendar_milestones(scope=scope):
-        event = Event()
-        event.add("uid", f"milestone-{milestone.pk}@{host}")
-        event.add("summary", f"Milestone due: {milestone.title}")
-        event.add("dtstart", milestone.due_on)
-        event.add("dtend", next_day(milestone.due_on))
-        event.add("dtstamp", stamp)
-        event.add("categories", ["Milestone"])
-        calendar.add_component(event)
+        calendar.add_component(
+            _all_day_event(
+                uid=f"milestone-{milestone.pk}@{host}",
+                summary=f"Milestone due: {milestone.title}",
+                on=milestone.due_on,
+                stamp=stamp,
+                categories=["Milestone"],
+            )
+        )
     return calendar.to_ical()
