@@ -111,19 +111,50 @@ def _changes_about(changes: selectors.Changes, commitment_ids: set[int], body_id
     )
 
 
+def _pack(
+    *,
+    kind: str,
+    title: str,
+    code: str,
+    label: str,
+    list_query: str,
+    subtitle: str,
+    commitments: list[Commitment],
+    bodies: list[DialogueBody],
+    facts: list[tuple[str, str]],
+    today: date,
+    since: date,
+    user,
+) -> Briefing:
+    """A pack from what it covers: the commitments' latest updates and status counts, and the overdue bodies and
+    changes narrowed to those commitments and ``bodies``. The one assembly both packs share."""
+    latest = _latest_updates(commitments)
+    body_ids = {body.pk for body in bodies}
+    changes = selectors.changes_since(since=since, until=today)
+    return Briefing(
+        kind=kind,
+        title=title,
+        code=code,
+        subtitle=subtitle,
+        prepared_on=today,
+        prepared_by=_who(user),
+        since=since,
+        total=_breakdown(commitments, code, label, list_query),
+        commitments=[CommitmentLine(c, latest.get(c.pk)) for c in commitments],
+        bodies=bodies,
+        overdue=[item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids],
+        changes=_changes_about(changes, {c.pk for c in commitments}, body_ids),
+        facts=facts,
+    )
+
+
 def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
     """The pack of one framework: its commitments (and those of the instruments under it are left to their own
     packs), the bodies that serve it, and what changed since ``since``. Raises ``Agreement.DoesNotExist``."""
     agreement = Agreement.objects.select_related("parent").get(code=code)
-    today = timezone.localdate()
     commitments = list(
         Commitment.objects.filter(agreement=agreement).select_related("responsible_body").in_reference_order()
     )
-    latest = _latest_updates(commitments)
-    bodies = _bodies_with_meetings(DialogueBody.objects.filter(agreements=agreement))
-    body_ids = {body.pk for body in bodies}
-    overdue = [item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids]
-    changes = selectors.changes_since(since=since, until=today)
     facts = [
         ("Kind", agreement.get_kind_display()),
         ("Signed or adopted", agreement.signed_on.strftime("%-d %B %Y") if agreement.signed_on else "not recorded"),
@@ -131,20 +162,19 @@ def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
     ]
     if agreement.parent:
         facts.append(("Builds on", str(agreement.parent)))
-    return Briefing(
+    return _pack(
         kind="framework",
         title=agreement.title,
         code=agreement.code,
+        label=agreement.code,
+        list_query=f"agreement={agreement.code}",
         subtitle=agreement.summary,
-        prepared_on=today,
-        prepared_by=_who(user),
-        since=since,
-        total=_breakdown(commitments, agreement.code, agreement.code, f"agreement={agreement.code}"),
-        commitments=[CommitmentLine(c, latest.get(c.pk)) for c in commitments],
-        bodies=bodies,
-        overdue=overdue,
-        changes=_changes_about(changes, {c.pk for c in commitments}, body_ids),
+        commitments=commitments,
+        bodies=_bodies_with_meetings(DialogueBody.objects.filter(agreements=agreement)),
         facts=facts,
+        today=timezone.localdate(),
+        since=since,
+        user=user,
     )
 
 
@@ -159,11 +189,6 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
         # In reference order within each framework, frameworks by code.
         .order_by("agreement__code", "reference_sort_key", "reference")
     )
-    latest = _latest_updates(commitments)
-    bodies = _bodies_with_meetings(DialogueBody.objects.filter(pk=body.pk) | body.reporting_bodies.all())
-    body_ids = {b.pk for b in bodies}
-    overdue = [item for item in selectors.overdue_bodies(on=today) if item.body.pk in body_ids]
-    changes = selectors.changes_since(since=since, until=today)
     cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
     if body.cadence_months and body.fact("cadence").is_assumed:
         cadence += " (assumed: no document states it)"
@@ -177,20 +202,19 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
     days = body.days_overdue(on=today)
     if days is not None:
         facts.append(("Overdue", f"by {days} days"))
-    return Briefing(
+    return _pack(
         kind="dialogue body",
         title=body.name,
         code=body.short_name,
+        label=body.name,
+        list_query=f"body={body.short_name}",
         subtitle="",
-        prepared_on=today,
-        prepared_by=_who(user),
-        since=since,
-        total=_breakdown(commitments, body.short_name, body.name, f"body={body.short_name}"),
-        commitments=[CommitmentLine(c, latest.get(c.pk)) for c in commitments],
-        bodies=bodies,
-        overdue=overdue,
-        changes=_changes_about(changes, {c.pk for c in commitments}, body_ids),
+        commitments=commitments,
+        bodies=_bodies_with_meetings(DialogueBody.objects.filter(pk=body.pk) | body.reporting_bodies.all()),
         facts=facts,
+        today=today,
+        since=since,
+        user=user,
     )
 
 
