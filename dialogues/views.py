@@ -85,6 +85,19 @@ class DialogueBodyDetailView(DetailView):
         return super().get_context_data(open_flags=open_flags_for(bodies=[self.object]), **kwargs)
 
 
+def _schedule_said(request, body: DialogueBody, done: str, *, overdue: str, undated: str) -> HttpResponseRedirect:
+    """After a meeting is recorded or withdrawn: ``done``, then what it did to the body's schedule; back to the
+    body's page. ``overdue`` has a ``{due}`` slot for the date the body's meeting was due."""
+    if body.is_overdue():
+        due = overdue.format(due=date_format(body.next_due_on, "j F Y"))
+    elif body.next_due_on:
+        due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
+    else:
+        due = undated
+    messages.success(request, f"{done}; {due}.")
+    return HttpResponseRedirect(body.get_absolute_url())
+
+
 class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     """Record a meeting that was held (editors only); the body's next due date moves at once.
 
@@ -116,16 +129,13 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
             recorded_by=self.request.user,
         )
         body.refresh_from_db()
-        if body.is_overdue():
-            due = f"it is still overdue (the next meeting was due on {date_format(body.next_due_on, 'j F Y')})"
-        elif body.next_due_on:
-            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
-        else:
-            due = "it meets ad hoc"
-        messages.success(
-            self.request, f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+        return _schedule_said(
+            self.request,
+            body,
+            f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}",
+            overdue="it is still overdue (the next meeting was due on {due})",
+            undated="it meets ad hoc",
         )
-        return HttpResponseRedirect(body.get_absolute_url())
 
 
 class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
@@ -146,16 +156,13 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     def form_valid(self, form):
         meeting = meeting_withdraw(meeting=self.meeting, author=self.request.user, reason=form.cleaned_data["reason"])
         body = meeting.body
-        if body.is_overdue():
-            due = f"it is overdue again (its meeting was due on {date_format(body.next_due_on, 'j F Y')})"
-        elif body.next_due_on:
-            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
-        else:
-            due = "no due date can be worked out"
-        messages.success(
-            self.request, f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+        return _schedule_said(
+            self.request,
+            body,
+            f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}",
+            overdue="it is overdue again (its meeting was due on {due})",
+            undated="no due date can be worked out",
         )
-        return HttpResponseRedirect(body.get_absolute_url())
 
 
 class BodyFactConfirmView(EditorRequiredMixin, DomainErrorsMixin, FormView):
