@@ -211,6 +211,16 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     def get_success_url(self) -> str:
         return self.commitment.get_absolute_url()
 
+    def entry_kwargs(self, data: dict) -> dict:
+        """What every new entry in the commitment's history takes from its form: the version the form was opened
+        at, its author, the note and the evidence."""
+        return {
+            "commitment": self.commitment,
+            "expected_version": data["expected_version"],
+            "author": self.request.user,
+            **{name: data[name] for name in ("note", "evidence_url", "evidence_reference", "evidence_date")},
+        }
+
     def conflict_context(self, conflict, form) -> dict:
         """The conflict page: what the other person changed, what this person entered, a fresh form."""
         self.commitment = conflict.current
@@ -245,17 +255,7 @@ class CommitmentUpdateStatusView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        update = commitment_update_status(
-            commitment=self.commitment,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            status=data["status"],
-            progress=data["progress"],
-            note=data["note"],
-            evidence_url=data["evidence_url"],
-            evidence_reference=data["evidence_reference"],
-            evidence_date=data["evidence_date"],
-        )
+        update = commitment_update_status(**self.entry_kwargs(data), status=data["status"], progress=data["progress"])
         progress = f" ({update.progress}%)" if update.progress is not None else ""
         messages.success(
             self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."
@@ -272,15 +272,7 @@ class CommitmentConfirmView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        commitment_confirm_unchanged(
-            commitment=self.commitment,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            note=data["note"],
-            evidence_date=data["evidence_date"],
-            evidence_url=data["evidence_url"],
-            evidence_reference=data["evidence_reference"],
-        )
+        commitment_confirm_unchanged(**self.entry_kwargs(data))
         messages.success(
             self.request,
             f"Saved: {self.commitment.reference} reviewed, status unchanged "

@@ -215,6 +215,17 @@ Invalid input (achieved without evidence, evidence dated in the future, progress
 """
 
 
+# What a write to the history answers: the new entry, or the conflict when ``expected_version`` is stale.
+HISTORY_WRITE_RESPONSES = {
+    201: StatusUpdateSerializer,
+    409: OpenApiResponse(
+        StatusUpdateConflictSerializer,
+        description="The commitment was updated by someone else since `expected_version`: nothing was "
+        "written. `current` is its state now, `newer_updates` what you missed.",
+    ),
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="The change feed of status updates",
@@ -226,27 +237,13 @@ Invalid input (achieved without evidence, evidence dated in the future, progress
         summary="Withdraw a status update or review recorded by mistake",
         description=STATUS_UPDATE_WITHDRAW_DESCRIPTION,
         request=StatusUpdateWithdrawSerializer,
-        responses={
-            201: StatusUpdateSerializer,
-            409: OpenApiResponse(
-                StatusUpdateConflictSerializer,
-                description="The commitment was updated by someone else since `expected_version`: nothing was "
-                "written. `current` is its state now, `newer_updates` what you missed.",
-            ),
-        },
+        responses=HISTORY_WRITE_RESPONSES,
     ),
     create=extend_schema(
         summary="Update a commitment's status, or confirm it unchanged",
         description=STATUS_UPDATE_CREATE_DESCRIPTION,
         request=StatusUpdateCreateSerializer,
-        responses={
-            201: StatusUpdateSerializer,
-            409: OpenApiResponse(
-                StatusUpdateConflictSerializer,
-                description="The commitment was updated by someone else since `expected_version`: nothing was "
-                "written. `current` is its state now, `newer_updates` what you missed.",
-            ),
-        },
+        responses=HISTORY_WRITE_RESPONSES,
     ),
 )
 class StatusUpdateViewSet(
