@@ -6,26 +6,17 @@ from datetime import date
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from core.tasks import PERIODIC_JOB_OPTIONS
 
 from .services import overdue_sweep
-
-# Transient database failures (a restart, a fail-over, a dropped connection, a serialisation failure) are retried
-# with an exponential backoff; anything else is a bug or bad input and fails at once, visibly.
-RETRY_ON = (OperationalError, InterfaceError)
 
 
 @shared_task(
     name="dialogues.tasks.flag_overdue_dialogues",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=RETRY_ON,
-    max_retries=5,
-    retry_backoff=30,
-    retry_backoff_max=15 * 60,
-    retry_jitter=True,
     soft_time_limit=5 * 60,
     time_limit=6 * 60,
+    **PERIODIC_JOB_OPTIONS,
 )
 def flag_overdue_dialogues(on: str | None = None) -> dict[str, Any]:
     """Run the overdue sweep (:func:`dialogues.services.overdue_sweep`) for the day ``on`` ("YYYY-MM-DD"), by

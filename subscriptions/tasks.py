@@ -6,22 +6,17 @@ from datetime import date
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+
+from core.tasks import PERIODIC_JOB_OPTIONS
 
 from .services import digests_run
 
 
 @shared_task(
     name="subscriptions.tasks.send_weekly_digests",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    max_retries=5,
-    retry_backoff=30,
-    retry_backoff_max=15 * 60,
-    retry_jitter=True,
     soft_time_limit=10 * 60,
     time_limit=11 * 60,
+    **PERIODIC_JOB_OPTIONS,
 )
 def send_weekly_digests(on: str | None = None) -> dict[str, Any]:
     """Send the weekly digests due on ``on`` ("YYYY-MM-DD", default today in Brussels): for every user whose

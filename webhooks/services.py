@@ -19,6 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -220,16 +221,12 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptResult:
         error=error[:2000],
     )
     now = timezone.now()
+    # What this attempt answers, whichever way the delivery goes on.
+    result = partial(AttemptResult, delivery_id=delivery_id, attempt=number, outcome=outcome, status_code=status_code)
     if outcome == AttemptOutcome.SUCCESS:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SUCCEEDED, completed_at=now)
         Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=0)
-        return AttemptResult(
-            delivery_id=delivery_id,
-            status=DeliveryStatus.SUCCEEDED,
-            attempt=number,
-            outcome=outcome,
-            status_code=status_code,
-        )
+        return result(status=DeliveryStatus.SUCCEEDED)
     logger.warning("Webhook %s, delivery %s, attempt %d: %s %s", hook, delivery.pk, number, outcome, error)
     Webhook.objects.filter(pk=hook.pk).update(consecutive_failures=F("consecutive_failures") + 1)
     failures = Webhook.objects.filter(pk=hook.pk).values_list("consecutive_failures", flat=True).first() or 0
@@ -240,17 +237,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptResult:
     if gave_up or not hook_active:
         final = DeliveryStatus.FAILED if gave_up else DeliveryStatus.CANCELLED
         WebhookDelivery.objects.filter(pk=delivery.pk).update(status=final, completed_at=now)
-        return AttemptResult(
-            delivery_id=delivery_id, status=final, attempt=number, outcome=outcome, status_code=status_code
-        )
-    return AttemptResult(
-        delivery_id=delivery_id,
-        status=DeliveryStatus.PENDING,
-        attempt=number,
-        outcome=outcome,
-        status_code=status_code,
-        retry_in=retry_delay(number),
-    )
+        return result(status=final)
+    return result(status=DeliveryStatus.PENDING, retry_in=retry_delay(number))
 
 
 def webhook_disable(*, webhook: Webhook, reason: str) -> bool:
