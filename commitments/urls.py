@@ -1,23 +1,20 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "commitments"
 
+# The pages of one commitment, under /commitments/<pk>/.
+commitment_patterns = [
+    path("", views.CommitmentDetailView.as_view(), name="commitment_detail"),
+    path("update-status/", views.CommitmentUpdateStatusView.as_view(), name="commitment_update_status"),
+    path("confirm-unchanged/", views.CommitmentConfirmView.as_view(), name="commitment_confirm"),
+    path("edit/", views.CommitmentEditView.as_view(), name="commitment_edit"),
+    path("updates/<int:update_pk>/withdraw/", views.StatusUpdateWithdrawView.as_view(), name="status_update_withdraw"),
+]
+
 urlpatterns = [
     path("commitments/", views.CommitmentListView.as_view(), name="commitment_list"),
     path("commitments/export.csv", views.CommitmentExportCsvView.as_view(), name="commitment_export_csv"),
-    path("commitments/<int:pk>/", views.CommitmentDetailView.as_view(), name="commitment_detail"),
-    path(
-        "commitments/<int:pk>/update-status/",
-        views.CommitmentUpdateStatusView.as_view(),
-        name="commitment_update_status",
-    ),
-    path("commitments/<int:pk>/confirm-unchanged/", views.CommitmentConfirmView.as_view(), name="commitment_confirm"),
-    path("commitments/<int:pk>/edit/", views.CommitmentEditView.as_view(), name="commitment_edit"),
-    path(
-        "commitments/<int:pk>/updates/<int:update_pk>/withdraw/",
-        views.StatusUpdateWithdrawView.as_view(),
-        name="status_update_withdraw",
-    ),
+    path("commitments/<int:pk>/", include(commitment_patterns)),
 ]
