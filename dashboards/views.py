@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from commitments.models import Agreement
-from dialogues.models import DialogueBody
 
 from . import briefing, selectors
 from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
@@ -118,12 +118,19 @@ class AgreementDetailView(TemplateView):
 
 
 class BriefingPackView(View):
-    """A briefing pack as PDF (``?since=YYYY-MM-DD``, default the last 30 days; a bad date answers 400)."""
+    """A briefing pack as PDF (``?since=YYYY-MM-DD``, default the last 30 days; a bad date answers 400).
 
-    kind = ""
+    ``make_pack`` makes the pack of the object the URL names by ``lookup``; none by that name answers 404."""
+
+    make_pack = None
+    lookup = ""
+    not_found = ""
 
     def build(self, *, since, user) -> briefing.Briefing:
-        raise NotImplementedError
+        try:
+            return self.make_pack(**{self.lookup: self.kwargs[self.lookup]}, since=since, user=user)
+        except ObjectDoesNotExist as exc:
+            raise Http404(self.not_found) from exc
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         form = ChangesSinceForm(request.GET or None)
@@ -141,18 +148,14 @@ class BriefingPackView(View):
 class AgreementBriefingView(BriefingPackView):
     """``/agreements/<code>/briefing.pdf``: the pack of one framework."""
 
-    def build(self, *, since, user) -> briefing.Briefing:
-        try:
-            return briefing.agreement_briefing(code=self.kwargs["code"], since=since, user=user)
-        except Agreement.DoesNotExist as exc:
-            raise Http404("No framework with that code.") from exc
+    make_pack = staticmethod(briefing.agreement_briefing)
+    lookup = "code"
+    not_found = "No framework with that code."
 
 
 class BodyBriefingView(BriefingPackView):
     """``/dialogues/<short name>/briefing.pdf``: the pack of one dialogue body."""
 
-    def build(self, *, since, user) -> briefing.Briefing:
-        try:
-            return briefing.body_briefing(short_name=self.kwargs["short_name"], since=since, user=user)
-        except DialogueBody.DoesNotExist as exc:
-            raise Http404("No dialogue body with that short name.") from exc
+    make_pack = staticmethod(briefing.body_briefing)
+    lookup = "short_name"
+    not_found = "No dialogue body with that short name."

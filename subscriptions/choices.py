@@ -1,5 +1,7 @@
 """What can be followed, the digest's weekdays and a digest's states."""
 
+import calendar
+
 from django.db import models
 
 
@@ -10,14 +12,10 @@ class FollowKind(models.TextChoices):
     AREA = "area", "Policy area"
 
 
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+# The digest's weekday: Monday 0 to Sunday 6, as ``date.weekday()`` counts, named by the standard library.
+Weekday = models.IntegerChoices(
+    "Weekday", [(name.upper(), (number, name)) for number, name in enumerate(calendar.day_name)], module=__name__
+)
 
 
 class DigestStatus(models.TextChoices):

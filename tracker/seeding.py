@@ -234,6 +234,19 @@ class _Loader:
         return found
 
     # -- sections --------------------------------------------------------------------------------------
+    def link_parents(self, rows: list[dict], table: str, key: str, field: str, *, what: str, counter: str) -> None:
+        """The second pass over ``rows`` of ``table`` (``self.agreements``, ``self.bodies``), once every record
+        exists: point each record's ``field`` at the record its row names there (``parent``, ``reports_to``)."""
+        records = getattr(self, table)
+        for row in rows:
+            where = f"{table}[{row.get(key)}]"
+            with self.row(where):
+                obj = records.get(row[key])
+                parent = self.lookup(records, row.get(field), where, what)
+                if self.may_write(obj) and getattr(obj, f"{field}_id") != (parent.pk if parent else None):
+                    setattr(obj, field, parent)
+                    self.save(obj, where, counter, False)
+
     def run(self, data: dict[str, list[dict]]) -> None:
         for name in SECTIONS:
             getattr(self, f"load_{name}")(data[name])
@@ -294,14 +307,7 @@ class _Loader:
                 )
                 if obj is not None:
                     self.agreements[obj.code] = obj
-        for row in rows:  # parents once every agreement exists
-            where = f"agreements[{row.get('code')}]"
-            with self.row(where):
-                obj = self.agreements.get(row["code"])
-                parent = self.lookup(self.agreements, row.get("parent"), where, "parent agreement")
-                if self.may_write(obj) and obj.parent_id != (parent.pk if parent else None):
-                    obj.parent = parent
-                    self.save(obj, where, "agreement parents", False)
+        self.link_parents(rows, "agreements", "code", "parent", what="parent agreement", counter="agreement parents")
 
     def load_bodies(self, rows: list[dict]) -> None:
         for row in rows:
@@ -346,14 +352,9 @@ class _Loader:
                     self.problem(where, "agreements: name at least one framework the body serves")
                 if self.may_write(obj):
                     obj.agreements.set([a for a in agreements if a is not None])
-        for row in rows:
-            where = f"bodies[{row.get('short_name')}]"
-            with self.row(where):
-                obj = self.bodies.get(row["short_name"])
-                parent = self.lookup(self.bodies, row.get("reports_to"), where, "reports_to body")
-                if self.may_write(obj) and obj.reports_to_id != (parent.pk if parent else None):
-                    obj.reports_to = parent
-                    self.save(obj, where, "body reporting lines", False)
+        self.link_parents(
+            rows, "bodies", "short_name", "reports_to", what="reports_to body", counter="body reporting lines"
+        )
 
     def load_commitments(self, rows: list[dict]) -> None:
         for row in rows:
