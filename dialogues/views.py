@@ -85,20 +85,28 @@ class DialogueBodyDetailView(DetailView):
         return super().get_context_data(open_flags=open_flags_for(bodies=[self.object]), **kwargs)
 
 
-def _schedule_said(request, body: DialogueBody, done: str, *, overdue: str, undated: str) -> HttpResponseRedirect:
-    """After a meeting is recorded or withdrawn: ``done``, then what it did to the body's schedule; back to the
-    body's page. ``overdue`` has a ``{due}`` slot for the date the body's meeting was due."""
-    if body.is_overdue():
-        due = overdue.format(due=date_format(body.next_due_on, "j F Y"))
-    elif body.next_due_on:
-        due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
-    else:
-        due = undated
-    messages.success(request, f"{done}; {due}.")
-    return HttpResponseRedirect(body.get_absolute_url())
+class MeetingDoneMixin:
+    """After a meeting is recorded or withdrawn: say what was ``done`` and what it did to the body's schedule, then
+    back to the body's page. ``overdue_phrase`` has a ``{due}`` slot for the date the body's meeting was due."""
+
+    done = ""
+    overdue_phrase = ""
+    undated_phrase = ""
+
+    def meeting_done(self, meeting: Meeting, body: DialogueBody) -> HttpResponseRedirect:
+        if body.is_overdue():
+            due = self.overdue_phrase.format(due=date_format(body.next_due_on, "j F Y"))
+        elif body.next_due_on:
+            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
+        else:
+            due = self.undated_phrase
+        messages.success(
+            self.request, f"{self.done}: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+        )
+        return HttpResponseRedirect(body.get_absolute_url())
 
 
-class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin, FormView):
     """Record a meeting that was held (editors only); the body's next due date moves at once.
 
     The same meeting recorded by someone else at the same moment is a conflict: status 409, the form again with
@@ -108,6 +116,9 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     template_name = "dialogues/meeting_form.html"
     form_class = MeetingForm
     conflict_message = "Your meeting was not saved: someone else recorded a meeting of this body on that day."
+    done = "Saved"
+    overdue_phrase = "it is still overdue (the next meeting was due on {due})"
+    undated_phrase = "it meets ad hoc"
 
     def get_initial(self):
         """``?body=SDD`` (the link on a body's page) chooses the body in advance."""
@@ -129,22 +140,19 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, FormView):
             recorded_by=self.request.user,
         )
         body.refresh_from_db()
-        return _schedule_said(
-            self.request,
-            body,
-            f"Saved: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}",
-            overdue="it is still overdue (the next meeting was due on {due})",
-            undated="it meets ad hoc",
-        )
+        return self.meeting_done(meeting, body)
 
 
-class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin, FormView):
     """Withdraw a meeting recorded by mistake, with a reason (editors only). It stays on the body's page, struck
     through; the body's next due date and overdue state are worked out again without it."""
 
     template_name = "dialogues/meeting_withdraw.html"
     form_class = WithdrawalForm
     conflict_message = "Nothing was withdrawn: someone else withdrew this meeting after you opened the form."
+    done = "Withdrawn"
+    overdue_phrase = "it is overdue again (its meeting was due on {due})"
+    undated_phrase = "no due date can be worked out"
 
     @cached_property
     def meeting(self) -> Meeting:
@@ -155,14 +163,7 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, FormView):
 
     def form_valid(self, form):
         meeting = meeting_withdraw(meeting=self.meeting, author=self.request.user, reason=form.cleaned_data["reason"])
-        body = meeting.body
-        return _schedule_said(
-            self.request,
-            body,
-            f"Withdrawn: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}",
-            overdue="it is overdue again (its meeting was due on {due})",
-            undated="no due date can be worked out",
-        )
+        return self.meeting_done(meeting, meeting.body)
 
 
 class BodyFactConfirmView(EditorRequiredMixin, DomainErrorsMixin, FormView):
