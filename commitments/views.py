@@ -135,6 +135,9 @@ class CommitmentListView(FilterView):
         form = self.filterset.form
         context["area_selected"] = len(form.data.getlist("area"))
         context["area_filter_open"] = bool(context["area_selected"] or form["area"].errors)
+        # One valid policy area chosen: the page links to that area's briefing pack.
+        areas = form.data.getlist("area")
+        context["single_area"] = areas[0] if len(areas) == 1 and areas[0] and not form["area"].errors else ""
         context["active_filters"] = [
             name for name in form.fields if name not in ("ordering",) and form.data.get(name) not in (None, "")
         ]

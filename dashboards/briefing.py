@@ -1,8 +1,9 @@
-"""Briefing packs: a server-rendered PDF (WeasyPrint) of one framework or one dialogue body for the delegation.
+"""Briefing packs: a server-rendered PDF (WeasyPrint) of one framework, one dialogue body or one policy area.
 
 A pack has a cover (what it is about, the date, who prepared it), the key figures, the commitments with their
 status and latest evidence, the dialogue bodies with their cadence and meetings, and what changed since a date.
-:func:`agreement_briefing` and :func:`body_briefing` gather the facts (a fixed number of queries each);
+:func:`agreement_briefing`, :func:`body_briefing` and :func:`area_briefing` gather the facts (a fixed number of
+queries each);
 :func:`render_pdf` turns the template ``dashboards/briefing_pack.html`` into PDF bytes. WeasyPrint fetches no
 resource from the network: the stylesheet is read from the static files and every other URL is refused.
 """
@@ -13,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from commitments.choices import PolicyArea
 from commitments.models import Agreement, Commitment, StatusUpdate
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting
@@ -32,6 +35,11 @@ class CommitmentLine:
 
     commitment: Commitment
     latest: StatusUpdate | None
+
+    @property
+    def names_no_framework(self) -> bool:
+        """True when the reference does not start with the framework's code (so the pack prints the code)."""
+        return not self.commitment.reference.startswith(self.commitment.agreement.code)
 
 
 @dataclass
@@ -56,6 +64,15 @@ class Briefing:
     def headline(self) -> selectors.Headline:
         return selectors.Headline(self.total)
 
+    @property
+    def shows_code(self) -> bool:
+        """A framework's or body's code means something to the reader; a policy area's key does not."""
+        return self.kind != "policy area"
+
+
+class UnknownPolicyArea(ObjectDoesNotExist):
+    """No policy area of the vocabulary (``PolicyArea``) has this key (a 404, like an unknown framework)."""
+
 
 def default_since(today: date | None = None) -> date:
     """The default start of "what changed": the last ``DEFAULT_CHANGES_DAYS`` days."""
@@ -75,6 +92,15 @@ def _bodies_with_meetings(bodies) -> list[DialogueBody]:
         bodies.select_related("reports_to")
         .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("-held_on"), to_attr="all_meetings"))
         .order_by(selectors.choice_rank("level", Level.values), "name")
+    )
+
+
+def _across_frameworks(commitments) -> list[Commitment]:
+    """Commitments of several frameworks: frameworks by code, references in natural order within each (1 query)."""
+    return list(
+        commitments.select_related("agreement", "responsible_body").order_by(
+            "agreement__code", "reference_sort_key", "reference"
+        )
     )
 
 
@@ -183,12 +209,7 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
     responsible for, and what changed since ``since``. Raises ``DialogueBody.DoesNotExist``."""
     body = DialogueBody.objects.select_related("reports_to").get(short_name=short_name)
     today = timezone.localdate()
-    commitments = list(
-        Commitment.objects.filter(responsible_body=body)
-        .select_related("agreement", "responsible_body")
-        # In reference order within each framework, frameworks by code.
-        .order_by("agreement__code", "reference_sort_key", "reference")
-    )
+    commitments = _across_frameworks(Commitment.objects.filter(responsible_body=body))
     cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
     if body.cadence_months and body.fact("cadence").is_assumed:
         cadence += " (assumed: no document states it)"
@@ -213,6 +234,42 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
         bodies=_bodies_with_meetings(DialogueBody.objects.filter(pk=body.pk) | body.reporting_bodies.all()),
         facts=facts,
         today=today,
+        since=since,
+        user=user,
+    )
+
+
+def area_briefing(*, area: str, since: date, user=None) -> Briefing:
+    """The pack of one policy area across all frameworks: its commitments, the dialogue bodies responsible for
+    them with their cadence and meetings, and what changed since ``since``. Raises :class:`UnknownPolicyArea`."""
+    if area not in PolicyArea.values:
+        raise UnknownPolicyArea(area)
+    label = PolicyArea(area).label
+    commitments = _across_frameworks(Commitment.objects.filter(area=area))
+    bodies = _bodies_with_meetings(
+        DialogueBody.objects.filter(pk__in=Commitment.objects.filter(area=area).values("responsible_body"))
+    )
+    per_framework: dict[str, int] = {}
+    for commitment in commitments:
+        per_framework[commitment.agreement.code] = per_framework.get(commitment.agreement.code, 0) + 1
+    unassigned = sum(1 for commitment in commitments if commitment.responsible_body_id is None)
+    facts = [
+        ("Frameworks", ", ".join(f"{code} ({n})" for code, n in per_framework.items()) or "none"),
+        ("Responsible bodies", ", ".join(b.short_name for b in bodies) or "none recorded"),
+    ]
+    if unassigned:
+        facts.append(("No responsible body", f"{unassigned} commitment{'s' if unassigned != 1 else ''}"))
+    return _pack(
+        kind="policy area",
+        title=label,
+        code=area,
+        label=label,
+        list_query=f"area={area}",
+        subtitle="",
+        commitments=commitments,
+        bodies=bodies,
+        facts=facts,
+        today=timezone.localdate(),
         since=since,
         user=user,
     )

@@ -14,4 +14,6 @@ urlpatterns = [
     path("agreements/<code:code>/briefing.pdf", views.AgreementBriefingView.as_view(), name="agreement_briefing"),
     # Under /dialogues/ next to the body's page; served here because the dialogues app sits below the dashboards.
     path("dialogues/<code:short_name>/briefing.pdf", views.BodyBriefingView.as_view(), name="body_briefing"),
+    # A policy area's key (``maritime_security``); an unknown one is a 404 from the view.
+    path("areas/<slug:area>/briefing.pdf", views.AreaBriefingView.as_view(), name="area_briefing"),
 ]

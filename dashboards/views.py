@@ -159,3 +159,11 @@ class BodyBriefingView(BriefingPackView):
     make_pack = staticmethod(briefing.body_briefing)
     lookup = "short_name"
     not_found = "No dialogue body with that short name."
+
+
+class AreaBriefingView(BriefingPackView):
+    """``/areas/<area>/briefing.pdf``: the pack of one policy area across the frameworks."""
+
+    make_pack = staticmethod(briefing.area_briefing)
+    lookup = "area"
+    not_found = "No policy area with that name."

@@ -68,3 +68,119 @@ def test_a_bad_since_is_refused_with_400_and_unknown_codes_404(seed_data, review
 def test_packs_need_sign_in(seed_data, client):
     response = client.get(reverse("dashboards:agreement_briefing", args=["SDP"]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- The pack of a policy area ------------------------------------------------------------------------------
+
+
+def squeezed(text: str) -> str:
+    """Text without whitespace: a long evidence reference may wrap anywhere in a table cell."""
+    return "".join(text.split())
+
+
+def test_area_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence(seed_data, reviewer, reviewer_client):
+    area = "maritime_security"
+    response = reviewer_client.get(reverse("dashboards:area_briefing", args=[area]), {"since": "2024-01-01"})
+    text, _ = pdf_text(response)
+    assert response["Content-Disposition"].startswith('inline; filename="briefing-maritime_security-')
+    assert "briefing pack · policy area".upper() in text.upper() and "Maritime security" in text
+    assert f"Prepared by {reviewer.get_full_name() or reviewer.get_username()}" in text
+    assert "Changes since 1 January 2024" in text
+    commitments = Commitment.objects.filter(area=area)
+    achieved = commitments.filter(status="achieved").count()
+    assert f"Key figures {commitments.count()} commitments {achieved} achieved" in text
+    # The bodies responsible for the area's commitments, with the overdue ones named on the cover.
+    bodies = DialogueBody.objects.filter(commitments__area=area).distinct()
+    overdue = [b for b in bodies if b.is_overdue()]
+    assert overdue, "the seed data has an overdue body responsible for maritime security"
+    for body in overdue:
+        assert f"{body.name}: overdue by {body.days_overdue()} days" in text
+    assert "Dialogue bodies: cadence and meetings" in text
+    for body in bodies:
+        assert body.name in text
+    # A commitment's latest evidence.
+    update = (
+        StatusUpdate.objects.filter(commitment__area=area)
+        .exclude(evidence_reference="")
+        .order_by("-recorded_at", "-version")
+        .first()
+    )
+    assert squeezed(update.evidence_reference) in squeezed(text)
+    # Only this area's commitments, in natural order within a framework.
+    listed = text[text.index("Commitments, their status and latest evidence") :]
+    assert listed.index("SDP §11 ") < listed.index("SDP §12(a)") < listed.index("SDP §12(b)(i)")
+    assert listed.index("SDP §12(b)(i)") < listed.index("SDP §12(b)(ii)") < listed.index("SDP §12(c)")
+    other = Commitment.objects.exclude(area=area).filter(agreement__code="SDP").in_reference_order().first()
+    assert f"{other.reference} " not in listed
+
+
+def test_area_pack_marks_an_assumed_cadence(seed_data, reviewer_client):
+    body = next(
+        b
+        for b in DialogueBody.objects.filter(commitments__isnull=False, cadence_months__isnull=False).distinct()
+        if b.fact("cadence").is_assumed
+    )
+    area = body.commitments.first().area
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:area_briefing", args=[area])))
+    bodies = text[text.index("Dialogue bodies: cadence and meetings") :]
+    section = bodies[bodies.index(body.name) :]
+    assert section.split(body.name, 1)[1].lstrip(" (").startswith(body.short_name)
+    assert f"Meets every {body.cadence_months} months assumed" in section
+
+
+def test_area_pack_of_an_unknown_area_is_404_and_a_bad_since_400(seed_data, reviewer_client):
+    assert reviewer_client.get("/areas/piracy/briefing.pdf").status_code == 404
+    assert reviewer_client.get("/areas/Maritime_Security/briefing.pdf").status_code == 404
+    bad = reviewer_client.get(reverse("dashboards:area_briefing", args=["cyber"]), {"since": "2024-13-01"})
+    assert bad.status_code == 400 and bad["Content-Type"].startswith("text/plain")
+    future = reviewer_client.get(reverse("dashboards:area_briefing", args=["cyber"]), {"since": "2999-01-01"})
+    assert future.status_code == 400
+
+
+def test_area_pack_of_an_area_with_no_commitment_says_so(seed_data, reviewer_client):
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:area_briefing", args=["health"])))
+    assert "Key figures 0 commitments" in text
+    assert "No commitment is recorded for this policy area." in text
+    assert "No dialogue body is recorded for this policy area." in text
+
+
+def test_area_packs_are_linked_wherever_policy_areas_are_shown(seed_data, reviewer, reviewer_client):
+    from subscriptions.tests.factories import FollowFactory
+
+    pack = reverse("dashboards:area_briefing", args=["maritime_security"])
+    overview = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    assert overview.count('href="/areas/') == len({c.area for c in Commitment.objects.all()})
+    assert f'href="{pack}"' in overview
+    agreement = reviewer_client.get(reverse("dashboards:agreement_detail", args=["SDP"]))
+    assert f'href="{pack}"' in agreement.content.decode()
+    commitment = Commitment.objects.filter(area="maritime_security").first()
+    assert f'href="{pack}"' in reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    listed = reviewer_client.get(reverse("commitments:commitment_list"), {"area": "maritime_security"})
+    assert f'href="{pack}"' in listed.content.decode()
+    # Two areas, or a wrong one, have no single pack to link.
+    two = reviewer_client.get(reverse("commitments:commitment_list"), {"area": ["maritime_security", "cyber"]})
+    assert 'href="/areas/' not in two.content.decode()
+    wrong = reviewer_client.get(reverse("commitments:commitment_list"), {"area": "piracy"})
+    assert 'href="/areas/' not in wrong.content.decode()
+    FollowFactory(user=reviewer, of_area=True, area="maritime_security")
+    assert f'href="{pack}"' in reviewer_client.get(reverse("subscriptions:following")).content.decode()
+
+
+def test_area_pack_does_not_grow_in_queries_with_the_data(seed_data, reviewer_client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+    from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+
+    url = reverse("dashboards:area_briefing", args=["cyber"])
+    with CaptureQueriesContext(connection) as few:
+        pdf_text(reviewer_client.get(url))
+    for _ in range(5):
+        body = DialogueBodyFactory()
+        MeetingFactory(body=body)
+        commitment = CommitmentFactory(area="cyber", responsible_body=body)
+        StatusUpdateFactory(commitment=commitment)
+    with django_assert_max_num_queries(len(few)):
+        pdf_text(reviewer_client.get(url))
+    assert len(few) <= 18

@@ -120,6 +120,9 @@ EXPECTED: dict[str, Expect] = {
     "dashboards:body_briefing": read_only_page(
         lambda d: reverse("dashboards:body_briefing", args=[d["body"].short_name])
     ),
+    "dashboards:area_briefing": read_only_page(
+        lambda d: reverse("dashboards:area_briefing", args=[d["commitment"].area])
+    ),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
