@@ -65,6 +65,11 @@ class Briefing:
         return selectors.Headline(self.total)
 
     @property
+    def shows_target(self) -> bool:
+        """A target column only if some commitment of the pack has a target date (no column of dashes)."""
+        return any(line.commitment.target_date for line in self.commitments)
+
+    @property
     def shows_code(self) -> bool:
         """A framework's or body's code means something to the reader; a policy area's key does not."""
         return self.kind != "policy area"

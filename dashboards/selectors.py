@@ -855,8 +855,8 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
 def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Timeline:
     """Each body (optionally only those of one framework) with its meetings and its cadence, in 2 queries.
 
-    Bodies come in order of level (leaders first), then name. The window runs from the earliest establishment
-    or meeting (or 1 January of ``from_year``) to the end of the current year.
+    Bodies come in order of level (leaders first), then name. The window runs from the year of the earliest
+    meeting or cadence band (or 1 January of ``from_year``) to the end of the current year.
     """
     today = timezone.localdate()
     bodies = (
@@ -886,7 +886,9 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
                 days_overdue=body.days_overdue(on=today),
             )
         )
-    earliest = [d for row in rows for d in (row.body.established_on, *row.meetings[:1]) if d is not None]
+    # The window starts at the earliest thing drawn (a meeting or a cadence band): a body that never met and keeps
+    # no cadence draws nothing, so its establishment (EUJ-CENTRE, 1987) must not stretch the axis by decades.
+    earliest = [d for row in rows for d in (*row.meetings[:1], *[span.start for span in row.spans[:1]])]
     start = date(from_year, 1, 1) if from_year else min(earliest, default=date(today.year, 1, 1))
     start = date(start.year, 1, 1)
     return Timeline(start=start, end=date(today.year, 12, 31), today=today, rows=rows)
@@ -916,6 +918,19 @@ class AgreementPage:
     @property
     def areas_breakdowns(self) -> list[StatusBreakdown]:
         return [group.breakdown for group in self.areas]
+
+    def _any(self, attribute: str) -> bool:
+        return any(getattr(c, attribute) is not None for group in self.areas for c in group.commitments)
+
+    @property
+    def shows_progress(self) -> bool:
+        """A progress column only if some commitment reports progress (no column of "not reported")."""
+        return self._any("progress")
+
+    @property
+    def shows_target(self) -> bool:
+        """A target-date column only if some commitment has a target date (no column of dashes)."""
+        return self._any("target_date")
 
 
 def agreement_page(*, code: str) -> AgreementPage:

@@ -341,6 +341,13 @@ def test_timeline_draws_the_cadence_and_the_overdue_gap(world):
     assert timeline.start == dt.date(2020, 1, 1)
 
 
+def test_timeline_starts_at_what_it_draws_not_at_an_old_body_that_draws_nothing(world):
+    # An ad hoc body established decades ago that never met draws nothing: it must not stretch the axis.
+    DialogueBodyFactory(short_name="OLD", cadence_months=None, established_on=dt.date(1987, 1, 1))
+    timeline = dashboards.cadence_timeline()
+    assert timeline.start == dt.date(2020, 1, 1)
+
+
 def test_timeline_filters_by_framework_and_year(world):
     timeline = dashboards.cadence_timeline(agreement="SDP", from_year=2023)
     assert [row.body.short_name for row in timeline.rows] == ["SDD"]
@@ -422,6 +429,18 @@ def test_agreement_page_shows_areas_and_bodies(reviewer_client, world):
     content = reviewer_client.get(world["sdp"].get_absolute_url()).content.decode()
     assert "Cyber security" in content and "SDP §9" in content
     assert "Overdue by 457 days" in content
+
+
+def test_agreement_page_leaves_out_columns_no_commitment_fills(reviewer_client, world):
+    # No commitment of the SDP has a target date or reports progress: no column of dashes or "not reported".
+    content = reviewer_client.get(world["sdp"].get_absolute_url()).content.decode()
+    assert "not reported" not in content and 'data-label="Target date"' not in content
+    assert "reports progress or has a target date, so the tables leave those columns out" in content
+    world["untouched"].target_date = dt.date(2027, 6, 30)
+    world["untouched"].save()
+    content = reviewer_client.get(world["sdp"].get_absolute_url()).content.decode()
+    assert 'data-label="Target date"' in content and "30 Jun 2027" in content
+    assert "reports progress, so the tables leave that column out" in content
 
 
 # --- CSV export -------------------------------------------------------------------------------------------

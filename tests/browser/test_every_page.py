@@ -15,19 +15,31 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from commitments.models import Commitment
-from dialogues.models import DialogueBody
+from commitments.models import Commitment, StatusUpdate
+from dialogues.models import DialogueBody, Meeting
+from subscriptions.services import unsubscribe_token
+from subscriptions.tests.factories import FollowFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDTHS = (1366, 390)
+# Rules that only Swagger UI's own markup breaks on the API documentation page, which we vendor and do not
+# rewrite: each operation's summary is a button holding other controls (nested-interactive) and its section
+# headings skip a level (heading-order). Everything else there (contrast, landmarks, width) is ours and checked.
+SWAGGER_MARKUP_RULES = {"nested-interactive", "heading-order"}
 
 
-def site_pages() -> list[tuple[str, str]]:
+def site_pages(editor) -> list[tuple[str, str]]:
     """``(name, URL)`` of every kind of page a signed-in editor sees, on the seed data."""
     sdp = Commitment.objects.filter(agreement__code="SDP").in_reference_order().first()
     body = DialogueBody.objects.filter(meetings__isnull=False).order_by("short_name").first()
+    update = StatusUpdate.objects.effective().filter(commitment__agreement__code="SDP").order_by("pk").first()
+    meeting = Meeting.objects.held().filter(body=body).order_by("-held_on").first()
+    assumed = next(b for b in DialogueBody.objects.order_by("short_name") if b.fact("cadence").is_assumed)
+    # "What I follow" with something in it: a body, a framework and a policy area.
+    FollowFactory(user=editor, of_body=True, body=body)
+    FollowFactory(user=editor, of_area=True, area=sdp.area)
     return [
         ("overview", reverse("dashboards:home")),
         ("overview-as-of", reverse("dashboards:home") + "?as_of=2024-06-30"),
@@ -43,6 +55,17 @@ def site_pages() -> list[tuple[str, str]]:
         ("body-list", reverse("dialogues:body_list")),
         ("body", body.get_absolute_url()),
         ("form-meeting", reverse("dialogues:meeting_create") + f"?body={body.short_name}"),
+        ("form-meeting-withdraw", reverse("dialogues:meeting_withdraw", args=[meeting.pk])),
+        (
+            "form-update-withdraw",
+            reverse("commitments:status_update_withdraw", args=[update.commitment_id, update.pk]),
+        ),
+        ("form-confirm-fact", reverse("dialogues:body_confirm_fact", args=[assumed.short_name])),
+        ("body-assumed", assumed.get_absolute_url()),
+        ("following", reverse("subscriptions:following")),
+        ("unsubscribe", reverse("subscriptions:unsubscribe", args=[unsubscribe_token(user=editor)])),
+        ("password-change", reverse("password_change")),
+        ("api-docs", reverse("api:docs")),
     ]
 
 
@@ -84,16 +107,21 @@ def test_every_page_fits_passes_axe_and_is_photographed(width, new_page, editor,
     load_axe(page)
     page.set_viewport_size({"width": width, "height": 768})
     problems: list[str] = []
-    for name, url in site_pages():
+    for name, url in site_pages(editor):
         response = page.goto(url)
         assert response.status == 200, (name, url, response.status)
+        if name == "api-docs":  # Swagger UI draws the operations after the page has loaded
+            page.locator(".opblock").first.wait_for()
         page.screenshot(path=screenshot_dir / f"{name}-{width}.png", full_page=True)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             problems.append(f"{name} at {width}px scrolls sideways: {scroll_width}px wide")
         for violation in axe_violations(page):
+            if name == "api-docs" and violation["id"] in SWAGGER_MARKUP_RULES:
+                continue
             problems.append(f"{name} at {width}px: axe {violation}")
     # The sign-in page and the signed-out message, for anonymous visitors.
+    page.goto(reverse("dashboards:home"))
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(lambda u: "signed_out" in u)
     assert page.get_by_role("status").filter(has_text="You have signed out").is_visible()
