@@ -91,3 +91,13 @@ def test_what_changed_is_grouped_by_framework_and_shortens_long_notes(seed_data,
     assert commitment.reference in [u.commitment.reference for u in dp.updates]  # an instrument, under DP
     content = reviewer_client.get(reverse("dashboards:changes"), {"since": "2023-01-01"}).content.decode()
     assert "Read the whole note" in content and "the very end." in content
+
+
+def test_long_overdue_periods_are_also_given_in_years(seed_data, reviewer_client):
+    content = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    long_overdue = [item for item in selectors.overdue_bodies() if item.days_overdue >= 730]
+    assert long_overdue, "the seed data has a body overdue for years"
+    for item in long_overdue:
+        assert f"{item.days_overdue} days (about {round(item.days_overdue / 365)} years) overdue" in content
+    short = next(item for item in selectors.overdue_bodies() if item.days_overdue < 730)
+    assert f"{short.days_overdue} days overdue" in content
