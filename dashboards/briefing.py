@@ -46,7 +46,7 @@ class CommitmentLine:
 class Briefing:
     """Everything one briefing pack prints."""
 
-    kind: str  # "framework" or "dialogue body"
+    kind: str  # "framework", "dialogue body" or "policy area"
     title: str
     code: str
     subtitle: str
