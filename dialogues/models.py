@@ -217,6 +217,13 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     def get_absolute_url(self) -> str:
         return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
 
+    @property
+    def full_name(self) -> str:
+        """The name with the short name after it, once: "Asia-Europe Parliamentary Partnership (ASEP)" already
+        carries it, "Japan–EU Summit" becomes "Japan–EU Summit (SUMMIT)"."""
+        suffix = f"({self.short_name})"
+        return self.name if self.name.endswith(suffix) else f"{self.name} {suffix}"
+
     def clean(self) -> None:
         refuse_ancestor_loop(self, "reports_to", "The reporting line would loop back to this body.")
         errors = self.provenance_errors()

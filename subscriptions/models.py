@@ -85,7 +85,7 @@ class Follow(models.Model):
         if self.kind == FollowKind.COMMITMENT:
             return f"{self.commitment.reference}: {self.commitment.title}"
         if self.kind == FollowKind.BODY:
-            return f"{self.body.name} ({self.body.short_name})"
+            return self.body.full_name
         return f"{self.agreement.title} ({self.agreement.code})"
 
     @property

@@ -293,3 +293,15 @@ def test_meeting_form_has_bounded_queries(editor_client, body, django_assert_max
     CommitmentFactory.create_batch(30, responsible_body=body)
     with django_assert_max_num_queries(10):
         assert editor_client.get(meeting_url(body="SDD")).status_code == 200
+
+
+def test_a_body_whose_name_carries_its_short_name_shows_it_once(reviewer_client):
+    """ "Asia-Europe Parliamentary Partnership (ASEP)" is not followed by "(ASEP)" a second time."""
+    body = DialogueBodyFactory(short_name="ASEP", name="Asia-Europe Parliamentary Partnership (ASEP)")
+    other = DialogueBodyFactory(short_name="SUMMIT", name="Japan–EU Summit")
+    listing = reviewer_client.get(reverse("dialogues:body_list")).content.decode()
+    detail = reviewer_client.get(body.get_absolute_url()).content.decode()
+    assert "(ASEP) (ASEP)" not in listing and "Asia-Europe Parliamentary Partnership (ASEP)" in listing
+    assert "Japan–EU Summit (SUMMIT)" in listing
+    assert "(ASEP)</h1>" in detail and 'class="subtitle">(ASEP)' not in detail
+    assert other.full_name == "Japan–EU Summit (SUMMIT)"
