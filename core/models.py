@@ -234,3 +234,12 @@ def precision_errors(value, precision: str, field: str) -> dict[str, str]:
     if precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
         return {field: "A date known to the year is stored as 1 January of that year."}
     return {}
+
+
+class DataGeneration(models.Model):
+    """The data generation on SQLite (one row): see ``core.generation``. On PostgreSQL a sequence holds it."""
+
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"data generation {self.value}"

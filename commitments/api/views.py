@@ -52,6 +52,7 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
     # A code: letters, digits, hyphens (anything else, NUL included, is a 404 before any query).
     lookup_value_regex = "[-A-Za-z0-9_]+"
     freshness = Freshness(histories=(Agreement,))
+    answer_cache = True
 
     def get_queryset(self) -> QuerySet[Agreement]:
         return (
@@ -144,6 +145,7 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     serializer_class = CommitmentSerializer
     filterset_class = CommitmentFilterSet
     lookup_value_regex = "[0-9]+"
+    answer_cache = True
     freshness = Freshness(
         changed_at="updated_at",
         last_modified="updated_at",
@@ -172,13 +174,16 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
         return super().finalize_response(request, response, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        if request.accepted_renderer.format == "csv":
+        if request.accepted_renderer.format == "csv":  # streamed, never kept
+            queryset = self.filter_queryset(self.get_queryset())
             return self.conditional_list(queryset, lambda rows: commitment_csv_response(rows, request))
-        return self.conditional_list(queryset, self.paginated)
+        return super().list(request, *args, **kwargs)
 
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=StatusUpdateSerializer)
     def history(self, request, *args, **kwargs):
+        return self.answered(self._history, single_object=False)
+
+    def _history(self):
         commitment = self.get_object()
         updates = StatusUpdate.objects.filter(commitment=commitment).for_timeline().select_related("commitment")
         return self.conditional_list(updates, self.paginated, self.history_freshness)
@@ -254,6 +259,7 @@ class StatusUpdateViewSet(
     serializer_class = StatusUpdateSerializer
     filterset_class = StatusUpdateFilterSet
     lookup_value_regex = "[0-9]+"
+    answer_cache = True
     freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
 
     def get_queryset(self) -> QuerySet[StatusUpdate]:

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, Max, Model, QuerySet, Sum, Value
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from core.api import answers
 
 API_VERSION = "v1"
 
@@ -98,6 +101,10 @@ class ConditionalMixin:
 
     freshness = Freshness()
     known_count: int | None = None
+    #: Answer repeated reads from the answer cache (``core.api.answers``). Only for views whose answers depend on
+    #: nothing but the data, the address and the reader's role (not on who the reader is).
+    answer_cache = False
+    _answer_validators: Validators | None = None
 
     # -- hooks a view may extend --
     def validator_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -199,7 +206,55 @@ class ConditionalMixin:
         if answer is not None:
             return answer
         self.known_count = validators.rows
+        self._answer_validators = validators
         return self.with_validators(render(queryset), validators)
+
+    # -- the answer cache --
+    def answered(self, compute, *, single_object: bool):
+        """The answer from the cache when this request's key is there, else ``compute()`` (stored if it is a 200
+        with validators). A replayed answer honours ``If-None-Match`` / ``If-Modified-Since`` as a computed one."""
+        key = self._answer_key()
+        if key is not None:
+            answer = answers.get(key)
+            if answer is not None:
+                return self._replay(answer, single_object=single_object)
+        response = compute()
+        if key is not None and isinstance(response, Response) and response.status_code == status.HTTP_200_OK:
+            validators = self._answer_validators
+            if validators is not None:
+                return self._keep(key, response, validators)
+        return response
+
+    def _answer_key(self) -> str | None:
+        request = self.request
+        if not self.answer_cache or request.method not in ("GET", "HEAD"):
+            return None
+        current = answers.request_generation(request)
+        if current is None:
+            return None
+        return answers.answer_key(request, generation_value=current, media_type=request.accepted_media_type)
+
+    def _keep(self, key: str, response: Response, validators: Validators) -> HttpResponse:
+        request = self.request
+        renderer, media_type = request.accepted_renderer, request.accepted_media_type
+        content = renderer.render(response.data, media_type, self.get_renderer_context())
+        content_type = f"{media_type}; charset={renderer.charset}" if renderer.charset else media_type
+        answer = answers.Answer(
+            content=content,
+            content_type=content_type,
+            etag=validators.etag,
+            last_modified=answers.timestamp(validators.last_modified),
+            rows=validators.rows,
+        )
+        answers.put(key, answer)
+        return self.with_validators(HttpResponse(content, content_type=content_type), validators)
+
+    def _replay(self, answer: answers.Answer, *, single_object: bool):
+        validators = Validators(answer.etag, answers.from_timestamp(answer.last_modified), answer.rows)
+        early = self.conditional_answer(validators, single_object=single_object)
+        if early is not None:
+            return early
+        return self.with_validators(HttpResponse(answer.content, content_type=answer.content_type), validators)
 
     def paginated(self, queryset: QuerySet, serializer_class=None):
         page = self.paginate_queryset(queryset)
@@ -208,14 +263,20 @@ class ConditionalMixin:
         return self.get_paginated_response(serializer.data)
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        return self.conditional_list(queryset, self.paginated)
+        return self.answered(
+            lambda: self.conditional_list(self.filter_queryset(self.get_queryset()), self.paginated),
+            single_object=False,
+        )
 
     def retrieve(self, request, *args, **kwargs):
+        return self.answered(self._retrieve, single_object=True)
+
+    def _retrieve(self):
         instance = self.get_object()
         validators = self.object_validators(instance)
         answer = self.conditional_answer(validators, single_object=True)
         if answer is not None:
             return answer
+        self._answer_validators = validators
         serializer = self.get_serializer(instance)
         return self.with_validators(Response(serializer.data), validators)

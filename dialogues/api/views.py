@@ -69,6 +69,7 @@ class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnl
     lookup_value_regex = "[-A-Za-z0-9_]+"
     # Meetings move a body's schedule; "overdue" and "days overdue" move with the calendar.
     freshness = Freshness(histories=(DialogueBody, Meeting, Agreement), daily=True)
+    answer_cache = True
 
     def get_queryset(self) -> QuerySet[DialogueBody]:
         return (
@@ -138,6 +139,7 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
     filterset_class = MeetingFilterSet
     lookup_value_regex = "[0-9]+"
     freshness = Freshness(histories=(Meeting, DialogueBody, Commitment))
+    answer_cache = True
 
     def get_queryset(self) -> QuerySet[Meeting]:
         return Meeting.objects.select_related(

@@ -259,7 +259,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="EU–Japan tracker <trac
 # The REST API (/api/v1/): see tracker/api.py and the README's "API" section.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication, looked up once per data generation (core.api.answers).
+        "core.api.answers.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ReadOrEditorWrite"],
@@ -283,6 +284,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.TrackerAutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Repeated reads of unchanged data are answered from the cache (core.api.answers), keyed by the data generation
+# that every write moves (core.generation); entries expire after this many seconds in any case.
+API_ANSWER_CACHE = env.bool("API_ANSWER_CACHE", default=True)
+API_ANSWER_CACHE_SECONDS = env.int("API_ANSWER_CACHE_SECONDS", default=600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "EU–Japan commitment tracker API",
     "DESCRIPTION": (

@@ -1,0 +1,169 @@
+"""The API's answer cache: a repeated ``GET`` of unchanged data is answered with the bytes of the first answer.
+
+An answer is stored under a key made of the data generation (``core.generation``: it moves with every write, on
+every path, and again after each commit), the database, today's date, the address (host, scheme, path, sorted
+query), the negotiated media type and what the reader may see (anonymous, reader, editor, administrator). A write
+therefore never has to find what it made stale: the next read asks for a key that nobody has stored yet.
+
+Two levels: a small table in each process (no round trip at all), then the ``default`` cache (Redis in
+production, shared by every process). Redis being down costs speed only: django-redis answers a miss and drops
+the write (``IGNORE_EXCEPTIONS``), and the generation lives in the database, so nothing stale becomes reachable
+when Redis comes back. Entries also expire after ``API_ANSWER_CACHE_SECONDS``.
+
+Token look-ups (``CachedTokenAuthentication``) are kept per process under the same generation: deleting a token,
+deactivating a user or changing someone's groups is a write, so the next request looks the token up again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+from django.utils import timezone
+from rest_framework.authentication import TokenAuthentication
+
+from core import generation
+from core.roles import is_editor
+
+KEY_PREFIX = "api-answer:v1:"
+_REQUEST_GENERATION = "_tracker_generation"
+
+
+class _LocalTable:
+    """A small thread-safe LRU table of one process."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._rows: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._rows.get(key)
+            if value is not None:
+                self._rows.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._rows[key] = value
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+_local_answers = _LocalTable(128)
+_local_tokens = _LocalTable(512)
+# Larger answers go to the shared cache only.
+LOCAL_MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What is replayed: the body and its validators (the ETag and, for single objects, Last-Modified)."""
+
+    content: bytes
+    content_type: str
+    etag: str
+    last_modified: float | None
+    rows: int
+
+
+def enabled() -> bool:
+    return getattr(settings, "API_ANSWER_CACHE", True)
+
+
+def request_generation(request, using: str = "default") -> int | None:
+    """The data generation, read once per request (one query) and remembered on it."""
+    request = getattr(request, "_request", request)
+    if not hasattr(request, _REQUEST_GENERATION):
+        setattr(request, _REQUEST_GENERATION, generation.current(using) if enabled() else None)
+    return getattr(request, _REQUEST_GENERATION)
+
+
+def reader_role(user) -> str:
+    """What the reader may see, as far as any cached answer can differ by it."""
+    if not getattr(user, "is_authenticated", False):
+        return "anonymous"
+    if user.is_superuser:
+        return "administrator"
+    return "editor" if is_editor(user) else "reader"
+
+
+def answer_key(request, *, generation_value: int, media_type: str) -> str:
+    """The cache key of the answer to ``request`` at ``generation_value``."""
+    shape = [
+        connections["default"].settings_dict.get("NAME"),
+        generation_value,
+        timezone.localdate().isoformat(),
+        reader_role(request.user),
+        request.scheme,
+        request.get_host(),
+        media_type,
+        request.path,
+        sorted((key, sorted(values)) for key, values in request.query_params.lists()),
+    ]
+    return KEY_PREFIX + hashlib.sha256(repr(shape).encode()).hexdigest()
+
+
+def get(key: str) -> Answer | None:
+    answer = _local_answers.get(key)
+    if answer is None:
+        answer = caches["default"].get(key)
+        if isinstance(answer, Answer) and len(answer.content) <= LOCAL_MAX_BYTES:
+            _local_answers.put(key, answer)
+    return answer if isinstance(answer, Answer) else None
+
+
+def put(key: str, answer: Answer) -> None:
+    if len(answer.content) <= LOCAL_MAX_BYTES:
+        _local_answers.put(key, answer)
+    caches["default"].set(key, answer, timeout=getattr(settings, "API_ANSWER_CACHE_SECONDS", 600))
+
+
+def clear_local() -> None:
+    """Forget this process's tables (tests: entries of another test's database)."""
+    _local_answers.clear()
+    _local_tokens.clear()
+
+
+def timestamp(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+def from_timestamp(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, looked up once per data generation and process.
+
+    A token deleted (revoked), a user deactivated or moved between groups: each is a write, which moves the
+    generation, so the next request looks the token up in the database again.
+    """
+
+    def authenticate(self, request):
+        self._request = request
+        return super().authenticate(request)
+
+    def authenticate_credentials(self, key):
+        current = request_generation(self._request)
+        if current is None:
+            return super().authenticate_credentials(key)
+        cache_key = (connections["default"].settings_dict.get("NAME"), current, key)
+        found = _local_tokens.get(cache_key)
+        if found is None:
+            found = super().authenticate_credentials(key)  # AuthenticationFailed is never kept
+            _local_tokens.put(cache_key, found)
+        return found
