@@ -220,3 +220,59 @@ def sweep_versus_sql(runner: Runner, case: Case) -> dict[str, Any]:
     out["sweep_p50"] = _round(statistics.median(sweep_ms))
     out["ratio"] = _round(statistics.median(sweep_ms) / statistics.median(sql_ms))
     return out
+
+
+# --- A fresh API read next to the hand-written floor ------------------------------------------------------------
+def touch_commitment(picks: Picks, i: int) -> None:
+    """A real write between two reads: a reviewer's "unchanged" review of one sampled commitment (one more status
+    update, a new version), through the service, as an Editor's system would record it."""
+    from commitments.models import Commitment
+    from commitments.services import commitment_confirm_unchanged
+
+    commitment = Commitment.objects.get(pk=picks.commitment(i))
+    commitment_confirm_unchanged(
+        commitment=commitment, expected_version=commitment.version, author=bench_user(), note="Benchmark review."
+    )
+
+
+def cold_versus_floor(
+    base: str, *, api_target: str, floor_target: str, headers: dict[str, str], picks: Picks, repeat: int, warmup: int
+) -> dict[str, Any]:
+    """Median latency of the API list right after a write, and of the floor view for the same page, over HTTP on
+    the same server; the two pages are checked to hold the same rows."""
+    import json
+
+    from .load import KeepAliveClient
+
+    api, floor = KeepAliveClient(base), KeepAliveClient(base)
+    api_ms, floor_ms = [], []
+    try:
+        for i in range(warmup + repeat):
+            touch_commitment(picks, i)
+            status, body, took = api.get(api_target, headers)
+            if status != 200:
+                raise CaseFailed(f"API list after a write: HTTP {status}")
+            floor_status, floor_body, floor_took = floor.get(floor_target)
+            if floor_status != 200:
+                raise CaseFailed(f"floor view: HTTP {floor_status}")
+            if i == 0:
+                got, want = json.loads(body), json.loads(floor_body)
+                if [r["id"] for r in got["results"]] != [r["id"] for r in want["results"]] or got["count"] != want[
+                    "count"
+                ]:
+                    raise CaseFailed("the floor view does not select the API's page")
+            if i >= warmup:
+                api_ms.append(took)
+                floor_ms.append(floor_took)
+    finally:
+        api.close()
+        floor.close()
+    api_p50, floor_p50 = statistics.median(api_ms), statistics.median(floor_ms)
+    return {
+        "api_cold_p50": _round(api_p50),
+        "api_cold_p95": _round(percentile(api_ms, 95)),
+        "floor_p50": _round(floor_p50),
+        "floor_p95": _round(percentile(floor_ms, 95)),
+        "ratio": _round(api_p50 / floor_p50),
+        "n": len(api_ms),
+    }

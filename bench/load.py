@@ -166,3 +166,29 @@ def measure(url: str, *, seconds: int, connections: int, headers: dict[str, str]
     if wrk_available():
         return run_wrk(url, seconds=seconds, connections=connections, headers=headers)
     return run_python(url, seconds=seconds, connections=connections, headers=headers)
+
+
+class KeepAliveClient:
+    """One keep-alive HTTP connection to a loopback server, for timing single requests one after another."""
+
+    def __init__(self, base: str):
+        _loopback_only(base)
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def get(self, target: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+        """(status, body, milliseconds) of ``GET target``."""
+        started = time.perf_counter()
+        try:
+            self.conn.request("GET", target, headers=headers or {})
+            response = self.conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            raise
+        return response.status, body, (time.perf_counter() - started) * 1000
+
+    def close(self) -> None:
+        self.conn.close()

@@ -42,6 +42,7 @@ from tqdm import tqdm
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.references import reference_sort_key
+from core import generation
 from core.models import SourceDocument
 from core.roles import EDITORS, REVIEWERS
 from dialogues.choices import Level
@@ -257,6 +258,8 @@ def generate(
     with transaction.atomic():
         generator = _Generator(plan, progress)
         generator.run()
+        # COPY is not a statement the connection's write watch sees: cached answers must not outlive the load.
+        generation.bump()
     finish_progress(progress)
     if connection.vendor == "postgresql":
         # Fresh planner statistics (without them the first queries after a bulk load plan as for empty tables) and,

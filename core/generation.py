@@ -50,6 +50,8 @@ _READ_SEQUENCE = "SELECT last_value FROM core_data_generation"
 _READ_TABLE = "SELECT value FROM core_datageneration WHERE id = 1"
 _READY = "_tracker_generation_ready"
 _REGISTERED = "_tracker_generation_on_commit"
+# Whether this connection has read the generation since it last moved it (a fresh connection counts as having read).
+_SEEN = "_tracker_generation_seen"
 
 
 def random_start() -> int:
@@ -80,17 +82,27 @@ def _bump_sql(connection: BaseDatabaseWrapper) -> tuple[str, list]:
     return _UPSERT, [random_start()]
 
 
-def bump(using: str = "default") -> None:
-    """Move the generation now and, if a transaction is open, once more after it commits."""
+def bump(using: str = "default", *, lazily: bool = False) -> None:
+    """Move the generation now and, if a transaction is open, once more after it commits.
+
+    ``lazily`` (the write watch): inside a transaction, move it now only at the transaction's first write and
+    after this connection has read it. Other connections cannot see the transaction's writes before the commit,
+    and the bump after the commit covers what they stored meanwhile; only this connection's own reads (a test, a
+    request that writes and then reads) need the number moved at once. So a transaction of many writes costs two
+    bumps, not one per statement.
+    """
     connection = connections[using]
     if not _ready(connection):
         return
-    sql, params = _bump_sql(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    if connection.in_atomic_block and getattr(connection, _REGISTERED, None) is not connection.run_on_commit:
-        # Once per transaction: Django replaces the list of callbacks at every commit or rollback (and at the
-        # rollback of a savepoint that held this one), so its identity says whether ours is still in it.
+    # Django replaces its list of on-commit callbacks at every commit or rollback (also of a savepoint), so its
+    # identity tells whether this transaction (or savepoint) has already moved the number and registered ours.
+    first_write = getattr(connection, _REGISTERED, None) is not connection.run_on_commit
+    if not (lazily and connection.in_atomic_block) or first_write or getattr(connection, _SEEN, True):
+        sql, params = _bump_sql(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        setattr(connection, _SEEN, False)
+    if connection.in_atomic_block and first_write:
         transaction.on_commit(lambda: _bump_after_commit(using), using=using, robust=True)
         setattr(connection, _REGISTERED, connection.run_on_commit)
 
@@ -105,6 +117,7 @@ def _bump_after_commit(using: str) -> None:
 def current(using: str = "default") -> int | None:
     """The generation now, or ``None`` where there is none to read (then nothing may be answered from a cache)."""
     connection = connections[using]
+    setattr(connection, _SEEN, True)
     try:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -119,11 +132,19 @@ def current(using: str = "default") -> int | None:
 
 
 def watch_writes(execute, sql, params, many, context):
-    """The execute wrapper: run the statement, then move the generation if it wrote to a tracked table."""
+    """The execute wrapper: run the statement, then move the generation if it may have changed rows of a tracked
+    table (an ``UPDATE`` or ``DELETE`` that matched nothing changed nothing)."""
     result = execute(sql, params, many, context)
-    if isinstance(sql, str) and _tracked(sql):
-        bump(context["connection"].alias)
+    if isinstance(sql, str) and _tracked(sql) and (_changed_rows(sql, context["cursor"])):
+        bump(context["connection"].alias, lazily=True)
     return result
+
+
+def _changed_rows(sql: str, cursor) -> bool:
+    # An INSERT counts as a change whatever the driver says (with RETURNING, SQLite counts rows as they are read).
+    if "RETURNING" in sql.upper() or sql.lstrip()[:6].upper() == "INSERT":
+        return True
+    return getattr(cursor, "rowcount", -1) != 0
 
 
 def install(connection: BaseDatabaseWrapper, **kwargs) -> None:

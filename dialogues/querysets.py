@@ -8,6 +8,15 @@ from django.db import models
 from django.utils import timezone
 
 
+def overdue_condition(*, on: date | None = None, prefix: str = "") -> models.Q:
+    """The cadence rule as a condition on a body's stored schedule (``prefix``: the path to the body, e.g.
+    ``"body__"`` from its flags); ``~`` of it is "not overdue", nulls included."""
+    on = on or timezone.localdate()
+    return models.Q(
+        **{f"{prefix}active": True, f"{prefix}cadence_months__isnull": False, f"{prefix}overdue_after__lt": on}
+    )
+
+
 class DialogueBodyQuerySet(models.QuerySet):
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
@@ -16,8 +25,7 @@ class DialogueBodyQuerySet(models.QuerySet):
         (``overdue_after``); a body is overdue once that day has passed. Bodies with no cadence, with no known
         starting point, or inactive are never overdue.
         """
-        on = on or timezone.localdate()
-        return self.filter(active=True, cadence_months__isnull=False, overdue_after__lt=on)
+        return self.filter(overdue_condition(on=on))
 
     def not_overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         return self.exclude(pk__in=self.overdue(on=on).values("pk"))

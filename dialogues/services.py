@@ -41,7 +41,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import (
+    Case,
+    DateField,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -50,6 +65,7 @@ from core.exceptions import DomainConflict
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
+from .querysets import overdue_condition
 
 logger = logging.getLogger(__name__)
 
@@ -284,39 +300,51 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     run = uuid.uuid4()
     sent: list[int] = []
     with transaction.atomic():
-        # The one query for overdue bodies. FOR NO KEY UPDATE (a no-op on SQLite, which serialises writers anyway)
-        # makes a meeting being recorded for one of them wait for this run, or this run wait and see the meeting:
-        # the sweep never opens a flag on a schedule that a committed meeting has just moved. (NO KEY: rows that
-        # merely reference a body, such as a new contact, are not held up.)
-        overdue = list(
-            DialogueBody.objects.overdue(on=on)
-            .annotate(has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True)))
-            .order_by("pk")
-            .select_for_update(of=("self",), no_key=True)
-            .values_list("pk", "next_due_on", "overdue_after", "has_open_flag", named=True)
-        )
-        closed = _close_flags_no_longer_overdue(overdue_ids=[body.pk for body in overdue], now=now)
-        OverdueFlag.objects.bulk_create(
-            [
-                OverdueFlag(
-                    body_id=body.pk,
-                    due_on=body.next_due_on,
-                    overdue_since=body.overdue_after + timedelta(days=1),
-                    days_overdue_at_opening=(on - body.next_due_on).days,
-                    opened_at=now,
-                    opened_by_sweep=run,
+        to_open, to_close = _flags_out_of_line(on=on)
+        closed = _close_flags_no_longer_overdue(flag_ids=to_close, now=now)
+        opened_bodies: tuple[str, ...] = ()
+        if to_open:
+            # Only the bodies that get a new flag are locked, FOR NO KEY UPDATE (a no-op on SQLite, which serialises
+            # writers anyway), and read again under the lock: a meeting being recorded for one of them either waits
+            # for this run or is waited for and seen (PostgreSQL re-checks the cadence rule on the row the meeting
+            # committed), so the sweep never opens a flag on a schedule that a committed meeting has just moved.
+            # (NO KEY: rows that merely reference a body, such as a new contact, are not held up.)
+            candidates = list(
+                DialogueBody.objects.overdue(on=on)
+                .filter(pk__in=to_open)
+                .annotate(
+                    has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True))
                 )
-                for body in _bodies_to_flag(overdue)
-            ],
-            ignore_conflicts=True,
-        )
-        opened_bodies = tuple(
-            OverdueFlag.objects.filter(opened_by_sweep=run)
-            .order_by("body__short_name")
-            .values_list("body__short_name", flat=True)
-        )
-        publish_on_commit("body.overdue", DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
+                .order_by("pk")
+                .select_for_update(of=("self",), no_key=True)
+                .values_list("pk", "next_due_on", "overdue_after", "has_open_flag", named=True)
+            )
+            to_flag = _bodies_to_flag(candidates)
+            OverdueFlag.objects.bulk_create(
+                [
+                    OverdueFlag(
+                        body_id=body.pk,
+                        due_on=body.next_due_on,
+                        overdue_since=body.overdue_after + timedelta(days=1),
+                        days_overdue_at_opening=(on - body.next_due_on).days,
+                        opened_at=now,
+                        opened_by_sweep=run,
+                    )
+                    for body in to_flag
+                ],
+                ignore_conflicts=True,
+            )
+            if to_flag:
+                opened_bodies = tuple(
+                    OverdueFlag.objects.filter(opened_by_sweep=run, body_id__in=[body.pk for body in to_flag])
+                    .order_by("body__short_name")
+                    .values_list("body__short_name", flat=True)
+                )
+        if opened_bodies:
+            publish_on_commit("body.overdue", DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
         claimed = _claim_notices(on=on, now=now, run=run)
+        # Every overdue body now has one open flag (a partial unique index counts them).
+        open_flags = OverdueFlag.objects.filter(closed_at__isnull=True).count()
         if claimed:
             # robust: a failure while sending is logged, never undoes the committed flags; the notices stay
             # pending and the next sweep takes them over once their lease has run out.
@@ -324,7 +352,7 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     summary = SweepSummary(
         on=on,
         opened=len(opened_bodies),
-        still_open=len(overdue) - len(opened_bodies),
+        still_open=open_flags - len(opened_bodies),
         closed=closed,
         notices_claimed=claimed,
         notices_sent=sum(sent),
@@ -344,16 +372,39 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     return summary
 
 
+def _flags_out_of_line(*, on: date) -> tuple[list[int], list[int]]:
+    """The bodies overdue without an open flag, and the open flags of bodies no longer overdue, in one query.
+
+    One pass over the bodies with their open flag joined (the partial unique index): the rows returned are only
+    the ones the run must act on, so an ordinary day, when the flags already match the cadence rule, reads the
+    bodies once and sends nothing back to Python.
+    """
+    overdue = overdue_condition(on=on)
+    rows = (
+        DialogueBody.objects.alias(
+            open_flag=FilteredRelation("overdue_flags", condition=Q(overdue_flags__closed_at__isnull=True))
+        )
+        .filter((overdue & Q(open_flag__isnull=True)) | (~overdue & Q(open_flag__isnull=False)))
+        .order_by()
+        .values_list("pk", "open_flag__pk")
+    )
+    to_open, to_close = [], []
+    for body_id, flag_id in rows:
+        (to_open if flag_id is None else to_close).append(body_id if flag_id is None else flag_id)
+    return to_open, to_close
+
+
 def _bodies_to_flag(overdue: list) -> list:
     """The overdue bodies with no open flag (a hook point for tests that race two sweeps)."""
     return [body for body in overdue if not body.has_open_flag]
 
 
-def _close_flags_no_longer_overdue(*, overdue_ids: list[int], now: datetime) -> int:
-    """Close the open flags of bodies that are no longer overdue, saying why; return how many this run closed."""
+def _close_flags_no_longer_overdue(*, flag_ids: list[int], now: datetime) -> int:
+    """Close ``flag_ids`` (open flags of bodies no longer overdue), saying why; return how many this run closed."""
+    if not flag_ids:
+        return 0
     to_close = list(
-        OverdueFlag.objects.filter(closed_at__isnull=True)
-        .exclude(body_id__in=overdue_ids)
+        OverdueFlag.objects.filter(pk__in=flag_ids, closed_at__isnull=True)
         .select_related("body")
         .only("pk", "due_on", "body__active", "body__next_due_on", "body__last_meeting_on")
     )
@@ -387,45 +438,64 @@ def _claim_notices(*, on: date, now: datetime, run: uuid.UUID) -> int:
     """Claim, under this run's token, every notice now due: the opening notice of each open flag that has none, the
     latest reminder due (one every ``OVERDUE_REMINDER_DAYS`` since the flag opened), and the notices that an
     earlier run claimed but never sent (its lease has run out). Returns how many this run holds.
+
+    Which notices are due is decided in SQL (an anti-join each), so only the flags that need one come back.
     """
     interval = settings.OVERDUE_REMINDER_DAYS
-    open_flags = (
-        OverdueFlag.objects.filter(closed_at__isnull=True)
-        .annotate(
-            has_opening=Exists(FlagNotification.objects.filter(flag=OuterRef("pk"), kind=NotificationKind.OPENED)),
-            last_reminder=Subquery(
-                FlagNotification.objects.filter(flag=OuterRef("pk"), kind=NotificationKind.REMINDER)
-                .order_by("-sequence")
-                .values("sequence")[:1]
-            ),
+    open_flags = OverdueFlag.objects.filter(closed_at__isnull=True).order_by()
+    notices = FlagNotification.objects.filter(flag=OuterRef("pk"))
+    claims = [
+        (pk, NotificationKind.OPENED, 0)
+        for pk in open_flags.filter(~Exists(notices.filter(kind=NotificationKind.OPENED))).values_list("pk", flat=True)
+    ]
+    if interval > 0:
+        # Only the latest reminder due: after a pause of the sweep, people get one e-mail, not a backlog. Reminder
+        # number k is due once the flag is k * interval days old; a flag needs one when it is at least one interval
+        # old and has no reminder k with (k + 1) * interval > its age (that is, none at the number due now).
+        def age(opened_at) -> ExpressionWrapper:
+            return ExpressionWrapper(Value(on, DateField()) - TruncDate(opened_at), output_field=DurationField())
+
+        step = Value(timedelta(days=interval), DurationField())
+        covered = (
+            notices.filter(kind=NotificationKind.REMINDER)
+            .alias(
+                flag_age=age(ExpressionWrapper(OuterRef("opened_at"), output_field=DateTimeField())),
+                reach=ExpressionWrapper(step * (F("sequence") + 1), output_field=DurationField()),
+            )
+            .filter(reach__gt=F("flag_age"))
         )
-        .values_list("pk", "opened_at", "has_opening", "last_reminder", named=True)
-    )
-    claims = []
-    for flag in open_flags:
-        if not flag.has_opening:
-            claims.append((flag.pk, NotificationKind.OPENED, 0))
-        elif interval > 0:
-            # Only the latest reminder due: after a pause of the sweep, people get one e-mail, not a backlog.
-            due = (on - timezone.localdate(flag.opened_at)).days // interval
-            if due >= 1 and due > (flag.last_reminder or 0):
-                claims.append((flag.pk, NotificationKind.REMINDER, due))
-    FlagNotification.objects.bulk_create(
-        [
-            FlagNotification(flag_id=pk, kind=kind, sequence=sequence, claim_token=run, claimed_at=now)
-            for pk, kind, sequence in claims
-        ],
-        ignore_conflicts=True,
-    )
+        due = (
+            open_flags.alias(age=age("opened_at"))
+            .filter(age__gte=step)
+            # A flag still without its opening notice gets that first; its reminders come on later runs.
+            .filter(Exists(notices.filter(kind=NotificationKind.OPENED)), ~Exists(covered))
+            .values_list("pk", "opened_at")
+        )
+        claims += [
+            (pk, NotificationKind.REMINDER, (on - timezone.localdate(opened_at)).days // interval)
+            for pk, opened_at in due
+        ]
+    if claims:
+        FlagNotification.objects.bulk_create(
+            [
+                FlagNotification(flag_id=pk, kind=kind, sequence=sequence, claim_token=run, claimed_at=now)
+                for pk, kind, sequence in claims
+            ],
+            ignore_conflicts=True,
+        )
     stale = FlagNotification.objects.filter(
         status=NotificationStatus.PENDING,
         claimed_at__lt=now - timedelta(minutes=settings.OVERDUE_NOTICE_LEASE_MINUTES),
     )
-    stale.filter(attempts__gte=settings.OVERDUE_NOTICE_MAX_ATTEMPTS).update(status=NotificationStatus.FAILED)
-    # A conditional UPDATE: of two runs taking over the same stale notice, the second finds the row already
-    # re-claimed (PostgreSQL re-checks the WHERE clause after waiting for the first run's row lock).
-    stale.filter(attempts__lt=settings.OVERDUE_NOTICE_MAX_ATTEMPTS).update(
-        claim_token=run, claimed_at=now, attempts=F("attempts") + 1
+    # One conditional UPDATE: a notice out of attempts is marked failed, any other is taken over. Of two runs taking
+    # over the same stale notice, the second finds the row already re-claimed (PostgreSQL re-checks the WHERE
+    # clause after waiting for the first run's row lock).
+    retry = Q(attempts__lt=settings.OVERDUE_NOTICE_MAX_ATTEMPTS)
+    stale.update(
+        status=Case(When(retry, then=F("status")), default=Value(NotificationStatus.FAILED)),
+        claim_token=Case(When(retry, then=Value(run)), default=F("claim_token")),
+        claimed_at=Case(When(retry, then=Value(now)), default=F("claimed_at")),
+        attempts=Case(When(retry, then=F("attempts") + 1), default=F("attempts"), output_field=IntegerField()),
     )
     return FlagNotification.objects.filter(claim_token=run, status=NotificationStatus.PENDING).count()
 
