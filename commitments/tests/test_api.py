@@ -857,3 +857,25 @@ def test_default_throttle_rates_are_valid(settings):
     for rate in rates.values():
         requests, seconds = SimpleRateThrottle.parse_rate(None, rate)
         assert requests > 0 and seconds > 0
+
+
+def test_the_commitment_rows_built_directly_are_drf_s_own(rf, reviewer, data):
+    """CommitmentSerializer writes its rows without DRF's per-field machinery (and one reverse() per link per row);
+    they must be exactly what DRF's fields would write, nulls and time zones included."""
+    import datetime as dt
+
+    from rest_framework import serializers as drf
+    from rest_framework.request import Request
+
+    from commitments.api.serializers import CommitmentSerializer
+    from commitments.models import Commitment
+
+    Commitment.objects.filter(pk=data["space"].pk).update(
+        target_date=dt.date(2030, 1, 1), last_reviewed_at=dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+    )
+    request = Request(rf.get("/api/v1/commitments/", HTTP_HOST="localhost"))
+    rows = Commitment.objects.for_listing().select_related("source_document")
+    serializer = CommitmentSerializer(rows, many=True, context={"request": request})
+    for row, built in zip(rows, serializer.data, strict=True):
+        assert built == drf.ModelSerializer.to_representation(serializer.child, row)
+    assert serializer.data[0]["url"].startswith("http://localhost/api/v1/commitments/")
