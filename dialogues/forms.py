@@ -11,6 +11,10 @@ from core.forms import AccessibleFormMixin, DateInput
 from .models import DialogueBody, Meeting
 
 NO_BODY_GROUP = "No responsible body"
+# The picker lists at most this many of the chosen body's commitments, and this many found by a search: never one
+# checkbox per commitment in the tracker (100,000 at the benchmark's scale).
+PICKER_BODY_LIMIT = 100
+PICKER_FOUND_LIMIT = 50
 
 
 def _constraint_message(model, name: str) -> str:
@@ -30,9 +34,21 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
     commitments_advanced = forms.ModelMultipleChoiceField(
         label="Commitments advanced",
         required=False,
-        queryset=Commitment.objects.none(),
+        queryset=Commitment.objects.all(),
         widget=GroupedCheckboxes,
-        help_text="Tick each commitment this meeting moved forward. They are grouped by the body responsible.",
+        help_text=(
+            "Tick each commitment this meeting moved forward. The chosen body's commitments are listed; find others "
+            "with the search below."
+        ),
+    )
+    find = forms.CharField(
+        label="Find other commitments",
+        required=False,
+        max_length=200,
+        help_text=(
+            f"Words of a reference, title or description; press Find to list up to {PICKER_FOUND_LIMIT} matches "
+            "above. What you have entered and ticked is kept."
+        ),
     )
 
     class Meta:
@@ -51,23 +67,62 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         self.fields["body"].queryset = DialogueBody.objects.order_by("name")
         self.fields["body"].empty_label = "Choose a body"
         self.fields["held_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
-        commitments = Commitment.objects.select_related("responsible_body").order_by(
-            "responsible_body__name", "reference"
-        )
-        advanced = self.fields["commitments_advanced"]
-        advanced.queryset = commitments
-        # Group the checkboxes by responsible body, the chosen body's own commitments first. Rendering uses these
-        # groups; validation still goes through the queryset.
-        first = self._chosen_body_id()
-        groups: dict[tuple, list] = {}
-        for commitment in commitments:
-            body = commitment.responsible_body
-            key = (body is None or body.pk != first, body is None, body.name if body else NO_BODY_GROUP)
-            groups.setdefault(key, []).append((commitment.pk, f"{commitment.reference}: {commitment.title}"))
-        advanced.widget.choices = [(key[2], options) for key, options in sorted(groups.items())]
+        # Validation looks up only the ids posted; the checkboxes shown are bounded (see PICKER_*_LIMIT).
+        self.fields["commitments_advanced"].widget.choices = self._picker_groups()
+
+    def _picker_groups(self) -> list[tuple[str, list[tuple[int, str]]]]:
+        """The checkboxes, in groups: the chosen body's commitments, those a search found, and those already ticked
+        that neither shows (after a search or a refused save)."""
+        from commitments.filtersets import search_commitments
+
+        listed = Commitment.objects.select_related("responsible_body").in_reference_order()
+        groups: list[tuple[str, list]] = []
+        shown: set[int] = set()
+
+        def add(label: str, commitments) -> None:
+            options = [(c.pk, f"{c.reference}: {c.title}") for c in commitments if c.pk not in shown]
+            shown.update(pk for pk, _ in options)
+            if options:
+                groups.append((label, options))
+
+        body_id = self._chosen_body_id()
+        if body_id is not None:
+            own = list(listed.filter(responsible_body_id=body_id)[: PICKER_BODY_LIMIT + 1])
+            if own:
+                name = own[0].responsible_body.name
+                more = len(own) > PICKER_BODY_LIMIT
+                add(
+                    f"{name} (first {PICKER_BODY_LIMIT}; find the others below)" if more else name,
+                    own[:-1] if more else own,
+                )
+        query = (self._value("find") or "").strip()
+        if query:
+            add(f"Found for “{query[:60]}”", search_commitments(listed, query)[:PICKER_FOUND_LIMIT])
+        ticked = [pk for pk in self._values("commitments_advanced") if pk not in shown]
+        if ticked:
+            add("Already ticked", listed.filter(pk__in=ticked[: PICKER_BODY_LIMIT + PICKER_FOUND_LIMIT]))
+        return groups
+
+    def _value(self, name: str):
+        return self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+
+    def _values(self, name: str) -> list[int]:
+        if self.is_bound:
+            raw = (
+                self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist") else self.data.get(name, [])
+            )
+        else:
+            raw = self.initial.get(name) or []
+        values = []
+        for value in raw if isinstance(raw, (list, tuple)) else [raw]:
+            try:
+                values.append(int(getattr(value, "pk", value)))
+            except (TypeError, ValueError):
+                continue
+        return values
 
     def _chosen_body_id(self) -> int | None:
-        value = self.data.get(self.add_prefix("body")) if self.is_bound else self.initial.get("body")
+        value = self._value("body")
         if isinstance(value, DialogueBody):
             return value.pk
         try:

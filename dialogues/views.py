@@ -128,6 +128,17 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
             initial["body"] = DialogueBody.objects.filter(short_name=short_name).first()
         return initial
 
+    def post(self, request, *args, **kwargs):
+        if "find_commitments" in request.POST:
+            # The picker's search without JavaScript: the same form again, with what was entered and ticked, and
+            # the matches listed; nothing is validated or saved yet.
+            posted = request.POST
+            initial = {name: posted.get(name, "") for name in ("body", "held_on", "place", "summary", "find")}
+            initial["commitments_advanced"] = posted.getlist("commitments_advanced")
+            form = self.form_class(initial=initial)
+            return self.render_to_response(self.get_context_data(form=form, searched=True))
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         data = form.cleaned_data
         body = data["body"]

@@ -242,12 +242,13 @@ def test_the_body_can_be_chosen_in_advance(editor_client, body):
     response = editor_client.get(meeting_url(body="SDD"))
     form = response.context["form"]
     assert form["body"].value() == body.pk
-    # The chosen body's own commitments are listed first.
-    CommitmentFactory(responsible_body=DialogueBodyFactory(name="Aaa first by name"))
+    # The chosen body's own commitments are listed (others are found with the picker's search).
+    other = CommitmentFactory(responsible_body=DialogueBodyFactory(name="Aaa first by name"))
     own = CommitmentFactory(responsible_body=body)
     form = editor_client.get(meeting_url(body="SDD")).context["form"]
     groups = form.fields["commitments_advanced"].widget.choices
-    assert groups[0][0] == body.name and groups[0][1][0][0] == own.pk
+    assert groups == [(body.name, [(own.pk, f"{own.reference}: {own.title}")])]
+    assert other.pk not in {pk for _, options in groups for pk, _ in options}
 
 
 @pytest.mark.parametrize(
@@ -305,3 +306,32 @@ def test_a_body_whose_name_carries_its_short_name_shows_it_once(reviewer_client)
     assert "Japan–EU Summit (SUMMIT)" in listing
     assert "(ASEP)</h1>" in detail and 'class="subtitle">(ASEP)' not in detail
     assert other.full_name == "Japan–EU Summit (SUMMIT)"
+
+
+def test_the_commitment_picker_is_bounded_and_finds_the_others_without_javascript(editor_client, body, frozen_today):
+    """Never one checkbox per commitment: the chosen body's (at most PICKER_BODY_LIMIT) and what a search finds.
+    The search is a submit button of the same form: what was entered and ticked comes back, nothing is saved."""
+    from dialogues.forms import PICKER_BODY_LIMIT
+
+    own = CommitmentFactory.create_batch(PICKER_BODY_LIMIT + 5, responsible_body=body)
+    elsewhere = CommitmentFactory.create_batch(30, title="Hydrogen supply chains")
+    target = CommitmentFactory(title="Critical raw materials stockpiling")
+    page = editor_client.get(meeting_url(body="SDD"))
+    listed = [
+        pk for _, options in page.context["form"].fields["commitments_advanced"].widget.choices for pk, _ in options
+    ]
+    assert len(listed) == PICKER_BODY_LIMIT and not set(listed) & {c.pk for c in elsewhere}
+    assert "find the others below" in page.content.decode()
+
+    posted = {"body": body.pk, "held_on": "2026-03-02", "place": "Tokyo", "commitments_advanced": [own[0].pk]}
+    found = editor_client.post(meeting_url(), {**posted, "find": "raw materials", "find_commitments": "1"})
+    assert found.status_code == 200 and not Meeting.objects.exists()
+    html = found.content.decode()
+    assert "Critical raw materials stockpiling" in html and "Hydrogen" not in html
+    assert 'value="Tokyo"' in html and 'value="2026-03-02"' in html
+    assert f'value="{own[0].pk}"' in html and "checked" in html
+    assert 'class="error-summary"' not in html  # a search is not a refused save
+
+    saved = editor_client.post(meeting_url(), {**posted, "commitments_advanced": [own[0].pk, target.pk]})
+    assert saved.status_code == 302
+    assert set(Meeting.objects.get().commitments_advanced.all()) == {own[0], target}
