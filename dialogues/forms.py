@@ -71,7 +71,7 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         self.fields["commitments_advanced"].widget.choices = self._picker_groups()
 
     def _picker_groups(self) -> list[tuple[str, list[tuple[int, str]]]]:
-        """The checkboxes, in groups: the chosen body's commitments, those a search found, and those already ticked
+        """The checkboxes, in groups: those a search found, the chosen body's commitments, and those already ticked
         that neither shows (after a search or a refused save)."""
         from commitments.filtersets import search_commitments
 
@@ -85,6 +85,12 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
             if options:
                 groups.append((label, options))
 
+        query = (self._value("find") or "").strip()
+        # What a search found comes first, where the person who searched looks.
+        self.found = None
+        if query:
+            self.found = list(search_commitments(listed, query)[:PICKER_FOUND_LIMIT])
+            add(f"Found for “{query[:60]}”", self.found)
         body_id = self._chosen_body_id()
         if body_id is not None:
             own = list(listed.filter(responsible_body_id=body_id)[: PICKER_BODY_LIMIT + 1])
@@ -95,9 +101,6 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
                     f"{name} (first {PICKER_BODY_LIMIT}; find the others below)" if more else name,
                     own[:-1] if more else own,
                 )
-        query = (self._value("find") or "").strip()
-        if query:
-            add(f"Found for “{query[:60]}”", search_commitments(listed, query)[:PICKER_FOUND_LIMIT])
         ticked = [pk for pk in self._values("commitments_advanced") if pk not in shown]
         if ticked:
             add("Already ticked", listed.filter(pk__in=ticked[: PICKER_BODY_LIMIT + PICKER_FOUND_LIMIT]))

@@ -19,7 +19,7 @@ from core.services import provenance_confirm
 from core.views import DomainErrorsMixin
 
 from .filtersets import DialogueBodyFilterSet
-from .forms import MeetingForm
+from .forms import PICKER_FOUND_LIMIT, MeetingForm
 from .models import DialogueBody, Meeting
 from .selectors import open_flags_for
 from .services import meeting_record, meeting_withdraw
@@ -136,7 +136,9 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
             initial = {name: posted.get(name, "") for name in ("body", "held_on", "place", "summary", "find")}
             initial["commitments_advanced"] = posted.getlist("commitments_advanced")
             form = self.form_class(initial=initial)
-            return self.render_to_response(self.get_context_data(form=form, searched=True))
+            return self.render_to_response(
+                self.get_context_data(form=form, searched=True, picker_found_limit=PICKER_FOUND_LIMIT)
+            )
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
