@@ -26,11 +26,14 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from core import generation
-from core.roles import is_editor
+from core.roles import EDITORS, is_editor
 
 KEY_PREFIX = "api-answer:v1:"
 _REQUEST_GENERATION = "_tracker_generation"
@@ -160,10 +163,25 @@ class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         current = request_generation(self._request)
         if current is None:
-            return super().authenticate_credentials(key)
+            return self._look_up(key)
         cache_key = (connections["default"].settings_dict.get("NAME"), current, key)
         found = _local_tokens.get(cache_key)
         if found is None:
-            found = super().authenticate_credentials(key)  # AuthenticationFailed is never kept
+            found = self._look_up(key)  # AuthenticationFailed is never kept
             _local_tokens.put(cache_key, found)
         return found
+
+    def _look_up(self, key):
+        """DRF's look-up, with the Editors membership read in the same query (``core.roles.is_editor`` uses it)."""
+        model = self.get_model()
+        editors = model.user.field.related_model.groups.through.objects.filter(
+            user_id=OuterRef("user_id"), group__name=EDITORS
+        )
+        try:
+            token = model.objects.select_related("user").annotate(user_is_editor=Exists(editors)).get(key=key)
+        except model.DoesNotExist as exc:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token.user._tracker_is_editor = token.user_is_editor
+        return (token.user, token)
