@@ -155,8 +155,10 @@ def new_page(chromium, live_server):
     """A factory of pages, each in its own browser context (its own cookies), against the live server."""
     contexts = []
 
-    def make(user=None, password="correct-horse-battery"):
-        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    def make(user=None, password="correct-horse-battery", **options):
+        """``options`` go to the browser context (e.g. a phone: ``viewport``, ``has_touch``, ``is_mobile``)."""
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = chromium.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -19,6 +19,17 @@ class Status(models.TextChoices):
     DISCONTINUED = "discontinued", "Discontinued"
 
 
+class CommitmentState(models.TextChoices):
+    """How a reader should take a commitment today; decided by ``commitments.states.commitment_state`` alone."""
+
+    ACHIEVED = "achieved", "Achieved"
+    MOVING = "moving", "Moving"
+    STALLED = "stalled", "Stalled"
+    STALE = "stale", "Stale"
+    NOT_STARTED = "not_started", "Not started"
+    DISCONTINUED = "discontinued", "Discontinued"
+
+
 # Statuses that need no further news: a commitment in one of them is never "stale".
 FINISHED_STATUSES = (Status.ACHIEVED, Status.DISCONTINUED)
 

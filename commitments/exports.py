@@ -32,6 +32,8 @@ COLUMNS = (
     "strength_label",
     "status",
     "status_label",
+    "state",
+    "state_label",
     "progress",
     "responsible_body",
     "target_date",
@@ -56,12 +58,14 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def commitment_row(commitment: Commitment, absolute: Callable[[str], str]) -> list:
-    """One CSV row (in the order of :data:`COLUMNS`) of a commitment read by ``CommitmentQuerySet.for_export``."""
+def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today: date | None = None) -> list:
+    """One CSV row (in the order of :data:`COLUMNS`) of a commitment read by ``CommitmentQuerySet.for_export``;
+    its state is ``Commitment.state`` on ``today`` (the one rule the pages and the API use)."""
     source = commitment.source_document.key if commitment.source_document_id else ""
     if commitment.source_locator:
         source = f"{source} {commitment.source_locator}".strip()
     body = commitment.responsible_body
+    state = commitment.state(on=today)
     return [
         commitment.pk,
         commitment.reference,
@@ -75,6 +79,8 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str]) -> li
         commitment.get_strength_display(),
         commitment.status,
         commitment.get_status_display(),
+        state.code,
+        state.text,
         "" if commitment.progress is None else commitment.progress,
         body.short_name if body else "",
         _iso(commitment.target_date),
@@ -91,8 +97,9 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str]) -> li
 
 def commitment_csv_rows(queryset: QuerySet[Commitment], absolute: Callable[[str], str]) -> Iterator[list]:
     """The rows of ``queryset`` (filtered and ordered by the caller), read in chunks of :data:`CHUNK_SIZE`."""
+    today = timezone.localdate()
     for commitment in queryset.for_export().iterator(chunk_size=CHUNK_SIZE):
-        yield commitment_row(commitment, absolute)
+        yield commitment_row(commitment, absolute, today)
 
 
 def commitment_csv_response(queryset: QuerySet[Commitment], request: HttpRequest) -> StreamingHttpResponse:

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 
-from .choices import PolicyArea, Status, Strength
+from .choices import CommitmentState, PolicyArea, Status, Strength
 from .models import Agreement, Commitment, StatusUpdate
 from .querysets import dialogue_bodies
 
@@ -43,6 +43,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
     # distinct=False: these are columns of the commitment itself, so no row can repeat; django-filter's default
     # SELECT DISTINCT over every column made PostgreSQL sort whole rows (wide descriptions) before LIMIT and COUNT.
     status = MultipleChoiceFilter(choices=Status.choices, label="Status", distinct=False)
+    state = MultipleChoiceFilter(
+        choices=CommitmentState.choices,
+        label="State",
+        method="filter_state",
+        help_text="How to take it today: stale means no update in 12 months and not finished.",
+    )
     area = MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
     strength = MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
     body = django_filters.ModelChoiceFilter(
@@ -77,6 +83,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "search",
             "agreement",
             "status",
+            "state",
             "area",
             "strength",
             "body",
@@ -88,6 +95,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_commitments(queryset, value)
+
+    def filter_state(self, queryset, name, value):
+        return queryset.in_state(*value) if value else queryset
 
     def filter_overdue_body(self, queryset, name, value):
         if value is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
@@ -33,6 +35,7 @@ from core.validators import validate_uri
 from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
 from .references import KEY_LENGTH, reference_sort_key
+from .states import CommitmentStatus, commitment_state
 
 
 class HistoryIsAppendOnly(Exception):
@@ -86,6 +89,7 @@ class Agreement(ProvenanceMixin, SourcedModel):
     in_force_on_locator = basis_locator_field()
 
     PROVENANCE_FACTS = {"signed_on": "signed_on", "in_force_on": "in_force_on"}
+    PROVENANCE_LABELS = {"signed_on": "Signature date", "in_force_on": "Date in force"}
 
     objects = AgreementQuerySet.as_manager()
     history = HistoricalRecords()
@@ -221,6 +225,16 @@ class Commitment(SourcedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("commitments:commitment_detail", kwargs={"pk": self.pk})
+
+    def state(self, *, on: date | None = None) -> CommitmentStatus:
+        """This commitment's state on ``on`` (today by default): the one rule (``commitments.states``) every page,
+        the print, the CSV and the API use. A list's ``state_code`` annotation (``with_state``) is the same rule
+        in SQL."""
+        return commitment_state(
+            status=self.status,
+            last_update_at=self.last_reviewed_at or self.created_at,
+            on=on or timezone.localdate(),
+        )
 
     def clean(self) -> None:
         agreement = self.agreement if self.agreement_id else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 
 from django.apps import apps
 from django.db import models
@@ -32,6 +34,25 @@ def stale_cutoff(on: date, days: int = STALE_AFTER_DAYS) -> datetime:
     return start_of_day(on) - timedelta(days=days)
 
 
+def stale_condition(
+    *, on: date, days: int = STALE_AFTER_DAYS, status: str = "status", last_update: str | None = None
+) -> models.Q:
+    """Open (neither achieved nor discontinued) and no update or review for ``days`` days before ``on``.
+
+    ``status`` names the status column and ``last_update`` the column holding the last update; by default a
+    commitment's ``last_reviewed_at``, or when it was entered (``created_at``) if it was never updated. The one
+    stale rule: ``stale()`` filters on it and ``commitments.states`` builds the commitment state from it.
+    """
+    from .choices import FINISHED_STATUSES
+
+    cutoff = stale_cutoff(on, days)
+    if last_update is None:
+        old = models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
+    else:
+        old = models.Q(**{f"{last_update}__lt": cutoff})
+    return old & ~models.Q(**{f"{status}__in": FINISHED_STATUSES})
+
+
 class AgreementQuerySet(models.QuerySet):
     def with_commitment_counts(self) -> AgreementQuerySet:
         """Annotate ``commitment_count`` and ``achieved_count``, one indexed count per agreement.
@@ -53,8 +74,9 @@ class AgreementQuerySet(models.QuerySet):
 
 class CommitmentQuerySet(models.QuerySet):
     def for_listing(self) -> CommitmentQuerySet:
-        """What every list of commitments shows: the agreement and the responsible body, joined in."""
-        return self.select_related("agreement", "responsible_body")
+        """What every list of commitments shows: the agreement and the responsible body, joined in, and each
+        commitment's state today (``state_code``, ``commitments.states``)."""
+        return self.select_related("agreement", "responsible_body").with_state()
 
     def for_export(self) -> CommitmentQuerySet:
         """What the CSV export shows: the listing's joins, the source document, and from the status history the
@@ -79,6 +101,22 @@ class CommitmentQuerySet(models.QuerySet):
             )
         )
 
+    def with_state(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Annotate ``state_code``: each commitment's state on ``on`` (today) by the one rule
+        (``commitments.states``), in SQL, so that lists can sort and count by it."""
+        from .states import state_expression
+
+        return self.annotate(state_code=state_expression(on=on or timezone.localdate()))
+
+    def in_state(self, *states: str, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments in any of ``states`` on ``on`` (today), by the one rule."""
+        from .states import state_condition
+
+        on = on or timezone.localdate()
+        if not states:
+            return self.none()
+        return self.filter(reduce(operator.or_, (state_condition(state, on=on) for state in states)))
+
     def in_reference_order(self) -> CommitmentQuerySet:
         """In the natural order of references (§4 < §5 < §10 < §12(b)(i)), on the stored sort key, in SQL."""
         return self.order_by("reference_sort_key", "reference")
@@ -89,12 +127,7 @@ class CommitmentQuerySet(models.QuerySet):
         Stale means "no update in 12 months and not achieved or discontinued": a finished commitment needs no
         news. A commitment never reviewed counts from the day it was entered in the tracker.
         """
-        from .choices import FINISHED_STATUSES
-
-        cutoff = stale_cutoff(on or timezone.localdate(), days)
-        return self.exclude(status__in=FINISHED_STATUSES).filter(
-            models.Q(last_reviewed_at__lt=cutoff) | models.Q(last_reviewed_at__isnull=True, created_at__lt=cutoff)
-        )
+        return self.filter(stale_condition(on=on or timezone.localdate(), days=days))
 
     def target_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments whose target date is before ``on`` (today) and that are neither achieved nor discontinued."""

@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from core import converters  # noqa: F401  (registers <code:...>)
+
 from . import views
 
 app_name = "commitments"
@@ -15,6 +17,9 @@ commitment_patterns = [
 
 urlpatterns = [
     path("commitments/", views.CommitmentListView.as_view(), name="commitment_list"),
+    path(
+        "agreements/<code:code>/confirm-fact/", views.AgreementFactConfirmView.as_view(), name="agreement_confirm_fact"
+    ),
     path("commitments/export.csv", views.CommitmentExportCsvView.as_view(), name="commitment_export_csv"),
     path("commitments/<int:pk>/", include(commitment_patterns)),
 ]

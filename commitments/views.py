@@ -19,13 +19,13 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
-from core.views import DomainErrorsMixin
+from core.views import DomainErrorsMixin, FactConfirmView
 
 from . import selectors
 from .exports import commitment_csv_response
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm, StatusUpdateWithdrawForm
-from .models import Commitment, StatusUpdate
+from .models import Agreement, Commitment, StatusUpdate
 from .services import (
     commitment_confirm_unchanged,
     commitment_update,
@@ -54,7 +54,7 @@ COLUMNS = (
     Column("Policy area", "area"),
     Column("Strength", "strength"),
     Column("Responsible body", "body"),
-    Column("Status", "status"),
+    Column("State", "status"),  # the state, with the recorded status; sorts by the recorded status
     Column("Progress", "progress", numeric=True),
     Column("Target date", "target_date"),
     Column("Last update", "updated"),
@@ -106,7 +106,7 @@ class CommitmentListView(FilterView):
         """Present the shared filters for a browser: groups of checkboxes, a date picker, a search box."""
         filterset = super().get_filterset(filterset_class)
         fields = filterset.form.fields
-        for name in ("status", "strength", "area"):
+        for name in ("state", "status", "strength", "area"):
             fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
         fields["search"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
         fields["search"].help_text = "Words from the reference, title or description."
@@ -122,6 +122,8 @@ class CommitmentListView(FilterView):
         fields["target_passed"].help_text = "Passed: the target date is over and it is not achieved or discontinued."
         fields["stale"].label = "Staleness"
         fields["stale"].help_text = "Not achieved or discontinued, and no update or review in 12 months."
+        fields["state"].help_text = "Stale: not achieved or discontinued, and no update or review in 12 months."
+        fields["status"].help_text = "The status its latest update recorded."
         fields["updated_since"].widget = DateInput()
         fields["updated_since"].help_text = "Commitments with a status update or review since this day."
         fields["agreement"].empty_label = "All agreements"
@@ -377,3 +379,13 @@ class CommitmentExportCsvView(View):
                 content_type="text/plain; charset=utf-8",
             )
         return commitment_csv_response(filterset.qs, request)
+
+
+class AgreementFactConfirmView(EditorRequiredMixin, FactConfirmView):
+    """Confirm an assumed date of an agreement (signature, entry into force) by naming its source (editors)."""
+
+    list_url_name = "dashboards:home"
+    list_label = "Overview"
+
+    def get_record(self) -> Agreement:
+        return get_object_or_404(Agreement, code=self.kwargs["code"])

@@ -26,3 +26,19 @@ class DomainConflict(DomainError):
     """
 
     message = "Someone else changed this after you opened it: nothing was saved."
+
+
+class FactConflict(DomainConflict):
+    """A confirmation of an assumed fact based on a version of that fact someone else has changed since.
+
+    ``record`` is the record as it stands now and ``fact`` the name of the fact, so that the conflict page can say
+    what it is now and offer a fresh form.
+    """
+
+    def __init__(self, *, record, fact: str):
+        self.record, self.fact = record, fact
+        label = getattr(record, "PROVENANCE_LABELS", {}).get(fact, fact.replace("_", " ")).lower()
+        current = record.fact(fact).basis_text or "empty"
+        self.message = (
+            f"Nothing was confirmed: someone else changed the {label} after you opened the form. It is now {current}."
+        )

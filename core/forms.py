@@ -87,7 +87,11 @@ class WithdrawalForm(AccessibleFormMixin, forms.Form):
 
 
 class FactConfirmForm(AccessibleFormMixin, forms.Form):
-    """An editor confirms an assumed fact by naming the document that states it and where."""
+    """An editor confirms an assumed fact by naming the document that states it and where.
+
+    ``seen`` carries each offered fact's fingerprint as the form was opened (``fact=digest,...``): the service
+    refuses the confirmation if the chosen fact has changed since (someone else confirmed or edited it).
+    """
 
     fact = forms.ChoiceField(label="Fact", widget=forms.RadioSelect)
     source_document = forms.ModelChoiceField(
@@ -96,6 +100,7 @@ class FactConfirmForm(AccessibleFormMixin, forms.Form):
     locator = forms.CharField(
         label="Where in it", max_length=200, help_text="Section, paragraph or page, e.g. §5 or section 2.4."
     )
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, record=None, **kwargs):
         from .models import SourceDocument
@@ -103,8 +108,32 @@ class FactConfirmForm(AccessibleFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["source_document"].queryset = SourceDocument.objects.order_by("key")
         labels = getattr(record, "PROVENANCE_LABELS", {})
+        assumed = {name: fact for name, fact in record.facts.items() if fact.is_assumed}
+        # A fact that was assumed when the form was opened stays a valid choice, so that someone else's confirmation
+        # in between is reported as the conflict it is (409), not as an invalid choice.
+        opened = self._seen(self.data.get(self.add_prefix("seen"), "")) if self.is_bound else {}
+        offered = {**assumed, **{n: record.fact(n) for n in opened if n in record.PROVENANCE_FACTS}}
         self.fields["fact"].choices = [
-            (name, f"{labels.get(name, name)}: {fact.basis_text}")
-            for name, fact in record.facts.items()
-            if fact.is_assumed
+            (
+                name,
+                f"{labels.get(name, name.replace('_', ' ').capitalize())}: {fact.display_value} ({fact.basis_text})",
+            )
+            for name, fact in offered.items()
         ]
+        self.fields["locator"].widget.attrs["maxlength"] = "200"
+        self.initial.setdefault("seen", ",".join(f"{name}={fact.fingerprint}" for name, fact in assumed.items()))
+
+    @staticmethod
+    def _seen(value: str) -> dict[str, str]:
+        """``fact=digest,...`` as a dict."""
+        return dict(item.split("=", 1) for item in (value or "").split(",") if "=" in item)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = self._seen(cleaned.get("seen"))
+        fact = cleaned.get("fact")
+        if fact and fact not in seen:
+            raise forms.ValidationError("This form is out of date: open it again from the record's page.")
+        if fact:
+            cleaned["expected_fingerprint"] = seen[fact]
+        return cleaned

@@ -3,6 +3,7 @@ them each record's facts stand (:class:`SourcedModel`)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +171,19 @@ class Fact:
         return self.known and self.basis == Basis.STATED
 
     @property
+    def display_value(self) -> str:
+        """The fact as a reader sees it ("every 12 months", "May 2020", "Ministerial"): ``record.fact_display``."""
+        return self.record.fact_display(self.name) if self.record is not None else str(self.value)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short digest of the fact as it stands (value and basis): the version an editor's confirmation is based
+        on. If someone changes the fact meanwhile, the digest changes and the confirmation is refused
+        (``core.services.provenance_confirm``), instead of one source silently overwriting another."""
+        seen = repr((str(self.value), self.basis, self.reason, self.assumed_by, self.source_id, self.locator))
+        return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+    @property
     def basis_text(self) -> str:
         """ "stated in <document>, <where>" or "assumed (<by>): <why>"; empty for an unknown fact."""
         if not self.known:
@@ -200,6 +214,19 @@ class ProvenanceMixin:
             locator=getattr(self, f"{name}_locator"),
             record=self,
         )
+
+    def fact_display(self, name: str) -> str:
+        """Fact ``name`` in words: a date to its precision, a choice by its label, a record by its name."""
+        from datetime import date
+
+        from core.templatetags.facts import format_approx_date
+
+        field = self.PROVENANCE_FACTS[name]
+        value = getattr(self, field)
+        if isinstance(value, date):
+            return format_approx_date(value, getattr(self, f"{field}_precision", DatePrecision.DAY))
+        display = getattr(self, f"get_{field}_display", None)
+        return display() if display is not None else str(value if value is not None else "")
 
     @property
     def facts(self) -> dict[str, Fact]:

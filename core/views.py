@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.generic import FormView
 
-from .exceptions import DomainConflict
+from .exceptions import DomainConflict, FactConflict
+from .forms import FactConfirmForm
+from .services import provenance_confirm
 
 
 class DomainErrorsMixin:
@@ -44,3 +50,61 @@ class DomainErrorsMixin:
             **self.conflict_context(conflict, form),
         )
         return self.render_to_response(context, status=409)
+
+
+class FactConfirmView(DomainErrorsMixin, FormView):
+    """Confirm an assumed fact of a record by naming its source (editors: combine with ``EditorRequiredMixin``).
+
+    One view for every record with provenance (a dialogue body, an agreement): a subclass says how to find the
+    record (:meth:`get_record`), which list it sits in (``list_url_name``, ``list_label``) and what to call it.
+    The write is ``core.services.provenance_confirm``; a fact changed since the form was opened is a conflict
+    (409, the current fact and a fresh form), nothing written.
+    """
+
+    template_name = "facts/confirm_fact.html"
+    form_class = FactConfirmForm
+    list_url_name = ""
+    list_label = ""
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        self.record = self.get_record()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "record": self.record}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            record=self.record,
+            record_short=getattr(self.record, "short_name", None) or getattr(self.record, "code", ""),
+            record_name=getattr(self.record, "name", None) or getattr(self.record, "title", str(self.record)),
+            list_url=reverse(self.list_url_name),
+            list_label=self.list_label,
+            **kwargs,
+        )
+
+    def conflict_context(self, conflict: FactConflict, form) -> dict:
+        # A fresh form on the fact as it stands now, with what this person had chosen and typed.
+        self.record = conflict.record
+        fresh = self.form_class(record=conflict.record, initial={k: v for k, v in form.data.items() if k != "seen"})
+        return {"form": fresh, "sent": form}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        provenance_confirm(
+            record=self.record,
+            fact=data["fact"],
+            source_document=data["source_document"],
+            locator=data["locator"],
+            expected_fingerprint=data["expected_fingerprint"],
+            user=self.request.user,
+        )
+        label = getattr(self.record, "PROVENANCE_LABELS", {}).get(data["fact"], data["fact"].replace("_", " "))
+        record_name = getattr(self.record, "name", None) or getattr(self.record, "title", str(self.record))
+        messages.success(
+            self.request, f"Saved: {label.lower()} of {record_name} is now stated in {data['source_document'].key}."
+        )
+        return HttpResponseRedirect(self.record.get_absolute_url())

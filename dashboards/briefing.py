@@ -111,9 +111,13 @@ def _across_frameworks(commitments) -> list[Commitment]:
 
 def _breakdown(commitments: list[Commitment], key: str, label: str, list_query: str) -> selectors.StatusBreakdown:
     counts: dict[str, int] = {}
+    states: dict[str, int] = {}
+    today = timezone.localdate()
     for commitment in commitments:
         counts[commitment.status] = counts.get(commitment.status, 0) + 1
-    return selectors.StatusBreakdown(key=key, label=label, counts=counts, list_query=list_query)
+        state = commitment.state(on=today).code
+        states[state] = states.get(state, 0) + 1
+    return selectors.StatusBreakdown(key=key, label=label, counts=counts, list_query=list_query, states=states)
 
 
 def _who(user) -> str:

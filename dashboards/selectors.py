@@ -36,9 +36,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from commitments.choices import FINISHED_STATUSES, PolicyArea, Status, UpdateKind
+from commitments.choices import FINISHED_STATUSES, CommitmentState, PolicyArea, Status, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
+from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
 from dialogues.selectors import open_flags_for
@@ -60,8 +61,6 @@ LIST_LIMIT = 500
 # Partnership Agreement and the Economic Partnership Agreement), then the partnerships built on them in the order
 # they were concluded. Every other agreement is an instrument, folded under the framework it sits under.
 MAIN_FRAMEWORKS: tuple[str, ...] = ("SPA", "EPA", "SCQI", "GA", "DP", "SDP")
-# The headline groups of statuses: what is delivered, what is moving, what is not.
-MOVING: tuple[str, ...] = (Status.ONGOING, Status.IN_PROGRESS)
 
 
 def end_of_day(day: date) -> datetime:
@@ -104,6 +103,7 @@ class StatusBreakdown:
     depth: int = 0
     parent: str = ""
     list_query: str = ""  # the commitment list's filter for this group, e.g. "agreement=SDP"
+    states: dict[str, int] = field(default_factory=dict)  # how many are in each state (commitments.states)
 
     @property
     def total(self) -> int:
@@ -178,6 +178,7 @@ class Cell:
     area: str
     status: str
     n: int
+    state: str = ""
 
 
 def _pivot(cells: list[Cell], key) -> dict[Any, dict[str, int]]:
@@ -190,6 +191,14 @@ def _pivot(cells: list[Cell], key) -> dict[Any, dict[str, int]]:
 
 def _total(cells: list[Cell]) -> dict[str, int]:
     return _pivot(cells, lambda cell: "all").get("all", {})
+
+
+def _state_total(cells: list[Cell]) -> dict[str, int]:
+    """How many commitments are in each state (``commitments.states``), over the grouped cells."""
+    totals: dict[str, int] = defaultdict(int)
+    for cell in cells:
+        totals[cell.state] += cell.n
+    return dict(totals)
 
 
 def framework_tree(agreements: QuerySet[Agreement]) -> list[tuple[Agreement, int]]:
@@ -232,19 +241,25 @@ class StaleItem:
         return STATUS_LABELS.get(self.status, self.status)
 
 
-def cells_now() -> list[Cell]:
-    """Current commitments counted by framework, policy area and status (1 grouped query)."""
-    rows = Commitment.objects.order_by().values("agreement_id", "area", "status").annotate(n=Count("pk"))
+def cells_now(*, on: date) -> list[Cell]:
+    """Current commitments counted by framework, policy area, status and state on ``on`` (1 grouped query)."""
+    rows = (
+        Commitment.objects.order_by()
+        .annotate(state=state_expression(on=on))
+        .values("agreement_id", "area", "status", "state")
+        .annotate(n=Count("pk"))
+    )
     return [Cell(**row) for row in rows]
 
 
-def stale_now(*, on: date, limit: int) -> tuple[int, list[StaleItem]]:
-    """How many commitments are stale today (``Commitment.objects.stale``) and the stalest ``limit`` (2 queries)."""
+def stale_now(*, on: date, limit: int) -> list[StaleItem]:
+    """The ``limit`` stalest commitments today (``Commitment.objects.stale``), 1 query; how many there are is
+    counted with the other states (:func:`cells_now`)."""
     stale = Commitment.objects.stale(on=on)
     stalest = stale.select_related("agreement").order_by(
         F("last_reviewed_at").asc(nulls_first=True), "created_at", "reference"
     )[:limit]
-    return stale.count(), [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
+    return [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
 
 
 def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
@@ -282,28 +297,30 @@ def never_updated_as_of(day: date) -> QuerySet[Commitment]:
 
 def cells_as_of(day: date) -> tuple[list[Cell], int]:
     """Commitments as they stood at the end of ``day``, counted by framework, area and status, rebuilt from the
-    history; and how many were stale then (by the rule of ``Commitment.objects.stale``: no update for a year and
-    not achieved or discontinued, a never-updated commitment counting from the day it was entered). 2 grouped
-    queries.
+    history, each with its state then (the one rule, ``commitments.states``: the status of its latest update, or
+    stale if that is over a year old and not achieved or discontinued; a never-updated commitment is not started,
+    or stale counting from the day it was entered); and how many were stale then. 2 grouped queries.
     """
-    cutoff = stale_cutoff(day)
     updated = list(
         latest_updates_as_of(day)
         .order_by()
-        .values("commitment__agreement_id", "commitment__area", "status")
-        .annotate(
-            n=Count("pk"), stale=Count("pk", filter=Q(recorded_at__lt=cutoff) & ~Q(status__in=FINISHED_STATUSES))
-        )
+        .annotate(state=state_expression(on=day, last_update="recorded_at"))
+        .values("commitment__agreement_id", "commitment__area", "status", "state")
+        .annotate(n=Count("pk"))
     )
     never = list(
         never_updated_as_of(day)
         .order_by()
-        .values("agreement_id", "area")
-        .annotate(n=Count("pk"), stale=Count("pk", filter=Q(created_at__lt=cutoff)))
+        .alias(status_then=Value(Status.NOT_STARTED))
+        .annotate(state=state_expression(on=day, status="status_then", last_update="created_at"))
+        .values("agreement_id", "area", "state")
+        .annotate(n=Count("pk"))
     )
-    cells = [Cell(r["commitment__agreement_id"], r["commitment__area"], r["status"], r["n"]) for r in updated]
-    cells += [Cell(r["agreement_id"], r["area"], Status.NOT_STARTED, r["n"]) for r in never]
-    return cells, sum(r["stale"] for r in updated) + sum(r["stale"] for r in never)
+    cells = [
+        Cell(r["commitment__agreement_id"], r["commitment__area"], r["status"], r["n"], r["state"]) for r in updated
+    ]
+    cells += [Cell(r["agreement_id"], r["area"], Status.NOT_STARTED, r["n"], r["state"]) for r in never]
+    return cells, _state_total(cells).get(CommitmentState.STALE, 0)
 
 
 def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
@@ -487,29 +504,26 @@ def group_frameworks(rows: list[StatusBreakdown], parents: dict[str, str]) -> li
 
 @dataclass(frozen=True)
 class Headline:
-    """The first line of the briefing: how many commitments are achieved, moving, stalled, not started."""
+    """The first line of the briefing: how many commitments are in each state (``commitments.states``, the one
+    rule the lists, pages, CSV and API use): achieved, moving, stalled, stale, not started (and discontinued)."""
 
     total: StatusBreakdown
 
-    def _count(self, statuses) -> int:
-        return sum(self.total.counts.get(status, 0) for status in statuses)
-
-    def _url(self, statuses) -> str:
-        return reverse("commitments:commitment_list") + "?" + urlencode({"status": list(statuses)}, doseq=True)
-
     @property
     def figures(self) -> list[dict]:
-        rows = [
-            ("achieved", "Achieved", (Status.ACHIEVED,)),
-            ("moving", "Moving (ongoing or in progress)", MOVING),
-            ("stalled", "Stalled", (Status.STALLED,)),
-            ("not_started", "Not started", (Status.NOT_STARTED,)),
-        ]
-        if self._count((Status.DISCONTINUED,)):
-            rows.append(("discontinued", "Discontinued", (Status.DISCONTINUED,)))
+        states = self.total.states
+        base = reverse("commitments:commitment_list")
+        extra = f"&{self.total.list_query}" if self.total.list_query else ""
         return [
-            {"key": key, "label": label, "count": self._count(statuses), "url": self._url(statuses)}
-            for key, label, statuses in rows
+            {
+                "key": state,
+                "label": STATE_LABELS[state],
+                "hint": STATE_HINTS[state],
+                "count": states.get(state, 0),
+                "url": f"{base}?state={state}{extra}",
+            }
+            for state in STATE_ORDER
+            if state != CommitmentState.DISCONTINUED or states.get(state)
         ]
 
 
@@ -580,8 +594,9 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         updates = updates.filter(recorded_at__lt=end_of_day(on))
         overdue = overdue_bodies_as_of(on)
     else:
-        cells = cells_now()
-        stale_count, stale = stale_now(on=on, limit=stale_limit)
+        cells = cells_now(on=on)
+        stale_count = _state_total(cells).get(CommitmentState.STALE, 0)
+        stale = stale_now(on=on, limit=stale_limit)
         overdue = overdue_bodies(on=on)
 
     agreements = framework_tree(Agreement.objects.order_by("code"))
@@ -618,7 +633,7 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         rebuilt_from_history=from_history,
         by_agreement=by_agreement,
         by_area=by_area,
-        total=StatusBreakdown(key="all", label="All frameworks", counts=_total(cells)),
+        total=StatusBreakdown(key="all", label="All frameworks", counts=_total(cells), states=_state_total(cells)),
         overdue_bodies=overdue,
         stale_count=stale_count,
         stale=stale,
@@ -779,13 +794,15 @@ class Span:
     """A stretch of a body's row: ``cadence`` (before the due date), ``grace`` or ``overdue`` (end excluded).
 
     ``due_on`` is the due date the stretch belongs to: the days late of an overdue stretch count from it, as
-    ``DialogueBody.days_overdue`` does.
+    ``DialogueBody.days_overdue`` does. ``assumed``: the due date rests on an assumed cadence, or (before the
+    first meeting) on an assumed start date, as ``DialogueBody.schedule_rests_on_assumption`` says of today's.
     """
 
     kind: str
     start: date
     end: date
     due_on: date | None = None
+    assumed: bool = False
 
     @property
     def days_late(self) -> int:
@@ -805,6 +822,16 @@ class TimelineRow:
     def state(self):
         """The body's state today, by the one rule (``DialogueBody.state``)."""
         return self.body.state()
+
+    @property
+    def assumed_facts(self) -> list[str]:
+        """The assumed facts its due dates rest on, in words ("cadence: every 12 months, assumed by ...")."""
+        names = ["cadence"] if any(span.assumed for span in self.spans) else []
+        if any(span.assumed for span in self.spans if span.start == self.body.established_on):
+            names.append("established_on")
+        facts = [self.body.fact(name) for name in dict.fromkeys(names)]
+        labels = DialogueBody.PROVENANCE_LABELS
+        return [f"{labels[f.name]} {f.display_value}, {f.basis_text}" for f in facts if f.is_assumed]
 
     @property
     def overdue_spans(self) -> list[Span]:
@@ -837,6 +864,8 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
     due date, the grace period, and the overdue stretch until the next meeting (or today)."""
     spans: list[Span] = []
     restarts: list[date | None] = [None, *meetings]
+    cadence_assumed = body.fact("cadence").is_assumed
+    start_assumed = body.fact("established_on").is_assumed
     for index, start in enumerate(restarts):
         schedule = body.schedule(last_meeting_on=start)
         begin = start or body.established_on
@@ -844,11 +873,12 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
         if schedule.next_due_on is None or begin is None or end is None or end <= begin:
             continue
         first_overdue_day = schedule.overdue_after + timedelta(days=1)
-        spans.append(Span("cadence", begin, min(schedule.next_due_on, end)))
+        assumed = cadence_assumed or (start is None and start_assumed)
+        spans.append(Span("cadence", begin, min(schedule.next_due_on, end), assumed=assumed))
         if schedule.next_due_on < end:
-            spans.append(Span("grace", schedule.next_due_on, min(first_overdue_day, end)))
+            spans.append(Span("grace", schedule.next_due_on, min(first_overdue_day, end), assumed=assumed))
         if body.active and first_overdue_day < end:
-            spans.append(Span("overdue", first_overdue_day, end, schedule.next_due_on))
+            spans.append(Span("overdue", first_overdue_day, end, schedule.next_due_on, assumed=assumed))
     return spans
 
 

@@ -233,6 +233,11 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
         if errors:
             raise ValidationError(errors)
 
+    def fact_display(self, name: str) -> str:
+        if name == "cadence":
+            return f"every {self.cadence_months} month{'s' if self.cadence_months != 1 else ''}"
+        return super().fact_display(name)
+
     @property
     def schedule_rests_on_assumption(self) -> bool:
         """Whether the due date comes from an assumed cadence, or from an assumed start date (never met)."""

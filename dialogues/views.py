@@ -13,10 +13,9 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from commitments.models import Commitment
-from core.forms import FactConfirmForm, WithdrawalForm
+from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
-from core.services import provenance_confirm
-from core.views import DomainErrorsMixin
+from core.views import DomainErrorsMixin, FactConfirmView
 
 from .filtersets import DialogueBodyFilterSet
 from .forms import PICKER_FOUND_LIMIT, MeetingForm
@@ -179,33 +178,11 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMix
         return self.meeting_done(meeting, meeting.body)
 
 
-class BodyFactConfirmView(EditorRequiredMixin, DomainErrorsMixin, FormView):
+class BodyFactConfirmView(EditorRequiredMixin, FactConfirmView):
     """Confirm an assumed fact of a body (cadence, level, reporting line, start) by naming its source (editors)."""
 
-    template_name = "dialogues/body_confirm_fact.html"
-    form_class = FactConfirmForm
+    list_url_name = "dialogues:body_list"
+    list_label = "Dialogue bodies"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.body = get_object_or_404(DialogueBody, short_name=kwargs["short_name"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "record": self.body}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(body=self.body, **kwargs)
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        provenance_confirm(
-            record=self.body,
-            fact=data["fact"],
-            source_document=data["source_document"],
-            locator=data["locator"],
-            user=self.request.user,
-        )
-        label = DialogueBody.PROVENANCE_LABELS[data["fact"]]
-        messages.success(
-            self.request, f"Saved: {label.lower()} of {self.body.name} is now stated in {data['source_document'].key}."
-        )
-        return HttpResponseRedirect(self.body.get_absolute_url())
+    def get_record(self) -> DialogueBody:
+        return get_object_or_404(DialogueBody, short_name=self.kwargs["short_name"])

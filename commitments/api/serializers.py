@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from commitments.choices import UpdateKind
+from commitments.choices import CommitmentState, UpdateKind
 from commitments.models import Agreement, Commitment, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
@@ -82,6 +82,12 @@ class CommitmentSerializer(serializers.ModelSerializer):
         help_text="Short name of the dialogue body responsible for it.",
     )
     source = SourceSerializer(source="*", read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="Its state today, by the one rule the pages, print and CSV use: achieved, moving (ongoing or in "
+        "progress), stalled, stale (no update or review in 12 months, not achieved or discontinued), not_started or "
+        "discontinued. Read-only: it follows from status and last_reviewed_at."
+    )
+    state_label = serializers.SerializerMethodField(help_text="The state in words, as the pages show it.")
 
     class Meta:
         model = Commitment
@@ -99,6 +105,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "responsible_body",
             "target_date",
             "status",
+            "state",
+            "state_label",
             "progress",
             "status_changed_at",
             "last_reviewed_at",
@@ -113,6 +121,18 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "progress": {"help_text": "Percentage complete, if known."},
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }
+
+    def _state(self, obj: Commitment):
+        # One "today" per answer (the view's, which its ETag counts), so every row is judged on the same day.
+        return obj.state(on=self.context.get("today"))
+
+    @extend_schema_field(serializers.ChoiceField(choices=CommitmentState.choices))
+    def get_state(self, obj: Commitment) -> str:
+        return self._state(obj).code
+
+    @extend_schema_field(serializers.CharField())
+    def get_state_label(self, obj: Commitment) -> str:
+        return self._state(obj).text
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj: Commitment) -> str:

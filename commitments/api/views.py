@@ -159,6 +159,9 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     def get_queryset(self) -> QuerySet[Commitment]:
         return Commitment.objects.for_listing().select_related("source_document")
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": self.today()}
+
     def get_renderers(self):
         # CSV is the list's alternative; single objects are JSON only. (An unsupported method on the list
         # address must still negotiate, so that it gets its 405.)

@@ -280,3 +280,49 @@ def test_the_seed_data_has_no_contradiction_between_statuses_and_dialogue_states
         if "On schedule" in html:
             problems.append(f"the {name} page still says 'On schedule' outside the one rule")
     assert problems == []
+
+
+def test_the_seed_data_shows_one_commitment_state_on_every_page_the_csv_and_the_api(seed_data, client, admin_user):
+    """Each seeded commitment's state by the one rule (``Commitment.state``) is what the overview counts, the list
+    filters, the CSV and the API say, and what its framework's and its body's pages show."""
+    import csv
+    import io
+
+    from dashboards.selectors import overview
+
+    client.force_login(admin_user)
+    rule = {c.reference: c.state().code for c in Commitment.objects.all()}
+    problems = []
+    counts = {f["key"]: f["count"] for f in overview().headline.figures}
+    for state in set(rule.values()) | set(counts):
+        expected = sum(code == state for code in rule.values())
+        if counts.get(state, 0) != expected:
+            problems.append(f"the overview counts {counts.get(state, 0)} {state}, the rule {expected}")
+        listed = client.get(reverse("commitments:commitment_list"), {"state": state})
+        if (n := listed.context["page_obj"].paginator.count) != expected:
+            problems.append(f"the list filters {n} {state}, the rule {expected}")
+    export = client.get(reverse("commitments:commitment_export_csv")).getvalue().decode("utf-8-sig")
+    for row in csv.DictReader(io.StringIO(export)):
+        if row["state"] != rule[row["reference"]]:
+            problems.append(f"{row['reference']}: the CSV says {row['state']}, the rule {rule[row['reference']]}")
+    api, url = [], "/api/v1/commitments/?page_size=100"
+    while url:
+        answer = client.get(url).json()
+        api, url = api + answer["results"], answer["next"]
+    for row in api:
+        if row["state"] != rule[row["reference"]]:
+            problems.append(f"{row['reference']}: the API says {row['state']}, the rule {rule[row['reference']]}")
+    body_pages: dict[str, str] = {}
+    for commitment in Commitment.objects.filter(responsible_body__isnull=False).select_related("responsible_body"):
+        state = commitment.state()
+        # The body's page lists the commitment with the same state badge as every other page.
+        url = commitment.responsible_body.get_absolute_url()
+        if url not in body_pages:
+            body_pages[url] = client.get(url).content.decode()
+        page = body_pages[url]
+        if f'class="badge {state.badge_class}" title="{state.label}:' not in page:
+            problems.append(f"{commitment.reference}: its body's page does not show it as {state.label}")
+        if state.code == "achieved" and commitment.responsible_body.state().code == "never_met":
+            problems.append(f"{commitment.reference} achieved by {commitment.responsible_body}, which never met")
+    assert len(api) == len(rule)
+    assert problems == []

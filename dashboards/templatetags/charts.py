@@ -67,6 +67,7 @@ TIMELINE_LABEL = 300
 TIMELINE_RIGHT = 16
 TIMELINE_AXIS = 30
 TIMELINE_ROW = 30
+TAG_WIDTH = 62
 
 
 @register.inclusion_tag("includes/charts/cadence_timeline.html")
@@ -94,7 +95,9 @@ def cadence_chart(timeline: Timeline) -> dict:
                     "kind": span.kind,
                     "x": _num(x1),
                     "width": _num(max(x2 - x1, 1.0)),
-                    "title": f"{span.kind.capitalize()}: {span.start:%d %b %Y} – {span.end:%d %b %Y}",
+                    "title": f"{span.kind.capitalize()}: {span.start:%d %b %Y} – {span.end:%d %b %Y}"
+                    + (" (due date on an assumed cadence or start date)" if span.assumed else ""),
+                    "assumed": span.assumed,
                 }
             )
         marks = [
@@ -102,15 +105,23 @@ def cadence_chart(timeline: Timeline) -> dict:
             for held_on in row.meetings
             if timeline.start <= held_on <= timeline.end
         ]
+        assumed = row.assumed_facts
         rows.append(
             {
                 "row": row,
+                # An "assumed" tag at the right of the label column: a link to the body's facts, with the basis.
+                "assumed": assumed,
+                "assumed_title": "Its due dates rest on an assumption: " + "; ".join(assumed) if assumed else "",
+                "assumed_anchor": "fact-cadence" if row.body.fact("cadence").is_assumed else "fact-established_on",
+                "tag_x": TIMELINE_LABEL - TAG_WIDTH - 6,
+                "tag_text_x": TIMELINE_LABEL - 6 - TAG_WIDTH / 2,
+                "tag_y": top + (TIMELINE_ROW - 18) / 2,
                 "y": top,
                 "text_y": top + TIMELINE_ROW / 2 + 4,
                 "band_y": top + (TIMELINE_ROW - 12) / 2,
                 "mark_y1": top + 4,
                 "mark_y2": top + TIMELINE_ROW - 4,
-                "label": Truncator(row.body.name).chars(40),
+                "label": Truncator(row.body.name).chars(30 if assumed else 40),
                 "empty": not spans and not marks,
                 "empty_x": TIMELINE_LABEL + 8,
                 "spans": spans,

@@ -42,9 +42,12 @@ def test_framework_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence
     latest = StatusUpdate.objects.filter(commitment__reference="SDP §5").order_by("-recorded_at", "-version").first()
     assert latest.evidence_reference and " ".join(latest.evidence_reference.split()) in text
     # Commitments in natural order.
-    listed = text[text.index("Commitments, their status and latest evidence") :]
+    listed = text[text.index("Commitments, their state and latest evidence") :]
     assert listed.index("SDP §4 ") < listed.index("SDP §5 ") < listed.index("SDP §10(a)") < listed.index("SDP §32")
     assert pages >= 2
+    # Each commitment's state by the one rule, the key figures counted by it.
+    states = [c.state().code for c in Commitment.objects.filter(agreement__code="SDP")]
+    assert f"{states.count('not_started')} not started" in text and f"{states.count('stale')} stale" in text
 
 
 def test_body_pack_has_cadence_meetings_and_its_commitments(seed_data, reviewer_client):

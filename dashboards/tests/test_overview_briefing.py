@@ -42,15 +42,18 @@ def test_bars_share_one_absolute_scale(seed_data):
 
 def test_every_figure_links_to_its_filtered_list(seed_data, reviewer_client):
     content = reviewer_client.get(reverse("dashboards:home")).content.decode()
-    assert 'href="/commitments/?status=achieved"' in content
-    assert 'href="/commitments/?status=ongoing&amp;status=in_progress"' in content
+    assert 'href="/commitments/?state=achieved"' in content
+    assert 'href="/commitments/?state=moving"' in content
+    assert 'href="/commitments/?state=stale"' in content
     assert 'href="/dialogues/?overdue=true"' in content
     assert 'href="/commitments/?target_passed=true"' in content
     assert 'href="/commitments/?agreement=SDP&amp;status=not_started"' in content
-    # Following a figure gives the number it shows.
-    moving = Commitment.objects.filter(status__in=selectors.MOVING).count()
-    listed = reviewer_client.get("/commitments/", {"status": ["ongoing", "in_progress"]})
-    assert listed.context["page_obj"].paginator.count == moving
+    # Following a key figure gives the number it shows, and each commitment counts in exactly one state.
+    figures = {f["key"]: f["count"] for f in selectors.overview().headline.figures}
+    assert sum(figures.values()) == Commitment.objects.count()
+    for state, count in figures.items():
+        listed = reviewer_client.get("/commitments/", {"state": state})
+        assert listed.context["page_obj"].paginator.count == count, state
 
 
 def test_passed_target_dates_exclude_finished_commitments(seed_data, reviewer_client):

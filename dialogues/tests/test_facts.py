@@ -135,6 +135,30 @@ def test_the_list_the_body_page_and_the_timeline_mark_an_assumed_cadence(reviewe
     assert "<strong>assumed</strong>" in timeline and "Overdue by" in timeline
 
 
+def test_the_timeline_chart_marks_due_dates_that_rest_on_an_assumption(reviewer_client, guessed):
+    """The chart itself, not only its table: hatched stretches and an "assumed" tag that links to the facts."""
+    from dashboards.selectors import cadence_timeline
+
+    stated = DialogueBodyFactory(short_name="STATED", established_on=dt.date(2020, 1, 1))
+    rows = {row.body.short_name: row for row in cadence_timeline().rows}
+    assert rows["GUESS"].spans and all(span.assumed for span in rows["GUESS"].spans)
+    assert rows["GUESS"].assumed_facts == [
+        "Cadence every 12 months, assumed by the tracker (its default): dialogues meet annually"
+    ]
+    assert rows["STATED"].spans and not any(span.assumed for span in rows["STATED"].spans)
+    assert rows["STATED"].assumed_facts == []
+    html = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
+    chart = html[html.index('<svg class="cadence-timeline"') : html.index("</svg>", html.index("cadence-timeline"))]
+    guess = chart[chart.index('data-body="GUESS"') : chart.index("</g>", chart.index('data-body="GUESS"'))]
+    assert f'<a href="{guessed.get_absolute_url()}#fact-cadence" class="assumed-link"' in guess
+    assert ">assumed</text>" in guess and "dialogues meet annually" in guess
+    assert 'class="span cadence assumed"' in guess and 'fill="url(#assumed-hatch)"' in guess
+    plain = chart[chart.index('data-body="STATED"') : chart.index("</g>", chart.index('data-body="STATED"'))]
+    assert "assumed" not in plain and stated.name in plain
+    page = reviewer_client.get(guessed.get_absolute_url()).content.decode()
+    assert 'id="fact-cadence"' in page
+
+
 def test_the_api_gives_each_facts_basis_the_state_and_whether_it_rests_on_an_assumption(reviewer_api, guessed):
     source = SourceDocumentFactory(key="SDP-2024")
     DialogueBodyFactory(short_name="SDD", source_document=source, established_on=dt.date(2024, 11, 1))
@@ -163,12 +187,18 @@ def confirm_url(body):
     return reverse("dialogues:body_confirm_fact", kwargs={"short_name": body.short_name})
 
 
+def seen(record, fact="cadence"):
+    """The hidden ``seen`` field as the form sends it when opened now."""
+    return f"{fact}={record.fact(fact).fingerprint}"
+
+
 def test_an_editor_confirms_an_assumed_cadence_by_giving_its_source(editor_client, editor, guessed):
     source = SourceDocumentFactory(key="EP-IDA-2024")
     form = editor_client.get(confirm_url(guessed)).content.decode()
-    assert "Cadence: assumed by the tracker (its default): dialogues meet annually" in form
+    assert "Cadence: every 12 months (assumed by the tracker (its default): dialogues meet annually)" in form
     response = editor_client.post(
-        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "§2.4"}
+        confirm_url(guessed),
+        {"fact": "cadence", "source_document": source.pk, "locator": "§2.4", "seen": seen(guessed)},
     )
     assert response.status_code == 302
     guessed.refresh_from_db()
@@ -182,7 +212,7 @@ def test_an_editor_confirms_an_assumed_cadence_by_giving_its_source(editor_clien
 def test_a_reviewer_cannot_confirm_and_nothing_changes(reviewer_client, guessed):
     source = SourceDocumentFactory()
     response = reviewer_client.post(
-        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "§1"}
+        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "§1", "seen": seen(guessed)}
     )
     assert response.status_code == 403
     guessed.refresh_from_db()
@@ -192,11 +222,39 @@ def test_a_reviewer_cannot_confirm_and_nothing_changes(reviewer_client, guessed)
 def test_a_confirmation_without_a_locator_is_refused_and_nothing_changes(editor_client, guessed):
     source = SourceDocumentFactory()
     response = editor_client.post(
-        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": ""}
+        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "", "seen": seen(guessed)}
     )
     assert response.status_code == 400
     guessed.refresh_from_db()
     assert guessed.cadence_basis == "assumed" and guessed.cadence_source is None
+
+
+def test_two_editors_confirming_the_same_assumption_the_second_gets_409_and_nothing_of_his(editor_client, guessed):
+    first, second = SourceDocumentFactory(key="EP-IDA-2024"), SourceDocumentFactory(key="MARTENS-2024")
+    opened = seen(guessed)  # both opened the form on the assumed cadence
+    ok = editor_client.post(
+        confirm_url(guessed), {"fact": "cadence", "source_document": first.pk, "locator": "§2.4", "seen": opened}
+    )
+    assert ok.status_code == 302
+    late = editor_client.post(
+        confirm_url(guessed), {"fact": "cadence", "source_document": second.pk, "locator": "p. 3", "seen": opened}
+    )
+    assert late.status_code == 409
+    page = late.content.decode()
+    assert "someone else changed the cadence after you opened the form" in page
+    assert "It is now stated in EP-IDA-2024, §2.4" in page and "You had named MARTENS-2024, p. 3" in page
+    guessed.refresh_from_db()
+    assert (guessed.cadence_source, guessed.cadence_locator) == (first, "§2.4")
+
+
+def test_a_confirmation_from_a_form_without_its_fingerprint_is_refused(editor_client, guessed):
+    source = SourceDocumentFactory()
+    response = editor_client.post(
+        confirm_url(guessed), {"fact": "cadence", "source_document": source.pk, "locator": "§1"}
+    )
+    assert response.status_code == 400 and "This form is out of date" in response.content.decode()
+    guessed.refresh_from_db()
+    assert guessed.cadence_basis == "assumed"
 
 
 # --- Bounds on meetings (form and API) -----------------------------------------------------------------------------

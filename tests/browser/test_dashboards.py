@@ -84,10 +84,12 @@ def test_overview_bars_match_the_database(new_page, reviewer, seed_data, screens
         link = row.locator(f'a.figure[data-status="{next(iter(expected))}"]').get_attribute("href")
         assert f"agreement={agreement.code}" in link and "status=" in link
 
-    achieved = Commitment.objects.filter(status=Status.ACHIEVED).count()
-    figure = page.locator('[data-figure="achieved"]')
-    assert figure.locator(".kpi-figure").inner_text() == str(achieved)
-    assert figure.get_attribute("href").endswith("?status=achieved")
+    # The key figures count commitments by their one state (commitments.states), each linked to its list.
+    states = [c.state().code for c in Commitment.objects.all()]
+    for state in ("achieved", "moving", "stalled", "stale", "not_started"):
+        figure = page.locator(f'[data-figure="{state}"]')
+        assert figure.locator(".kpi-figure").inner_text() == str(states.count(state)), state
+        assert figure.get_attribute("href").endswith(f"?state={state}")
     # The six frameworks come first, in briefing order.
     keys = page.locator("#progress .fw-group > .fw-row").evaluate_all("els => els.map(e => e.dataset.key)")
     assert keys == ["SPA", "EPA", "SCQI", "GA", "DP", "SDP"]

@@ -66,6 +66,7 @@ def site_pages(editor) -> list[tuple[str, str]]:
         ("unsubscribe", reverse("subscriptions:unsubscribe", args=[unsubscribe_token(user=editor)])),
         ("password-change", reverse("password_change")),
         ("api-docs", reverse("api:docs")),
+        ("form-confirm-fact-agreement", reverse("commitments:agreement_confirm_fact", args=["SDP"])),
     ]
 
 

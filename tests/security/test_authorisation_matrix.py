@@ -111,6 +111,9 @@ EXPECTED: dict[str, Expect] = {
     "dialogues:body_confirm_fact": editor_form(
         lambda d: reverse("dialogues:body_confirm_fact", kwargs={"short_name": d["body"].short_name})
     ),
+    "commitments:agreement_confirm_fact": editor_form(
+        lambda d: reverse("commitments:agreement_confirm_fact", kwargs={"code": d["commitment"].agreement.code})
+    ),
     "dashboards:changes": read_only_page(lambda d: reverse("dashboards:changes")),
     "dashboards:timeline": read_only_page(lambda d: reverse("dashboards:timeline")),
     # Briefing packs (PDF): read like the pages they summarise.

@@ -152,3 +152,29 @@ def test_meeting_form(setting, data):
         )
     )
     submit(setting, reverse("dialogues:meeting_create"), payload)
+
+
+@given(data=st.data())
+@FUZZ
+@pytest.mark.parametrize("kind", ["body", "agreement"])
+def test_confirm_fact_forms(setting, data, kind):
+    """The confirmation of an assumed fact (a body's cadence, an agreement's signature), through either page."""
+    from commitments.tests.factories import AgreementFactory, SourceDocumentFactory
+
+    if kind == "body":
+        record = DialogueBodyFactory(short_name="GUESS", assumed_cadence=True)
+        url, fact = reverse("dialogues:body_confirm_fact", args=[record.short_name]), "cadence"
+    else:
+        record = AgreementFactory(code="GUESS", assumed_signature=True)
+        url, fact = reverse("commitments:agreement_confirm_fact", args=[record.code]), "signed_on"
+    record.refresh_from_db()
+    document = SourceDocumentFactory(key="fuzz-doc")
+    payload = data.draw(
+        post_data(
+            fact=st.one_of(st.sampled_from([fact, "level", "in_force_on", "title"]), junk_text),
+            source_document=st.one_of(st.just(str(document.pk)), numbers, junk_text),
+            locator=junk_text,
+            seen=st.one_of(st.just(f"{fact}={record.fact(fact).fingerprint}"), junk_text, st.just(f"{fact}=0")),
+        )
+    )
+    submit(setting, url, payload)
