@@ -110,7 +110,7 @@ def test_area_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence(seed
     )
     assert squeezed(update.evidence_reference) in squeezed(text)
     # Only this area's commitments, in natural order within a framework.
-    listed = text[text.index("Commitments, their status and latest evidence") :]
+    listed = text[text.index("Commitments, their state and latest evidence") :]
     assert listed.index("SDP §11 ") < listed.index("SDP §12(a)") < listed.index("SDP §12(b)(i)")
     assert listed.index("SDP §12(b)(i)") < listed.index("SDP §12(b)(ii)") < listed.index("SDP §12(c)")
     other = Commitment.objects.exclude(area=area).filter(agreement__code="SDP").in_reference_order().first()
