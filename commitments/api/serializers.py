@@ -148,6 +148,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         links = self._links()
         pk = instance.pk
         source = instance.source_document
+        state = self._state(instance)
         return {
             "id": pk,
             "url": links[0].format(pk),
@@ -162,6 +163,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "responsible_body": instance.responsible_body.short_name if instance.responsible_body_id else None,
             "target_date": instance.target_date.isoformat() if instance.target_date else None,
             "status": instance.status,
+            "state": state.code,
+            "state_label": state.text,
             "progress": instance.progress,
             "status_changed_at": _datetime(instance.status_changed_at),
             "last_reviewed_at": _datetime(instance.last_reviewed_at),
