@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from core.exports import csv_response
+from core.exports import csv_response, xlsx_response
 
 from .models import Commitment
 
@@ -108,4 +108,16 @@ def commitment_csv_response(queryset: QuerySet[Commitment], request: HttpRequest
         COLUMNS,
         commitment_csv_rows(queryset, request.build_absolute_uri),
         filename=f"commitments-{timezone.localdate():%Y-%m-%d}.csv",
+    )
+
+
+def commitment_export_response(queryset: QuerySet[Commitment], request: HttpRequest, fmt: str = "csv"):
+    """The export as CSV (streamed) or XLSX: the same columns and rows, which the bulk import reads back as is."""
+    if fmt != "xlsx":
+        return commitment_csv_response(queryset, request)
+    return xlsx_response(
+        COLUMNS,
+        commitment_csv_rows(queryset, request.build_absolute_uri),
+        filename=f"commitments-{timezone.localdate():%Y-%m-%d}.xlsx",
+        title="Commitments",
     )

@@ -19,6 +19,7 @@ from core.exceptions import DomainConflict
 
 from .choices import Status, UpdateKind
 from .models import Commitment, StatusUpdate
+from .references import reference_sort_key
 
 
 @dataclass
@@ -207,6 +208,29 @@ EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body
 # What the Django admin may also correct (by the same service, under the same counter): where the commitment comes
 # from. The staff pages offer only EDITABLE_FIELDS.
 CORRECTABLE_FIELDS = (*EDITABLE_FIELDS, "reference", "agreement", "source_document", "source_locator")
+
+
+def commitment_create(*, author, **fields) -> Commitment:
+    """Add a commitment (``reference``, ``agreement`` and the editorial fields) on behalf of ``author``.
+
+    Validated with the model rules (``full_clean``: a reference already taken, a target date before the framework's
+    signature, ...), raising ``ValidationError`` with nothing written; the audit history records the author in the
+    same transaction. The admin's add form and the bulk import create commitments this way.
+    """
+    unknown = set(fields) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a field a commitment is created with: {', '.join(sorted(unknown))}")
+    commitment = Commitment(**fields)
+    commitment.reference_sort_key = reference_sort_key(commitment.reference)
+    # The table's check constraints are about the derived status and progress, which a new commitment has at their
+    # defaults (and the database enforces them): checking them here would cost two queries per commitment of an import.
+    commitment.full_clean(validate_constraints=False)
+    if author is not None:
+        commitment._history_user = author
+    with transaction.atomic():
+        commitment.save()
+        publish_on_commit("commitment.changed", commitment)
+    return commitment
 
 
 @dataclass

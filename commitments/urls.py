@@ -21,5 +21,11 @@ urlpatterns = [
         "agreements/<code:code>/confirm-fact/", views.AgreementFactConfirmView.as_view(), name="agreement_confirm_fact"
     ),
     path("commitments/export.csv", views.CommitmentExportCsvView.as_view(), name="commitment_export_csv"),
+    path(
+        "commitments/export.xlsx",
+        views.CommitmentExportCsvView.as_view(),
+        {"fmt": "xlsx"},
+        name="commitment_export_xlsx",
+    ),
     path("commitments/<int:pk>/", include(commitment_patterns)),
 ]

@@ -22,7 +22,7 @@ from core.roles import EditorRequiredMixin
 from core.views import DomainErrorsMixin, FactConfirmView
 
 from . import selectors
-from .exports import commitment_csv_response
+from .exports import commitment_export_response
 from .filtersets import CommitmentFilterSet
 from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm, StatusUpdateWithdrawForm
 from .models import Agreement, Commitment, StatusUpdate
@@ -360,7 +360,8 @@ class StatusUpdateWithdrawView(CommitmentFormView):
 
 
 class CommitmentExportCsvView(View):
-    """Any filtered commitment list as CSV: the same ``CommitmentFilterSet`` and querystring as the list page,
+    """Any filtered commitment list as CSV (or XLSX, ``export.xlsx``): the same ``CommitmentFilterSet`` and
+    querystring as the list page,
     streamed in chunks so that a large export never sits in memory. The same file as the API's ``?format=csv``
     (``commitments.exports``)."""
 
@@ -378,7 +379,7 @@ class CommitmentExportCsvView(View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        return commitment_csv_response(filterset.qs, request)
+        return commitment_export_response(filterset.qs, request, kwargs.get("fmt", "csv"))
 
 
 class AgreementFactConfirmView(EditorRequiredMixin, FactConfirmView):

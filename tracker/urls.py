@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("tracker.api_urls", namespace="api")),
     path("dialogues/", include("dialogues.urls")),
     path("follow/", include("subscriptions.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("commitments.urls")),
     path("", include("dashboards.urls")),
 ]

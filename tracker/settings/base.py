@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     # Layers, top to bottom (imports run downwards only; see the README's Architecture section):
     "tracker",  # wiring and site-wide pieces: commands, backup, seed loader, error pages
+    "imports",  # bulk import of spreadsheets (CSV, XLSX) through the domain services, with a dry run
     "webhooks",  # signed callbacks to integrators when something changes (listens to core.events)
     "subscriptions",  # following, the weekly digest, the calendar feed
     "dashboards",  # the delegation's read layer over both domain apps
@@ -239,6 +240,13 @@ OVERDUE_NOTICE_MAX_ATTEMPTS = env.int("OVERDUE_NOTICE_MAX_ATTEMPTS", default=5)
 # --- Webhooks (webhooks/): signed POSTs to integrators ------------------------------------------------------------
 # Deliveries to private, loopback or reserved addresses are refused unless this is set (tests, closed networks).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+
+# --- Bulk import (imports/) ---------------------------------------------------------------------------------------
+# A larger upload is refused unread; an XLSX whose zip members would unpack to more than this is refused unopened
+# (a zip bomb); a file larger than IMPORT_BACKGROUND_BYTES is read and applied by a Celery task with a progress bar.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20_000_000)
+IMPORT_XLSX_MAX_UNCOMPRESSED = env.int("IMPORT_XLSX_MAX_UNCOMPRESSED", default=200_000_000)
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=200_000)
 # Seconds for each socket operation of one attempt (connect, send, each read).
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Attempts per delivery (the first and its retries), retried after 30 s, 60 s, 120 s, ... at most an hour apart.

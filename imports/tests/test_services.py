@@ -1,0 +1,400 @@
+"""The import service: the dry run's preview row by row, all-or-nothing application, conflicts, round trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from commitments.choices import PolicyArea, Status, Strength
+from commitments.models import Commitment, StatusUpdate
+from commitments.services import commitment_update, commitment_update_status
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
+from dialogues.models import Meeting
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from imports.models import ImportRun
+from imports.services import ImportConflict, import_apply, import_preview, import_run_create
+
+from .support import by_row, csv_bytes, read_csv, run_import, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["reference", "agreement", "title", "description", "area", "strength", "responsible_body", "target_date"]
+
+
+def _row(c: Commitment, **changes) -> list[str]:
+    values = {
+        "reference": c.reference,
+        "agreement": c.agreement.code,
+        "title": c.title,
+        "description": c.description,
+        "area": c.area,
+        "strength": c.strength,
+        "responsible_body": c.responsible_body.short_name if c.responsible_body else "",
+        "target_date": c.target_date.isoformat() if c.target_date else "",
+    }
+    values.update(changes)
+    return [values[name] for name in HEADER]
+
+
+def _snapshot():
+    return (
+        list(Commitment.objects.order_by("pk").values()),
+        StatusUpdate.objects.count(),
+        list(Meeting.objects.order_by("pk").values()),
+        Commitment.history.count(),
+    )
+
+
+# --- Round trip ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_seed_datas_export_reimports_with_zero_changes(seed_data, editor_client, editor, fmt):
+    response = editor_client.get(reverse(f"commitments:commitment_export_{fmt}"))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    before = _snapshot()
+
+    run = run_import("commitments", f"export.{fmt}", content, editor, apply=False)
+
+    assert run.state == ImportRun.State.PREVIEWED, run.message
+    assert run.rows_total == Commitment.objects.count() == 123
+    assert (run.rows_new, run.rows_changed, run.rows_error) == (0, 0, 0)
+    assert run.rows_unchanged == 123
+    assert not run.can_apply  # nothing to write
+    assert _snapshot() == before
+
+
+def test_a_filtered_export_reimports_with_zero_changes_and_status_updates_too(seed_data, editor_client, editor):
+    response = editor_client.get(reverse("commitments:commitment_export_csv") + "?status=achieved&status=in_progress")
+    content = b"".join(response.streaming_content)
+    header, rows = read_csv(content)
+    assert rows, "the seed data has achieved and in-progress commitments"
+    run = run_import("commitments", "filtered.csv", content, editor)
+    assert (run.rows_unchanged, run.rows_total) == (len(rows), len(rows))
+
+    # The same export, as a status-update file (reference, status, progress, the latest note and evidence),
+    # records nothing either: importing the current state twice never adds history.
+    position = {name: i for i, name in enumerate(header)}
+    status_rows = [
+        [
+            r[position["reference"]],
+            r[position["status"]],
+            r[position["progress"]],
+            r[position["latest_note"]],
+            r[position["latest_evidence_url"]],
+            r[position["latest_evidence_reference"]],
+        ]
+        for r in rows
+    ]
+    status_file = csv_bytes(
+        ["reference", "status", "progress", "note", "evidence_url", "evidence_reference"], status_rows
+    )
+    run = run_import("status_updates", "statuses.csv", status_file, editor)
+    assert run.rows_error == 0, run.plan
+    assert run.rows_unchanged == len(rows)
+
+
+# --- A mixed file -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_commitments():
+    agreement = AgreementFactory(code="SDP", signed_on=dt.date(2024, 11, 1))
+    body = DialogueBodyFactory(short_name="SDD")
+    return [
+        CommitmentFactory(agreement=agreement, reference=f"SDP §{n}", title=f"Title {n}", responsible_body=body)
+        for n in (1, 2, 3)
+    ]
+
+
+def test_a_mixed_file_previews_each_row_and_writes_nothing(three_commitments, editor):
+    one, two, three = three_commitments
+    content = csv_bytes(
+        HEADER,
+        [
+            _row(one),  # row 2: unchanged
+            _row(two, title="A corrected title", responsible_body=""),  # row 3: changed
+            _row(three, target_date="2020-01-01"),  # row 4: before the SDP's signature
+            ["SDP §4", "SDP", "A new one", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "SDD", "2027-06-30"],
+            ["SDP §5", "SDP", "", "Promised.", "cooking", Strength.EXPLORE, "NOPE", "31/02/2027"],
+        ],
+    )
+    before = _snapshot()
+
+    run = run_import("commitments", "mixed.csv", content, editor)
+
+    rows = by_row(run)
+    assert run.state == ImportRun.State.HAS_ERRORS
+    assert (run.rows_new, run.rows_changed, run.rows_unchanged, run.rows_error) == (1, 1, 1, 2)
+    assert rows[2]["action"] == "unchanged"
+    assert rows[3]["action"] == "changed"
+    assert rows[3]["changes"] == [["title", "Title 2", "A corrected title"], ["responsible_body", "SDD", ""]]
+    assert rows[4]["action"] == "error"
+    assert rows[4]["errors"] == [
+        ["target_date", "The target date cannot predate the signature of SDP (1 November 2024)."]
+    ]
+    assert rows[5]["action"] == "new"
+    assert ["title", "", "A new one"] in rows[5]["changes"]
+    assert rows[6]["action"] == "error"
+    assert dict(rows[6]["errors"]) == {
+        "title": "This field is required.",
+        "area": "Select a valid choice. cooking is not one of the available choices.",
+        "responsible_body": "No dialogue body “NOPE” in the tracker.",
+        "target_date": "Enter a valid date.",
+    }
+    with pytest.raises(ValidationError):
+        import_apply(run=run, author=editor)
+    assert _snapshot() == before
+
+
+def test_the_mixed_file_once_fixed_applies_exactly_its_preview(three_commitments, editor):
+    one, two, three = three_commitments
+    content = csv_bytes(
+        HEADER,
+        [
+            _row(one),
+            _row(two, title="A corrected title", responsible_body=""),
+            _row(three, target_date="2027-01-01"),
+            ["SDP §4", "SDP", "A new one", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "SDD", "2027-06-30"],
+        ],
+    )
+    run = run_import("commitments", "fixed.csv", content, editor)
+    assert run.state == ImportRun.State.PREVIEWED
+    assert (run.rows_new, run.rows_changed, run.rows_unchanged, run.rows_error) == (1, 2, 1, 0)
+    history_before = Commitment.history.count()
+
+    import_apply(run=run, author=editor)
+
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.APPLIED and run.applied_by == editor
+    two.refresh_from_db()
+    three.refresh_from_db()
+    assert (two.title, two.responsible_body, two.edit_version) == ("A corrected title", None, 1)
+    assert three.target_date == dt.date(2027, 1, 1)
+    new = Commitment.objects.get(reference="SDP §4")
+    assert (new.title, new.area, new.responsible_body.short_name, new.status) == (
+        "A new one",
+        PolicyArea.SPACE,
+        "SDD",
+        Status.NOT_STARTED,
+    )
+    # Each write is in the audit history with its author.
+    assert Commitment.history.count() == history_before + 3
+    assert set(Commitment.history.filter(history_user=editor).values_list("reference", flat=True)) == {
+        "SDP §2",
+        "SDP §3",
+        "SDP §4",
+    }
+    one.refresh_from_db()
+    assert one.edit_version == 0
+    # Re-importing the same file now changes nothing.
+    again = run_import("commitments", "fixed.csv", content, editor)
+    assert (again.rows_unchanged, again.rows_total) == (4, 4)
+
+
+def test_a_status_cell_that_differs_is_an_error_not_a_silent_no_op(three_commitments, editor):
+    one = three_commitments[0]
+    content = csv_bytes([*HEADER, "status"], [[*_row(one), Status.ACHIEVED]])
+    run = run_import("commitments", "status.csv", content, editor)
+    assert by_row(run)[2]["errors"][0][0] == "status"
+    assert "status update" in by_row(run)[2]["errors"][0][1]
+
+
+# --- Concurrency ----------------------------------------------------------------------------------------------------
+
+
+def test_a_change_saved_between_preview_and_confirm_stops_the_import_and_writes_nothing(three_commitments, editor):
+    one, two, _ = three_commitments
+    content = csv_bytes(
+        HEADER,
+        [
+            _row(one, title="From the file"),
+            ["SDP §9", "SDP", "New", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "", ""],
+        ],
+    )
+    run = run_import("commitments", "race.csv", content, editor)
+    assert run.state == ImportRun.State.PREVIEWED
+    # Someone else edits a commitment the file does not change but touches (row unchanged in preview? no: changed)
+    commitment_update(commitment=two, expected_edit_version=0, author=UserFactory(), title="Not in the file")
+    commitment_update(commitment=one, expected_edit_version=0, author=UserFactory(), title="Saved by a colleague")
+    before = _snapshot()
+
+    with pytest.raises(ImportConflict):
+        import_apply(run=run, author=editor)
+
+    assert _snapshot() == before
+    one.refresh_from_db()
+    assert one.title == "Saved by a colleague"
+    assert not Commitment.objects.filter(reference="SDP §9").exists()
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.CONFLICT
+    assert "Nothing was imported" in run.message
+
+
+def test_a_status_update_saved_between_preview_and_confirm_is_a_conflict(three_commitments, editor):
+    one = three_commitments[0]
+    content = csv_bytes(["reference", "status", "progress"], [[one.reference, Status.IN_PROGRESS, "40"]])
+    run = run_import("status_updates", "race.csv", content, editor)
+    assert run.rows_changed == 1
+    commitment_update_status(commitment=one, expected_version=0, author=UserFactory(), status=Status.STALLED)
+    with pytest.raises(ImportConflict):
+        import_apply(run=run, author=editor)
+    one.refresh_from_db()
+    assert (one.status, one.version) == (Status.STALLED, 1)
+
+
+def test_a_run_is_applied_once(three_commitments, editor):
+    content = csv_bytes(HEADER, [_row(three_commitments[0], title="Once")])
+    run = run_import("commitments", "once.csv", content, editor)
+    import_apply(run=run, author=editor)
+    with pytest.raises(ValidationError, match="cannot be applied"):
+        import_apply(run=ImportRun.objects.get(pk=run.pk), author=editor)
+    assert Commitment.history.filter(title="Once").count() == 1
+
+
+def test_a_row_the_service_refuses_at_write_time_rolls_back_every_row(three_commitments, editor, monkeypatch):
+    one, two, _ = three_commitments
+    content = csv_bytes(HEADER, [_row(one, title="First"), _row(two, title="Second")])
+    run = run_import("commitments", "rollback.csv", content, editor)
+    from commitments import services
+
+    real = services.commitment_update
+
+    def refuse_the_second(**kwargs):
+        if kwargs.get("title") == "Second":
+            raise ValidationError({"title": "Refused by the service."})
+        return real(**kwargs)
+
+    monkeypatch.setattr("imports.kinds.commitment_update", refuse_the_second)
+    with pytest.raises(ValidationError):
+        import_apply(run=run, author=editor)
+    one.refresh_from_db()
+    assert one.title == "Title 1"  # the first row, written before the refusal, was rolled back
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED
+    assert "Row 3 (SDP §2): title: Refused by the service." in run.message
+
+
+# --- Status updates and meetings ------------------------------------------------------------------------------------
+
+
+def test_status_updates_go_through_the_forms_rules_and_service(three_commitments, editor):
+    one, two, three = three_commitments
+    content = csv_bytes(
+        ["reference", "status", "progress", "note", "evidence_url", "evidence_reference", "evidence_date"],
+        [
+            [one.reference, Status.ACHIEVED, "", "Done.", "", "", ""],  # no evidence
+            [two.reference, Status.ACHIEVED, "", "Done.", "https://example.eu/statement", "", "2025-03-01"],
+            [three.reference, Status.NOT_STARTED, "", "", "", "", ""],  # what it is: unchanged
+            ["SDP §404", Status.ONGOING, "", "", "", "", ""],
+            [one.reference.replace("1", "7"), Status.ONGOING, "150", "", "", "", "2999-01-01"],
+        ],
+    )
+    run = run_import("status_updates", "updates.csv", content, editor)
+    rows = by_row(run)
+    assert rows[2]["errors"] == [
+        ["evidence_reference", "Evidence (a URL or a document reference) is required to mark it achieved."]
+    ]
+    assert rows[3]["action"] == "changed"
+    assert ["status", "not_started", "achieved"] in rows[3]["changes"]
+    assert ["progress", "", "100"] in rows[3]["changes"]
+    assert rows[4]["action"] == "unchanged"
+    assert rows[5]["errors"] == [["reference", "No commitment “SDP §404” in the tracker."]]
+    assert ["progress", "Progress is a percentage from 0 to 100."] in rows[6]["errors"]
+
+    fixed = csv_bytes(
+        ["reference", "status", "evidence_url", "evidence_date"],
+        [[two.reference, Status.ACHIEVED, "https://example.eu/statement", "2025-03-01"]],
+    )
+    run = run_import("status_updates", "fixed.csv", fixed, editor, apply=True)
+    two.refresh_from_db()
+    assert (two.status, two.progress, two.version) == (Status.ACHIEVED, 100, 1)
+    update = two.updates.get()
+    assert (update.author, update.evidence_url, update.evidence_date) == (
+        editor,
+        "https://example.eu/statement",
+        dt.date(2025, 3, 1),
+    )
+    assert run_import("status_updates", "fixed.csv", fixed, editor).rows_unchanged == 1
+
+
+def test_meetings_are_recorded_and_corrected_by_body_and_date(three_commitments, editor):
+    one, two, _ = three_commitments
+    body = one.responsible_body
+    existing = MeetingFactory(body=body, held_on=dt.date(2025, 5, 10), place="Tokyo", summary="Met.")
+    header = ["body", "held_on", "place", "summary", "commitments_advanced"]
+    content = csv_bytes(
+        header,
+        [
+            ["SDD", "2025-05-10", "Brussels", "Met.", f"{one.reference}; {two.reference}"],
+            ["SDD", "2025-11-20", "Tokyo", "Second round.", one.reference],
+            ["SDD", "2999-01-01", "", "", ""],
+            ["SDD", "2025-11-20", "Again", "", ""],
+        ],
+    )
+    run = run_import("meetings", "meetings.csv", content, editor)
+    rows = by_row(run)
+    assert rows[2]["action"] == "changed"
+    assert rows[2]["changes"] == [
+        ["place", "Tokyo", "Brussels"],
+        ["commitments_advanced", "", "SDP §1;SDP §2"],
+    ]
+    assert rows[3]["action"] == "new"
+    assert rows[4]["errors"] == [["held_on", "Record a meeting once it has been held: the date is in the future."]]
+    assert rows[5]["errors"][0][1].startswith("The same body and held_on as row 3")
+
+    fixed = csv_bytes(
+        header,
+        [content.decode("utf-8-sig").splitlines()[i + 1].split(",") for i in range(0)]
+        or [
+            ["SDD", "2025-05-10", "Brussels", "Met.", f"{one.reference}; {two.reference}"],
+            ["SDD", "2025-11-20", "Tokyo", "Second round.", one.reference],
+        ],
+    )
+    run = run_import("meetings", "meetings.csv", fixed, editor, apply=True)
+    existing.refresh_from_db()
+    assert existing.place == "Brussels"
+    assert sorted(existing.commitments_advanced.values_list("reference", flat=True)) == ["SDP §1", "SDP §2"]
+    recorded = Meeting.objects.get(body=body, held_on=dt.date(2025, 11, 20))
+    assert recorded.recorded_by == editor
+    body.refresh_from_db()
+    assert body.last_meeting_on == dt.date(2025, 11, 20)  # the schedule moved, as the form's service does
+    assert run_import("meetings", "again.csv", fixed, editor).rows_unchanged == 2
+
+
+# --- Queries --------------------------------------------------------------------------------------------------------
+
+
+def _commitments_file(count: int, agreement) -> bytes:
+    return csv_bytes(
+        HEADER,
+        [
+            [f"BULK §{n}", agreement.code, f"Title {n}", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "SDD", ""]
+            for n in range(count)
+        ],
+    )
+
+
+def test_the_dry_runs_queries_do_not_grow_with_the_rows(three_commitments, editor, django_assert_max_num_queries):
+    agreement = three_commitments[0].agreement
+    small, large = _commitments_file(20, agreement), _commitments_file(480, agreement)
+    run = import_run_create(kind="commitments", file_name="small.csv", file_size=len(small), user=editor)
+    with django_assert_max_num_queries(8):
+        import_preview(run=run, file=io.BytesIO(small))
+    run = import_run_create(kind="commitments", file_name="large.csv", file_size=len(large), user=editor)
+    with django_assert_max_num_queries(8):
+        import_preview(run=run, file=io.BytesIO(large))
+    assert run.rows_new == 480
+
+
+def test_an_xlsx_file_is_read_like_a_csv(three_commitments, editor):
+    one = three_commitments[0]
+    row = _row(one, title="From a workbook")
+    row[HEADER.index("target_date")] = dt.datetime(2027, 3, 1)  # a real date cell
+    run = run_import("commitments", "book.xlsx", xlsx_bytes(HEADER, [row]), editor)
+    assert by_row(run)[2]["changes"] == [["title", "Title 1", "From a workbook"], ["target_date", "", "2027-03-01"]]
