@@ -1,0 +1,133 @@
+"""Each kind of bad file is refused with its message, and nothing is written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from commitments.models import Commitment
+from commitments.tests.factories import AgreementFactory, CommitmentFactory
+from imports.models import ImportRun
+
+from .support import by_row, csv_bytes, run_import, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["reference", "agreement", "title", "description", "area", "strength"]
+
+
+@pytest.fixture
+def commitment():
+    return CommitmentFactory(agreement=AgreementFactory(code="SDP"), reference="SDP §1", title="Title 1")
+
+
+def _row(**changes):
+    values = {
+        "reference": "SDP §1",
+        "agreement": "SDP",
+        "title": "Title 1",
+        "description": "Promised.",
+        "area": "space",
+        "strength": "explore",
+    }
+    values.update(changes)
+    return [values[name] for name in HEADER]
+
+
+def _refused(name: str, content: bytes) -> str:
+    before = list(Commitment.objects.values())
+    run = run_import("commitments", name, content)
+    assert run.state == ImportRun.State.REFUSED, run.plan
+    assert list(Commitment.objects.values()) == before
+    return run.message
+
+
+def _zip_bomb() -> bytes:
+    """A valid-looking workbook one of whose members unpacks to 300 MB of zeros (packed to about 300 kB)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = b"\0" * 1_000_000
+            for _ in range(300):
+                member.write(chunk)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("latin1.csv", "reference,title\nSDP §1,Caf\u00e9\n".encode("latin-1"), "The file is not UTF-8 text"),
+        ("semicolons.csv", b"reference;agreement;title\nSDP 1;SDP;x\n", "separated by semicolons, not commas"),
+        ("tabs.csv", b"reference\tagreement\ttitle\nSDP 1\tSDP\tx\n", "separated by tabs, not commas"),
+        ("empty.csv", b"", "The file is empty"),
+        ("header-only.csv", b"reference,agreement,title,description,area,strength\n", "no data rows"),
+        ("missing.csv", b"reference,title\nSDP 1,x\n", "Missing columns: description, agreement, area, strength."),
+        ("unknown.csv", csv_bytes([*HEADER, "colour"], [[*_row(), "blue"]]), "Unknown column: colour."),
+        ("twice.csv", b"reference,reference\nx,y\n", "The column \u201creference\u201d appears twice"),
+        ("notes.txt", b"reference\nx\n", "neither a CSV nor an XLSX file"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a valid XLSX workbook"),
+        ("bomb.xlsx", _zip_bomb(), "it is refused unopened, as it may be a zip bomb"),
+    ],
+)
+def test_a_bad_file_is_refused_with_its_message(commitment, name, content, message):
+    assert message in _refused(name, content)
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(commitment, settings):
+    settings.IMPORT_MAX_BYTES = 1000
+    content = csv_bytes(HEADER, [_row(title=f"Title {n}") for n in range(40)])
+    assert len(content) > 1000
+    assert _refused("large.csv", content) == (
+        f"The file is {len(content) / 1e6:.1f} MB; the limit is 0.0 MB. Split it into smaller files."
+    )
+
+
+def test_a_bad_byte_far_into_the_file_is_still_refused_as_a_whole(commitment):
+    rows = [_row(title=f"Title {n}") for n in range(3000)]
+    content = csv_bytes(HEADER, rows) + "SDP §1,SDP,Caf\u00e9,x,space,explore\n".encode("latin-1")
+    assert len(content) > 64 * 1024
+    assert "The file is not UTF-8 text" in _refused("late.csv", content)
+
+
+def test_formula_cells_are_refused_row_by_row_and_guarded_text_is_read_as_text(commitment):
+    content = csv_bytes(
+        HEADER,
+        [
+            _row(title='=HYPERLINK("http://evil.example")'),
+            _row(reference="SDP §2", title="+1", description="@SUM(A1)"),
+            _row(reference="SDP §3", title="'-5 per cent", description="'=not a formula"),
+        ],
+    )
+    run = run_import("commitments", "formulas.csv", content)
+    rows = by_row(run)
+    assert run.state == ImportRun.State.HAS_ERRORS
+    assert rows[2]["errors"][0][0] == "title"
+    assert "run as a formula" in rows[2]["errors"][0][1]
+    assert [column for column, _ in rows[3]["errors"]] == ["title", "description"]
+    assert rows[4]["action"] == "new"
+    assert ["title", "", "-5 per cent"] in rows[4]["changes"]
+    assert ["description", "", "=not a formula"] in rows[4]["changes"]
+
+
+def test_a_formula_cell_in_a_workbook_is_refused(commitment):
+    content = xlsx_bytes(HEADER, [_row(title="=1+1")])
+    run = run_import("commitments", "formula.xlsx", content)
+    assert by_row(run)[2]["errors"][0][0] == "title"
+
+
+def test_duplicate_keys_within_the_file_are_refused(commitment):
+    content = csv_bytes(HEADER, [_row(title="First"), _row(reference="SDP §2"), _row(title="Again")])
+    run = run_import("commitments", "twice.csv", content)
+    assert by_row(run)[4]["errors"] == [
+        ["reference", "The same reference as row 2: a record may appear once per file."]
+    ]
+    assert run.rows_error == 1
+
+
+def test_a_row_with_more_cells_than_columns_is_an_error(commitment):
+    content = csv_bytes(HEADER, [[*_row(title="x"), "extra"]])
+    run = run_import("commitments", "wide.csv", content)
+    assert by_row(run)[2]["errors"][0][1] == "This row has 7 cells; the header row names 6 columns."

@@ -1,0 +1,193 @@
+"""The staff pages: who may import, upload → preview → confirm, conflicts (409), refusals (400), templates."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment
+from commitments.services import commitment_update
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
+from imports.models import ImportRun
+
+from .support import csv_bytes, read_csv, upload
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["reference", "agreement", "title", "description", "area", "strength"]
+START = reverse("imports:import_start")
+
+
+@pytest.fixture
+def commitments():
+    agreement = AgreementFactory(code="SDP")
+    return [
+        CommitmentFactory(
+            agreement=agreement,
+            reference=f"SDP §{n}",
+            title=f"Title {n}",
+            description="Promised.",
+            area="space",
+            strength="explore",
+        )
+        for n in range(1, 4)
+    ]
+
+
+def _file(rows) -> bytes:
+    return csv_bytes(HEADER, [[f"SDP §{n}", "SDP", title, "Promised.", "space", "explore"] for n, title in rows])
+
+
+def _upload(client, content: bytes, kind="commitments", name="file.csv"):
+    return client.post(START, {"kind": kind, "file": upload(name, content)})
+
+
+def test_only_editors_reach_the_import_pages(client, reviewer, editor, commitments):
+    run = ImportRun.objects.create(kind="commitments", file_name="x.csv")
+    urls = [
+        START,
+        run.get_absolute_url(),
+        reverse("imports:run_progress", args=[run.pk]),
+        reverse("imports:template_download", args=["meetings", "csv"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/accounts/login/"), url
+    client.force_login(reviewer)
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+    assert _upload(client, _file([(1, "x")])).status_code == 403
+    assert client.post(run.get_absolute_url()).status_code == 403
+    client.force_login(editor)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_upload_preview_confirm_and_the_change_is_on_the_commitment_page(editor_client, editor, commitments):
+    two = commitments[1]
+    response = _upload(editor_client, _file([(1, "Title 1"), (2, "Imported title"), (9, "A new one")]))
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert response.url == run.get_absolute_url()
+    assert (run.created_by, run.state) == (editor, ImportRun.State.PREVIEWED)
+
+    page = editor_client.get(run.get_absolute_url()).content.decode()
+    assert "Confirm and import" in page
+    assert "Imported title" in page and "Title 2" in page
+    assert Commitment.objects.get(pk=two.pk).title == "Title 2"  # nothing written by the preview
+
+    response = editor_client.post(run.get_absolute_url(), follow=True)
+    assert response.status_code == 200
+    assert "Imported from file.csv: 1 new and 1 changed records." in response.content.decode()
+    detail = editor_client.get(two.get_absolute_url()).content.decode()
+    assert "Imported title" in detail
+    assert Commitment.objects.filter(reference="SDP §9").exists()
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.APPLIED and run.applied_by == editor
+    # The audit list on the start page names the file, who and the counts.
+    start = editor_client.get(START).content.decode()
+    assert "file.csv" in start and "Applied" in start
+
+
+def test_a_change_between_preview_and_confirm_is_a_409_and_writes_nothing(editor_client, commitments):
+    one = commitments[0]
+    _upload(editor_client, _file([(1, "From the file")]))
+    run = ImportRun.objects.get()
+    commitment_update(commitment=one, expected_edit_version=0, author=UserFactory(), title="A colleague's title")
+
+    response = editor_client.post(run.get_absolute_url())
+
+    assert response.status_code == 409
+    assert "Not imported: changed by someone else" in response.content.decode()
+    one.refresh_from_db()
+    assert one.title == "A colleague's title"
+
+
+def test_a_refused_file_shows_the_form_again_with_the_reason(editor_client, commitments):
+    response = _upload(editor_client, b"reference;title\nx;y\n")
+    assert response.status_code == 400
+    assert "separated by semicolons, not commas" in response.content.decode()
+    assert ImportRun.objects.get().state == ImportRun.State.REFUSED
+
+
+def test_a_file_with_errors_cannot_be_confirmed(editor_client, commitments):
+    _upload(editor_client, _file([(1, "")]))
+    run = ImportRun.objects.get()
+    page = editor_client.get(run.get_absolute_url()).content.decode()
+    assert "Confirm and import" not in page
+    assert "This field is required." in page
+    response = editor_client.post(run.get_absolute_url())
+    assert response.status_code == 400
+    assert Commitment.objects.get(reference="SDP §1").title == "Title 1"
+
+
+def test_a_large_file_goes_through_the_task_with_progress(
+    editor_client, editor, commitments, settings, django_capture_on_commit_callbacks
+):
+    # No REDIS_URL in the embedded default: the task runs in-process once the upload is committed.
+    settings.IMPORT_BACKGROUND_BYTES = 100
+    content = _file([(1, "Background title"), (2, "Title 2")])
+    assert len(content) > 100
+    with django_capture_on_commit_callbacks(execute=True) as sent:
+        response = _upload(editor_client, content)
+    assert len(sent) == 1  # the task is sent once the upload is committed
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.PREVIEWED and run.upload is None
+    progress = editor_client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert progress["state"] == "previewed" and progress["working"] is False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert editor_client.post(run.get_absolute_url()).status_code == 302
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.APPLIED
+    assert Commitment.objects.get(reference="SDP §1").title == "Background title"
+
+
+def test_a_working_run_shows_a_progress_bar_fed_by_the_json_endpoint(editor_client, commitments):
+    from imports.services import report_progress
+
+    run = ImportRun.objects.create(kind="commitments", file_name="big.csv", state=ImportRun.State.QUEUED)
+    page = editor_client.get(run.get_absolute_url()).content.decode()
+    assert "<progress" in page and "import-progress.js" in page
+    report_progress(run.pk, "reading", 250, 1000)
+    data = editor_client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert data == {
+        "state": "queued",
+        "state_label": "Waiting to be read",
+        "working": True,
+        "phase": "reading",
+        "done": 250,
+        "total": 1000,
+        "percent": 25,
+    }
+
+
+@pytest.mark.parametrize("kind", ["commitments", "status_updates", "meetings"])
+def test_each_template_has_the_columns_and_a_line_of_help_that_the_import_skips(editor_client, kind, commitments):
+    response = editor_client.get(reverse("imports:template_download", args=[kind, "csv"]))
+    header, rows = read_csv(response.content)
+    assert response["Content-Disposition"].endswith('-template.csv"')
+    assert len(rows) == 1 and rows[0][0].startswith("# ")
+    # The template as downloaded is a valid (empty) file of its kind: its columns are known, its help skipped.
+    response = _upload(editor_client, response.content, kind=kind, name="template.csv")
+    assert "no data rows" in response.content.decode()
+    xlsx = editor_client.get(reverse("imports:template_download", args=[kind, "xlsx"]))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [cell.value for cell in sheet[1]] == header
+
+
+def test_the_preview_page_runs_few_queries_whatever_the_file(
+    editor_client, commitments, django_assert_max_num_queries
+):
+    for count in (5, 400):
+        _upload(editor_client, _file([(n, f"Title {n}") for n in range(1, count)]))
+        run = ImportRun.objects.latest("pk")
+        with django_assert_max_num_queries(8):
+            assert editor_client.get(run.get_absolute_url() + "?show=new").status_code == 200
+        with django_assert_max_num_queries(8):
+            assert editor_client.get(START).status_code == 200
