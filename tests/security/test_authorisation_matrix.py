@@ -30,6 +30,7 @@ from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, 
 from core.roles import EDITORS, REVIEWERS
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from imports.models import ImportRun
 from subscriptions.services import unsubscribe_token
 from subscriptions.tests.factories import DigestFactory, FollowFactory
 from webhooks.tests.factories import WebhookAttemptFactory, WebhookDeliveryFactory, WebhookFactory
@@ -127,7 +128,21 @@ EXPECTED: dict[str, Expect] = {
         lambda d: reverse("dashboards:area_briefing", args=[d["commitment"].area])
     ),
     "commitments:commitment_export_csv": read_only_page(lambda d: reverse("commitments:commitment_export_csv")),
+    "commitments:commitment_export_xlsx": read_only_page(lambda d: reverse("commitments:commitment_export_xlsx")),
     "dialogues:body_list": read_only_page(lambda d: reverse("dialogues:body_list")),
+    # --- Bulk import (imports/): editors only; an empty upload or a confirmation of a run not ready is a 400 -------
+    "imports:import_start": editor_form(lambda d: reverse("imports:import_start")),
+    "imports:run_detail": editor_form(lambda d: d["import_run"].get_absolute_url()),
+    "imports:run_progress": Expect(
+        lambda d: reverse("imports:run_progress", args=[d["import_run"].pk]),
+        get={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": OK, "admin": OK, "token": LOGIN},
+        post={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": NOT_ALLOWED, "admin": NOT_ALLOWED, "token": LOGIN},
+    ),
+    "imports:template_download": Expect(
+        lambda d: reverse("imports:template_download", args=["commitments", "xlsx"]),
+        get={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": OK, "admin": OK, "token": LOGIN},
+        post={"anonymous": LOGIN, "reviewer": FORBIDDEN, "editor": NOT_ALLOWED, "admin": NOT_ALLOWED, "token": LOGIN},
+    ),
     "dialogues:body_detail": read_only_page(lambda d: d["body"].get_absolute_url()),
     # --- The liveness probe: open to every client, read-only, no data ------------------------------------------
     "healthz": Expect(lambda d: reverse("healthz"), get=every(OK), post=every(NOT_ALLOWED)),
@@ -286,6 +301,7 @@ ADMIN_REFUSED_ACTIONS = {
     "dialogues.overdueflag": {"add"},  # flags are opened by the sweep only
     "subscriptions.digest": {"add"},  # digests are claimed by the digest run only
     "webhooks.webhookdelivery": {"add"},  # deliveries are written by the event subscriber only
+    "imports.importrun": {"add", "delete"},  # the audit record of bulk imports, written by the import only
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
     "axes.accessfailurelog": {"add"},
@@ -383,6 +399,7 @@ def data():
         "webhook": webhook,
         "calendar_token": follower.calendar_token,
         "unsubscribe_token": unsubscribe_token(user=follower.user),
+        "import_run": ImportRun.objects.create(kind="commitments", file_name="matrix.csv", created_by=users["editor"]),
     }
 
 
