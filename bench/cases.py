@@ -167,3 +167,26 @@ CASES: list[Case] = [
 ]
 
 CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+@dataclass(frozen=True)
+class ImportCase:
+    """A bulk import measured once per run, on the largest data set: the dry run and the application of a file of
+    each number of ``rows`` (time and peak memory, ``bench/imports.py``). Two sizes show whether memory follows the
+    rows only (streamed reading) or the whole file."""
+
+    name: str
+    label: str
+    rows: tuple[int, ...] = (2_000, 10_000)
+    call: str = "bench.imports.measure_import"
+    provided_by: str = "issue 14"
+
+    def missing(self) -> str | None:
+        try:
+            importlib.import_module("imports.services")
+        except ImportError:
+            return f"no bulk import in this code base (to come with {self.provided_by})"
+        return None
+
+
+IMPORT_CASES: list[ImportCase] = [ImportCase("bulk_import", "Bulk import of commitments (CSV)")]

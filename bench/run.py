@@ -3,8 +3,9 @@
 For each size it empties the benchmark database, generates the data (``commitments.synthetic``), and measures:
 median and p95 latency and SQL queries per request of every case in ``bench/cases.py``; throughput of the API list
 under concurrent load against gunicorn next to the trivial ``/healthz`` view on the same server; and the overdue sweep
-next to one hand-written SQL query selecting the same bodies. It prints a table and writes the figures as JSON to
-``BENCH_OUT`` (default: a temporary file).
+next to one hand-written SQL query selecting the same bodies. Once, on the largest data set, the bulk import: the dry
+run and the import of 2,000 and 10,000 rows, time and peak memory (``bench/imports.py``; ``--only-import`` for just
+that). It prints a table and writes the figures as JSON to ``BENCH_OUT`` (default: a temporary file).
 
 Environment: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/tracker_bench``; created if
 missing, and EMPTIED at every size: never point it at real data), ``BENCH_OUT``.
@@ -153,6 +154,49 @@ def measure_size(
     return out
 
 
+def measure_imports(rows: list[int] | None = None, *, apply: bool = True) -> dict[str, Any]:
+    """Every case of ``bench.cases.IMPORT_CASES`` on the data set in the database (the largest one measured)."""
+    from bench.cases import IMPORT_CASES
+    from bench.imports import measure_import, memory_growth
+
+    out: dict[str, Any] = {}
+    for case in IMPORT_CASES:
+        if case.missing():
+            out[case.name] = {"skipped": case.missing()}
+            continue
+        results = []
+        for count in rows or case.rows:
+            print(f"== bulk import of {count:,} rows", file=sys.stderr)
+            results.append(measure_import(count, apply=apply))
+        out[case.name] = {"label": case.label, "files": results, "memory": memory_growth(results)}
+    return out
+
+
+def format_imports(imports: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, entry in imports.items():
+        if "skipped" in entry:
+            lines.append(f"{name}: skipped: {entry['skipped']}")
+            continue
+        for result in entry["files"]:
+            applied = result.get("apply")
+            lines.append(
+                f"{entry['label']}, {result['rows']:,} rows ({result['changed']:,} changed, {result['new']:,} new, "
+                f"{result['file_bytes'] / 1e6:.1f} MB): dry run {result['dry_run']['seconds']} s, peak "
+                f"{result['dry_run']['peak_mb']} MB ({result['peak_bytes_per_row']:,} B a row; preview "
+                f"{result['preview_bytes'] / 1e6:.1f} MB)"
+                + (f"; import {applied['seconds']} s" if applied else "")
+                + (f", peak {applied['peak_mb']} MB" if applied and "peak_mb" in applied else "")
+            )
+        if entry["memory"]:
+            memory = entry["memory"]
+            lines.append(
+                f"  peak memory per row {memory['rows']} rows: x{memory['peak_per_row_ratio']} "
+                f"(peak / file size at the largest: x{memory['peak_vs_file_ratio']})"
+            )
+    return lines
+
+
 def summarise(sizes: list[int], per_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """The JSON report: latency, queries, throughput, and the ratios the targets are about."""
     from bench.cases import CASES
@@ -274,6 +318,7 @@ def format_table(report: dict[str, Any]) -> str:
         else:
             text = f"SQL {sweep['sql_p50']:.2f} ms; sweep skipped: {sweep.get('skipped')}"
         lines.append(f"overdue sweep @ {size:,} ({sweep['overdue_bodies']} of {sweep['bodies']} bodies): {text}")
+    lines += format_imports(report.get("imports") or {})
     lines.append("")
     lines.append("ratios: " + ", ".join(f"{k} {v}" for k, v in report["ratios"].items()))
     missed = [k for k, ok in report["targets"].items() if ok is False]
@@ -306,7 +351,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "100,000 commitments).",
     )
     parser.add_argument("--no-progress", action="store_true", help="No progress bar while generating.")
+    parser.add_argument("--no-import", action="store_true", help="Skip the bulk import (bench/imports.py).")
+    parser.add_argument(
+        "--only-import",
+        action="store_true",
+        help="Only the bulk import: generate the largest of --sizes and measure the import cases on it.",
+    )
+    parser.add_argument(
+        "--import-rows", default="", help="Rows of the import files, e.g. 2000,10000 (default: the cases' own)."
+    )
     args = parser.parse_args(argv)
+    args.import_rows = [int(n) for n in args.import_rows.split(",") if n.strip()] or None
     try:
         args.sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     except ValueError:
@@ -332,6 +387,19 @@ def main(argv: list[str] | None = None) -> int:
     if connection.vendor != "postgresql":
         print(f"warning: {database_url} is not PostgreSQL; figures are not comparable", file=sys.stderr)
     call_command("migrate", verbosity=0, interactive=False)
+    if args.only_import:
+        from bench.synthetic import SyntheticPlan, clear_tracker_data, estimate_rows, generate, progress_bar
+
+        size = max(args.sizes)
+        clear_tracker_data()
+        plan = SyntheticPlan(commitments=size)
+        generate(plan, progress=progress_bar(estimate_rows(plan), enabled=not args.no_progress))
+        report = {"sizes": [size], "imports": measure_imports(args.import_rows), "machine": machine_facts()}
+        Path(out_path).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        print(f"on {size:,} commitments ({report['machine'].get('db')}):")
+        print("\n".join(format_imports(report["imports"])))
+        print(f"JSON: {out_path}")
+        return 0
     load_at_start = None
     with contextlib.suppress(OSError):
         load_at_start = [round(x, 2) for x in os.getloadavg()]
@@ -354,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
             sweep_bodies_per_commitment=args.sweep_bodies,
         )
     report = summarise(args.sizes, per_size)
+    if not args.no_import:
+        report["imports"] = measure_imports(args.import_rows)
     report["machine"] = machine_facts()
     # The machine is shared: the load average (1, 5, 15 minutes) when the run started and when it ended.
     report["machine"]["load_average_start"] = load_at_start
