@@ -14,6 +14,7 @@ dialogue bodies), are loaded once per batch or once per file. The services still
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterable
@@ -35,6 +36,18 @@ from dialogues.services import meeting_record, meeting_save
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
 LIST_SEPARATOR = ";"
+# Dates in a file are ISO (an XLSX date cell is read as one). The forms' other formats include "05/10/2025" read the
+# American way (October), which a European spreadsheet means as 5 October: a silent wrong date, so not accepted.
+ISO_DATE = ["%Y-%m-%d"]
+
+
+def file_fields(fields) -> dict[str, forms.Field]:
+    """A form's fields as an import uses them: the same fields, messages and validators, dates ISO only."""
+    fields = {name: copy.deepcopy(field) for name, field in fields.items()}
+    for field in fields.values():
+        if isinstance(field, forms.DateField):
+            field.input_formats = ISO_DATE
+    return fields
 
 
 @dataclass(frozen=True)
@@ -226,7 +239,7 @@ class CommitmentKind(ImportKind):
 
     def __init__(self):
         super().__init__()
-        self.form_fields = CommitmentForm().fields
+        self.form_fields = file_fields(CommitmentForm().fields)
         self.reference_field = Commitment._meta.get_field("reference").formfield()
         self.agreements = {a.code: a for a in Agreement.objects.all()}
         self.bodies = {b.short_name: b for b in DialogueBody.objects.all()}
@@ -360,7 +373,7 @@ class StatusUpdateKind(ImportKind):
 
     def __init__(self):
         super().__init__()
-        self.form_fields = StatusUpdateForm(commitment=Commitment()).fields
+        self.form_fields = file_fields(StatusUpdateForm(commitment=Commitment()).fields)
 
     def load(self, keys):
         return {c.reference: c for c in Commitment.objects.filter(reference__in=keys).for_export().order_by()}
@@ -445,13 +458,13 @@ class MeetingKind(ImportKind):
     def __init__(self):
         super().__init__()
         fields = MeetingForm.base_fields
-        self.form_fields = {name: fields[name] for name in ("held_on", "place", "summary")}
+        self.form_fields = file_fields({name: fields[name] for name in ("held_on", "place", "summary")})
         self.bodies = {b.short_name: b for b in DialogueBody.objects.all()}
         self.bodies_by_id = {b.pk: b for b in self.bodies.values()}
 
     def key(self, cells):
         try:
-            held_on = forms.DateField().clean(cells.get("held_on", "")).isoformat()
+            held_on = forms.DateField(input_formats=ISO_DATE).clean(cells.get("held_on", "")).isoformat()
         except ValidationError:
             held_on = cells.get("held_on", "")
         return f"{cells.get('body', '')} {held_on}".strip()

@@ -121,7 +121,8 @@ def test_a_mixed_file_previews_each_row_and_writes_nothing(three_commitments, ed
             _row(two, title="A corrected title", responsible_body=""),  # row 3: changed
             _row(three, target_date="2020-01-01"),  # row 4: before the SDP's signature
             ["SDP §4", "SDP", "A new one", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "SDD", "2027-06-30"],
-            ["SDP §5", "SDP", "", "Promised.", "cooking", Strength.EXPLORE, "NOPE", "31/02/2027"],
+            # 05/10/2027: 5 October to a European reader, 10 May to the forms' US format: refused, never guessed.
+            ["SDP §5", "SDP", "", "Promised.", "cooking", Strength.EXPLORE, "NOPE", "05/10/2027"],
         ],
     )
     before = _snapshot()
