@@ -124,6 +124,7 @@ def measure_import(rows: int, *, apply: bool = True) -> dict[str, Any]:
         if apply and run.state == ImportRun.State.PREVIEWED:
 
             def apply_and_roll_back():
+                run.refresh_from_db()  # previewed again: the last application was rolled back
                 try:
                     with transaction.atomic():
                         import_apply(run=run, author=None)

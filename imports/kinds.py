@@ -43,11 +43,11 @@ ISO_DATE = ["%Y-%m-%d"]
 
 def file_fields(fields) -> dict[str, forms.Field]:
     """A form's fields as an import uses them: the same fields, messages and validators, dates ISO only."""
-    fields = {name: copy.deepcopy(field) for name, field in fields.items()}
-    for field in fields.values():
-        if isinstance(field, forms.DateField):
-            field.input_formats = ISO_DATE
-    return fields
+    copies = {name: copy.deepcopy(form_field) for name, form_field in fields.items()}
+    for form_field in copies.values():
+        if isinstance(form_field, forms.DateField):
+            form_field.input_formats = ISO_DATE
+    return copies
 
 
 @dataclass(frozen=True)
