@@ -4,7 +4,7 @@ a change to a commitment goes through ``commitments.services.commitment_update``
 from django import forms
 from django.contrib import admin
 
-from core.history import AuditedAdmin, ServiceAdmin
+from core.history import AuditedAdmin, ReadOnlyAdminMixin, ServiceAdmin
 
 from .models import Agreement, Commitment, StatusUpdate
 from .services import CORRECTABLE_FIELDS, commitment_update
@@ -77,7 +77,7 @@ class CommitmentAdmin(ServiceAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(admin.ModelAdmin):
+class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Viewable by staff; never added, changed or deleted here (history is append-only)."""
 
     list_display = ["commitment", "version", "kind", "status", "progress", "author", "recorded_at"]
@@ -85,12 +85,3 @@ class StatusUpdateAdmin(admin.ModelAdmin):
     search_fields = ["commitment__reference", "note", "evidence_reference"]
     list_select_related = ["commitment", "author"]
     date_hierarchy = "recorded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

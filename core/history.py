@@ -25,6 +25,20 @@ def historical_models() -> list:
     return sorted(models, key=lambda model: model._meta.db_table)
 
 
+class ReadOnlyAdminMixin:
+    """For a ``ModelAdmin`` of records that only their own code writes (the status history, the import runs): staff
+    may look, nobody adds, changes or deletes here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """Admin with a read-only "History" page: past versions can be looked at, never reverted from it.
 

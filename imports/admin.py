@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from core.history import ReadOnlyAdminMixin
+
 from .models import ImportRun
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",
@@ -26,12 +28,3 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_select_related = ["created_by", "applied_by"]
     date_hierarchy = "created_at"
     exclude = ["plan", "upload"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
