@@ -10,6 +10,7 @@ from commitments.models import Commitment
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
 from dialogues.tests.factories import DialogueBodyFactory
 from imports.models import ImportRun
+from tests.browser.test_every_page import axe_violations, load_axe
 
 from .support import csv_bytes, read_csv
 
@@ -38,6 +39,7 @@ def test_an_editor_exports_edits_uploads_previews_confirms_and_sees_the_change(
 ):
     editor = UserFactory(editor=True, first_name="Ana", last_name="Ferreira", username="ana")
     page = new_page(editor)
+    load_axe(page)
 
     # The export of the list, downloaded as a person would.
     page.goto("/commitments/")
@@ -76,6 +78,7 @@ def test_an_editor_exports_edits_uploads_previews_confirms_and_sees_the_change(
     expect(changed.locator("ins")).to_have_text("Hold joint maritime exercises every year")
     expect(page.locator("tr.row-new")).to_contain_text("Exchange liaison officers")
     assert Commitment.objects.get(reference="SDP §12").title == "Develop maritime security cooperation"
+    assert axe_violations(page) == []
     page.set_viewport_size({"width": 1366, "height": 900})
     page.screenshot(path=screenshot_dir / "import_preview_1366.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -96,6 +99,7 @@ def test_an_editor_exports_edits_uploads_previews_confirms_and_sees_the_change(
 
     page.set_viewport_size({"width": 1366, "height": 900})
     page.goto("/imports/")
+    assert axe_violations(page) == []
     page.screenshot(path=screenshot_dir / "import_start_1366.png", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=screenshot_dir / "import_start_390.png", full_page=True)
