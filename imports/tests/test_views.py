@@ -36,6 +36,17 @@ def commitments():
     ]
 
 
+@pytest.fixture
+def eager_tasks():
+    """Tasks run in-process, as in the embedded default, even when the test run has a broker (REDIS_URL)."""
+    from tracker.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
 def _file(rows) -> bytes:
     return csv_bytes(HEADER, [[f"SDP §{n}", "SDP", title, "Promised.", "space", "explore"] for n, title in rows])
 
@@ -124,9 +135,10 @@ def test_a_file_with_errors_cannot_be_confirmed(editor_client, commitments):
 
 
 def test_a_large_file_goes_through_the_task_with_progress(
-    editor_client, editor, commitments, settings, django_capture_on_commit_callbacks
+    editor_client, editor, commitments, settings, django_capture_on_commit_callbacks, eager_tasks
 ):
-    # No REDIS_URL in the embedded default: the task runs in-process once the upload is committed.
+    # The embedded default (no REDIS_URL): the task runs in-process once the upload is committed. (With a broker, a
+    # real worker runs it: test_tasks.py.)
     settings.IMPORT_BACKGROUND_BYTES = 100
     content = _file([(1, "Background title"), (2, "Title 2")])
     assert len(content) > 100
