@@ -399,3 +399,27 @@ def test_an_xlsx_file_is_read_like_a_csv(three_commitments, editor):
     row[HEADER.index("target_date")] = dt.datetime(2027, 3, 1)  # a real date cell
     run = run_import("commitments", "book.xlsx", xlsx_bytes(HEADER, [row]), editor)
     assert by_row(run)[2]["changes"] == [["title", "Title 1", "From a workbook"], ["target_date", "", "2027-03-01"]]
+
+
+def test_text_that_looks_like_a_formula_survives_the_export_and_the_reimport(three_commitments, editor_client, editor):
+    one = three_commitments[0]
+    Commitment.objects.filter(pk=one.pk).update(title="=1+1 is not a formula here", description="- a bullet; -b")
+    for fmt in ("csv", "xlsx"):
+        response = editor_client.get(reverse(f"commitments:commitment_export_{fmt}"))
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        run = run_import("commitments", f"guarded.{fmt}", content, editor)
+        assert (run.rows_error, run.rows_changed, run.rows_unchanged) == (0, 0, 3), run.plan
+
+
+def test_a_meeting_corrected_between_preview_and_confirm_is_a_conflict(three_commitments, editor):
+    body = three_commitments[0].responsible_body
+    meeting = MeetingFactory(body=body, held_on=dt.date(2025, 5, 10), place="Tokyo", summary="Met.")
+    content = csv_bytes(["body", "held_on", "place"], [["SDD", "2025-05-10", "Brussels"]])
+    run = run_import("meetings", "race.csv", content, editor)
+    assert run.rows_changed == 1
+    meeting.summary = "Corrected by a colleague."
+    meeting.save()
+    with pytest.raises(ImportConflict):
+        import_apply(run=run, author=editor)
+    meeting.refresh_from_db()
+    assert (meeting.place, meeting.summary) == ("Tokyo", "Corrected by a colleague.")
