@@ -116,6 +116,29 @@ def seed_data(db):
     return load_seed()
 
 
+@pytest.fixture
+def deadline():
+    """``with deadline(5): ...`` fails the test (instead of hanging the suite) when the block runs longer than that
+    many seconds: for code that walks stored data which may loop (a reporting line, a framework's parents)."""
+    import signal
+    from contextlib import contextmanager
+
+    @contextmanager
+    def within(seconds: int = 5):
+        def expired(signum, frame):
+            raise TimeoutError(f"still running after {seconds} s: a loop that never ends")
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return within
+
+
 # --- Browser tests ------------------------------------------------------------------------------------------
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make around it are
 # still synchronous, so Django's async-safety guard is relaxed for the test process only.
@@ -184,3 +207,10 @@ def screenshot_dir(tmp_path_factory):
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --- make mutation ---------------------------------------------------------------------------------------------
+# mutmut runs the tests once per mutant in a new process: there the test database is copied from a template built
+# once (tools/mutation_db.py) instead of being built for every run. Only tools/mutation.py sets the variable.
+if os.environ.get("MUTATION_TEST_DATABASE"):
+    from tools.mutation_db import django_db_setup  # noqa: F401

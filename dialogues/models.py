@@ -196,6 +196,18 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
             *provenance_constraints("body", "reports_to"),
             *provenance_constraints("body", "established_on"),
             precision_constraint("body", "established_on"),
+            # The field validators' bounds, held by the database too: a write that bypasses full_clean() (a bulk
+            # import, an UPDATE) cannot store a cadence the cadence rule was never meant for.
+            models.CheckConstraint(
+                condition=Q(cadence_months__isnull=True) | Q(cadence_months__gte=1, cadence_months__lte=120),
+                name="body_cadence_1_120_months",
+                violation_error_message="A cadence is from 1 to 120 months (empty for a body that meets ad hoc).",
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_days__lte=365),
+                name="body_grace_at_most_365_days",
+                violation_error_message="A grace period is at most 365 days.",
+            ),
         ]
 
     PROVENANCE_FACTS = {

@@ -1,0 +1,480 @@
+"""Rules of the dialogue bodies that only show with more than one of a kind, a day other than today, or rows read
+back from the database: the sweep over several bodies and flags of different ages, notices retried, reporting
+lines that loop in the stored data, meetings removed, moved or recorded with their source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from commitments.tests.factories import SourceDocumentFactory, UserFactory
+from dialogues.choices import BodyState, FlagCloseReason, NotificationKind, NotificationStatus
+from dialogues.models import DialogueBody, FlagNotification, Meeting, OverdueFlag
+from dialogues.services import (
+    MeetingConflict,
+    meeting_delete,
+    meeting_record,
+    meeting_save,
+    overdue_sweep,
+)
+from dialogues.tests.factories import (
+    ContactFactory,
+    DialogueBodyFactory,
+    FlagNotificationFactory,
+    MeetingFactory,
+    OverdueFlagFactory,
+)
+from dialogues.tests.test_services import at
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 27)  # as in test_services
+
+
+# --- The sweep over several bodies and flags of different ages ---------------------------------------------------
+
+
+@pytest.fixture
+def many_bodies():
+    """Six bodies on 27 November 2026, each in a different situation (all 12-monthly with 60 days' grace unless
+    said otherwise), each with its own contact:
+
+    ALPHA  overdue since 2026-07-31; its flag opened 65 days ago, opening notice and reminder 1 sent.
+    BRAVO  6-monthly, 30 days' grace, last met 2026-03-01: overdue since 2026-10-01 (87 days past due), no open
+           flag; an old flag of 2025, closed, had its own opening notice.
+    CHARLIE and DELTA  flagged, and both met on 1 November 2026 (recorded outside the services).
+    ECHO   flagged, then made inactive (outside the services).
+    FOX    flagged, then given a year's grace (outside the services): no longer overdue.
+    """
+    bodies = {}
+    for name in ("ALPHA", "CHARLIE", "DELTA", "ECHO", "FOX"):
+        bodies[name] = DialogueBodyFactory(short_name=name, name=f"{name.title()} Dialogue")
+        MeetingFactory(body=bodies[name], held_on=dt.date(2025, 6, 1))
+    bodies["BRAVO"] = DialogueBodyFactory(short_name="BRAVO", name="Bravo Dialogue", cadence_months=6, grace_days=30)
+    MeetingFactory(body=bodies["BRAVO"], held_on=dt.date(2026, 3, 1))
+    for name, body in bodies.items():
+        body.refresh_from_db()
+        ContactFactory(body=body, email=f"{name.lower()}@example.eu")
+
+    def flag(body, opened_days_ago: int, **values) -> OverdueFlag:
+        return OverdueFlagFactory(
+            body=body,
+            due_on=dt.date(2026, 6, 1),
+            overdue_since=dt.date(2026, 8, 1),
+            opened_at=timezone.now() - dt.timedelta(days=opened_days_ago),
+            **values,
+        )
+
+    with at(TODAY):
+        alpha_flag = flag(bodies["ALPHA"], 65)
+        FlagNotificationFactory(flag=alpha_flag, sent=True)
+        FlagNotificationFactory(flag=alpha_flag, kind=NotificationKind.REMINDER, sequence=1, sent=True)
+        old_bravo = OverdueFlagFactory(
+            body=bodies["BRAVO"], due_on=dt.date(2025, 3, 1), overdue_since=dt.date(2025, 4, 1), closed=True
+        )
+        FlagNotificationFactory(flag=old_bravo, sent=True)
+        for name in ("CHARLIE", "DELTA", "ECHO", "FOX"):
+            flag(bodies[name], 20)
+    for name in ("CHARLIE", "DELTA"):
+        MeetingFactory(body=bodies[name], held_on=dt.date(2026, 11, 1))
+    DialogueBody.objects.filter(pk=bodies["ECHO"].pk).update(active=False)
+    DialogueBody.objects.filter(pk=bodies["FOX"].pk).update(grace_days=365)
+    bodies["FOX"].refresh_from_db()
+    bodies["FOX"].refresh_schedule()
+    return bodies
+
+
+def test_one_sweep_over_many_bodies_opens_closes_and_tells_each_body_about_its_own_flag(
+    many_bodies, django_capture_on_commit_callbacks
+):
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+
+    assert (summary.on, summary.opened, summary.still_open, summary.closed) == (TODAY, 1, 1, 4)
+    assert (summary.opened_bodies, summary.notices_claimed) == (("BRAVO",), 2)
+
+    open_flags = {f.body.short_name: f for f in OverdueFlag.objects.filter(closed_at__isnull=True)}
+    assert set(open_flags) == {"ALPHA", "BRAVO"}
+    bravo = open_flags["BRAVO"]
+    assert (bravo.due_on, bravo.overdue_since, bravo.days_overdue_at_opening) == (
+        dt.date(2026, 9, 1),
+        dt.date(2026, 10, 2),
+        87,
+    )
+
+    closed = {
+        f.body.short_name: f
+        for f in OverdueFlag.objects.filter(closed_at__isnull=False, due_on=dt.date(2026, 6, 1)).select_related(
+            "closed_by_meeting__body"
+        )
+    }
+    assert {name: f.close_reason for name, f in closed.items()} == {
+        "CHARLIE": FlagCloseReason.MEETING,
+        "DELTA": FlagCloseReason.MEETING,
+        "ECHO": FlagCloseReason.INACTIVE,
+        "FOX": FlagCloseReason.NO_LONGER_OVERDUE,
+    }
+    # Both met on the same day: each flag names its own body's meeting.
+    for name in ("CHARLIE", "DELTA"):
+        meeting = closed[name].closed_by_meeting
+        assert (meeting.body.short_name, meeting.held_on) == (name, dt.date(2026, 11, 1))
+    assert closed["ECHO"].closed_by_meeting is None and closed["FOX"].closed_by_meeting is None
+
+    # ALPHA's flag is 65 days old: its second reminder; BRAVO's new flag: its own opening notice (the one of its
+    # old flag does not count).
+    notices = {
+        (n.flag.body.short_name, n.kind, n.sequence): n.status
+        for n in FlagNotification.objects.filter(flag__closed_at__isnull=True).select_related("flag__body")
+    }
+    assert notices == {
+        ("ALPHA", "opened", 0): "sent",
+        ("ALPHA", "reminder", 1): "sent",
+        ("ALPHA", "reminder", 2): "sent",
+        ("BRAVO", "opened", 0): "sent",
+    }
+    emails = {tuple(m.to): m for m in mail.outbox}
+    assert set(emails) == {("alpha@example.eu",), ("bravo@example.eu",)}
+    assert emails[("alpha@example.eu",)].subject == "Reminder: Alpha Dialogue is still overdue (179 days)"
+    assert emails[("bravo@example.eu",)].subject == (
+        "Overdue: Bravo Dialogue has not met since its meeting was due on 1 September 2026"
+    )
+    alpha_reminder = FlagNotification.objects.get(flag=open_flags["ALPHA"], sequence=2)
+    assert alpha_reminder.recipients == "alpha@example.eu"
+    assert emails[("alpha@example.eu",)].extra_headers["Message-ID"] == (
+        f"<overdue-flag-{open_flags['ALPHA'].pk}-reminder-2@127.0.0.1>"
+    )
+
+
+def test_the_sweep_on_a_past_day_judges_that_day(many_bodies, django_capture_on_commit_callbacks):
+    # On 15 September 2026 BRAVO was due (1 September) but within its grace (30 days): nothing to open for it.
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep(on=dt.date(2026, 9, 15))
+    assert summary.on == dt.date(2026, 9, 15) and summary.opened_bodies == ()
+
+
+def test_a_notice_that_failed_once_is_sent_by_a_later_sweep_with_the_error_cleared(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    body = DialogueBodyFactory(short_name="LATE", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body, email="late@example.eu")
+    original_send = mail.EmailMessage.send
+    failures = iter([smtplib.SMTPServerDisconnected("mail server went away")])
+
+    def flaky(self, fail_silently=False):
+        error = next(failures, None)
+        if error:
+            raise error
+        return original_send(self, fail_silently)
+
+    monkeypatch.setattr(mail.EmailMessage, "send", flaky)
+    with at(TODAY, hour=5), django_capture_on_commit_callbacks(execute=True):
+        overdue_sweep()
+    notice = FlagNotification.objects.get()
+    assert (notice.status, notice.sent_at, notice.attempts) == (NotificationStatus.PENDING, None, 1)
+    assert notice.last_error == "SMTPServerDisconnected: mail server went away"
+
+    with at(TODAY, hour=6), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    notice.refresh_from_db()
+    assert summary.notices_claimed == 1 and [m.to for m in mail.outbox] == [["late@example.eu"]]
+    assert (notice.status, notice.attempts, notice.last_error) == (NotificationStatus.SENT, 2, "")
+    assert notice.sent_at == dt.datetime(2026, 11, 27, 6, tzinfo=dt.UTC)
+    assert notice.recipients == "late@example.eu"
+
+
+def test_a_long_error_is_kept_to_2000_characters_and_the_last_attempt_marks_the_notice_failed(
+    django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    settings.OVERDUE_NOTICE_MAX_ATTEMPTS = 1
+    body = DialogueBodyFactory(short_name="LATE", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPDataError(554, "x" * 3000)
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        overdue_sweep()
+    notice = FlagNotification.objects.get()
+    assert notice.status == NotificationStatus.FAILED
+    assert len(notice.last_error) == 2000 and notice.last_error.startswith("SMTPDataError: (554")
+
+
+def test_a_stale_claim_of_one_flag_is_taken_over_without_touching_another_flags_fresh_claim(
+    django_capture_on_commit_callbacks,
+):
+    """Two notices pending: one claimed 40 minutes ago by a run that died (its lease of 30 minutes is over), one
+    claimed 10 minutes ago by a run still going. The sweep takes over the first only."""
+    stale_body = DialogueBodyFactory(short_name="STALE", established_on=dt.date(2020, 1, 1))
+    fresh_body = DialogueBodyFactory(short_name="FRESH", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=stale_body, email="stale@example.eu")
+    ContactFactory(body=fresh_body, email="fresh@example.eu")
+    now = dt.datetime(2026, 11, 27, 6, tzinfo=dt.UTC)
+    stale = FlagNotificationFactory(
+        flag=OverdueFlagFactory(body=stale_body), claimed_at=now - dt.timedelta(minutes=40)
+    )
+    fresh = FlagNotificationFactory(
+        flag=OverdueFlagFactory(body=fresh_body), claimed_at=now - dt.timedelta(minutes=10)
+    )
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert summary.notices_claimed == 1 and [m.to for m in mail.outbox] == [["stale@example.eu"]]
+    assert (stale.status, stale.attempts) == (NotificationStatus.SENT, 2)
+    assert (fresh.status, fresh.attempts) == (NotificationStatus.PENDING, 1)
+
+
+# --- A day other than today ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def late_body():
+    """12-monthly, 60 days' grace, last met 15 March 2024: due 15 March 2025, overdue from 15 May 2025."""
+    body = DialogueBodyFactory(short_name="LATE", cadence_months=12, grace_days=60)
+    MeetingFactory(body=body, held_on=dt.date(2024, 3, 15))
+    body.refresh_from_db()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("on", "days"),
+    [
+        (dt.date(2025, 5, 14), None),  # the last day of grace
+        (dt.date(2025, 5, 15), 61),
+        (dt.date(2026, 3, 15), 365),
+    ],
+)
+def test_days_overdue_on_a_given_day_is_counted_from_the_due_date_whatever_today_is(late_body, on, days):
+    for today in (dt.date(2024, 6, 1), dt.date(2027, 1, 1)):  # before it fell due, and long after
+        with at(today):
+            assert late_body.days_overdue(on=on) == days
+            assert late_body.is_overdue(on=on) is (days is not None)
+            state = late_body.state(on=on)
+            assert state.days_overdue == days
+            assert state.code == (BodyState.OVERDUE if days else BodyState.DUE)
+
+
+def test_without_a_day_days_overdue_counts_to_today(late_body):
+    with at(dt.date(2025, 5, 20)):
+        assert late_body.days_overdue() == 66
+        assert late_body.state().label == "Overdue by 66 days"
+
+
+# --- Reporting lines and framework parents that loop in the stored data --------------------------------------------
+
+
+@pytest.fixture
+def loop():
+    """A → B → C → A written straight to the database (a restore, an old import), and D reporting to A."""
+    a, b, c, d = (DialogueBodyFactory(short_name=name) for name in ("A", "B", "C", "D"))
+    DialogueBody.objects.filter(pk=a.pk).update(reports_to=b)
+    DialogueBody.objects.filter(pk=b.pk).update(reports_to=c)
+    DialogueBody.objects.filter(pk=c.pk).update(reports_to=a)
+    DialogueBody.objects.filter(pk=d.pk).update(reports_to=a)
+    return {body.short_name: body.pk for body in (a, b, c, d)}
+
+
+def fresh(pk: int) -> DialogueBody:
+    return DialogueBody.objects.get(pk=pk)
+
+
+def test_a_reporting_line_loaded_from_a_loop_ends_before_coming_back(loop, deadline):
+    with deadline():
+        assert [b.short_name for b in fresh(loop["A"]).reporting_line()] == ["B", "C"]
+        assert [b.short_name for b in fresh(loop["D"]).reporting_line()] == ["A", "B", "C"]
+
+
+def test_a_body_in_or_under_a_stored_loop_fails_validation(loop, deadline):
+    for name in ("A", "D"):
+        with deadline(), pytest.raises(ValidationError) as refused:
+            fresh(loop[name]).full_clean()
+        assert refused.value.message_dict["reports_to"] == ["The reporting line would loop back to this body."]
+
+
+def test_a_reporting_line_without_a_loop_is_valid_at_every_level(deadline):
+    summit = DialogueBodyFactory(short_name="SUMMIT")
+    sd = DialogueBodyFactory(short_name="SD", reports_to=summit)
+    sdd = DialogueBodyFactory(short_name="SDD", reports_to=sd)
+    for body in (summit, sd, sdd):
+        with deadline():
+            fresh(body.pk).full_clean()  # no error
+    assert [b.short_name for b in fresh(sdd.pk).reporting_line()] == ["SD", "SUMMIT"]
+    assert fresh(summit.pk).reporting_line() == []
+
+
+def test_a_new_body_under_an_existing_line_is_valid_and_sees_the_whole_line():
+    summit = DialogueBodyFactory(short_name="SUMMIT")
+    sd = DialogueBodyFactory(short_name="SD", reports_to=summit)
+    new = DialogueBodyFactory.build(short_name="NEW", reports_to=sd, source_document=summit.source_document)
+    new.full_clean(exclude=["short_name"])
+    assert [b.short_name for b in new.reporting_line()] == ["SD", "SUMMIT"]
+
+
+# --- Meetings: recorded with their source, moved, removed ----------------------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_a_recorded_meeting_keeps_its_source_and_what_it_advanced():
+    from commitments.tests.factories import CommitmentFactory
+
+    body = DialogueBodyFactory(short_name="SD")
+    document = SourceDocumentFactory(key="joint-press-release")
+    commitment = CommitmentFactory()
+    editor = UserFactory(editor=True)
+    meeting = meeting_record(
+        body=body,
+        held_on=dt.date(2026, 11, 20),
+        place="  Tokyo ",
+        summary=" Sixth round. ",
+        commitments=[commitment],
+        recorded_by=editor,
+        source_document=document,
+        source_locator="paragraph 3",
+    )
+    stored = Meeting.objects.get(pk=meeting.pk)
+    assert (stored.place, stored.summary, stored.recorded_by) == ("Tokyo", "Sixth round.", editor)
+    assert (stored.source_document, stored.source_locator) == (document, "paragraph 3")
+    assert list(stored.commitments_advanced.all()) == [commitment]
+    assert stored.history.first().history_user == editor
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_deleting_the_meeting_that_closed_a_flag_moves_the_schedule_back_and_reopens_the_flag(late_body):
+    admin = UserFactory(admin=True)
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    flag.refresh_from_db()
+    assert flag.closed_by_meeting == meeting
+
+    meeting_id = meeting.pk
+    meeting_delete(meeting=meeting, author=admin)
+
+    assert not Meeting.objects.filter(pk=meeting_id).exists()
+    body = fresh(late_body.pk)
+    assert (body.last_meeting_on, body.next_due_on) == (dt.date(2024, 3, 15), dt.date(2025, 3, 15))
+    flag.refresh_from_db()
+    assert flag.is_open and (flag.close_reason, flag.closed_by_meeting) == ("", None)
+    assert Meeting.history.filter(id=meeting_id, history_type="-").get().history_user == admin
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_deleting_a_meeting_leaves_other_flags_alone_and_keeps_a_body_that_is_not_overdue_closed(late_body):
+    other = DialogueBodyFactory(short_name="OTHER")
+    other_flag = OverdueFlagFactory(body=other, closed=True)
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    meeting_record(body=late_body, held_on=dt.date(2026, 1, 10))
+    later = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    flag.refresh_from_db()
+    assert flag.closed_by_meeting.held_on == dt.date(2026, 1, 10)  # closed by the first: the second closes nothing
+
+    meeting_delete(meeting=later)
+
+    body = fresh(late_body.pk)
+    assert (body.last_meeting_on, body.next_due_on) == (dt.date(2026, 1, 10), dt.date(2027, 1, 10))
+    flag.refresh_from_db()
+    other_flag.refresh_from_db()
+    assert not flag.is_open and not other_flag.is_open
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_deleting_a_meeting_whose_body_has_a_new_open_flag_does_not_open_a_second_one(late_body):
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    flag.refresh_from_db()
+    newer = OverdueFlagFactory(body=late_body, due_on=dt.date(2027, 11, 20))  # e.g. opened meanwhile
+    meeting_delete(meeting=meeting)
+    flag.refresh_from_db()
+    assert not flag.is_open and OverdueFlag.objects.get(body=late_body, closed_at__isnull=True) == newer
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_moving_a_meeting_to_another_body_recomputes_both_schedules(late_body):
+    other = DialogueBodyFactory(short_name="OTHER", cadence_months=6)
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    meeting.body = other
+    meeting_save(meeting=meeting)
+    old, new = fresh(late_body.pk), fresh(other.pk)
+    assert (old.last_meeting_on, old.next_due_on) == (dt.date(2024, 3, 15), dt.date(2025, 3, 15))
+    assert (new.last_meeting_on, new.next_due_on) == (dt.date(2026, 11, 20), dt.date(2027, 5, 20))
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_correcting_a_meetings_date_keeps_its_body_and_moves_the_schedule(late_body):
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    meeting.held_on = dt.date(2026, 10, 1)
+    meeting_save(meeting=meeting, commitments=None)
+    assert fresh(late_body.pk).next_due_on == dt.date(2027, 10, 1)
+    assert Meeting.objects.filter(body=late_body).count() == 2
+
+
+def test_a_meeting_inserted_between_validation_and_save_is_a_conflict_and_writes_nothing(late_body, monkeypatch):
+    """What two people recording the same meeting at once see on SQLite, which serialises writers (the real race on
+    PostgreSQL is in tests/reliability): the one-a-day check passed, then the database refuses the second."""
+    competing = Meeting(body=late_body, held_on=dt.date(2025, 1, 10), place="Brussels")
+    original_full_clean = Meeting.full_clean
+
+    def validate_then_lose_the_race(self, *args, **kwargs):
+        original_full_clean(self, *args, **kwargs)
+        Meeting.objects.bulk_create([competing])  # committed by the other person in between
+
+    monkeypatch.setattr(Meeting, "full_clean", validate_then_lose_the_race)
+    with pytest.raises(MeetingConflict) as conflict:
+        meeting_record(body=late_body, held_on=dt.date(2025, 1, 10), place="Osaka")
+    assert (conflict.value.body, conflict.value.held_on) == (late_body, dt.date(2025, 1, 10))
+    assert str(conflict.value) == (
+        f"{late_body.name} already has a meeting recorded on 10 January 2025: nothing was saved."
+    )
+    assert not Meeting.objects.filter(place="Osaka").exists()
+
+
+@pytest.mark.parametrize(
+    ("established_on", "precision", "held_on", "message"),
+    [
+        (
+            dt.date(2020, 3, 4),
+            "day",
+            dt.date(2020, 3, 3),
+            "SD started on 4 March 2020: a meeting cannot predate its start.",
+        ),
+        (
+            dt.date(2020, 3, 1),
+            "month",
+            dt.date(2020, 2, 29),
+            "SD started in March 2020: a meeting cannot predate its start.",
+        ),
+        (None, "day", dt.date(1949, 12, 31), "A meeting cannot be dated before 1 January 1950."),
+    ],
+)
+def test_a_meeting_before_the_body_started_is_refused_saying_when_it_started(
+    established_on, precision, held_on, message
+):
+    body = DialogueBodyFactory(short_name="SD", established_on=established_on, established_on_precision=precision)
+    with pytest.raises(ValidationError) as refused:
+        Meeting(body=body, held_on=held_on).full_clean()
+    assert refused.value.message_dict["held_on"] == [message]
+    Meeting(body=body, held_on=established_on or dt.date(1950, 1, 1)).clean()  # the first day is fine
+
+
+@pytest.mark.parametrize(
+    ("precision", "held_on", "allowed"),
+    [
+        ("month", dt.date(2024, 5, 1), True),
+        ("month", dt.date(2024, 5, 2), False),
+        ("year", dt.date(2024, 2, 1), False),
+    ],
+)
+def test_a_meeting_known_to_the_month_or_year_is_stored_on_its_first_day(precision, held_on, allowed):
+    meeting = Meeting(body=DialogueBodyFactory(), held_on=held_on, held_on_precision=precision)
+    if allowed:
+        meeting.clean()
+        return
+    with pytest.raises(ValidationError) as refused:
+        meeting.clean()
+    assert "held_on" in refused.value.message_dict
