@@ -540,3 +540,49 @@ def test_an_agreements_dates_are_checked_each_by_its_rule(values, field, message
     with pytest.raises(ValidationError) as refused:
         agreement.full_clean()
     assert refused.value.message_dict[field] == [message]
+
+
+# --- The status history's record rules, one case each --------------------------------------------------------------
+
+ACHIEVED = {"status": Status.ACHIEVED, "progress": 100}
+EVIDENCE_NEEDED = "Evidence (a URL or a document reference) is required to mark it achieved."
+
+
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        ({"evidence_date": dt.date(2026, 11, 28)}, {"evidence_date": ["The evidence date cannot be in the future."]}),
+        ({"evidence_date": dt.date(2026, 11, 27)}, {}),
+        (
+            {**ACHIEVED, "progress": 99, "evidence_reference": "Act"},
+            {"progress": ["An achieved commitment is 100% complete."]},
+        ),
+        ({**ACHIEVED, "progress": None, "evidence_reference": "Act"}, {}),
+        ({**ACHIEVED}, {"evidence_reference": [EVIDENCE_NEEDED]}),
+        ({**ACHIEVED, "evidence_url": "https://example.eu/act"}, {}),
+        ({**ACHIEVED, "evidence_reference": "Act"}, {}),
+        ({"kind": UpdateKind.REVIEW, "status": Status.ACHIEVED, "progress": 90, "note": "Checked."}, {}),
+        ({"kind": UpdateKind.REVIEW, "note": "  "}, {"note": ["Say briefly what was reviewed."]}),
+        ({"kind": UpdateKind.WITHDRAWAL, "note": " "}, {"note": ["Say why the entry is withdrawn."]}),
+        ({"kind": UpdateKind.WITHDRAWAL, "note": "Wrong commitment."}, {}),
+        ({"note": ""}, {}),
+        ({"status": Status.IN_PROGRESS, "progress": 100}, {}),
+        (
+            {"evidence_url": "https://example.eu/a b"},
+            {"evidence_url": ["Enter a valid URL."]},
+        ),
+    ],
+)
+@time_machine.travel(NOW, tick=False)
+def test_a_history_entry_is_checked_by_each_rule_and_only_where_it_applies(values, errors):
+    entry = StatusUpdate(
+        commitment=CommitmentFactory.build(),
+        version=1,
+        **{"kind": UpdateKind.STATUS_CHANGE, "status": Status.IN_PROGRESS, "progress": 10, "note": "", **values},
+    )
+    if not errors:
+        entry.clean()
+        return
+    with pytest.raises(ValidationError) as refused:
+        entry.clean()
+    assert refused.value.message_dict == errors

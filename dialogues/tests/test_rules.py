@@ -478,3 +478,241 @@ def test_a_meeting_known_to_the_month_or_year_is_stored_on_its_first_day(precisi
     with pytest.raises(ValidationError) as refused:
         meeting.clean()
     assert "held_on" in refused.value.message_dict
+
+
+# --- Sending notices: each outcome recorded on its own notice ------------------------------------------------------
+
+
+def test_one_send_handles_each_notice_by_its_own_state_and_counts_only_what_went_out(monkeypatch, caplog):
+    """Five notices claimed by one run, in this order: the flag closed meanwhile; a body with no contact; a mail
+    server that refuses one address; two that go out. Every notice gets its own outcome; none stops the others."""
+    import uuid
+
+    from dialogues.services import flag_notices_send
+
+    run = uuid.uuid4()
+    closed = FlagNotificationFactory(claim_token=run, flag=OverdueFlagFactory(body=DialogueBodyFactory(), closed=True))
+    lonely = FlagNotificationFactory(
+        claim_token=run, flag=OverdueFlagFactory(body=DialogueBodyFactory(short_name="LONE"))
+    )
+    refused_body = DialogueBodyFactory(short_name="REFUSED")
+    ContactFactory(body=refused_body, email="refused@example.eu")
+    refused = FlagNotificationFactory(claim_token=run, flag=OverdueFlagFactory(body=refused_body))
+    sent = []
+    for name in ("ONE", "TWO"):
+        body = DialogueBodyFactory(short_name=name)
+        ContactFactory(body=body, email=f"{name.lower()}@example.eu")
+        sent.append(FlagNotificationFactory(claim_token=run, flag=OverdueFlagFactory(body=body)))
+    other_run = FlagNotificationFactory(claim_token=uuid.uuid4())  # another run's claim: not this run's to send
+    ContactFactory(body=other_run.flag.body)
+    original_send = mail.EmailMessage.send
+
+    def refuse_one_address(self, fail_silently=False):
+        if self.to == ["refused@example.eu"]:
+            raise smtplib.SMTPRecipientsRefused({"refused@example.eu": (550, b"no such user")})
+        return original_send(self, fail_silently)
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse_one_address)
+    with at(TODAY), caplog.at_level("WARNING", logger="dialogues.services"):
+        assert flag_notices_send(claim_token=run) == 2
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["one@example.eu", "two@example.eu"]
+    outcome = {
+        n.pk: (n.status, n.last_error)
+        for n in FlagNotification.objects.filter(pk__in=[closed.pk, lonely.pk, refused.pk, *(s.pk for s in sent)])
+    }
+    assert outcome[closed.pk] == (NotificationStatus.CANCELLED, "The flag closed before sending.")
+    assert outcome[lonely.pk] == (
+        NotificationStatus.NO_RECIPIENTS,
+        "No contact for the body or the body it reports to.",
+    )
+    assert outcome[refused.pk][0] == NotificationStatus.PENDING
+    assert outcome[refused.pk][1].startswith("SMTPRecipientsRefused: {'refused@example.eu'")
+    assert [outcome[s.pk] for s in sent] == [(NotificationStatus.SENT, "")] * 2
+    assert FlagNotification.objects.get(pk=other_run.pk).status == NotificationStatus.PENDING
+    messages = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert ("WARNING", "Overdue flag of LONE: no contact to tell (add contacts in the admin)") in messages
+    refused_message = (
+        f"Could not send the opening notice for flag {refused.flag_id} (claimed, not sent yet) of REFUSED"
+    )
+    assert ("ERROR", refused_message) in messages
+
+
+def test_a_send_with_nothing_claimed_sends_nothing():
+    import uuid
+
+    from dialogues.services import flag_notices_send
+
+    FlagNotificationFactory()  # someone else's
+    assert flag_notices_send(claim_token=uuid.uuid4()) == 0
+    assert mail.outbox == []
+
+
+def test_an_unreachable_mail_server_sends_nothing_and_says_how_many_notices_wait(settings, caplog):
+    import uuid
+
+    from dialogues.services import flag_notices_send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    run = uuid.uuid4()
+    for _ in range(2):
+        ContactFactory(body=FlagNotificationFactory(claim_token=run).flag.body)
+    with caplog.at_level("ERROR", logger="dialogues.services"):
+        assert flag_notices_send(claim_token=run) == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "Could not connect to the mail server; 2 overdue notices stay pending"
+    ]
+    assert set(FlagNotification.objects.values_list("status", flat=True)) == {NotificationStatus.PENDING}
+
+
+def test_with_a_reminder_every_day_one_goes_out_each_day(django_capture_on_commit_callbacks, settings):
+    settings.OVERDUE_REMINDER_DAYS = 1
+    body = DialogueBodyFactory(short_name="DAILY", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+    for offset in range(3):
+        with at(TODAY + dt.timedelta(days=offset)), django_capture_on_commit_callbacks(execute=True):
+            overdue_sweep()
+    assert list(FlagNotification.objects.values_list("kind", "sequence")) == [
+        ("opened", 0),
+        ("reminder", 1),
+        ("reminder", 2),
+    ]
+    assert len(mail.outbox) == 3
+
+
+def test_a_notice_taken_over_gets_a_fresh_lease(django_capture_on_commit_callbacks, monkeypatch):
+    """A notice whose run died is taken over after 30 minutes; if sending fails again, the next sweep ten minutes
+    later leaves it alone (the new lease runs), and one after the lease takes it over again."""
+    body = DialogueBodyFactory(short_name="LATE", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("mail server went away")
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse)
+    attempts = []
+    for minute in (0, 31, 41, 62):
+        moment = dt.datetime(2026, 11, 27, 5, tzinfo=dt.UTC) + dt.timedelta(minutes=minute)
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            overdue_sweep()
+        attempts.append(FlagNotification.objects.get().attempts)
+    assert attempts == [1, 2, 2, 3]
+
+
+def test_the_sweep_logs_what_it_did_naming_at_most_20_bodies(django_capture_on_commit_callbacks, caplog):
+    for n in range(21):
+        DialogueBodyFactory(short_name=f"B{n:02}", established_on=dt.date(2020, 1, 1))
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True), caplog.at_level("INFO", "dialogues.services"):
+        summary = overdue_sweep()
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Overdue sweep")]
+    names = [f"B{n:02}" for n in range(20)]
+    assert line.endswith(f" for 2026-11-27: 21 opened {[*names, '...']}, 0 still open, 0 closed, 0 of 21 notices sent")
+    assert summary.opened == 21
+
+
+def test_the_sweep_log_names_all_of_20_opened_bodies(django_capture_on_commit_callbacks, caplog):
+    for n in range(20):
+        DialogueBodyFactory(short_name=f"B{n:02}", established_on=dt.date(2020, 1, 1))
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True), caplog.at_level("INFO", "dialogues.services"):
+        overdue_sweep()
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Overdue sweep")]
+    assert f"20 opened {[f'B{n:02}' for n in range(20)]}, 0 still open" in line
+
+
+def test_the_sweep_closes_flags_of_bodies_without_a_cadence_or_with_a_later_start_as_no_longer_overdue(
+    django_capture_on_commit_callbacks,
+):
+    """Changed outside the services: one body's cadence dropped (no due date at all), another never met and its
+    start date corrected to a later one (a later due date, but no meeting)."""
+    dropped = DialogueBodyFactory(short_name="DROPPED", established_on=dt.date(2020, 1, 1))
+    moved = DialogueBodyFactory(short_name="MOVED", established_on=dt.date(2020, 1, 1))
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        overdue_sweep()
+    DialogueBody.objects.filter(pk=dropped.pk).update(cadence_months=None, cadence_basis="", cadence_source=None)
+    DialogueBody.objects.filter(pk=moved.pk).update(established_on=dt.date(2026, 6, 1))
+    for body in (dropped, moved):
+        fresh(body.pk).refresh_schedule()
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    assert summary.closed == 2
+    assert sorted(OverdueFlag.objects.values_list("body__short_name", "close_reason", "closed_by_meeting")) == [
+        ("DROPPED", FlagCloseReason.NO_LONGER_OVERDUE, None),
+        ("MOVED", FlagCloseReason.NO_LONGER_OVERDUE, None),
+    ]
+
+
+# --- The one rule for a body's state -------------------------------------------------------------------------------
+
+D = dt.date
+DUE_ON = D(2026, 6, 1)
+GRACE_END = D(2026, 7, 31)
+
+
+@pytest.mark.parametrize(
+    ("facts", "on", "expected"),
+    [
+        ({"active": False, "cadence_months": 12, "last_meeting_on": D(2020, 1, 1)}, TODAY, ("inactive", "Inactive")),
+        ({"cadence_months": None, "last_meeting_on": None}, TODAY, ("never_met", "Never met (meets ad hoc)")),
+        ({"cadence_months": None, "last_meeting_on": D(2020, 1, 1)}, TODAY, ("ad_hoc", "Ad hoc")),
+        (
+            {"last_meeting_on": None, "next_due_on": None, "overdue_after": None},
+            TODAY,
+            ("cannot_tell", "Cannot tell: no meeting or start date"),
+        ),
+        ({}, D(2026, 8, 1), ("overdue", "Overdue by 61 days", 61, DUE_ON)),
+        ({}, GRACE_END, ("due", "Due since 1 Jun 2026", None, DUE_ON)),
+        ({}, DUE_ON, ("due", "Due since 1 Jun 2026", None, DUE_ON)),
+        ({}, D(2026, 5, 31), ("on_schedule", "Met on schedule", None, DUE_ON)),
+        ({"overdue_after": DUE_ON}, D(2026, 6, 2), ("overdue", "Overdue by 1 day", 1, DUE_ON)),
+        ({"overdue_after": DUE_ON}, D(2026, 6, 3), ("overdue", "Overdue by 2 days", 2, DUE_ON)),
+        ({"last_meeting_on": None}, D(2026, 8, 1), ("overdue", "Overdue by 61 days, never met", 61, DUE_ON)),
+        ({"last_meeting_on": None}, DUE_ON, ("due", "Due since 1 Jun 2026, never met", None, DUE_ON)),
+        ({"last_meeting_on": None}, D(2026, 5, 1), ("never_met", "Never met: first due by 1 Jun 2026", None, DUE_ON)),
+    ],
+)
+@pytest.mark.parametrize("assumed", [False, True])
+def test_a_bodys_state_on_a_day_each_branch_of_the_rule(facts, on, expected, assumed):
+    from dialogues.models import BodyStatus, body_state
+
+    values = {
+        "active": True,
+        "cadence_months": 12,
+        "last_meeting_on": D(2025, 6, 1),
+        "next_due_on": DUE_ON,
+        "overdue_after": GRACE_END,
+        **facts,
+    }
+    code, label, *rest = expected
+    days, due_on = rest or (None, None)
+    # Only a state with a due date rests on the schedule, so only it can say the schedule is assumed.
+    status = BodyStatus(code, label, days, due_on, assumed and due_on is not None)
+    assert body_state(on=on, assumed=assumed, **values) == status
+    if not assumed:
+        assert body_state(on=on, **values) == status  # not assumed unless said
+
+
+@pytest.mark.parametrize(
+    ("values", "errors"),
+    [
+        ({"established_on": TODAY}, {}),
+        (
+            {"established_on": TODAY + dt.timedelta(days=1)},
+            {"established_on": ["A body's start date cannot be in the future."]},
+        ),
+        (
+            {"established_on": D(2020, 3, 2), "established_on_precision": "month"},
+            {"established_on": ["A date known to the month is stored as the 1st of that month."]},
+        ),
+        ({"established_on": D(2020, 3, 1), "established_on_precision": "month"}, {}),
+    ],
+)
+def test_a_bodys_start_date_is_checked_by_each_rule(values, errors):
+    body = DialogueBodyFactory.build(short_name="NEW", source_document=SourceDocumentFactory(), **values)
+    with at(TODAY):
+        if not errors:
+            body.clean()
+            return
+        with pytest.raises(ValidationError) as refused:
+            body.clean()
+    assert refused.value.message_dict == errors
