@@ -139,6 +139,23 @@ def deadline():
     return within
 
 
+@pytest.fixture
+def published():
+    """The events the services publish (core.events), as subscribers hear them after the commit: a list of
+    ``(event type, [objects])``, lazy query sets evaluated. Run the service inside
+    ``django_capture_on_commit_callbacks(execute=True)`` to hear them."""
+    from core.events import expand, subscribe, unsubscribe
+
+    heard: list[tuple[str, list]] = []
+
+    def record(event_type, objects):
+        heard.append((event_type, expand(objects)))
+
+    subscribe(record)
+    yield heard
+    unsubscribe(record)
+
+
 # --- Browser tests ------------------------------------------------------------------------------------------
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that tests make around it are
 # still synchronous, so Django's async-safety guard is relaxed for the test process only.

@@ -586,3 +586,77 @@ def test_a_history_entry_is_checked_by_each_rule_and_only_where_it_applies(value
     with pytest.raises(ValidationError) as refused:
         entry.clean()
     assert refused.value.message_dict == errors
+
+
+# --- What the services announce, and that they touch only their own commitment -------------------------------------
+
+
+def test_each_write_announces_itself_once_committed_and_leaves_other_commitments_alone(
+    author, published, django_capture_on_commit_callbacks
+):
+    commitment = CommitmentFactory()
+    bystander = CommitmentFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = commitment_update_status(
+            commitment=commitment, expected_version=0, author=author, status=Status.ONGOING
+        )
+        StatusUpdateFactory(commitment=bystander, status=Status.ONGOING)  # the bystander is at version 1 too
+    before = stored(bystander), bystander.title
+    published.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        review = commitment_confirm_unchanged(
+            commitment=commitment, expected_version=1, author=author, note="Checked."
+        )
+        withdrawal = status_update_withdraw(update=review, expected_version=2, author=author, reason="Not checked.")
+        edited, changed = commitment_update(
+            commitment=commitment, expected_edit_version=0, author=author, title="A clearer title"
+        )
+    assert [(kind, [o.pk for o in objects]) for kind, objects in published] == [
+        ("status_update.created", [review.pk]),
+        ("status_update.withdrawn", [review.pk]),
+        ("commitment.changed", [commitment.pk]),
+    ]
+    assert withdrawal.withdraws_id == review.pk and first.version == 1
+    assert (changed, edited.title, commitment.title, commitment.edit_version) == (
+        ["title"],
+        "A clearer title",
+        "A clearer title",
+        1,
+    )
+    assert Commitment.history.filter(id=commitment.pk, title="A clearer title").get().history_user == author
+    bystander.refresh_from_db()
+    assert (stored(bystander), bystander.title) == before
+
+
+def test_a_rejected_write_announces_nothing(author, published, django_capture_on_commit_callbacks):
+    commitment = CommitmentFactory()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommitmentConflict):
+        commitment_update_status(commitment=commitment, expected_version=3, author=author, status=Status.ONGOING)
+    assert published == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_new_status_moves_the_status_date_again(author):
+    commitment = CommitmentFactory()
+    for version, (status, when) in enumerate(
+        [(Status.IN_PROGRESS, NOW - dt.timedelta(days=9)), (Status.ONGOING, NOW - dt.timedelta(days=2))]
+    ):
+        commitment_update_status(
+            commitment=commitment, expected_version=version, author=author, status=status, recorded_at=when
+        )
+    assert stored(commitment)["status_changed_at"] == NOW - dt.timedelta(days=2)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_withdrawing_two_entries_replays_only_what_still_counts(history, author):
+    commitment, entries = history
+    status_update_withdraw(update=entries[3], expected_version=5, author=author, reason="Not stalled.")
+    status_update_withdraw(update=entries[2], expected_version=6, author=author, reason="Not 60 % either.")
+    values = stored(commitment)
+    assert (values["status"], values["progress"], values["status_changed_at"], values["last_reviewed_at"]) == (
+        Status.IN_PROGRESS,
+        20,
+        day(1),
+        day(5),
+    )

@@ -716,3 +716,36 @@ def test_a_bodys_start_date_is_checked_by_each_rule(values, errors):
         with pytest.raises(ValidationError) as refused:
             body.clean()
     assert refused.value.message_dict == errors
+
+
+# --- What the services announce ------------------------------------------------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_recording_correcting_and_withdrawing_meetings_announce_what_they_did(
+    late_body, published, django_capture_on_commit_callbacks
+):
+    from dialogues.services import meeting_withdraw
+
+    editor = UserFactory(editor=True)
+    other = MeetingFactory(body=late_body, held_on=dt.date(2025, 1, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20), recorded_by=editor)
+        meeting.place = "Kyoto"
+        meeting_save(meeting=meeting, author=editor)  # a correction: not a new meeting
+        meeting_withdraw(meeting=meeting, author=editor, reason="Recorded for the wrong body.")
+    assert [(kind, [o.pk for o in objects]) for kind, objects in published] == [
+        ("meeting.recorded", [meeting.pk]),
+        ("meeting.withdrawn", [meeting.pk]),
+    ]
+    other.refresh_from_db()
+    assert other.withdrawn_at is None  # the body's other meeting is untouched
+    stored_meeting = Meeting.objects.get(pk=meeting.pk)
+    assert (stored_meeting.withdrawn_by, stored_meeting.withdrawal_reason) == (editor, "Recorded for the wrong body.")
+    assert stored_meeting.withdrawn_at == dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC)
+
+
+def test_the_sweep_announces_the_bodies_it_flagged(many_bodies, published, django_capture_on_commit_callbacks):
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        overdue_sweep()
+    assert [(kind, [b.short_name for b in objects]) for kind, objects in published] == [("body.overdue", ["BRAVO"])]
