@@ -749,3 +749,52 @@ def test_the_sweep_announces_the_bodies_it_flagged(many_bodies, published, djang
     with at(TODAY), django_capture_on_commit_callbacks(execute=True):
         overdue_sweep()
     assert [(kind, [b.short_name for b in objects]) for kind, objects in published] == [("body.overdue", ["BRAVO"])]
+
+
+# --- Closing and reopening flags touch only the body concerned -----------------------------------------------------
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_a_meeting_closes_its_own_bodys_flag_only_and_says_it_was_the_meeting_even_for_an_inactive_body(late_body):
+    other = DialogueBodyFactory(short_name="OTHER", established_on=dt.date(2020, 1, 1))
+    other_flag = OverdueFlagFactory(body=other)
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    DialogueBody.objects.filter(pk=late_body.pk).update(active=False)
+    meeting = meeting_record(body=fresh(late_body.pk), held_on=dt.date(2026, 11, 20))
+    flag.refresh_from_db()
+    other_flag.refresh_from_db()
+    assert (flag.close_reason, flag.closed_by_meeting) == (FlagCloseReason.MEETING, meeting)
+    assert other_flag.is_open
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_withdrawing_a_meeting_reopens_its_flag_even_while_another_body_has_an_open_flag(late_body):
+    from dialogues.services import meeting_withdraw
+
+    OverdueFlagFactory(body=DialogueBodyFactory(short_name="OTHER", established_on=dt.date(2020, 1, 1)))
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    meeting_withdraw(meeting=meeting, author=UserFactory(editor=True), reason="Wrong body.")
+    flag.refresh_from_db()
+    assert flag.is_open
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_deleting_a_late_meeting_that_closed_nothing_leaves_the_overdue_body_as_it_was(late_body):
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    old = meeting_record(body=late_body, held_on=dt.date(2024, 6, 1))  # entered for the record: still overdue
+    flag.refresh_from_db()
+    assert flag.is_open
+    meeting_delete(meeting=old)
+    flag.refresh_from_db()
+    assert flag.is_open and OverdueFlag.objects.filter(body=late_body).count() == 1
+    assert fresh(late_body.pk).last_meeting_on == dt.date(2024, 3, 15)
+
+
+def test_changing_a_body_records_who_changed_it(late_body):
+    from dialogues.services import dialogue_body_update
+
+    admin = UserFactory(admin=True)
+    dialogue_body_update(body=late_body, author=admin, cadence_months=6)
+    assert late_body.history.first().history_user == admin
+    assert (late_body.cadence_months, fresh(late_body.pk).next_due_on) == (6, dt.date(2024, 9, 15))
