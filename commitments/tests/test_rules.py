@@ -467,7 +467,9 @@ def test_saving_only_the_reference_keeps_the_natural_order_key_in_step():
         "SPA §10",
     ]
     second.reference = "SPA §11"
+    second.title = "Not saved"
     second.save(update_fields=["reference"])
+    assert Commitment.objects.get(pk=second.pk).title != "Not saved"
     assert list(Commitment.objects.filter(agreement=first.agreement).values_list("reference", flat=True)) == [
         "SPA §10",
         "SPA §11",
@@ -537,6 +539,9 @@ def test_an_agreements_dates_are_checked_each_by_its_rule(values, field, message
         setattr(agreement, name, value)
     if agreement.in_force_on and agreement.in_force_on_basis == "stated":
         agreement.in_force_on_source = agreement.source_document
+    if field is None:
+        agreement.full_clean()  # in force the day it was signed
+        return
     with pytest.raises(ValidationError) as refused:
         agreement.full_clean()
     assert refused.value.message_dict[field] == [message]

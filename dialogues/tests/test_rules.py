@@ -798,3 +798,17 @@ def test_changing_a_body_records_who_changed_it(late_body):
     dialogue_body_update(body=late_body, author=admin, cadence_months=6)
     assert late_body.history.first().history_user == admin
     assert (late_body.cadence_months, fresh(late_body.pk).next_due_on) == (6, dt.date(2024, 9, 15))
+
+
+def test_a_meeting_held_today_is_accepted_and_one_without_a_date_is_told_so():
+    body = DialogueBodyFactory(short_name="SD")
+    with at(TODAY):
+        Meeting(body=body, held_on=TODAY).full_clean()
+        with pytest.raises(ValidationError) as refused:
+            Meeting(body=body, held_on=TODAY + dt.timedelta(days=1)).full_clean()
+        assert refused.value.message_dict["held_on"] == [
+            "Record a meeting once it has been held: the date is in the future."
+        ]
+        with pytest.raises(ValidationError) as refused:
+            Meeting(body=body, held_on=None).full_clean()
+    assert refused.value.message_dict["held_on"] == ["This field cannot be null."]
