@@ -73,6 +73,9 @@ def _history_ahead_of_the_counter(commitment: Commitment) -> StatusUpdate:
 def test_an_insert_that_hits_the_next_version_is_a_conflict_showing_the_other_update(author, write):
     commitment = CommitmentFactory()
     first = StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, progress=20, author=author)
+    further_along = CommitmentFactory(reference="OTHER §1")  # another commitment, with more history
+    for status in (Status.IN_PROGRESS, Status.ONGOING, Status.STALLED):
+        StatusUpdateFactory(status=status, commitment=further_along)
     commitment.refresh_from_db()
     before = stored(commitment)
     other = _history_ahead_of_the_counter(commitment)
@@ -665,3 +668,12 @@ def test_withdrawing_two_entries_replays_only_what_still_counts(history, author)
         day(1),
         day(5),
     )
+
+
+def test_a_target_date_needs_no_agreement_and_no_target_date_needs_no_check():
+    signed = AgreementFactory(code="SPA", signed_on=dt.date(2018, 7, 1))
+    CommitmentFactory.build(agreement=signed, target_date=None).clean()
+    CommitmentFactory.build(agreement=None, target_date=dt.date(2000, 1, 1)).clean()
+    CommitmentFactory.build(
+        agreement=AgreementFactory(code="MOU", signed_on=None), target_date=dt.date(2000, 1, 1)
+    ).clean()
