@@ -452,9 +452,9 @@ def test_a_withdrawal_cannot_be_withdrawn_and_an_entry_is_withdrawn_once(history
 def test_a_status_update_cannot_be_edited_or_deleted_through_the_model():
     update = StatusUpdateFactory(note="as recorded")
     update.note = "rewritten"
-    with pytest.raises(HistoryIsAppendOnly):
+    with pytest.raises(HistoryIsAppendOnly, match=r"^Status updates are never edited\.$"):
         update.save()
-    with pytest.raises(HistoryIsAppendOnly):
+    with pytest.raises(HistoryIsAppendOnly, match=r"^Status updates are never deleted\.$"):
         update.delete()
     assert StatusUpdate.objects.get(pk=update.pk).note == "as recorded"
 

@@ -812,3 +812,15 @@ def test_a_meeting_held_today_is_accepted_and_one_without_a_date_is_told_so():
         with pytest.raises(ValidationError) as refused:
             Meeting(body=body, held_on=None).full_clean()
     assert refused.value.message_dict["held_on"] == ["This field cannot be null."]
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_correcting_a_late_meetings_date_to_a_recent_one_closes_the_flag_naming_that_meeting(late_body):
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    meeting = meeting_record(body=late_body, held_on=dt.date(2024, 6, 1))  # a typo: it was held this month
+    flag.refresh_from_db()
+    assert flag.is_open
+    meeting.held_on = dt.date(2026, 11, 2)
+    meeting_save(meeting=meeting)
+    flag.refresh_from_db()
+    assert (flag.is_open, flag.close_reason, flag.closed_by_meeting) == (False, FlagCloseReason.MEETING, meeting)
