@@ -601,14 +601,18 @@ def test_a_notice_taken_over_gets_a_fresh_lease(django_capture_on_commit_callbac
 
 
 def test_the_sweep_logs_what_it_did_naming_at_most_20_bodies(django_capture_on_commit_callbacks, caplog):
-    for n in range(21):
+    for n in reversed(range(21)):  # created in the reverse of their names' order: the log goes by name
         DialogueBodyFactory(short_name=f"B{n:02}", established_on=dt.date(2020, 1, 1))
     with at(TODAY), django_capture_on_commit_callbacks(execute=True), caplog.at_level("INFO", "dialogues.services"):
         summary = overdue_sweep()
     (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Overdue sweep")]
     names = [f"B{n:02}" for n in range(20)]
-    assert line.endswith(f" for 2026-11-27: 21 opened {[*names, '...']}, 0 still open, 0 closed, 0 of 21 notices sent")
-    assert summary.opened == 21
+    run = OverdueFlag.objects.values_list("opened_by_sweep", flat=True).distinct().get()
+    assert line == (
+        f"Overdue sweep {run} for 2026-11-27: 21 opened {[*names, '...']}, 0 still open, 0 closed, "
+        "0 of 21 notices sent"
+    )
+    assert summary.opened == 21 and summary.opened_bodies == tuple(f"B{n:02}" for n in range(21))
 
 
 def test_the_sweep_log_names_all_of_20_opened_bodies(django_capture_on_commit_callbacks, caplog):
@@ -824,3 +828,29 @@ def test_correcting_a_late_meetings_date_to_a_recent_one_closes_the_flag_naming_
     meeting_save(meeting=meeting)
     flag.refresh_from_db()
     assert (flag.is_open, flag.close_reason, flag.closed_by_meeting) == (False, FlagCloseReason.MEETING, meeting)
+
+
+def test_a_failure_while_sending_never_undoes_the_flags(django_capture_on_commit_callbacks, monkeypatch, caplog):
+    from dialogues import services
+
+    body = DialogueBodyFactory(short_name="LATE", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+
+    def broken(**kwargs):
+        raise RuntimeError("the mail step broke")
+
+    monkeypatch.setattr(services, "flag_notices_send", broken)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()  # no exception reaches the caller
+    assert summary.opened_bodies == ("LATE",) and OverdueFlag.objects.get().is_open
+    assert FlagNotification.objects.get().status == NotificationStatus.PENDING  # the next sweep takes it over
+    assert "the mail step broke" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_on_its_own_the_sweep_reports_every_email_sent():
+    for name in ("ONE", "TWO"):
+        ContactFactory(body=DialogueBodyFactory(short_name=name, established_on=dt.date(2020, 1, 1)))
+    with at(TODAY):
+        summary = overdue_sweep()
+    assert (summary.notices_claimed, summary.notices_sent, len(mail.outbox)) == (2, 2, 2)
