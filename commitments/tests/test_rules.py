@@ -29,6 +29,7 @@ from commitments.tests.factories import (
     UserFactory,
 )
 from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+from tests.support import assert_clean_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,16 @@ def _history_ahead_of_the_counter(commitment: Commitment) -> StatusUpdate:
     return row
 
 
+def _write_at_version_1(write: str, *, commitment: Commitment, first: StatusUpdate, author) -> None:
+    """A status update, a review or the withdrawal of ``first``, by a writer who read version 1."""
+    if write == "status":
+        commitment_update_status(commitment=commitment, expected_version=1, author=author, status=Status.ONGOING)
+    elif write == "review":
+        commitment_confirm_unchanged(commitment=commitment, expected_version=1, author=author, note="Checked.")
+    else:
+        status_update_withdraw(update=first, expected_version=1, author=author, reason="Wrong commitment.")
+
+
 @pytest.mark.parametrize("write", ["status", "review", "withdrawal"])
 def test_an_insert_that_hits_the_next_version_is_a_conflict_showing_the_other_update(author, write):
     commitment = CommitmentFactory()
@@ -81,12 +92,7 @@ def test_an_insert_that_hits_the_next_version_is_a_conflict_showing_the_other_up
     other = _history_ahead_of_the_counter(commitment)
 
     with pytest.raises(CommitmentConflict) as conflict:
-        if write == "status":
-            commitment_update_status(commitment=commitment, expected_version=1, author=author, status=Status.ONGOING)
-        elif write == "review":
-            commitment_confirm_unchanged(commitment=commitment, expected_version=1, author=author, note="Checked.")
-        else:
-            status_update_withdraw(update=first, expected_version=1, author=author, reason="Wrong commitment.")
+        _write_at_version_1(write, commitment=commitment, first=first, author=author)
 
     assert conflict.value.expected_version == 1
     assert [u.pk for u in conflict.value.newer_updates] == [other.pk]
@@ -143,12 +149,7 @@ def test_a_version_moved_between_read_and_write_is_a_conflict_and_writes_nothing
     before = stored(commitment)
 
     with pytest.raises(CommitmentConflict) as conflict:
-        if write == "status":
-            commitment_update_status(commitment=commitment, expected_version=1, author=author, status=Status.ONGOING)
-        elif write == "review":
-            commitment_confirm_unchanged(commitment=commitment, expected_version=1, author=author, note="Checked.")
-        else:
-            status_update_withdraw(update=first, expected_version=1, author=author, reason="Wrong commitment.")
+        _write_at_version_1(write, commitment=commitment, first=first, author=author)
 
     (other,) = another_writer_between_read_and_write
     assert (conflict.value.current.version, conflict.value.current.status) == (2, Status.STALLED)
@@ -588,12 +589,7 @@ def test_a_history_entry_is_checked_by_each_rule_and_only_where_it_applies(value
         version=1,
         **{"kind": UpdateKind.STATUS_CHANGE, "status": Status.IN_PROGRESS, "progress": 10, "note": "", **values},
     )
-    if not errors:
-        entry.clean()
-        return
-    with pytest.raises(ValidationError) as refused:
-        entry.clean()
-    assert refused.value.message_dict == errors
+    assert_clean_errors(entry, errors)
 
 
 # --- What the services announce, and that they touch only their own commitment -------------------------------------

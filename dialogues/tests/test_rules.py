@@ -31,6 +31,7 @@ from dialogues.tests.factories import (
     OverdueFlagFactory,
 )
 from dialogues.tests.test_services import at
+from tests.support import assert_clean_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -714,12 +715,7 @@ def test_a_bodys_state_on_a_day_each_branch_of_the_rule(facts, on, expected, ass
 def test_a_bodys_start_date_is_checked_by_each_rule(values, errors):
     body = DialogueBodyFactory.build(short_name="NEW", source_document=SourceDocumentFactory(), **values)
     with at(TODAY):
-        if not errors:
-            body.clean()
-            return
-        with pytest.raises(ValidationError) as refused:
-            body.clean()
-    assert refused.value.message_dict == errors
+        assert_clean_errors(body, errors)
 
 
 # --- What the services announce ------------------------------------------------------------------------------------
