@@ -673,3 +673,14 @@ def test_a_target_date_needs_no_agreement_and_no_target_date_needs_no_check():
     CommitmentFactory.build(
         agreement=AgreementFactory(code="MOU", signed_on=None), target_date=dt.date(2000, 1, 1)
     ).clean()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_edit_is_dated_and_its_refusal_names_the_fields_that_cannot_be_edited(author):
+    commitment = CommitmentFactory()
+    Commitment.objects.filter(pk=commitment.pk).update(updated_at=NOW - dt.timedelta(days=30))
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Dated")
+    assert Commitment.objects.get(pk=commitment.pk).updated_at == NOW
+    assert commitment.history.first().history_date == NOW
+    with pytest.raises(TypeError, match=r"^Not an editorial field of a commitment: progress, status$"):
+        commitment_update(commitment=commitment, expected_edit_version=1, author=author, status="x", progress=1)
