@@ -258,8 +258,12 @@ def test_days_overdue_on_a_given_day_is_counted_from_the_due_date_whatever_today
             assert late_body.days_overdue(on=on) == days
             assert late_body.is_overdue(on=on) is (days is not None)
             state = late_body.state(on=on)
-            assert state.days_overdue == days
-            assert state.code == (BodyState.OVERDUE if days else BodyState.DUE)
+            assert (state.code, state.days_overdue, state.due_on, state.assumed) == (
+                BodyState.OVERDUE if days else BodyState.DUE,
+                days,
+                dt.date(2025, 3, 15),
+                False,
+            )
 
 
 def test_without_a_day_days_overdue_counts_to_today(late_body):
