@@ -854,3 +854,31 @@ def test_run_on_its_own_the_sweep_reports_every_email_sent():
     with at(TODAY):
         summary = overdue_sweep()
     assert (summary.notices_claimed, summary.notices_sent, len(mail.outbox)) == (2, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("  ", "Say why the meeting is withdrawn."),
+        ("x" * 1001, "Keep the reason to 1000 characters or fewer."),
+    ],
+)
+def test_a_meeting_withdrawal_without_a_reason_or_with_too_long_a_reason_writes_nothing(late_body, reason, message):
+    from dialogues.services import meeting_withdraw
+
+    meeting = Meeting.objects.get(body=late_body)
+    with pytest.raises(ValidationError) as refused:
+        meeting_withdraw(meeting=meeting, author=None, reason=reason)
+    assert refused.value.message_dict == {"reason": [message]}
+    assert Meeting.objects.get(pk=meeting.pk).withdrawn_at is None
+
+
+def test_a_meeting_is_withdrawn_with_a_reason_of_the_longest_length_and_only_once(late_body):
+    from dialogues.services import MeetingAlreadyWithdrawn, meeting_withdraw
+
+    meeting = Meeting.objects.get(body=late_body)
+    meeting_withdraw(meeting=meeting, author=None, reason=f" {'y' * 1000} ")
+    assert Meeting.objects.get(pk=meeting.pk).withdrawal_reason == "y" * 1000
+    with pytest.raises(MeetingAlreadyWithdrawn) as refused:
+        meeting_withdraw(meeting=Meeting.objects.get(pk=meeting.pk), author=None, reason="Again.")
+    assert str(refused.value) == f"The meeting of {late_body.name} on 15 March 2024 was already withdrawn."
