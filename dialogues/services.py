@@ -406,7 +406,7 @@ def _close_flags_no_longer_overdue(*, flag_ids: list[int], now: datetime) -> int
     to_close = list(
         OverdueFlag.objects.filter(pk__in=flag_ids, closed_at__isnull=True)
         .select_related("body")
-        .only("pk", "due_on", "body__active", "body__next_due_on", "body__last_meeting_on")
+        .only("pk", "due_on", "closed_by_meeting", "body__active", "body__next_due_on", "body__last_meeting_on")
     )
     if not to_close:
         return 0

@@ -882,3 +882,18 @@ def test_a_meeting_is_withdrawn_with_a_reason_of_the_longest_length_and_only_onc
     with pytest.raises(MeetingAlreadyWithdrawn) as refused:
         meeting_withdraw(meeting=Meeting.objects.get(pk=meeting.pk), author=None, reason="Again.")
     assert str(refused.value) == f"The meeting of {late_body.name} on 15 March 2024 was already withdrawn."
+
+
+def test_the_sweep_closes_any_number_of_flags_in_a_fixed_number_of_queries(
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    bodies = [DialogueBodyFactory(short_name=f"B-{n}", established_on=dt.date(2020, 1, 1)) for n in range(30)]
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        assert overdue_sweep().opened == 30
+    DialogueBody.objects.update(grace_days=365, established_on=dt.date(2026, 1, 1))
+    for body in bodies:
+        fresh(body.pk).refresh_schedule()
+    with at(TODAY), django_assert_max_num_queries(12), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    assert summary.closed == 30
+    assert set(OverdueFlag.objects.values_list("close_reason", flat=True)) == {FlagCloseReason.NO_LONGER_OVERDUE}
