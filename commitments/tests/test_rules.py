@@ -29,6 +29,7 @@ from commitments.tests.factories import (
     UserFactory,
 )
 from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+from dialogues.tests.factories import DialogueBodyFactory
 from tests.support import assert_clean_errors
 
 pytestmark = pytest.mark.django_db
@@ -160,26 +161,31 @@ def test_a_version_moved_between_read_and_write_is_a_conflict_and_writes_nothing
 
 
 def test_a_stale_edit_read_before_another_edit_is_a_conflict_naming_the_other_edit(author):
-    commitment = CommitmentFactory(title="Old title")
-    commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Their title")
+    commitment = CommitmentFactory(title="Old title", description="Old description")
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, description="Read by both")
+    commitment_update(commitment=commitment, expected_edit_version=1, author=author, title="Their title")
     with pytest.raises(CommitmentEditConflict) as conflict:
         commitment_update(
-            commitment=Commitment.objects.get(pk=commitment.pk), expected_edit_version=0, author=author, title="Mine"
+            commitment=Commitment.objects.get(pk=commitment.pk), expected_edit_version=1, author=author, title="Mine"
         )
-    assert conflict.value.current.title == "Their title" and conflict.value.current.edit_version == 1
+    assert conflict.value.current.title == "Their title" and conflict.value.current.edit_version == 2
     assert [[(c.name, c.new) for c in edit.changes] for edit in conflict.value.newer_edits] == [
         [("title", "Their title")]
     ]
-    assert str(conflict.value) == f"{commitment.reference} was edited by someone else (edit 0 was read, 1 is current)."
+    assert str(conflict.value) == f"{commitment.reference} was edited by someone else (edit 1 was read, 2 is current)."
 
 
 def test_an_edit_of_a_commitment_deleted_meanwhile_says_so():
     commitment = CommitmentFactory()
     ghost = Commitment(pk=commitment.pk + 1000)
-    with pytest.raises(Commitment.DoesNotExist):
+    gone = rf"^Commitment {ghost.pk} no longer exists\.$"
+    with pytest.raises(Commitment.DoesNotExist, match=gone):
         commitment_update(commitment=ghost, expected_edit_version=0, author=None, title="x")
-    with pytest.raises(Commitment.DoesNotExist):
+    with pytest.raises(Commitment.DoesNotExist, match=gone):
         commitment_update_status(commitment=ghost, expected_version=0, author=None, status=Status.ONGOING)
+    orphan = StatusUpdate(pk=1, commitment_id=ghost.pk, kind=UpdateKind.STATUS_CHANGE)
+    with pytest.raises(Commitment.DoesNotExist, match=gone):
+        status_update_withdraw(update=orphan, expected_version=0, author=None, reason="Gone.")
 
 
 # --- Arguments that only some callers pass -------------------------------------------------------------------------
@@ -535,6 +541,7 @@ def test_frameworks_whose_stored_parents_loop_fail_validation_and_a_proper_chain
             "signed_on_reason",
             "Say why the signed on is assumed.",
         ),
+        ({"in_force_on": dt.date(2019, 2, 1), "in_force_on_basis": "stated"}, None, None),
     ],
 )
 def test_an_agreements_dates_are_checked_each_by_its_rule(values, field, message):
@@ -684,3 +691,56 @@ def test_an_edit_is_dated_and_its_refusal_names_the_fields_that_cannot_be_edited
     assert commitment.history.first().history_date == NOW
     with pytest.raises(TypeError, match=r"^Not an editorial field of a commitment: progress, status$"):
         commitment_update(commitment=commitment, expected_edit_version=1, author=author, status="x", progress=1)
+
+
+def test_a_conflict_carries_what_its_page_shows_without_further_queries(author, django_assert_num_queries):
+    body = DialogueBodyFactory(short_name="SD")
+    commitment = CommitmentFactory(responsible_body=body)
+    StatusUpdateFactory(commitment=commitment, author=author)
+    with pytest.raises(CommitmentConflict) as conflict:
+        commitment_update_status(commitment=commitment, expected_version=0, author=author, status=Status.ONGOING)
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Theirs")
+    with pytest.raises(CommitmentEditConflict) as edit_conflict:
+        commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Mine")
+    with django_assert_num_queries(0):
+        current = conflict.value.current
+        assert (current.agreement.code, current.responsible_body.short_name) == (commitment.agreement.code, "SD")
+        assert [u.author.username for u in conflict.value.newer_updates] == ["desk-officer"]
+        current = edit_conflict.value.current
+        assert (current.agreement.code, current.responsible_body.short_name) == (commitment.agreement.code, "SD")
+
+
+def test_a_review_without_evidence_records_none(author):
+    commitment = CommitmentFactory()
+    review = commitment_confirm_unchanged(commitment=commitment, expected_version=0, author=author, note="Checked.")
+    entry = StatusUpdate.objects.get(pk=review.pk)
+    assert (entry.evidence_url, entry.evidence_reference, entry.evidence_date) == ("", "", None)
+
+
+def test_an_edit_returns_and_records_one_moment(author):
+    """Not frozen in time: the stored edit, the object returned, the caller's object and the audit record all carry
+    the same instant."""
+    commitment = CommitmentFactory()
+    edited, _ = commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Now")
+    stored_at = Commitment.objects.get(pk=commitment.pk).updated_at
+    assert edited.updated_at == commitment.updated_at == stored_at
+    assert commitment.history.first().history_date == stored_at
+
+
+def test_an_edit_whose_counter_moved_between_read_and_write_is_a_conflict_and_writes_nothing(author, monkeypatch):
+    """Another editor's edit lands after the service read the counter and before it writes (stood in for by a write
+    when the service validates, on the same connection; the row lock makes it impossible for real)."""
+    commitment = CommitmentFactory(title="Old title")
+    original = Commitment.full_clean
+
+    def validate_while_another_editor_commits(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        Commitment.objects.filter(pk=self.pk).update(edit_version=F("edit_version") + 1, title="Their title")
+
+    monkeypatch.setattr(Commitment, "full_clean", validate_while_another_editor_commits)
+    with pytest.raises(CommitmentEditConflict) as conflict:
+        commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Mine")
+    assert (conflict.value.current.title, conflict.value.current.edit_version) == ("Their title", 1)
+    assert conflict.value.expected_edit_version == 0
+    stored_commitment = Commitment.objects.get(pk=commitment.pk)
+    assert (stored_commitment.title, stored_commitment.edit_version) == ("Old title", 0)  # all undone

@@ -780,7 +780,7 @@ def test_withdrawing_a_meeting_reopens_its_flag_even_while_another_body_has_an_o
     meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
     meeting_withdraw(meeting=meeting, author=UserFactory(editor=True), reason="Wrong body.")
     flag.refresh_from_db()
-    assert flag.is_open
+    assert (flag.is_open, flag.close_reason, flag.closed_by_meeting) == (True, "", None)
 
 
 @time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
@@ -897,3 +897,22 @@ def test_the_sweep_closes_any_number_of_flags_in_a_fixed_number_of_queries(
         summary = overdue_sweep()
     assert summary.closed == 30
     assert set(OverdueFlag.objects.values_list("close_reason", flat=True)) == {FlagCloseReason.NO_LONGER_OVERDUE}
+
+
+def test_a_withdrawal_is_in_the_meetings_audit_history_with_who_and_when(late_body):
+    """Not frozen in time: the audit record carries the same instant as the meeting's mark."""
+    from dialogues.services import meeting_withdraw
+
+    editor = UserFactory(editor=True)
+    meeting = Meeting.objects.get(body=late_body)
+    before = meeting.history.count()
+    meeting_withdraw(meeting=meeting, author=editor, reason="Wrong body.")
+    stored_meeting = Meeting.objects.get(pk=meeting.pk)
+    record = stored_meeting.history.first()
+    assert stored_meeting.history.count() == before + 1
+    assert (record.history_type, record.history_user, record.history_date) == (
+        "~",
+        editor,
+        stored_meeting.withdrawn_at,
+    )
+    assert (record.withdrawal_reason, record.withdrawn_by) == ("Wrong body.", editor)
