@@ -90,7 +90,10 @@ def score(results: dict[str, int | None], equivalents: dict[str, str]) -> dict:
     unknown = sorted(set(equivalents) - set(results))
     postgres_only = {name for name, reason in equivalents.items() if reason.startswith(POSTGRES_ONLY)}
     truly_equivalent = set(equivalents) - postgres_only
-    counted = {name: code for name, code in results.items() if name not in truly_equivalent}
+    unchecked = sorted(name for name, code in results.items() if code is None and name not in truly_equivalent)
+    counted = {
+        name: code for name, code in results.items() if name not in truly_equivalent and code is not None
+    }
     killed = sorted(name for name, code in counted.items() if code in KILLED)
     timeouts = sorted(name for name, code in counted.items() if code in TIMEOUT)
     survivors = sorted(name for name, code in counted.items() if code not in KILLED | TIMEOUT)
@@ -109,6 +112,7 @@ def score(results: dict[str, int | None], equivalents: dict[str, str]) -> dict:
         "percent_sqlite_visible": round(100 * caught / (total - blind), 1) if total - blind else 0.0,
         "survivors": {name: counted[name] for name in survivors},
         "unknown_equivalents": unknown,
+        "unchecked": unchecked,
     }
 
 
@@ -149,7 +153,10 @@ def main() -> int:
         + (f", {elapsed / 60:.1f} min" if elapsed > 1 else "")
     )
     print(f"  mutants in scope:     {result['mutants']}")
-    print(f"  marked equivalent:    {result['equivalent']} ({EQUIVALENTS.relative_to(ROOT)})")
+    marked = result["equivalent"] - len(result["unchecked"])
+    print(f"  marked equivalent:    {marked} ({EQUIVALENTS.relative_to(ROOT)})")
+    if result["unchecked"]:
+        print(f"  NOT CHECKED:          {len(result['unchecked'])} (the run was stopped; not in the score below)")
     print(f"  killed:               {result['caught']} of {result['non_equivalent']} non-equivalent")
     print(f"    of which timeouts:  {result['timeouts']}")
     print(f"  score:                {result['percent']} %  (threshold {args.threshold} %)")

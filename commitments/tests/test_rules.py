@@ -744,3 +744,18 @@ def test_an_edit_whose_counter_moved_between_read_and_write_is_a_conflict_and_wr
     assert conflict.value.expected_edit_version == 0
     stored_commitment = Commitment.objects.get(pk=commitment.pk)
     assert (stored_commitment.title, stored_commitment.edit_version) == ("Old title", 0)  # all undone
+
+
+def test_a_withdrawal_is_recorded_when_said_and_moves_only_its_own_commitment(author):
+    commitment, bystander = CommitmentFactory(), CommitmentFactory()
+    for target in (commitment, bystander):  # both at version 2
+        for status in (Status.IN_PROGRESS, Status.ONGOING):
+            StatusUpdateFactory(commitment=target, status=status, author=author)
+    before = stored(bystander)
+    when = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+    latest = StatusUpdate.objects.get(commitment=commitment, version=2)
+    withdrawal = status_update_withdraw(
+        update=latest, expected_version=2, author=author, reason="No.", recorded_at=when
+    )
+    assert StatusUpdate.objects.get(pk=withdrawal.pk).recorded_at == when
+    assert stored(bystander) == before

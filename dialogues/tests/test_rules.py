@@ -916,3 +916,25 @@ def test_a_withdrawal_is_in_the_meetings_audit_history_with_who_and_when(late_bo
         stored_meeting.withdrawn_at,
     )
     assert (record.withdrawal_reason, record.withdrawn_by) == ("Wrong body.", editor)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"active": False}, FlagCloseReason.INACTIVE), ({"cadence_months": 36}, FlagCloseReason.NO_LONGER_OVERDUE)],
+)
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_changing_a_body_closes_its_flag_saying_why(late_body, change, reason):
+    from dialogues.services import dialogue_body_update
+
+    flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
+    dialogue_body_update(body=late_body, **change)
+    flag.refresh_from_db()
+    assert (flag.is_open, flag.close_reason, flag.closed_by_meeting) == (False, reason, None)
+
+
+@time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
+def test_a_meeting_recorded_with_only_its_body_and_day_has_nothing_else_filled_in(late_body):
+    meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    stored_meeting = Meeting.objects.get(pk=meeting.pk)
+    assert (stored_meeting.place, stored_meeting.summary, stored_meeting.source_locator) == ("", "", "")
+    assert stored_meeting.source_document is None and stored_meeting.recorded_by is None
