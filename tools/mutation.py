@@ -91,9 +91,7 @@ def score(results: dict[str, int | None], equivalents: dict[str, str]) -> dict:
     postgres_only = {name for name, reason in equivalents.items() if reason.startswith(POSTGRES_ONLY)}
     truly_equivalent = set(equivalents) - postgres_only
     unchecked = sorted(name for name, code in results.items() if code is None and name not in truly_equivalent)
-    counted = {
-        name: code for name, code in results.items() if name not in truly_equivalent and code is not None
-    }
+    counted = {name: code for name, code in results.items() if name not in truly_equivalent and code is not None}
     killed = sorted(name for name, code in counted.items() if code in KILLED)
     timeouts = sorted(name for name, code in counted.items() if code in TIMEOUT)
     survivors = sorted(name for name, code in counted.items() if code not in KILLED | TIMEOUT)
