@@ -8,10 +8,14 @@ and middleware as the API: what a fresh read of the same page cannot go below.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpResponse
+from django.utils import timezone
+
+from commitments.states import commitment_state
 
 FLOOR_SQL = """
 SELECT c.id, c.reference, c.title, c.description, a.code, c.area, c.strength, b.short_name, c.target_date,
@@ -27,6 +31,11 @@ LIMIT %s
 """
 
 
+def _aware(value):
+    """A stored time as an aware datetime (SQLite's raw cursor gives it naive, in UTC as Django stores it)."""
+    return timezone.make_aware(value, UTC) if value is not None and timezone.is_naive(value) else value
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -40,6 +49,9 @@ def commitment_page_floor(request):
         cursor.execute(FLOOR_SQL, [agreement, status, size])
         rows = cursor.fetchall()
     base = f"{request.scheme}://{request.get_host()}"
+    today = timezone.localdate()
+    # The state by the one rule, from the status and the last update (or creation) the row already holds.
+    states = [commitment_state(status=row[9], last_update_at=_aware(row[12] or row[14]), on=today) for row in rows]
     results = [
         {
             "id": row[0],
@@ -62,8 +74,10 @@ def commitment_page_floor(request):
             "created_at": _iso(row[14]),
             "updated_at": _iso(row[15]),
             "source": {"document": row[16], "title": row[17], "locator": row[18]},
+            "state": state.code,
+            "state_label": state.text,
         }
-        for row in rows
+        for row, state in zip(rows, states, strict=True)
     ]
     count = rows[0][19] if rows else 0
     body = {"count": count, "next": None, "previous": None, "results": results}
