@@ -1,5 +1,7 @@
 """Test settings: fast hashing, in-memory e-mail; the database still comes from DATABASE_URL."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -26,3 +28,9 @@ REST_FRAMEWORK = {
 # The tests' webhook receivers listen on 127.0.0.1: allowed here only (the refusal itself is tested by switching
 # this off). Set from the environment as in production, defaulting to on for the test run.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=True)
+
+# Under pytest-xdist each worker process has its own test database and, in the worker tests, its own in-process
+# Celery worker. Each takes its own queue on the shared Redis, so that no worker runs a task against another's
+# database, nor purges another's messages.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{os.environ['PYTEST_XDIST_WORKER']}"
