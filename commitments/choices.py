@@ -68,3 +68,17 @@ class UpdateKind(models.TextChoices):
     STATUS_CHANGE = "status_change", "Status update"
     REVIEW = "review", "Reviewed, unchanged"
     WITHDRAWAL = "withdrawal", "Withdrawal of an earlier entry"
+    MILESTONE = "milestone", "Milestone"
+    PROGRESS_SOURCE = "progress_source", "Progress source changed"
+
+
+# Entries about milestones and how progress is measured: they move the commitment's progress (when it is rolled
+# up from milestones) and its review date, never its status.
+MILESTONE_KINDS = (UpdateKind.MILESTONE, UpdateKind.PROGRESS_SOURCE)
+
+
+class ProgressSource(models.TextChoices):
+    """Where a commitment's progress comes from: entered with each status update, or rolled up from milestones."""
+
+    MANUAL = "manual", "Entered by hand"
+    MILESTONES = "milestones", "Rolled up from milestones"

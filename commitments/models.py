@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -16,6 +17,8 @@ from simple_history.models import HistoricalRecords
 from core.hierarchy import refuse_ancestor_loop
 from core.models import (
     LONG_TEXT_MAX,
+    WITHDRAWAL_REASON_MAX_LENGTH,
+    DatePrecision,
     ProvenanceMixin,
     SourcedModel,
     basis_assumed_by_field,
@@ -32,8 +35,8 @@ from core.models import (
 from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
 
-from .choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
-from .querysets import AgreementQuerySet, CommitmentQuerySet, StatusUpdateQuerySet
+from .choices import MILESTONE_KINDS, AgreementKind, PolicyArea, ProgressSource, Status, Strength, UpdateKind
+from .querysets import AgreementQuerySet, CommitmentQuerySet, MilestoneQuerySet, StatusUpdateQuerySet
 from .references import KEY_LENGTH, reference_sort_key
 from .states import CommitmentStatus, commitment_state
 
@@ -176,6 +179,13 @@ class Commitment(SourcedModel):
         "dialogues.DialogueBody", on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
     )
     target_date = models.DateField(null=True, blank=True)
+    progress_source = models.CharField(
+        max_length=20,
+        choices=ProgressSource.choices,
+        default=ProgressSource.MANUAL,
+        editable=False,
+        help_text="Whether progress is entered with each status update or rolled up from the milestones.",
+    )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED, editable=False)
     progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
@@ -197,6 +207,7 @@ class Commitment(SourcedModel):
             "version",
             "updated_at",
             "reference_sort_key",
+            "progress_source",
         ]
     )
 
@@ -211,10 +222,20 @@ class Commitment(SourcedModel):
             # "id" included because the count is COUNT(id).
             models.Index(fields=["agreement", "area", "status"], include=["id"], name="commitment_breakdown"),
         ]
-        constraints = progress_constraints("commitment")
+        constraints = [
+            *progress_constraints("commitment"),
+            models.CheckConstraint(
+                condition=Q(progress_source__in=ProgressSource.values),
+                name="commitment_progress_source_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.title}"
+
+    @property
+    def progress_rolled_up(self) -> bool:
+        return self.progress_source == ProgressSource.MILESTONES
 
     def save(self, *args, **kwargs) -> None:
         self.reference_sort_key = reference_sort_key(self.reference)
@@ -281,6 +302,14 @@ class StatusUpdate(SourcedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="status_updates"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    milestone = models.ForeignKey(
+        "Milestone",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        help_text="For kind=milestone: the milestone this entry added, changed or withdrew.",
+    )
     withdraws = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -321,6 +350,12 @@ class StatusUpdate(SourcedModel):
                 name="statusupdate_withdrawal_names_its_entry",
                 violation_error_message="A withdrawal names the entry it withdraws, and only a withdrawal does.",
             ),
+            models.CheckConstraint(
+                condition=Q(kind=UpdateKind.MILESTONE, milestone__isnull=False)
+                | (~Q(kind=UpdateKind.MILESTONE) & Q(milestone__isnull=True)),
+                name="statusupdate_milestone_entry_names_its_milestone",
+                violation_error_message="A milestone entry names its milestone, and only a milestone entry does.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -346,7 +381,7 @@ class StatusUpdate(SourcedModel):
                 errors["evidence_reference"] = (
                     "Evidence (a URL or a document reference) is required to mark it achieved."
                 )
-        if self.kind == UpdateKind.REVIEW and not self.note.strip():
+        if self.kind in (UpdateKind.REVIEW, *MILESTONE_KINDS) and not self.note.strip():
             errors["note"] = "Say briefly what was reviewed."
         try:
             # Stored URLs are valid URIs (RFC 3986), not only what Django's URLValidator accepts (core.validators).
@@ -373,3 +408,158 @@ class StatusUpdate(SourcedModel):
             return self.withdrawal
         except StatusUpdate.DoesNotExist:
             return None
+
+
+def due_period_end(due_on: date | None, precision: str) -> date | None:
+    """The last day a date known to ``precision`` can mean: "May 2025" is due by 31 May 2025, "2025" by
+    31 December 2025. A milestone is overdue only once that day has passed (never on an invented day)."""
+    if due_on is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return date(due_on.year, 12, 31)
+    if precision == DatePrecision.MONTH:
+        return date(due_on.year, due_on.month, calendar.monthrange(due_on.year, due_on.month)[1])
+    return due_on
+
+
+def rolled_up_progress(milestones) -> int | None:
+    """A commitment's progress from its milestones: the share of the weight that is done, as a whole percentage
+    rounded down (so 100 means every milestone is done). A milestone without a weight weighs 1, so milestones
+    with no weights give the plain mean, and weights given give the weighted mean. Withdrawn milestones do not
+    count; no milestone gives no figure (``None``)."""
+    total = done = 0
+    for milestone in milestones:
+        if milestone.withdrawn_at is not None:
+            continue
+        weight = milestone.weight or 1
+        total += weight
+        if milestone.done_on is not None:
+            done += weight
+    if not total:
+        return None
+    return 100 * done // total
+
+
+class Milestone(SourcedModel):
+    """A dated step of a commitment (a launch, a first meeting, a report), done when it has a ``done_on`` date
+    with evidence.
+
+    Written only by ``commitments.services`` (``milestone_add``, ``milestone_update``, ``milestone_withdraw``),
+    each of which appends one entry (``kind=milestone``) to the commitment's status history under the
+    commitment's ``version``: the history, the optimistic concurrency, the timeline, the change feed and the
+    as-of views are those of status updates. When the commitment's progress is rolled up from its milestones
+    (``Commitment.progress_source``) the same write moves its progress (:func:`rolled_up_progress`).
+
+    A milestone recorded by mistake is withdrawn with a reason, never deleted: it stays on the commitment's page,
+    struck through, and no longer counts (roll-up, overdue lists).
+
+    ``due_on`` carries its precision as the other dates do ("May 2025" is stored on 1 May with
+    ``due_on_precision=month``); ``due_by``, derived on save, is the last day it can mean, so "overdue" is one
+    indexed comparison.
+    """
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(max_length=200)
+    due_on = models.DateField("due on", null=True, blank=True)
+    due_on_precision = precision_field()
+    due_by = models.DateField(null=True, blank=True, editable=False)
+    done_on = models.DateField("done on", null=True, blank=True)
+    evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
+    evidence_reference = models.CharField("evidence document reference", max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="How much it counts in the commitment's rolled-up progress (1 to 1,000); empty counts as 1.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="milestones"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawal_reason = models.TextField(
+        blank=True, default="", editable=False, validators=[MaxLengthValidator(WITHDRAWAL_REASON_MAX_LENGTH)]
+    )
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_by", "pk"]
+        indexes = [
+            models.Index(fields=["commitment", "due_by"], name="milestone_commitment_due"),
+            # "Overdue": open, not withdrawn, due before today; a partial index keeps it small.
+            models.Index(
+                fields=["due_by"],
+                condition=Q(done_on__isnull=True, withdrawn_at__isnull=True),
+                name="milestone_open_due",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True) | ~Q(evidence_url="") | ~Q(evidence_reference=""),
+                name="milestone_done_needs_evidence",
+                violation_error_message="Evidence (a URL or a document reference) is required to mark it done.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=1, weight__lte=1000),
+                name="milestone_weight_1_1000",
+                violation_error_message="A weight is a whole number from 1 to 1,000.",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawal_reason=""),
+                name="milestone_withdrawal_has_reason",
+                violation_error_message="Say why the milestone is withdrawn.",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__isnull=True, due_by__isnull=True) | Q(due_by__gte=F("due_on")),
+                name="milestone_due_by_ends_due_period",
+            ),
+            precision_constraint("milestone", "due_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment.reference}: {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.due_by = due_period_end(self.due_on, self.due_on_precision)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"due_on", "due_on_precision"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "due_by"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"{self.commitment.get_absolute_url()}#milestone-{self.pk}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        errors.update(precision_errors(self.due_on, self.due_on_precision, "due_on"))
+        if self.done_on and self.done_on > timezone.localdate():
+            errors["done_on"] = "A milestone cannot be done in the future."
+        if self.done_on and not (self.evidence_url or self.evidence_reference):
+            errors["evidence_reference"] = "Evidence (a URL or a document reference) is required to mark it done."
+        try:
+            validate_uri(self.evidence_url)
+        except ValidationError as exc:
+            errors.setdefault("evidence_url", exc.messages[0])
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_overdue(self, on: date | None = None) -> bool:
+        """Due by a day before ``on`` (today), not done and not withdrawn (the queryset's ``overdue()``)."""
+        on = on or timezone.localdate()
+        return self.due_by is not None and self.due_by < on and self.done_on is None and self.withdrawn_at is None
+
+    @property
+    def due_on_display(self) -> str:
+        return format_approx_date(self.due_on, self.due_on_precision)

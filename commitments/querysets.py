@@ -135,12 +135,46 @@ class CommitmentQuerySet(models.QuerySet):
 
         return self.filter(target_date__lt=on or timezone.localdate()).exclude(status__in=FINISHED_STATUSES)
 
+    def deadline_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments with a deadline passed without completion on ``on`` (today): their target date has passed
+        and they are neither achieved nor discontinued, or one of their milestones is overdue
+        (``MilestoneQuerySet.overdue``)."""
+        from .choices import FINISHED_STATUSES
+        from .models import Milestone
+
+        on = on or timezone.localdate()
+        overdue = Milestone.objects.overdue(on=on).filter(commitment=models.OuterRef("pk"))
+        return self.filter(
+            (models.Q(target_date__lt=on) & ~models.Q(status__in=FINISHED_STATUSES)) | models.Exists(overdue)
+        )
+
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments whose responsible dialogue body is overdue against its cadence on ``on``."""
         return self.filter(responsible_body__in=dialogue_bodies().overdue(on=on))
 
     def without_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:
         return self.exclude(responsible_body__in=dialogue_bodies().overdue(on=on))
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def effective(self) -> MilestoneQuerySet:
+        """Milestones that count: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def open(self) -> MilestoneQuerySet:
+        return self.effective().filter(done_on__isnull=True)
+
+    def overdue(self, *, on: date | None = None) -> MilestoneQuerySet:
+        """Not done, not withdrawn, and due by a day before ``on`` (today). A milestone due "May 2025" is
+        overdue from 1 June 2025 (``due_by`` is the last day of its due period)."""
+        return self.open().filter(due_by__lt=on or timezone.localdate())
+
+    def for_listing(self) -> MilestoneQuerySet:
+        return self.select_related("commitment", "author", "withdrawn_by", "source_document")
+
+    def in_due_order(self) -> MilestoneQuerySet:
+        """Soonest due first; milestones without a due date last, in the order they were added."""
+        return self.order_by(models.F("due_by").asc(nulls_last=True), "pk")
 
 
 class StatusUpdateQuerySet(models.QuerySet):

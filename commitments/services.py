@@ -13,12 +13,13 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.events import publish_on_commit
 from core.exceptions import DomainConflict
 
-from .choices import Status, UpdateKind
-from .models import Commitment, StatusUpdate
+from .choices import MILESTONE_KINDS, ProgressSource, Status, UpdateKind
+from .models import Commitment, Milestone, StatusUpdate, rolled_up_progress
 from .references import reference_sort_key
 
 
@@ -50,6 +51,29 @@ def _changes_nothing(locked: Commitment, *, status: str | None, progress: int | 
         and progress == locked.progress
         and not note.strip()
         and not any(value.strip() if isinstance(value, str) else value for value in evidence)
+    )
+
+
+ROLLED_UP_PROGRESS = "Progress is rolled up from the milestones: mark milestones done instead of entering it."
+
+
+def _rolled_up_status_progress(locked: Commitment, *, status: str, progress: int | None) -> int | None:
+    """The progress a status update carries when the commitment's progress is rolled up from its milestones:
+    always the roll-up. A different figure is refused; "achieved" needs every milestone done."""
+    rolled_up = rolled_up_progress(Milestone.objects.filter(commitment_id=locked.pk).effective())
+    if progress is not None and progress != rolled_up:
+        raise ValidationError({"progress": ROLLED_UP_PROGRESS})
+    if status == Status.ACHIEVED and rolled_up != 100:
+        raise ValidationError({"status": _not_all_done(locked.pk)})
+    return rolled_up
+
+
+def _not_all_done(commitment_id: int) -> str:
+    milestones = Milestone.objects.filter(commitment_id=commitment_id).effective()
+    done, total = milestones.filter(done_on__isnull=False).count(), milestones.count()
+    return (
+        f"Its progress is rolled up from its milestones and {done} of {total} are done: an achieved commitment "
+        "has every milestone done."
     )
 
 
@@ -88,6 +112,8 @@ def _append_update(
             raise _conflict(commitment.pk, expected_version)
         if kind == UpdateKind.REVIEW:
             status, progress = locked.status, locked.progress
+        elif locked.progress_rolled_up:
+            progress = _rolled_up_status_progress(locked, status=status, progress=progress)
         elif status == Status.ACHIEVED and progress is None:
             progress = 100
         if kind == UpdateKind.STATUS_CHANGE and _changes_nothing(
@@ -309,6 +335,8 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
     status, progress, changed_at, reviewed_at = Status.NOT_STARTED, None, None, None
     for update in updates:
         reviewed_at = update.recorded_at
+        # Milestone entries carry the progress of their moment (a snapshot); a rolled-up progress is worked out
+        # again from the milestones by the caller, so they only count as news here.
         if update.kind == UpdateKind.STATUS_CHANGE:
             if update.status != status or changed_at is None:
                 changed_at = update.recorded_at
@@ -337,6 +365,11 @@ def status_update_withdraw(
         raise ValidationError({"reason": f"Keep the reason to {WITHDRAWAL_REASON_MAX_LENGTH} characters or fewer."})
     if update.kind == UpdateKind.WITHDRAWAL:
         raise ValidationError("A withdrawal cannot itself be withdrawn.")
+    if update.kind in MILESTONE_KINDS:
+        raise ValidationError(
+            "An entry about a milestone is corrected by withdrawing the milestone (or by changing where the "
+            "progress comes from), not the entry."
+        )
     recorded_at = recorded_at or timezone.now()
     commitment_id = update.commitment_id
     with transaction.atomic():
@@ -354,6 +387,13 @@ def status_update_withdraw(
             .order_by("version")
         )
         state = _effective_state(remaining)
+        if locked.progress_rolled_up:
+            state["progress"] = rolled_up_progress(Milestone.objects.filter(commitment_id=commitment_id).effective())
+            if state["status"] == Status.ACHIEVED and state["progress"] != 100:
+                raise ValidationError(
+                    "Withdrawing it would leave the commitment achieved with milestones not done: record its "
+                    "status first."
+                )
         withdrawal = StatusUpdate(
             commitment=locked,
             version=expected_version + 1,
@@ -381,3 +421,284 @@ def status_update_withdraw(
         for name, value in changes.items():
             setattr(update.commitment, name, value)
     return withdrawal
+
+
+# -- Milestones ----------------------------------------------------------------------------------------------
+# A milestone's writes are entries of the commitment's status history (kind=milestone), under the commitment's
+# ``version``: the same conflict rule, the same history, timeline, change feed and as-of views as status updates.
+
+MILESTONE_FIELDS = (
+    "title",
+    "due_on",
+    "due_on_precision",
+    "done_on",
+    "evidence_url",
+    "evidence_reference",
+    "weight",
+)
+
+
+def _milestone_note(milestone: Milestone, *, action: str, changed: list[str] | None = None) -> str:
+    due = f", due {milestone.due_on_display}" if milestone.due_on else ""
+    if action == "added":
+        done = f", done on {date_format(milestone.done_on, 'j F Y')}" if milestone.done_on else ""
+        return f"Milestone added: “{milestone.title}”{due}{done}."
+    if action == "done":
+        return f"Milestone done: “{milestone.title}” on {date_format(milestone.done_on, 'j F Y')}."
+    if action == "reopened":
+        return f"Milestone no longer done: “{milestone.title}”{due}."
+    if action == "withdrawn":
+        return f"Milestone withdrawn: “{milestone.title}”. Reason: {milestone.withdrawal_reason}"
+    labels = ", ".join(str(Milestone._meta.get_field(name).verbose_name) for name in changed or [])
+    return f"Milestone changed: “{milestone.title}” ({labels})."
+
+
+def _write_milestone_entry(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    author,
+    kind: str,
+    change,
+    recorded_at: datetime | None,
+) -> tuple[StatusUpdate, Milestone | None]:
+    """Lock the commitment, check its version, apply ``change(locked)`` (which saves the milestone or the
+    commitment's progress source and returns ``(milestone, note, evidence)``), work out the progress again,
+    and append the history entry: all in one transaction, or nothing."""
+    recorded_at = recorded_at or timezone.now()
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
+        if locked is None:
+            raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
+        if locked.version != expected_version:
+            raise _conflict(commitment.pk, expected_version)
+        milestone, note, evidence = change(locked)
+        progress = locked.progress
+        if locked.progress_rolled_up:
+            progress = rolled_up_progress(Milestone.objects.filter(commitment_id=locked.pk).effective())
+            if locked.status == Status.ACHIEVED and progress != 100:
+                raise ValidationError({"__all__": _not_all_done(locked.pk)})
+        entry = StatusUpdate(
+            commitment=locked,
+            version=expected_version + 1,
+            kind=kind,
+            status=locked.status,
+            previous_status=locked.status,
+            progress=progress,
+            note=note,
+            evidence_url=evidence[0],
+            evidence_reference=evidence[1],
+            evidence_date=evidence[2],
+            author=author,
+            recorded_at=recorded_at,
+            milestone=milestone,
+        )
+        entry.full_clean(exclude=["commitment", "version", "milestone"])
+        changes = {
+            "version": expected_version + 1,
+            "progress": progress,
+            "last_reviewed_at": recorded_at,
+            "updated_at": timezone.now(),
+            "progress_source": locked.progress_source,
+        }
+        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
+        if not Commitment.objects.filter(pk=locked.pk, version=expected_version).update(**changes):
+            raise _conflict(commitment.pk, expected_version)
+        try:
+            with transaction.atomic():
+                entry.save()
+        except IntegrityError as exc:  # a concurrent writer took this version first
+            raise _conflict(commitment.pk, expected_version) from exc
+        publish_on_commit("status_update.created", entry)
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+    return entry, milestone
+
+
+def _clean_milestone(milestone: Milestone) -> None:
+    milestone.title = milestone.title.strip()
+    milestone.evidence_url = milestone.evidence_url.strip()
+    milestone.evidence_reference = milestone.evidence_reference.strip()
+    milestone.full_clean(exclude=["commitment"])
+
+
+def milestone_add(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    author,
+    title: str,
+    due_on: date | None = None,
+    due_on_precision: str = "day",
+    done_on: date | None = None,
+    evidence_url: str = "",
+    evidence_reference: str = "",
+    weight: int | None = None,
+    source_document=None,
+    source_locator: str = "",
+    recorded_at: datetime | None = None,
+) -> Milestone:
+    """Add a milestone to ``commitment`` and record it in its history (one entry, ``kind=milestone``).
+
+    ``ValidationError`` on invalid input (done without evidence, done in the future, a month-precise date not on
+    the 1st, a weight outside 1–1,000, an open milestone under an achieved commitment whose progress is rolled
+    up); :class:`CommitmentConflict` when ``expected_version`` is not current. Nothing is written in either case.
+    """
+    milestone = Milestone(
+        commitment=commitment,
+        title=title,
+        due_on=due_on,
+        due_on_precision=due_on_precision or "day",
+        done_on=done_on,
+        evidence_url=evidence_url,
+        evidence_reference=evidence_reference,
+        weight=weight,
+        author=author,
+        source_document=source_document,
+        source_locator=source_locator,
+    )
+    _clean_milestone(milestone)
+
+    def change(locked: Commitment):
+        milestone.commitment = locked
+        if recorded_at is not None:
+            milestone.created_at = recorded_at
+        milestone.save()
+        return milestone, _milestone_note(milestone, action="added"), _evidence(milestone)
+
+    _write_milestone_entry(
+        commitment=commitment,
+        expected_version=expected_version,
+        author=author,
+        kind=UpdateKind.MILESTONE,
+        change=change,
+        recorded_at=recorded_at,
+    )
+    return milestone
+
+
+def _evidence(milestone: Milestone) -> tuple[str, str, date | None]:
+    if milestone.done_on is None:
+        return "", "", None
+    return milestone.evidence_url, milestone.evidence_reference, milestone.done_on
+
+
+def milestone_update(
+    *, milestone: Milestone, expected_version: int, author, recorded_at: datetime | None = None, **changes
+) -> tuple[Milestone, list[str]]:
+    """Change a milestone (any of ``MILESTONE_FIELDS``): mark it done with its evidence, move its due date, give
+    it a weight. Returns the milestone and the names of the fields that changed (empty: nothing was written).
+
+    Guarded by the commitment's ``version`` (:class:`CommitmentConflict`), recorded as one history entry; a
+    withdrawn milestone cannot be changed. ``ValidationError`` on invalid values; nothing is written then.
+    """
+    unknown = set(changes) - set(MILESTONE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a field of a milestone: {', '.join(sorted(unknown))}")
+    if milestone.is_withdrawn:
+        raise ValidationError("A withdrawn milestone cannot be changed.")
+    before = {name: getattr(milestone, name) for name in MILESTONE_FIELDS}
+    changed = [name for name, value in changes.items() if before[name] != value]
+    if not changed:
+        return milestone, []
+    candidate = Milestone.objects.get(pk=milestone.pk)
+    for name in changed:
+        setattr(candidate, name, changes[name])
+    _clean_milestone(candidate)
+    if before["done_on"] is None and candidate.done_on is not None:
+        action = "done"
+    elif before["done_on"] is not None and candidate.done_on is None:
+        action = "reopened"
+    else:
+        action = "changed"
+
+    def change(locked: Commitment):
+        current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if current.is_withdrawn:
+            raise ValidationError("A withdrawn milestone cannot be changed.")
+        for name in changed:
+            setattr(current, name, getattr(candidate, name))
+        current.save()
+        return current, _milestone_note(current, action=action, changed=changed), _evidence(current)
+
+    _, stored = _write_milestone_entry(
+        commitment=milestone.commitment,
+        expected_version=expected_version,
+        author=author,
+        kind=UpdateKind.MILESTONE,
+        change=change,
+        recorded_at=recorded_at,
+    )
+    for name in (*MILESTONE_FIELDS, "due_by"):
+        setattr(milestone, name, getattr(stored, name))
+    return milestone, changed
+
+
+def milestone_withdraw(
+    *, milestone: Milestone, expected_version: int, author, reason: str, recorded_at: datetime | None = None
+) -> StatusUpdate:
+    """Withdraw a milestone recorded by mistake, saying why; return the history entry that records it.
+
+    The milestone stays on the commitment's page, struck through, with who withdrew it, when and why; it no longer
+    counts (roll-up, overdue). Guarded by the commitment's ``version`` like a status-update withdrawal.
+    ``ValidationError`` for a missing or too long reason or a milestone already withdrawn.
+    """
+    from core.models import WITHDRAWAL_REASON_MAX_LENGTH
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the milestone is withdrawn."})
+    if len(reason) > WITHDRAWAL_REASON_MAX_LENGTH:
+        raise ValidationError({"reason": f"Keep the reason to {WITHDRAWAL_REASON_MAX_LENGTH} characters or fewer."})
+    at = recorded_at or timezone.now()
+
+    def change(locked: Commitment):
+        current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if current.is_withdrawn:
+            raise ValidationError("This milestone has already been withdrawn.")
+        current.withdrawn_at, current.withdrawn_by, current.withdrawal_reason = at, author, reason
+        current.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        return current, _milestone_note(current, action="withdrawn"), ("", "", None)
+
+    entry, _ = _write_milestone_entry(
+        commitment=milestone.commitment,
+        expected_version=expected_version,
+        author=author,
+        kind=UpdateKind.MILESTONE,
+        change=change,
+        recorded_at=at,
+    )
+    milestone.withdrawn_at, milestone.withdrawn_by, milestone.withdrawal_reason = at, author, reason
+    return entry
+
+
+def commitment_set_progress_source(
+    *, commitment: Commitment, expected_version: int, author, source: str, recorded_at: datetime | None = None
+) -> StatusUpdate | None:
+    """Say where ``commitment``'s progress comes from: entered by hand or rolled up from its milestones.
+
+    Switching to milestones sets the progress to the roll-up at once (refused for an achieved commitment whose
+    milestones are not all done); switching back keeps the figure until the next status update. One history entry
+    (``kind=progress_source``) under the commitment's ``version``; ``None`` if nothing changed.
+    """
+    if source not in ProgressSource.values:
+        raise ValidationError({"progress_source": f"Not a progress source: {source!r}."})
+    if commitment.progress_source == source:
+        return None
+
+    def change(locked: Commitment):
+        if locked.progress_source == source:
+            raise ValidationError({"progress_source": "It already says so."})
+        locked.progress_source = source
+        label = ProgressSource(source).label.lower()
+        return None, f"Progress from now on: {label}.", ("", "", None)
+
+    entry, _ = _write_milestone_entry(
+        commitment=commitment,
+        expected_version=expected_version,
+        author=author,
+        kind=UpdateKind.PROGRESS_SOURCE,
+        change=change,
+        recorded_at=recorded_at,
+    )
+    return entry

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from core.models import SourceDocument
 from core.roles import EDITORS, REVIEWERS
 
@@ -153,3 +153,31 @@ class StatusUpdateFactory(factory.django.DjangoModelFactory):
                 kwargs.pop(unused)
             return commitment_confirm_unchanged(commitment=commitment, expected_version=commitment.version, **kwargs)
         return commitment_update_status(commitment=commitment, expected_version=commitment.version, **kwargs)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """Adds a milestone through the service (one history entry, the commitment's version moves), as the app does."""
+
+    class Meta:
+        model = Milestone
+
+    commitment = factory.SubFactory(CommitmentFactory)
+    title = factory.Faker("sentence", nb_words=4)
+    due_on = dt.date(2025, 6, 30)
+    due_on_precision = "day"
+    done_on = None
+    evidence_url = ""
+    evidence_reference = ""
+    weight = None
+    author = factory.SubFactory(UserFactory, editor=True)
+
+    class Params:
+        done = factory.Trait(done_on=dt.date(2025, 5, 1), evidence_reference="Joint press release")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from commitments.services import milestone_add
+
+        commitment = kwargs.pop("commitment")
+        commitment.refresh_from_db(fields=["version", "status", "progress", "progress_source"])
+        return milestone_add(commitment=commitment, expected_version=commitment.version, **kwargs)

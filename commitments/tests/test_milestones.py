@@ -1,0 +1,279 @@
+"""Milestones: the model's rules, the roll-up, and the services that write them into the status history."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from commitments.choices import ProgressSource, Status, UpdateKind
+from commitments.models import Commitment, Milestone, StatusUpdate, due_period_end, rolled_up_progress
+from commitments.services import (
+    CommitmentConflict,
+    commitment_set_progress_source,
+    commitment_update_status,
+    milestone_add,
+    milestone_update,
+    milestone_withdraw,
+    status_update_withdraw,
+)
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 12, 7)
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def author():
+    return UserFactory(editor=True)
+
+
+def rolled_up(commitment: Commitment) -> Commitment:
+    commitment_set_progress_source(
+        commitment=commitment, expected_version=commitment.version, author=None, source=ProgressSource.MILESTONES
+    )
+    commitment.refresh_from_db()
+    return commitment
+
+
+# -- the model ------------------------------------------------------------------------------------------------
+
+
+def test_a_due_date_known_to_the_month_or_year_is_due_by_the_last_day_of_it():
+    assert due_period_end(dt.date(2025, 2, 1), "month") == dt.date(2025, 2, 28)
+    assert due_period_end(dt.date(2024, 2, 1), "month") == dt.date(2024, 2, 29)
+    assert due_period_end(dt.date(2025, 1, 1), "year") == dt.date(2025, 12, 31)
+    assert due_period_end(dt.date(2025, 3, 14), "day") == dt.date(2025, 3, 14)
+    assert due_period_end(None, "day") is None
+
+
+def test_the_database_refuses_a_done_milestone_without_evidence_and_a_zero_weight():
+    milestone = MilestoneFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Milestone.objects.filter(pk=milestone.pk).update(done_on=dt.date(2025, 1, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Milestone.objects.filter(pk=milestone.pk).update(weight=0)
+
+
+def test_plain_mean_without_weights_and_weighted_mean_with_them():
+    class M:
+        def __init__(self, done, weight=None, withdrawn=False):
+            self.done_on = dt.date(2025, 1, 1) if done else None
+            self.weight = weight
+            self.withdrawn_at = dt.datetime(2025, 1, 1) if withdrawn else None
+
+    assert rolled_up_progress([]) is None
+    assert rolled_up_progress([M(True), M(False), M(False)]) == 33
+    assert rolled_up_progress([M(True, 3), M(False, 1)]) == 75
+    # A withdrawn milestone does not count; one not done keeps it below 100.
+    assert rolled_up_progress([M(True), M(False, withdrawn=True)]) == 100
+    assert rolled_up_progress([M(True, 999), M(False, 1)]) == 99
+
+
+# -- the services ---------------------------------------------------------------------------------------------
+
+
+def test_adding_a_milestone_is_one_entry_of_the_status_history_under_the_version(author):
+    commitment = CommitmentFactory()
+    milestone = milestone_add(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        title="First Security and Defence Dialogue",
+        due_on=dt.date(2025, 5, 1),
+        due_on_precision="month",
+    )
+    commitment.refresh_from_db()
+    entry = StatusUpdate.objects.get(commitment=commitment)
+    assert commitment.version == 1 and entry.version == 1
+    assert entry.kind == UpdateKind.MILESTONE and entry.milestone == milestone and entry.author == author
+    assert entry.note == "Milestone added: “First Security and Defence Dialogue”, due May 2025."
+    assert milestone.due_by == dt.date(2025, 5, 31)
+    assert commitment.last_reviewed_at == entry.recorded_at
+
+
+def test_a_stale_version_adds_no_milestone(author):
+    commitment = CommitmentFactory()
+    commitment_update_status(commitment=commitment, expected_version=0, author=author, status=Status.IN_PROGRESS)
+    with pytest.raises(CommitmentConflict):
+        milestone_add(commitment=commitment, expected_version=0, author=author, title="Late")
+    assert not Milestone.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"done_on": dt.date(2025, 1, 10)}, "evidence_reference"),
+        ({"done_on": dt.date(2026, 12, 8), "evidence_reference": "x"}, "done_on"),
+        ({"due_on": dt.date(2025, 5, 14), "due_on_precision": "month"}, "due_on"),
+        ({"weight": 0}, "weight"),
+        ({"evidence_url": "https://example.eu/a b"}, "evidence_url"),
+        ({"title": ""}, "title"),
+    ],
+)
+def test_invalid_milestones_are_refused_and_nothing_is_written(author, fields, error_field):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_add(commitment=commitment, expected_version=0, author=author, **{"title": "Launch", **fields})
+    assert error_field in excinfo.value.message_dict
+    commitment.refresh_from_db()
+    assert commitment.version == 0 and not Milestone.objects.exists() and not StatusUpdate.objects.exists()
+
+
+def test_roll_up_without_weights_is_the_plain_mean(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    MilestoneFactory(commitment=commitment)
+    MilestoneFactory(commitment=commitment)
+    commitment.refresh_from_db()
+    assert commitment.progress == 33
+
+
+def test_roll_up_with_weights_is_the_weighted_mean_and_moves_when_a_milestone_is_done(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True, weight=1)
+    open_one = MilestoneFactory(commitment=commitment, weight=3)
+    commitment.refresh_from_db()
+    assert commitment.progress == 25
+    milestone_update(
+        milestone=open_one,
+        expected_version=commitment.version,
+        author=author,
+        done_on=dt.date(2026, 11, 30),
+        evidence_url="https://example.eu/statement",
+    )
+    commitment.refresh_from_db()
+    assert commitment.progress == 100
+    latest = StatusUpdate.objects.newest_first().first()
+    assert latest.progress == 100 and latest.evidence_url == "https://example.eu/statement"
+    assert latest.note.startswith("Milestone done:")
+
+
+def test_withdrawing_a_milestone_keeps_it_struck_through_and_rolls_up_without_it(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    mistake = MilestoneFactory(commitment=commitment)
+    commitment.refresh_from_db()
+    assert commitment.progress == 50
+    entry = milestone_withdraw(
+        milestone=mistake, expected_version=commitment.version, author=author, reason="Belongs to SDP §12"
+    )
+    commitment.refresh_from_db()
+    mistake.refresh_from_db()
+    assert commitment.progress == 100 and entry.milestone == mistake
+    assert mistake.is_withdrawn and mistake.withdrawn_by == author
+    assert mistake.withdrawal_reason == "Belongs to SDP §12"
+    with pytest.raises(ValidationError):
+        milestone_withdraw(milestone=mistake, expected_version=commitment.version, author=author, reason="again")
+    with pytest.raises(ValidationError):
+        milestone_update(milestone=mistake, expected_version=commitment.version, author=author, title="New")
+
+
+def test_a_withdrawal_needs_a_reason_and_a_current_version(author):
+    milestone = MilestoneFactory()
+    commitment = milestone.commitment
+    commitment.refresh_from_db()
+    with pytest.raises(ValidationError):
+        milestone_withdraw(milestone=milestone, expected_version=commitment.version, author=author, reason="  ")
+    with pytest.raises(CommitmentConflict):
+        milestone_withdraw(milestone=milestone, expected_version=commitment.version - 1, author=author, reason="x")
+    milestone.refresh_from_db()
+    assert not milestone.is_withdrawn
+
+
+def test_a_rolled_up_commitment_takes_no_progress_by_hand_and_is_achieved_only_with_every_milestone_done(author):
+    commitment = rolled_up(CommitmentFactory())
+    milestone = MilestoneFactory(commitment=commitment)
+    commitment.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment, expected_version=commitment.version, author=author, status="stalled", progress=4
+        )
+    assert "progress" in excinfo.value.message_dict
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment,
+            expected_version=commitment.version,
+            author=author,
+            status=Status.ACHIEVED,
+            evidence_reference="Summit statement",
+        )
+    assert "0 of 1 are done" in excinfo.value.message_dict["status"][0]
+    milestone_update(
+        milestone=milestone,
+        expected_version=commitment.version,
+        author=author,
+        done_on=dt.date(2026, 12, 1),
+        evidence_reference="Council press release",
+    )
+    commitment.refresh_from_db()
+    update = commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        status=Status.ACHIEVED,
+        evidence_reference="Summit statement",
+    )
+    assert update.progress == 100
+    # An open milestone would take an achieved commitment below 100 %: refused.
+    commitment.refresh_from_db()
+    with pytest.raises(ValidationError):
+        milestone_add(commitment=commitment, expected_version=commitment.version, author=author, title="More")
+
+
+def test_switching_to_milestones_rolls_up_at_once_and_back_keeps_the_figure(author):
+    commitment = CommitmentFactory()
+    commitment_update_status(
+        commitment=commitment, expected_version=0, author=author, status=Status.IN_PROGRESS, progress=80
+    )
+    MilestoneFactory(commitment=commitment)
+    commitment.refresh_from_db()
+    assert commitment.progress == 80  # by hand: a milestone does not move it
+    rolled_up(commitment)
+    assert commitment.progress == 0 and commitment.progress_source == ProgressSource.MILESTONES
+    entry = StatusUpdate.objects.newest_first().first()
+    assert entry.kind == UpdateKind.PROGRESS_SOURCE
+    assert entry.note == "Progress from now on: rolled up from milestones."
+    commitment_set_progress_source(
+        commitment=commitment, expected_version=commitment.version, author=author, source=ProgressSource.MANUAL
+    )
+    commitment.refresh_from_db()
+    assert commitment.progress == 0 and commitment.progress_source == ProgressSource.MANUAL
+
+
+def test_a_milestone_entry_is_not_withdrawn_as_an_entry(author):
+    milestone = MilestoneFactory()
+    entry = milestone.entries.get()
+    with pytest.raises(ValidationError):
+        status_update_withdraw(update=entry, expected_version=1, author=author, reason="mistake")
+
+
+def test_withdrawing_a_status_update_of_a_rolled_up_commitment_keeps_the_rolled_up_progress(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    MilestoneFactory(commitment=commitment)
+    commitment.refresh_from_db()
+    update = commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=author, status=Status.STALLED
+    )
+    status_update_withdraw(update=update, expected_version=commitment.version, author=author, reason="wrong one")
+    commitment.refresh_from_db()
+    assert commitment.status == Status.NOT_STARTED and commitment.progress == 50
+
+
+def test_overdue_milestones_are_open_and_past_their_due_period():
+    commitment = CommitmentFactory()
+    past = MilestoneFactory(commitment=commitment, due_on=dt.date(2026, 12, 6))
+    MilestoneFactory(commitment=commitment, due_on=dt.date(2026, 12, 1), due_on_precision="month")  # to 31 Dec
+    MilestoneFactory(commitment=commitment, due_on=dt.date(2026, 1, 1), done=True)
+    MilestoneFactory(commitment=commitment, due_on=None)
+    assert list(Milestone.objects.overdue()) == [past]
+    assert past.is_overdue() and list(Milestone.objects.overdue(on=dt.date(2026, 12, 6))) == []
