@@ -13,9 +13,9 @@ from django.utils import timezone
 from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
 from core.validators import validate_uri
 
-from .choices import Status, UpdateKind
-from .models import Commitment, StatusUpdate
-from .services import EDITABLE_FIELDS
+from .choices import ProgressSource, Status, UpdateKind
+from .models import Commitment, Milestone, StatusUpdate
+from .services import EDITABLE_FIELDS, MILESTONE_FIELDS
 
 PROGRESS_RANGE_MESSAGE = "Progress is a percentage from 0 to 100."
 STALE_FORM_MESSAGE = "This form is incomplete or out of date. Reload the page and enter your change again."
@@ -146,4 +146,86 @@ class StatusUpdateWithdrawForm(WithdrawalForm):
 
     def __init__(self, *args, commitment: Commitment, **kwargs):
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_version", commitment.version)
+
+
+class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
+    """A milestone of a commitment, to add or to change (mark it done with its evidence, move its due date).
+    Validated by ``Milestone.clean()``: done needs evidence and a day not in the future; a date known to the month
+    is entered as the 1st of that month."""
+
+    evidence_url = forms.URLField(
+        label="Evidence URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[validate_uri],
+        help_text="A public link to the document that shows it is done.",
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url"}),
+    )
+    weight = forms.IntegerField(
+        label="Weight",
+        required=False,
+        min_value=1,
+        max_value=1000,
+        help_text="How much it counts in a progress rolled up from milestones (1 to 1,000). Empty counts as 1.",
+        error_messages={
+            "min_value": "A weight is a whole number from 1 to 1,000.",
+            "max_value": "A weight is a whole number from 1 to 1,000.",
+            "invalid": "Enter the weight as a whole number from 1 to 1,000.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+    expected_version = _expected_version_field()
+
+    class Meta:
+        model = Milestone
+        fields = list(MILESTONE_FIELDS)
+        labels = {"due_on_precision": "The due date is known to the"}
+        help_texts = {
+            "title": "The step, e.g. “First meeting of the Security and Defence Dialogue”.",
+            "due_on": (
+                "When it is due, if the text or a plan says so. For a month, enter its 1st day; for a year, 1 January."
+            ),
+            "done_on": "The day it was done (not in the future). Leave empty while it is open.",
+        }
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        self.commitment = commitment
+        kwargs.setdefault("instance", Milestone(commitment=commitment))
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_version", commitment.version)
+        self.fields["due_on"].widget = DateInput()
+        self.fields["done_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+        self.fields["due_on_precision"].widget = forms.RadioSelect(choices=self.fields["due_on_precision"].choices)
+        self.fields["evidence_reference"].help_text = "Or a reference to a document that is not online."
+
+
+class MilestoneWithdrawForm(WithdrawalForm):
+    """Withdraw a milestone recorded by mistake, with the commitment version the form was opened on."""
+
+    expected_version = _expected_version_field()
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_version", commitment.version)
+
+
+class ProgressSourceForm(AccessibleFormMixin, forms.Form):
+    """Where the commitment's progress comes from: entered by hand, or rolled up from its milestones."""
+
+    progress_source = forms.ChoiceField(
+        label="Progress",
+        choices=ProgressSource.choices,
+        widget=forms.RadioSelect,
+        help_text="Rolled up: the share of its milestones done, weighted where weights are given.",
+    )
+    expected_version = _expected_version_field()
+
+    class Meta:
+        fields = ["progress_source"]
+
+    def __init__(self, *args, commitment: Commitment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("progress_source", commitment.progress_source)
         self.initial.setdefault("expected_version", commitment.version)

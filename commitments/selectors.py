@@ -9,7 +9,7 @@ from itertools import pairwise
 from django.db.models import Prefetch
 from django.utils.formats import date_format
 
-from .models import Agreement, Commitment, StatusUpdate
+from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies
 
 # The fields whose changes the audit history shows on a commitment's timeline, in display order.
@@ -54,6 +54,11 @@ def commitment_detail(*, pk: int) -> Commitment:
         )
         .prefetch_related(
             Prefetch("updates", queryset=StatusUpdate.objects.for_timeline(), to_attr="timeline"),
+            Prefetch(
+                "milestones",
+                queryset=Milestone.objects.select_related("withdrawn_by").in_due_order(),
+                to_attr="milestone_list",
+            ),
             "meetings__body",
         )
         .get(pk=pk)

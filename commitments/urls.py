@@ -13,6 +13,10 @@ commitment_patterns = [
     path("confirm-unchanged/", views.CommitmentConfirmView.as_view(), name="commitment_confirm"),
     path("edit/", views.CommitmentEditView.as_view(), name="commitment_edit"),
     path("updates/<int:update_pk>/withdraw/", views.StatusUpdateWithdrawView.as_view(), name="status_update_withdraw"),
+    path("progress-source/", views.ProgressSourceView.as_view(), name="progress_source"),
+    path("milestones/new/", views.MilestoneAddView.as_view(), name="milestone_add"),
+    path("milestones/<int:milestone_pk>/edit/", views.MilestoneEditView.as_view(), name="milestone_edit"),
+    path("milestones/<int:milestone_pk>/withdraw/", views.MilestoneWithdrawView.as_view(), name="milestone_withdraw"),
 ]
 
 urlpatterns = [

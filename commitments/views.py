@@ -24,12 +24,25 @@ from core.views import DomainErrorsMixin, FactConfirmView
 from . import selectors
 from .exports import commitment_export_response
 from .filtersets import CommitmentFilterSet
-from .forms import CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm, StatusUpdateWithdrawForm
-from .models import Agreement, Commitment, StatusUpdate
+from .forms import (
+    CommitmentForm,
+    ConfirmUnchangedForm,
+    MilestoneForm,
+    MilestoneWithdrawForm,
+    ProgressSourceForm,
+    StatusUpdateForm,
+    StatusUpdateWithdrawForm,
+)
+from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .services import (
+    MILESTONE_FIELDS,
     commitment_confirm_unchanged,
+    commitment_set_progress_source,
     commitment_update,
     commitment_update_status,
+    milestone_add,
+    milestone_update,
+    milestone_withdraw,
     status_update_withdraw,
 )
 
@@ -356,6 +369,117 @@ class StatusUpdateWithdrawView(CommitmentFormView):
             f"{date_format(timezone.localtime(self.update.recorded_at), 'j F Y')}; {self.commitment.reference} is "
             f"now “{withdrawal.get_status_display()}”.",
         )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+# -- Milestones -----------------------------------------------------------------------------------------------
+
+
+class MilestoneAddView(CommitmentFormView):
+    """Add a milestone; it enters the timeline and, when progress is rolled up, moves the progress."""
+
+    template_name = "commitments/milestone_form.html"
+    form_class = MilestoneForm
+    page_title = "Add a milestone"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        milestone = milestone_add(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            **{name: data[name] for name in MILESTONE_FIELDS},
+        )
+        messages.success(self.request, f"Saved: milestone “{milestone.title}” added to {self.commitment.reference}.")
+        return HttpResponseRedirect(milestone.get_absolute_url())
+
+
+class MilestoneFormViewMixin:
+    @cached_property
+    def milestone(self) -> Milestone:
+        return get_object_or_404(
+            Milestone.objects.effective(), pk=self.kwargs["milestone_pk"], commitment_id=self.kwargs["pk"]
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(milestone=self.milestone, **kwargs)
+
+    def get_success_url(self) -> str:
+        return self.milestone.get_absolute_url()
+
+
+class MilestoneEditView(MilestoneFormViewMixin, CommitmentFormView):
+    """Change a milestone: mark it done with its evidence, move its due date, give it a weight."""
+
+    template_name = "commitments/milestone_form.html"
+    form_class = MilestoneForm
+    page_title = "Change a milestone"
+
+    def form_target_kwargs(self, commitment: Commitment) -> dict:
+        # The form works on its own copy, so the page keeps showing the stored values while the input is invalid.
+        return {"commitment": commitment, "instance": Milestone.objects.get(pk=self.milestone.pk)}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        milestone, changed = milestone_update(
+            milestone=self.milestone,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            **{name: data[name] for name in MILESTONE_FIELDS},
+        )
+        if changed:
+            messages.success(self.request, f"Saved: milestone “{milestone.title}”.")
+        else:
+            messages.info(self.request, f"Nothing to save: milestone “{milestone.title}” was left as it was.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class MilestoneWithdrawView(MilestoneFormViewMixin, CommitmentFormView):
+    """Withdraw a milestone recorded by mistake, with a reason. It stays on the page, struck through."""
+
+    template_name = "commitments/milestone_withdraw.html"
+    form_class = MilestoneWithdrawForm
+    page_title = "Withdraw a milestone"
+    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
+
+    def conflict_context(self, conflict, form) -> dict:
+        self.commitment = conflict.current
+        return {
+            "form": MilestoneWithdrawForm(commitment=conflict.current),
+            "submitted": [("Reason", form.cleaned_data["reason"])],
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        milestone_withdraw(
+            milestone=self.milestone,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            reason=data["reason"],
+        )
+        messages.success(self.request, f"Withdrawn: milestone “{self.milestone.title}”.")
+        return HttpResponseRedirect(self.commitment.get_absolute_url())
+
+
+class ProgressSourceView(CommitmentFormView):
+    """Say whether the progress is entered by hand or rolled up from the milestones."""
+
+    template_name = "commitments/progress_source.html"
+    form_class = ProgressSourceForm
+    page_title = "Where progress comes from"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        entry = commitment_set_progress_source(
+            commitment=self.commitment,
+            expected_version=data["expected_version"],
+            author=self.request.user,
+            source=data["progress_source"],
+        )
+        if entry is None:
+            messages.info(self.request, "Nothing to save: the progress already came from there.")
+        else:
+            messages.success(self.request, f"Saved: {self.commitment.reference}: {entry.note}")
         return HttpResponseRedirect(self.get_success_url())
 
 
