@@ -10,7 +10,7 @@ from django.db.models import Q
 from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 
 from .choices import CommitmentState, PolicyArea, Status, Strength
-from .models import Agreement, Commitment, StatusUpdate
+from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies
 
 SEARCH_CONFIG = "english"
@@ -126,3 +126,24 @@ class StatusUpdateFilterSet(django_filters.FilterSet):
     class Meta:
         model = StatusUpdate
         fields = ["since", "commitment", "agreement"]
+
+
+class MilestoneFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/milestones/``."""
+
+    commitment = IntegerFilter(field_name="commitment_id", label="Commitment id")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue: due date passed, not done")
+    # A milestone due "May 2025" is due before 1 June 2025 and after 30 April 2025: the whole period counts.
+    due_before = django_filters.DateFilter(field_name="due_by", lookup_expr="lt", label="Due before")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gt", label="Due after")
+    withdrawn = StrictBooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", exclude=True, label="Withdrawn")
+
+    class Meta:
+        model = Milestone
+        fields = ["commitment", "overdue", "due_before", "due_after", "withdrawn"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))

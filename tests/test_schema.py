@@ -38,6 +38,9 @@ ENDPOINTS = {
     "/api/v1/status-updates/": {"get", "post"},
     "/api/v1/status-updates/{id}/": {"get"},
     "/api/v1/status-updates/{id}/withdraw/": {"post"},
+    "/api/v1/milestones/": {"get", "post"},
+    "/api/v1/milestones/{id}/": {"get", "patch"},
+    "/api/v1/milestones/{id}/withdraw/": {"post"},
     "/api/v1/dialogues/": {"get"},
     "/api/v1/dialogues/{short_name}/": {"get"},
     "/api/v1/meetings/": {"get", "post"},
@@ -61,6 +64,7 @@ FILTERS = {
         "format",
     },
     "/api/v1/status-updates/": {"since", "commitment", "agreement"},
+    "/api/v1/milestones/": {"commitment", "overdue", "due_before", "due_after", "withdrawn"},
     "/api/v1/dialogues/": {"level", "agreement", "overdue", "active", "search"},
     "/api/v1/meetings/": {"dialogue", "held_after", "held_before"},
 }

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from commitments.choices import CommitmentState, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
 from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawalSerializer, display_name
@@ -68,6 +68,66 @@ class AgreementSerializer(serializers.ModelSerializer):
         return f"{url}?agreement={obj.code}"
 
 
+class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone as the API serves it (in the list and nested read-only in a commitment)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:milestone-detail")
+    commitment = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the commitment.")
+    evidence_url = StrictURLField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
+    done = serializers.BooleanField(source="is_done", read_only=True, help_text="Whether it has a done_on date.")
+    overdue = serializers.SerializerMethodField(help_text="Due by a day before today, not done, not withdrawn.")
+    withdrawn = serializers.BooleanField(
+        source="is_withdrawn", read_only=True, help_text="Withdrawn as recorded by mistake: it no longer counts."
+    )
+    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
+    author = serializers.SerializerMethodField(help_text="Who added it; null for the seed data.")
+    source = SourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "url",
+            "commitment",
+            "title",
+            "due_on",
+            "due_on_precision",
+            "due_by",
+            "done_on",
+            "done",
+            "overdue",
+            "evidence_url",
+            "evidence_reference",
+            "weight",
+            "author",
+            "created_at",
+            "withdrawn",
+            "withdrawn_at",
+            "withdrawal_reason",
+            "source",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "due_on": {"help_text": "Stored on the 1st of the month, or 1 January, when due_on_precision says so."},
+            "due_on_precision": {"help_text": "How much of due_on is known: day, month or year."},
+            "due_by": {"help_text": "The last day due_on can mean (31 May 2025 for May 2025): overdue after it."},
+            "weight": {"help_text": "Its weight in a rolled-up progress; null counts as 1."},
+            "withdrawn_at": {"help_text": "When it was withdrawn; null if it was not."},
+        }
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, obj: Milestone) -> bool:
+        return obj.is_overdue(self.context.get("today"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_withdrawal_reason(self, obj: Milestone) -> str | None:
+        return obj.withdrawal_reason if obj.is_withdrawn else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_author(self, obj: Milestone) -> str | None:
+        return display_name(obj.author)
+
+
 class CommitmentSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
     history_url = serializers.HyperlinkedIdentityField(
@@ -108,6 +168,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "state",
             "state_label",
             "progress",
+            "progress_source",
             "status_changed_at",
             "last_reviewed_at",
             "version",
@@ -117,7 +178,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "version": {"help_text": "Counts its status updates; send it back as expected_version when updating."},
+            "version": {
+                "help_text": "Counts its status history (status updates, reviews, milestone entries); send it back "
+                "as expected_version when updating it or its milestones."
+            },
+            "progress_source": {"help_text": "manual (entered with each status update) or milestones (rolled up)."},
             "progress": {"help_text": "Percentage complete, if known."},
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }
@@ -203,6 +268,18 @@ def _datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class CommitmentDetailSerializer(CommitmentSerializer):
+    """One commitment, with its milestones nested (read-only; they are written through /api/v1/milestones/)."""
+
+    milestones = MilestoneSerializer(
+        many=True, read_only=True, source="milestone_list", help_text="Its milestones, soonest due first."
+    )
+
+    class Meta(CommitmentSerializer.Meta):
+        fields = [*CommitmentSerializer.Meta.fields, "milestones"]
+        read_only_fields = fields
+
+
 class StatusUpdateSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:statusupdate-detail")
     commitment = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Id of the commitment.")
@@ -240,11 +317,16 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
             "withdrawal_reason",
             "withdrawn_by",
             "withdraws",
+            "milestone",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "version": {"help_text": "The commitment's version this update produced."},
-            "kind": {"help_text": "status_change, review, or withdrawal (of the entry named by withdraws)."},
+            "kind": {
+                "help_text": "status_change, review, withdrawal (of the entry named by withdraws), milestone (a "
+                "milestone added, changed or withdrawn: see milestone) or progress_source."
+            },
+            "milestone": {"help_text": "For kind=milestone: the id of the milestone."},
         }
 
     @extend_schema_field(serializers.BooleanField())
@@ -331,3 +413,60 @@ class StatusUpdateConflictSerializer(ErrorSerializer):
 
     current = CommitmentSerializer(help_text="The commitment as it is now; its version is the one to send.")
     newer_updates = StatusUpdateSerializer(many=True, help_text="The updates recorded since your expected_version.")
+
+
+class MilestoneCreateSerializer(StrictModelSerializer):
+    """A new milestone of a commitment."""
+
+    commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
+    expected_version = StrictIntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=(
+            "The commitment's version your milestone is based on. If someone has changed its history since, "
+            "nothing is written and the answer is 409 with the current state."
+        ),
+    )
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "commitment",
+            "expected_version",
+            "title",
+            "due_on",
+            "due_on_precision",
+            "done_on",
+            "evidence_url",
+            "evidence_reference",
+            "weight",
+        ]
+        # The model's rules are checked by the service's full_clean(), with the model's messages.
+        validators = []
+        extra_kwargs = {
+            "due_on_precision": {"help_text": "day (default), month (due_on on the 1st) or year (on 1 January)."},
+            "done_on": {"help_text": "The day it was done; needs evidence_url or evidence_reference."},
+        }
+
+    def validate_commitment(self, value: int) -> Commitment:
+        commitment = Commitment.objects.filter(pk=value).first()
+        if commitment is None:
+            raise serializers.ValidationError(f"No commitment with id {value}.")
+        return commitment
+
+
+class MilestoneUpdateSerializer(MilestoneCreateSerializer):
+    """Changes to a milestone (send only the fields that change): mark it done, move its due date, weigh it."""
+
+    commitment = None
+
+    class Meta(MilestoneCreateSerializer.Meta):
+        fields = [name for name in MilestoneCreateSerializer.Meta.fields if name != "commitment"]
+        extra_kwargs = {
+            **MilestoneCreateSerializer.Meta.extra_kwargs,
+            **{name: {"required": False} for name in ("title",)},
+        }
+
+
+class MilestoneWithdrawSerializer(StatusUpdateWithdrawSerializer):
+    pass

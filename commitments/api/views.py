@@ -6,9 +6,15 @@ Filtering is ``commitments.filtersets`` (the same classes as the web pages); wri
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -17,12 +23,15 @@ from rest_framework.reverse import reverse
 
 from commitments.choices import UpdateKind
 from commitments.exports import commitment_csv_response
-from commitments.filtersets import CommitmentFilterSet, StatusUpdateFilterSet
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.filtersets import CommitmentFilterSet, MilestoneFilterSet, StatusUpdateFilterSet
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.services import (
     CommitmentConflict,
     commitment_confirm_unchanged,
     commitment_update_status,
+    milestone_add,
+    milestone_update,
+    milestone_withdraw,
     status_update_withdraw,
 )
 from core.api.conditional import ConditionalMixin, Freshness
@@ -32,7 +41,12 @@ from ..querysets import dialogue_bodies
 from .renderers import CommitmentCSVRenderer
 from .serializers import (
     AgreementSerializer,
+    CommitmentDetailSerializer,
     CommitmentSerializer,
+    MilestoneCreateSerializer,
+    MilestoneSerializer,
+    MilestoneUpdateSerializer,
+    MilestoneWithdrawSerializer,
     StatusUpdateConflictSerializer,
     StatusUpdateCreateSerializer,
     StatusUpdateSerializer,
@@ -133,7 +147,10 @@ FORMAT_PARAMETER = OpenApiParameter(
             ),
         },
     ),
-    retrieve=extend_schema(summary="One commitment"),
+    retrieve=extend_schema(
+        summary="One commitment, with its milestones",
+        responses=CommitmentDetailSerializer,
+    ),
     history=extend_schema(
         summary="A commitment's status history, newest first",
         responses=StatusUpdateSerializer(many=True),
@@ -157,7 +174,16 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
     history_freshness = Freshness(changed_at="pk", last_modified="recorded_at", histories=(Commitment,))
 
     def get_queryset(self) -> QuerySet[Commitment]:
-        return Commitment.objects.for_listing().select_related("source_document")
+        queryset = Commitment.objects.for_listing().select_related("source_document")
+        if self.action == "retrieve":
+            milestones = Milestone.objects.select_related("author", "source_document").in_due_order()
+            queryset = queryset.prefetch_related(Prefetch("milestones", queryset=milestones, to_attr="milestone_list"))
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CommitmentDetailSerializer
+        return super().get_serializer_class()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": self.today()}
@@ -331,3 +357,198 @@ class StatusUpdateViewSet(
         body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
         location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+MILESTONE_LIST_DESCRIPTION = """\
+Milestones of every commitment, soonest due first (without a due date last). Withdrawn milestones are listed with
+`withdrawn: true` (filter them out with `withdrawn=false`).
+
+A milestone due `May 2025` (`due_on` 2025-05-01, `due_on_precision` month) is due by `due_by` 2025-05-31 and
+overdue from 1 June 2025: `overdue=true` lists the milestones due by a day before today, not done and not
+withdrawn. `due_before=D` lists those whose whole due period ends before D; `due_after=D` those due after D.
+"""
+
+MILESTONE_CREATE_DESCRIPTION = """\
+Add a milestone to a commitment (Editors only). It is one entry of the commitment's status history
+(`kind=milestone`) and, where the commitment's progress is rolled up from milestones (`progress_source`
+milestones), moves its progress: the share of the weight done (a milestone without a weight weighs 1).
+
+Send the commitment's current `version` as `expected_version`: if someone changed its history since, nothing is
+written and the answer is **409** with its current state. Invalid input (done without evidence, done in the
+future, a month-precise `due_on` not on the 1st, a weight outside 1–1,000, an open milestone under an achieved
+commitment whose progress is rolled up) is a **400** with the same messages as the web form.
+"""
+
+MILESTONE_EXAMPLE = OpenApiExample(
+    "A milestone due in a month, not done",
+    value={
+        "id": 7,
+        "url": "https://tracker.example.eu/api/v1/milestones/7/",
+        "commitment": 42,
+        "title": "First Security and Defence Dialogue",
+        "due_on": "2025-05-01",
+        "due_on_precision": "month",
+        "due_by": "2025-05-31",
+        "done_on": None,
+        "done": False,
+        "overdue": True,
+        "evidence_url": "",
+        "evidence_reference": "",
+        "weight": 2,
+        "author": "Ana Editor",
+        "created_at": "2026-12-07T10:00:00+01:00",
+        "withdrawn": False,
+        "withdrawn_at": None,
+        "withdrawal_reason": None,
+        "source": {"document": None, "title": None, "locator": ""},
+    },
+    response_only=True,
+)
+MILESTONE_CREATE_EXAMPLE = OpenApiExample(
+    "Add a milestone done, with evidence",
+    value={
+        "commitment": 42,
+        "expected_version": 3,
+        "title": "Joint exercise held",
+        "due_on": "2025-01-01",
+        "due_on_precision": "year",
+        "done_on": "2025-10-14",
+        "evidence_url": "https://www.eeas.europa.eu/example",
+        "weight": 3,
+    },
+    request_only=True,
+)
+MILESTONE_DONE_EXAMPLE = OpenApiExample(
+    "Mark it done",
+    value={"expected_version": 4, "done_on": "2026-11-30", "evidence_reference": "Council press release 812/26"},
+    request_only=True,
+)
+MILESTONE_FILTERS = [
+    _query("commitment", int, "Id of a commitment."),
+    _query("overdue", bool, "true: due by a day before today, not done, not withdrawn; false: the others."),
+    _query("due_before", OpenApiTypes.DATE, "Due period ends before this day (YYYY-MM-DD)."),
+    _query("due_after", OpenApiTypes.DATE, "Due after this day (YYYY-MM-DD)."),
+    _query("withdrawn", bool, "true: only withdrawn milestones; false: only those that count."),
+]
+CONFLICT_409 = OpenApiResponse(
+    StatusUpdateConflictSerializer,
+    description="The commitment's history moved since `expected_version`: nothing was written. `current` is its "
+    "state now, `newer_updates` what you missed.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List milestones",
+        description=MILESTONE_LIST_DESCRIPTION,
+        parameters=MILESTONE_FILTERS,
+        examples=[MILESTONE_EXAMPLE],
+    ),
+    retrieve=extend_schema(summary="One milestone", examples=[MILESTONE_EXAMPLE]),
+    create=extend_schema(
+        summary="Add a milestone to a commitment",
+        description=MILESTONE_CREATE_DESCRIPTION,
+        request=MilestoneCreateSerializer,
+        examples=[MILESTONE_CREATE_EXAMPLE, MILESTONE_EXAMPLE],
+        responses={201: MilestoneSerializer, 409: CONFLICT_409},
+    ),
+    partial_update=extend_schema(
+        summary="Change a milestone: mark it done, move its due date, weigh it",
+        description="Send `expected_version` (the commitment's version) and the fields that change. One entry of "
+        "the status history; 409 when the version is stale, 400 for invalid values or a withdrawn milestone.",
+        request=MilestoneUpdateSerializer,
+        examples=[MILESTONE_DONE_EXAMPLE, MILESTONE_EXAMPLE],
+        responses={200: MilestoneSerializer, 409: CONFLICT_409},
+    ),
+    withdraw=extend_schema(
+        summary="Withdraw a milestone recorded by mistake",
+        description="With a `reason` and the commitment's `expected_version`. It stays listed with `withdrawn: "
+        "true` and no longer counts (roll-up, overdue). 400 if it is already withdrawn, 409 if the version is stale.",
+        request=MilestoneWithdrawSerializer,
+        responses={200: MilestoneSerializer, 409: CONFLICT_409},
+    ),
+)
+class MilestoneViewSet(
+    FiltersOnListMixin,
+    ConditionalMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Milestones of the commitments: dated steps whose completion can roll up into the commitment's progress."""
+
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    lookup_value_regex = "[0-9]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    # Every write to a milestone moves its commitment's version; "overdue" depends on today.
+    freshness = Freshness(changed_at="pk", revisions=("commitment__version",), histories=(Commitment,), daily=True)
+
+    def get_queryset(self) -> QuerySet[Milestone]:
+        return Milestone.objects.for_listing().in_due_order()
+
+    def object_validator_parts(self, obj: Milestone) -> list:
+        return [obj.commitment.version]
+
+    def get_serializer_class(self):
+        return {
+            "create": MilestoneCreateSerializer,
+            "partial_update": MilestoneUpdateSerializer,
+            "withdraw": MilestoneWithdrawSerializer,
+        }.get(self.action, MilestoneSerializer)
+
+    def conflict_extra(self, conflict: CommitmentConflict) -> dict:
+        context = self.get_serializer_context()
+        return {
+            "current": CommitmentSerializer(conflict.current, context=context).data,
+            "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
+        }
+
+    def _answer(self, milestone: Milestone, code: int) -> Response:
+        stored = self.get_queryset().get(pk=milestone.pk)
+        body = MilestoneSerializer(stored, context=self.get_serializer_context()).data
+        headers = {}
+        if code == status.HTTP_201_CREATED:
+            headers["Location"] = reverse("api:milestone-detail", kwargs={"pk": stored.pk}, request=self.request)
+        return Response(body, status=code, headers=headers)
+
+    def create(self, request, *args, **kwargs):
+        serializer = MilestoneCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        milestone = milestone_add(
+            commitment=data.pop("commitment"),
+            expected_version=data.pop("expected_version"),
+            author=request.user,
+            **data,
+        )
+        return self._answer(milestone, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        milestone = self.get_object()
+        serializer = MilestoneUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "expected_version" not in data:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"expected_version": ["This field is required."]})
+        milestone, _ = milestone_update(
+            milestone=milestone, expected_version=data.pop("expected_version"), author=request.user, **data
+        )
+        return self._answer(milestone, status.HTTP_200_OK)
+
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def withdraw(self, request, *args, **kwargs):
+        milestone = self.get_object()
+        serializer = MilestoneWithdrawSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        milestone_withdraw(
+            milestone=milestone,
+            expected_version=serializer.validated_data["expected_version"],
+            author=request.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return self._answer(milestone, status.HTTP_200_OK)

@@ -140,9 +140,9 @@ class TrackerAutoSchema(AutoSchema):
         if self.method == "GET":
             is_list = self._is_list_view()
             codes += [400, 404] if is_list else [404]
-        elif self.method == "POST":
+        elif self.method in ("POST", "PATCH"):
             codes += [400, 403, 409, 415]
-            if "{" in self.path:  # an action on one object (withdraw): the object may not exist
+            if "{" in self.path:  # an action on one object (withdraw, a change): the object may not exist
                 codes.append(404)
         return sorted(codes)
 

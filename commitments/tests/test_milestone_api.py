@@ -1,0 +1,165 @@
+"""Contract of /api/v1/milestones/ and of the milestones nested in a commitment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from commitments.choices import ProgressSource
+from commitments.models import Milestone, StatusUpdate
+from commitments.services import commitment_set_progress_source
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory
+
+from .api_support import _fresh_throttle_counters, anon_api, assert_error, editor_api, reviewer_api
+
+__all__ = ["_fresh_throttle_counters", "anon_api", "editor_api", "reviewer_api"]  # fixtures used by name
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/milestones/"
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def commitment():
+    return CommitmentFactory(reference="SDP §5")
+
+
+def test_an_editor_adds_a_milestone_and_the_commitment_shows_it_nested(editor_api, reviewer_api, commitment):
+    response = editor_api.post(
+        URL,
+        {
+            "commitment": commitment.pk,
+            "expected_version": 0,
+            "title": "First dialogue held",
+            "due_on": "2025-05-01",
+            "due_on_precision": "month",
+            "weight": 2,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert response["Location"].endswith(f"{URL}{body['id']}/")
+    assert (body["due_by"], body["overdue"], body["done"], body["weight"]) == ("2025-05-31", True, False, 2)
+    detail = reviewer_api.get(f"/api/v1/commitments/{commitment.pk}/").json()
+    assert [m["title"] for m in detail["milestones"]] == ["First dialogue held"]
+    assert detail["version"] == 1 and detail["progress_source"] == "manual"
+    # The list of commitments stays flat.
+    assert "milestones" not in reviewer_api.get("/api/v1/commitments/").json()["results"][0]
+
+
+def test_invalid_milestones_are_400s_with_the_model_messages_and_write_nothing(editor_api, commitment):
+    for payload, field in (
+        ({"title": "Done", "done_on": "2025-01-01"}, "evidence_reference"),
+        ({"title": "Late", "due_on": "2025-05-14", "due_on_precision": "month"}, "due_on"),
+        ({"title": "Heavy", "weight": 0}, "weight"),
+        ({"title": "Heavy", "weight": "2"}, "weight"),
+        ({"title": "Nowhere", "commitment": 999999}, "commitment"),
+    ):
+        body = assert_error(
+            editor_api.post(URL, {"commitment": commitment.pk, "expected_version": 0, **payload}, format="json"), 400
+        )
+        assert field in body["errors"], (payload, body)
+    assert not Milestone.objects.exists() and not StatusUpdate.objects.exists()
+
+
+def test_a_stale_version_is_a_409_with_the_current_state(editor_api, commitment):
+    MilestoneFactory(commitment=commitment)
+    body = assert_error(
+        editor_api.post(URL, {"commitment": commitment.pk, "expected_version": 0, "title": "Mine"}, format="json"),
+        409,
+    )
+    assert body["current"]["version"] == 1 and len(body["newer_updates"]) == 1
+    assert Milestone.objects.count() == 1
+
+
+def test_marking_done_by_patch_rolls_up_and_withdrawing_keeps_it_listed(editor_api, commitment, editor):
+    commitment_set_progress_source(
+        commitment=commitment, expected_version=0, author=editor, source=ProgressSource.MILESTONES
+    )
+    one = MilestoneFactory(commitment=commitment)
+    MilestoneFactory(commitment=commitment)
+    response = editor_api.patch(
+        f"{URL}{one.pk}/",
+        {"expected_version": 3, "done_on": "2026-11-30", "evidence_reference": "Council press release"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["done"] is True
+    commitment.refresh_from_db()
+    assert commitment.progress == 50
+    assert_error(editor_api.patch(f"{URL}{one.pk}/", {"title": "No version"}, format="json"), 400)
+    assert editor_api.put(f"{URL}{one.pk}/", {"expected_version": 4, "title": "x"}, format="json").status_code == 405
+    response = editor_api.post(f"{URL}{one.pk}/withdraw/", {"expected_version": 4, "reason": "Wrong"}, format="json")
+    assert response.status_code == 200 and response.json()["withdrawn"] is True
+    commitment.refresh_from_db()
+    assert commitment.progress == 0
+    assert_error(
+        editor_api.post(f"{URL}{one.pk}/withdraw/", {"expected_version": 5, "reason": "x"}, format="json"), 400
+    )
+
+
+def test_reviewers_read_but_cannot_write(reviewer_api, commitment):
+    milestone = MilestoneFactory(commitment=commitment)
+    assert reviewer_api.get(URL).status_code == 200
+    assert_error(reviewer_api.post(URL, {"commitment": commitment.pk, "expected_version": 1, "title": "x"}), 403)
+    assert_error(reviewer_api.patch(f"{URL}{milestone.pk}/", {"expected_version": 1, "title": "x"}), 403)
+
+
+def test_filters_commitment_overdue_due_before_and_after(reviewer_api, commitment):
+    other = CommitmentFactory()
+    MilestoneFactory(commitment=commitment, title="passed", due_on=dt.date(2026, 3, 1))
+    MilestoneFactory(commitment=commitment, title="this month", due_on=dt.date(2026, 12, 1), due_on_precision="month")
+    MilestoneFactory(commitment=commitment, title="done", due_on=dt.date(2025, 1, 1), done=True)
+    MilestoneFactory(commitment=other, title="next year", due_on=dt.date(2027, 1, 1), due_on_precision="year")
+
+    def titles(query: str) -> list[str]:
+        response = reviewer_api.get(f"{URL}?{query}")
+        assert response.status_code == 200, response.content
+        return [row["title"] for row in response.json()["results"]]
+
+    assert titles(f"commitment={commitment.pk}") == ["done", "passed", "this month"]
+    assert titles("overdue=true") == ["passed"]
+    assert "passed" not in titles("overdue=false")
+    assert titles("due_before=2026-12-31") == ["done", "passed"]  # "December 2026" runs to the 31st
+    assert titles("due_after=2026-11-30") == ["this month", "next year"]
+    for query, field in (
+        ("overdue=maybe", "overdue"),
+        ("due_before=2026-13-01", "due_before"),
+        ("commitment=x", "commitment"),
+    ):
+        assert field in assert_error(reviewer_api.get(f"{URL}?{query}"), 400)["errors"]
+
+
+def test_the_list_costs_the_same_queries_for_5_or_40_milestones(reviewer_api, django_assert_max_num_queries):
+    commitments = [CommitmentFactory() for _ in range(5)]
+    for commitment in commitments:
+        MilestoneFactory(commitment=commitment)
+    with django_assert_max_num_queries(12) as few:
+        assert reviewer_api.get(URL).status_code == 200
+    for commitment in commitments:
+        for _ in range(7):
+            MilestoneFactory(commitment=commitment)
+    with django_assert_max_num_queries(len(few)):
+        assert len(reviewer_api.get(URL).json()["results"]) == 40
+    with django_assert_max_num_queries(12):
+        assert len(reviewer_api.get(f"/api/v1/commitments/{commitments[0].pk}/").json()["milestones"]) == 8
+
+
+def test_milestones_are_in_the_openapi_schema_with_examples(reviewer_api):
+    schema = reviewer_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/milestones/"])
+    post = paths["/api/v1/milestones/"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["examples"]
+    parameters = {p["name"] for p in paths["/api/v1/milestones/"]["get"]["parameters"]}
+    assert {"commitment", "overdue", "due_before", "due_after"} <= parameters
+    detail = schema["components"]["schemas"]["CommitmentDetail"]["properties"]
+    assert "milestones" in detail and "progress_source" in detail
