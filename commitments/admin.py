@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from core.history import AuditedAdmin, ReadOnlyAdminMixin, ServiceAdmin
 
-from .models import Agreement, Commitment, StatusUpdate
+from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .services import CORRECTABLE_FIELDS, commitment_update
 
 
@@ -85,3 +85,14 @@ class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["commitment__reference", "note", "evidence_reference"]
     list_select_related = ["commitment", "author"]
     date_hierarchy = "recorded_at"
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Viewable by staff; written only by the services (the staff pages and the API), under the commitment's
+    version and into its history, so never added, changed or deleted here."""
+
+    list_display = ["commitment", "title", "due_on", "due_on_precision", "done_on", "weight", "withdrawn_at"]
+    list_filter = ["due_on_precision"]
+    search_fields = ["commitment__reference", "title", "evidence_reference"]
+    list_select_related = ["commitment"]

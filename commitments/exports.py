@@ -43,6 +43,12 @@ COLUMNS = (
     "latest_note",
     "latest_evidence_url",
     "latest_evidence_reference",
+    "progress_source",
+    "milestones",
+    "milestones_done",
+    "milestones_overdue",
+    "next_milestone",
+    "next_milestone_due",
     "source",
     "page_url",
 )
@@ -56,6 +62,12 @@ def _iso(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value)
     return value.isoformat()
+
+
+def _approx_iso(value: date | None, precision: str | None) -> str:
+    if value is None:
+        return ""
+    return {"year": f"{value:%Y}", "month": f"{value:%Y-%m}"}.get(precision or "day", value.isoformat())
 
 
 def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today: date | None = None) -> list:
@@ -90,6 +102,13 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today
         commitment.latest_note or "",
         commitment.latest_evidence_url or "",
         commitment.latest_evidence_reference or "",
+        commitment.progress_source,
+        commitment.milestones_total,
+        commitment.milestones_done,
+        commitment.milestones_overdue,
+        commitment.next_milestone_title or "",
+        # As far as it is known: "2025-05" for May 2025, "2025" for a year, never an invented day.
+        _approx_iso(commitment.next_milestone_due_on, commitment.next_milestone_due_on_precision),
         source,
         absolute(commitment.get_absolute_url()),
     ]

@@ -99,6 +99,31 @@ class CommitmentQuerySet(models.QuerySet):
                 latest_evidence_url=models.Subquery(evidenced.values("evidence_url")[:1]),
                 latest_evidence_reference=models.Subquery(evidenced.values("evidence_reference")[:1]),
             )
+            .with_milestone_summary()
+        )
+
+    def with_milestone_summary(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Annotate the counts of milestones that count (``milestones_total``, ``milestones_done``,
+        ``milestones_overdue`` on ``on``, today) and the next open one (``next_milestone_title``,
+        ``next_milestone_due_on``, ``next_milestone_due_on_precision``): correlated subqueries on the
+        (commitment, due_by) index, so a list of any length is still one query."""
+        from .models import Milestone
+
+        on = on or timezone.localdate()
+        mine = Milestone.objects.effective().filter(commitment=models.OuterRef("pk")).order_by()
+
+        def count(rows) -> Coalesce:
+            counted = rows.values("commitment").annotate(n=models.Count("*")).values("n")
+            return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
+
+        upcoming = mine.filter(done_on__isnull=True).order_by(models.F("due_by").asc(nulls_last=True), "pk")
+        return self.annotate(
+            milestones_total=count(mine),
+            milestones_done=count(mine.filter(done_on__isnull=False)),
+            milestones_overdue=count(mine.filter(done_on__isnull=True, due_by__lt=on)),
+            next_milestone_title=models.Subquery(upcoming.values("title")[:1]),
+            next_milestone_due_on=models.Subquery(upcoming.values("due_on")[:1]),
+            next_milestone_due_on_precision=models.Subquery(upcoming.values("due_on_precision")[:1]),
         )
 
     def with_state(self, *, on: date | None = None) -> CommitmentQuerySet:

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commitments.choices import PolicyArea
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting
 
@@ -100,10 +100,18 @@ def _bodies_with_meetings(bodies) -> list[DialogueBody]:
     )
 
 
+def _with_milestones(commitments):
+    """Each commitment's milestones that count, soonest due first, as ``milestone_list`` (1 query)."""
+    return commitments.prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.effective().in_due_order(), to_attr="milestone_list")
+    )
+
+
 def _across_frameworks(commitments) -> list[Commitment]:
-    """Commitments of several frameworks: frameworks by code, references in natural order within each (1 query)."""
+    """Commitments of several frameworks: frameworks by code, references in natural order within each, with their
+    milestones (2 queries)."""
     return list(
-        commitments.select_related("agreement", "responsible_body").order_by(
+        _with_milestones(commitments.select_related("agreement", "responsible_body")).order_by(
             "agreement__code", "reference_sort_key", "reference"
         )
     )
@@ -188,7 +196,9 @@ def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
     packs), the bodies that serve it, and what changed since ``since``. Raises ``Agreement.DoesNotExist``."""
     agreement = Agreement.objects.select_related("parent").get(code=code)
     commitments = list(
-        Commitment.objects.filter(agreement=agreement).select_related("responsible_body").in_reference_order()
+        _with_milestones(
+            Commitment.objects.filter(agreement=agreement).select_related("responsible_body").in_reference_order()
+        )
     )
     facts = [
         ("Kind", agreement.get_kind_display()),

@@ -111,3 +111,21 @@ def test_query_count_is_constant_in_the_number_of_rows(request, url, history):
     many = _count_queries(client, url)
     assert many == few
     assert few <= 8
+
+
+def test_milestones_are_counted_and_the_next_one_named_to_its_precision(reviewer_client, db):
+    import datetime as dt
+
+    import time_machine
+
+    from .factories import MilestoneFactory
+
+    commitment = CommitmentFactory(reference="SDP §5")
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
+        MilestoneFactory(commitment=commitment, title="Held", due_on=dt.date(2025, 1, 1), done=True)
+        MilestoneFactory(commitment=commitment, title="Late", due_on=dt.date(2026, 3, 1), due_on_precision="month")
+        MilestoneFactory(commitment=commitment, title="Later", due_on=dt.date(2027, 1, 1), due_on_precision="year")
+        (row,) = rows(reviewer_client.get(WEB))
+    assert (row["milestones"], row["milestones_done"], row["milestones_overdue"]) == ("3", "1", "1")
+    assert (row["next_milestone"], row["next_milestone_due"]) == ("Late", "2026-03")
+    assert row["progress_source"] == "manual"

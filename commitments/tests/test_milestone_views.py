@@ -154,3 +154,10 @@ def test_the_commitment_page_costs_the_same_queries_with_many_milestones(
         MilestoneFactory(commitment=commitment, title=f"Step {n}")
     with django_assert_max_num_queries(len(few)):
         editor_client.get(commitment.get_absolute_url())
+
+
+def test_milestone_entries_appear_in_what_changed(reviewer_client, commitment):
+    MilestoneFactory(commitment=commitment, title="Exercise plan", due_on=dt.date(2027, 1, 1), due_on_precision="year")
+    page = reviewer_client.get(reverse("dashboards:changes"), {"since": "2026-12-01"}).content.decode()
+    assert "Progress updates, milestones and reviews" in page
+    assert "Milestone added: “Exercise plan”, due 2027." in page

@@ -187,3 +187,21 @@ def test_area_pack_does_not_grow_in_queries_with_the_data(seed_data, reviewer_cl
     with django_assert_max_num_queries(len(few)):
         pdf_text(reviewer_client.get(url))
     assert len(few) <= 18
+
+
+def test_a_framework_pack_lists_each_commitments_milestones_and_marks_the_overdue(reviewer_client):
+    import datetime as dt
+
+    import time_machine
+
+    from commitments.tests.factories import AgreementFactory, CommitmentFactory, MilestoneFactory
+
+    commitment = CommitmentFactory(agreement=AgreementFactory(code="SDP"), reference="SDP §12")
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
+        MilestoneFactory(commitment=commitment, title="Plan agreed", due_on=dt.date(2025, 1, 1), done=True)
+        MilestoneFactory(
+            commitment=commitment, title="Exercise held", due_on=dt.date(2026, 5, 1), due_on_precision="month"
+        )
+        text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["SDP"])))
+    assert "Done 1 May 2025: Plan agreed" in text
+    assert "Due May 2026: Exercise held (overdue)" in text
