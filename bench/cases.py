@@ -148,6 +148,20 @@ CASES: list[Case] = [
         tags=frozenset({"load"}),
     ),
     Case(
+        "commitment_list_milestones",
+        "Commitments ?agreement (milestone counts per row)",
+        url="commitments:commitment_list",
+        params=lambda p, i: {"agreement": p.agreement_code},
+        provided_by="issue 16",
+    ),
+    Case(
+        "api_milestones_overdue",
+        "API milestones ?overdue=true, 50",
+        url="/api/v1/milestones/",
+        params=lambda p, i: {"overdue": "true", "page_size": 50},
+        provided_by="issue 16",
+    ),
+    Case(
         "api_status_updates",
         "API status-updates ?since",
         url="/api/v1/status-updates/",

@@ -6,6 +6,9 @@ The data obeys the same rules as data written through the services, so pages, AP
   repeats the current status and progress, ``achieved`` means progress 100 with evidence, and the commitment's
   ``status`` / ``progress`` / ``version`` / ``status_changed_at`` / ``last_reviewed_at`` equal what the services would
   have left after replaying that history;
+- milestones (on a share of the commitments) are added through the history as the services add them: each is one
+  ``kind=milestone`` entry that keeps the status and progress, numbered in the same version sequence; a milestone
+  added as done has a done day not after its entry and evidence; commitments keep progress entered by hand;
 - meetings of a body are on distinct days, never in the future; after they are written, each body's stored schedule
   is computed by the model's own cadence rule (:meth:`dialogues.models.DialogueBody.compute_schedule`).
 
@@ -40,7 +43,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.references import reference_sort_key
 from core import generation
 from core.models import SourceDocument
@@ -119,6 +122,8 @@ class SyntheticPlan:
     bodies: int | None = None
     users: int | None = None
     updates_per_commitment: int = 10
+    # The share of commitments with milestones (1 to 5 each, about 1.2 per commitment overall at 0.4).
+    milestone_share: float = 0.4
     years: int = 15
     seed: int = 2024
     today: date | None = None
@@ -135,6 +140,8 @@ class SyntheticPlan:
         self.agreements = max(1, min(self.agreements, self.commitments))
         self.bodies = max(1, self.bodies)
         self.users = max(1, self.users)
+        if not 0 <= self.milestone_share <= 1:
+            raise ValueError("milestone_share is a share from 0 to 1.")
         if self.updates_per_commitment < 0 or self.years < 1:
             raise ValueError("updates_per_commitment must be >= 0 and years >= 1.")
         self.today = self.today or timezone.localdate()
@@ -245,6 +252,7 @@ def estimate_rows(plan: SyntheticPlan) -> int:
         + plan.bodies * 5
         + meetings
         + plan.commitments * (2 + plan.updates_per_commitment)
+        + int(plan.commitments * plan.milestone_share * 6)
         + meetings // 2
     )
 
@@ -289,6 +297,7 @@ def _generated_models() -> list[type[models.Model]]:
         Meeting,
         Meeting.commitments_advanced.through,
         Commitment,
+        Milestone,
         StatusUpdate,
     ]
 
@@ -349,6 +358,7 @@ def bulk_tables() -> list[type[models.Model]]:
         Contact,
         DialogueBody.agreements.through,
         Commitment,
+        Milestone,
         StatusUpdate,
     ]
 
@@ -663,6 +673,9 @@ class _Generator:
         rand = rng.random
         first_c = self._next_ids(Commitment)
         update_id = self._next_ids(StatusUpdate)
+        milestone_id = self._next_ids(Milestone)
+        milestone_kind = UpdateKind.MILESTONE.value
+        milestones: list[tuple] = []
         areas = [a.value for a in PolicyArea]
         strengths = [s.value for s in Strength]
         topics = {area.value: list(names) for area, names in TOPICS.items()}
@@ -720,13 +733,79 @@ class _Generator:
             if rand() < 0.25:
                 end_ts = created_ts + rand() * max(now_ts - 400 * DAY - created_ts, 0)
             span = end_ts - created_ts
-            moments = sorted([created_ts + span * rand() for _ in range(k)])
+            # Milestone entries join the same history: (moment, milestone number or -1 for a status entry).
+            m = 1 + int(rand() * 5) if rand() < plan.milestone_share else 0
+            moments = sorted(
+                [(created_ts + span * rand(), -1) for _ in range(k)]
+                + [(created_ts + span * rand(), j) for j in range(m)]
+            )
+            k += m
             status, progress, changed_at, reviewed_at = not_started, None, None, None
-            for version, ts in enumerate(moments, start=1):
+            for version, (ts, milestone_no) in enumerate(moments, start=1):
                 recorded_at = datetime.fromtimestamp(ts, tz=UTC)
                 previous = status
                 evidence_url = evidence_reference = ""
                 evidence_date = None
+                milestone_ref = None
+                if milestone_no >= 0:
+                    added_on = min(timezone.localtime(recorded_at).date(), today)
+                    m_title = f"Step {milestone_no + 1}: {title[:150]}"
+                    due_on = added_on + timedelta(days=int(rand() * 1500) - 200)
+                    done_on = None
+                    if rand() < 0.4:
+                        done_on = added_on - timedelta(days=int(rand() * 30))
+                        evidence_reference = f"{code} milestone report {done_on.year}"
+                        evidence_date = done_on
+                    m_note = f"Milestone added: “{m_title}”, due {due_on.day} {due_on:%B %Y}"
+                    m_note += f", done on {done_on.day} {done_on:%B %Y}." if done_on else "."
+                    weight = 1 + int(rand() * 5) if rand() < 0.3 else None
+                    author = editors[int(rand() * len(editors))]
+                    milestones.append(
+                        (
+                            milestone_id,
+                            cid,
+                            m_title,
+                            due_on,
+                            "day",
+                            due_on,
+                            done_on,
+                            "",
+                            evidence_reference,
+                            weight,
+                            author,
+                            recorded_at,
+                            None,
+                            None,
+                            "",
+                            None,
+                            "",
+                        )
+                    )
+                    milestone_ref = milestone_id
+                    milestone_id += 1
+                    reviewed_at = recorded_at
+                    updates.append(
+                        (
+                            update_id,
+                            cid,
+                            version,
+                            milestone_kind,
+                            status,
+                            previous,
+                            progress,
+                            m_note,
+                            "",
+                            evidence_reference,
+                            evidence_date,
+                            author,
+                            recorded_at,
+                            None,
+                            "",
+                            milestone_ref,
+                        )
+                    )
+                    update_id += 1
+                    continue
                 if status in final or rand() < 0.25:
                     kind = review
                     note = review_notes[int(rand() * len(review_notes))]
@@ -768,6 +847,7 @@ class _Generator:
                         recorded_at,
                         None,
                         "",
+                        None,
                     )
                 )
                 update_id += 1
@@ -796,8 +876,9 @@ class _Generator:
             # Write in slices so memory stays flat at any size, commitments always before their updates.
             if len(updates) >= 200_000 or n == plan.commitments - 1:
                 self._write_commitments(commitments)
+                self._write_milestones(milestones)
                 self._write_updates(updates)
-                commitments, updates = [], []
+                commitments, updates, milestones = [], [], []
 
     def _write_commitments(self, rows: list[tuple]) -> None:
         fields = ["id", "agreement_id", "reference", "title", "description", "area", "strength", "responsible_body_id"]
@@ -809,7 +890,12 @@ class _Generator:
     def _write_updates(self, rows: list[tuple]) -> None:
         fields = ["id", "commitment_id", "version", "kind", "status", "previous_status", "progress", "note"]
         fields += ["evidence_url", "evidence_reference", "evidence_date", "author_id", "recorded_at"]
-        self.writer.write(StatusUpdate, [*fields, "source_document_id", "source_locator"], rows)
+        self.writer.write(StatusUpdate, [*fields, "source_document_id", "source_locator", "milestone_id"], rows)
+
+    def _write_milestones(self, rows: list[tuple]) -> None:
+        fields = ["id", "commitment_id", "title", "due_on", "due_on_precision", "due_by", "done_on", "evidence_url"]
+        fields += ["evidence_reference", "weight", "author_id", "created_at", "withdrawn_at", "withdrawn_by_id"]
+        self.writer.write(Milestone, [*fields, "withdrawal_reason", "source_document_id", "source_locator"], rows)
 
     def _meeting_links(self) -> None:
         through = Meeting.commitments_advanced.through

@@ -25,8 +25,8 @@ from bench.synthetic import (
     progress_bar,
 )
 from commitments.choices import Status, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
-from commitments.services import commitment_confirm_unchanged, commitment_update_status
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
+from commitments.services import commitment_confirm_unchanged, commitment_update_status, milestone_add
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
 from dialogues.models import DialogueBody, Meeting
 
@@ -62,8 +62,8 @@ def test_every_history_is_what_the_services_would_have_written(generated):
         status, progress, changed_at = Status.NOT_STARTED, None, None
         for update in updates:
             assert update.previous_status == status
-            if update.kind == UpdateKind.REVIEW:
-                assert (update.status, update.progress) == (status, progress), "a review repeats the current state"
+            if update.kind in (UpdateKind.REVIEW, UpdateKind.MILESTONE):
+                assert (update.status, update.progress) == (status, progress), "it repeats the current state"
             elif update.status != status or changed_at is None:
                 changed_at = update.recorded_at
             if update.status == Status.ACHIEVED:
@@ -82,7 +82,9 @@ def test_every_history_is_what_the_services_would_have_written(generated):
 def test_a_replay_through_the_services_ends_in_the_same_state(generated):
     """Feed a few generated histories to the real services: same versions, statuses and derived fields."""
     author = UserFactory(editor=True)
-    for original in Commitment.objects.filter(version__gte=3).order_by("pk")[:5]:
+    with_milestones = list(Commitment.objects.filter(version__gte=3, milestones__isnull=False).distinct()[:3])
+    assert with_milestones
+    for original in [*Commitment.objects.filter(version__gte=3).order_by("pk")[:3], *with_milestones]:
         copy = CommitmentFactory()
         for update in original.updates.order_by("version"):
             common = {
@@ -97,6 +99,22 @@ def test_a_replay_through_the_services_ends_in_the_same_state(generated):
             }
             if update.kind == UpdateKind.REVIEW:
                 replayed = commitment_confirm_unchanged(**common)
+            elif update.kind == UpdateKind.MILESTONE:
+                m = update.milestone
+                milestone_add(
+                    commitment=copy,
+                    expected_version=copy.version,
+                    author=author,
+                    recorded_at=update.recorded_at,
+                    title=m.title,
+                    due_on=m.due_on,
+                    done_on=m.done_on,
+                    evidence_url=m.evidence_url,
+                    evidence_reference=m.evidence_reference,
+                    weight=m.weight,
+                )
+                replayed = copy.updates.order_by("-version").first()
+                assert replayed.note == update.note, "the note the service writes"
             else:
                 replayed = commitment_update_status(status=update.status, progress=update.progress, **common)
             assert (replayed.version, replayed.status, replayed.previous_status, replayed.progress) == (
@@ -121,6 +139,11 @@ def test_records_pass_their_model_validation(generated):
         update.full_clean()
     for meeting in Meeting.objects.order_by("pk")[:50]:
         meeting.full_clean()
+    milestones = list(Milestone.objects.order_by("pk")[:100])
+    assert milestones, "a share of the commitments has milestones"
+    for milestone in milestones:
+        milestone.full_clean()
+        assert milestone.entries.get().version <= milestone.commitment.version
 
 
 def test_frameworks_and_bodies_form_trees(generated):

@@ -337,7 +337,7 @@ class StatusUpdate(SourcedModel):
             models.UniqueConstraint(fields=["commitment", "version"], name="statusupdate_one_per_version"),
             *progress_constraints("statusupdate"),
             models.CheckConstraint(
-                condition=Q(kind__in=[UpdateKind.REVIEW, UpdateKind.WITHDRAWAL])
+                condition=Q(kind__in=[UpdateKind.REVIEW, UpdateKind.WITHDRAWAL, *MILESTONE_KINDS])
                 | ~Q(status=Status.ACHIEVED)
                 | ~Q(evidence_url="")
                 | ~Q(evidence_reference=""),

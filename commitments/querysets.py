@@ -53,6 +53,13 @@ def stale_condition(
     return old & ~models.Q(**{f"{status}__in": FINISHED_STATUSES})
 
 
+def _milestones_of_outer() -> models.QuerySet:
+    """The milestones that count of the commitment in the outer query (for correlated subqueries)."""
+    from .models import Milestone
+
+    return Milestone.objects.effective().filter(commitment=models.OuterRef("pk")).order_by()
+
+
 class AgreementQuerySet(models.QuerySet):
     def with_commitment_counts(self) -> AgreementQuerySet:
         """Annotate ``commitment_count`` and ``achieved_count``, one indexed count per agreement.
@@ -102,25 +109,30 @@ class CommitmentQuerySet(models.QuerySet):
             .with_milestone_summary()
         )
 
-    def with_milestone_summary(self, *, on: date | None = None) -> CommitmentQuerySet:
-        """Annotate the counts of milestones that count (``milestones_total``, ``milestones_done``,
-        ``milestones_overdue`` on ``on``, today) and the next open one (``next_milestone_title``,
-        ``next_milestone_due_on``, ``next_milestone_due_on_precision``): correlated subqueries on the
-        (commitment, due_by) index, so a list of any length is still one query."""
-        from .models import Milestone
-
+    def with_milestone_counts(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Annotate the counts of milestones that count: ``milestones_total``, ``milestones_done`` and
+        ``milestones_overdue`` on ``on`` (today). Correlated subqueries on the (commitment, due_by) index, so a
+        list of any length is still one query."""
         on = on or timezone.localdate()
-        mine = Milestone.objects.effective().filter(commitment=models.OuterRef("pk")).order_by()
+        mine = _milestones_of_outer()
 
         def count(rows) -> Coalesce:
             counted = rows.values("commitment").annotate(n=models.Count("*")).values("n")
             return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
 
-        upcoming = mine.filter(done_on__isnull=True).order_by(models.F("due_by").asc(nulls_last=True), "pk")
         return self.annotate(
             milestones_total=count(mine),
             milestones_done=count(mine.filter(done_on__isnull=False)),
             milestones_overdue=count(mine.filter(done_on__isnull=True, due_by__lt=on)),
+        )
+
+    def with_milestone_summary(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """The counts of :meth:`with_milestone_counts` and the next open milestone (``next_milestone_title``,
+        ``next_milestone_due_on``, ``next_milestone_due_on_precision``), for the CSV."""
+        upcoming = (
+            _milestones_of_outer().filter(done_on__isnull=True).order_by(models.F("due_by").asc(nulls_last=True), "pk")
+        )
+        return self.with_milestone_counts(on=on).annotate(
             next_milestone_title=models.Subquery(upcoming.values("title")[:1]),
             next_milestone_due_on=models.Subquery(upcoming.values("due_on")[:1]),
             next_milestone_due_on_precision=models.Subquery(upcoming.values("due_on_precision")[:1]),

@@ -69,6 +69,7 @@ COLUMNS = (
     Column("Responsible body", "body"),
     Column("State", "status"),  # the state, with the recorded status; sorts by the recorded status
     Column("Progress", "progress", numeric=True),
+    Column("Milestones"),
     Column("Target date", "target_date"),
     Column("Last update", "updated"),
 )
@@ -113,7 +114,7 @@ class CommitmentListView(FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        return Commitment.objects.for_listing()
+        return Commitment.objects.for_listing().with_milestone_counts()
 
     def get_filterset(self, filterset_class):
         """Present the shared filters for a browser: groups of checkboxes, a date picker, a search box."""

@@ -277,3 +277,13 @@ def test_overdue_milestones_are_open_and_past_their_due_period():
     MilestoneFactory(commitment=commitment, due_on=None)
     assert list(Milestone.objects.overdue()) == [past]
     assert past.is_overdue() and list(Milestone.objects.overdue(on=dt.date(2026, 12, 6))) == []
+
+
+def test_a_milestone_can_be_added_to_an_achieved_commitment_whose_progress_is_entered_by_hand(author):
+    commitment = CommitmentFactory()
+    commitment_update_status(
+        commitment=commitment, expected_version=0, author=author, status=Status.ACHIEVED, evidence_reference="Text"
+    )
+    milestone_add(commitment=commitment, expected_version=1, author=author, title="Follow-up report")
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.progress, commitment.version) == (Status.ACHIEVED, 100, 2)
