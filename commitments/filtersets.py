@@ -61,6 +61,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
     updated_since = BoundedIsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", label="Updated since")
     target_passed = StrictBooleanFilter(method="filter_target_passed", label="Target date passed, not finished")
     stale = StrictBooleanFilter(method="filter_stale", label="No update in 12 months, not finished")
+    deadline_passed = StrictBooleanFilter(
+        method="filter_deadline_passed", label="A deadline passed: target date (not finished) or a milestone overdue"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("reference_sort_key", "reference"),  # natural order: §4 < §5 < §10 (commitments.references)
@@ -91,6 +94,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "updated_since",
             "target_passed",
             "stale",
+            "deadline_passed",
         ]
 
     def filter_search(self, queryset, name, value):
@@ -108,6 +112,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         passed = queryset.target_passed()
+        return passed if value else queryset.exclude(pk__in=passed.values("pk"))
+
+    def filter_deadline_passed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        passed = queryset.deadline_passed()
         return passed if value else queryset.exclude(pk__in=passed.values("pk"))
 
     def filter_stale(self, queryset, name, value):

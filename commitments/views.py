@@ -130,10 +130,17 @@ class CommitmentListView(FilterView):
         for name, yes, no in (
             ("target_passed", "Target date passed", "Not passed"),
             ("stale", "No update in 12 months", "Updated in 12 months"),
+            ("deadline_passed", "A deadline passed", "No deadline passed"),
         ):
             fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
         fields["target_passed"].label = "Target date"
         fields["target_passed"].help_text = "Passed: the target date is over and it is not achieved or discontinued."
+        fields["deadline_passed"].label = "Deadlines"
+        fields[
+            "deadline_passed"
+        ].help_text = (
+            "Passed: the target date is over and it is not achieved or discontinued, or a milestone is overdue."
+        )
         fields["stale"].label = "Staleness"
         fields["stale"].help_text = "Not achieved or discontinued, and no update or review in 12 months."
         fields["state"].help_text = "Stale: not achieved or discontinued, and no update or review in 12 months."

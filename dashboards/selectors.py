@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from commitments.choices import FINISHED_STATUSES, CommitmentState, PolicyArea, Status, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from dialogues.choices import Level
@@ -539,6 +539,24 @@ def target_dates_passed(*, on: date, limit: int = 5) -> tuple[int, list[Commitme
     return passed.count(), list(rows[:limit])
 
 
+def milestones_overdue(*, on: date, limit: int = 5) -> tuple[int, list[Milestone]]:
+    """Milestones due by a day before ``on`` and not done by then, the longest overdue first (2 queries).
+
+    Today from the stored milestones (``MilestoneQuery.overdue``); for a past day, the milestones recorded by the end
+    of it that were not done by then. Withdrawn milestones never count, as withdrawn entries do not in as-of views.
+    """
+    if on >= timezone.localdate():
+        overdue = Milestone.objects.overdue(on=on)
+    else:
+        overdue = (
+            Milestone.objects.effective()
+            .filter(created_at__lt=end_of_day(on), due_by__lt=on)
+            .filter(Q(done_on__isnull=True) | Q(done_on__gt=on))
+        )
+    rows = overdue.select_related("commitment").order_by("due_by", "pk")
+    return overdue.count(), list(rows[:limit])
+
+
 @dataclass
 class Overview:
     """Everything the overview dashboard shows, today or as it stood at the end of ``on``."""
@@ -555,6 +573,8 @@ class Overview:
     frameworks: list[FrameworkGroup] = field(default_factory=list)
     target_passed_count: int = 0
     target_passed: list[Commitment] = field(default_factory=list)
+    milestones_overdue_count: int = 0
+    milestones_overdue: list[Milestone] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -628,6 +648,7 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     by_area.sort(key=lambda row: (-row.total, row.label))
     parents = {agreement.code: codes.get(agreement.parent_id, "") for agreement, _ in agreements}
     passed_count, passed = target_dates_passed(on=on)
+    late_count, late = milestones_overdue(on=on)
     return Overview(
         on=on,
         rebuilt_from_history=from_history,
@@ -641,6 +662,8 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         frameworks=group_frameworks(by_agreement, parents),
         target_passed_count=passed_count,
         target_passed=passed,
+        milestones_overdue_count=late_count,
+        milestones_overdue=late,
     )
 
 

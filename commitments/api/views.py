@@ -109,6 +109,12 @@ COMMITMENT_FILTERS = [
         "true: only commitments whose responsible body is overdue today by its cadence; false: the others.",
     ),
     _query(
+        "deadline_passed",
+        bool,
+        "true: a deadline passed without completion (the target date, for a commitment neither achieved nor "
+        "discontinued, or a milestone overdue); false: the others.",
+    ),
+    _query(
         "search",
         str,
         "Words in the reference, title or description (full-text, stemmed, on PostgreSQL); a reference such as "
