@@ -24,6 +24,11 @@ def dialogue_bodies() -> models.QuerySet:
     return apps.get_model("dialogues", "DialogueBody").objects.all()
 
 
+def meetings() -> models.QuerySet:
+    """All meetings (``"dialogues.Meeting"``), through the app registry for the same reason as ``dialogue_bodies``."""
+    return apps.get_model("dialogues", "Meeting").objects.all()
+
+
 def start_of_day(day: date) -> datetime:
     """The aware datetime at which ``day`` starts in the tracker's time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -58,6 +63,37 @@ def _milestones_of_outer() -> models.QuerySet:
     from .models import Milestone
 
     return Milestone.objects.effective().filter(commitment=models.OuterRef("pk")).order_by()
+
+
+def attach_milestone_counts(commitments: list, *, on: date | None = None) -> list:
+    """Set ``milestones_total``, ``milestones_done`` and ``milestones_overdue`` (on ``on``, today) on each of
+    ``commitments`` (a page of a list): one grouped query over their ids, so neither the page's count nor its
+    rows pay a correlated subquery per commitment."""
+    from .models import Milestone
+
+    on = on or timezone.localdate()
+    counts = (
+        {
+            row["commitment_id"]: row
+            for row in Milestone.objects.effective()
+            .filter(commitment_id__in=[c.pk for c in commitments])
+            .order_by()
+            .values("commitment_id")
+            .annotate(
+                total=models.Count("pk"),
+                done=models.Count("pk", filter=models.Q(done_on__isnull=False)),
+                overdue=models.Count("pk", filter=models.Q(done_on__isnull=True, due_by__lt=on)),
+            )
+        }
+        if commitments
+        else {}
+    )
+    for commitment in commitments:
+        row = counts.get(commitment.pk, {})
+        commitment.milestones_total = row.get("total", 0)
+        commitment.milestones_done = row.get("done", 0)
+        commitment.milestones_overdue = row.get("overdue", 0)
+    return commitments
 
 
 class AgreementQuerySet(models.QuerySet):

@@ -34,6 +34,7 @@ from .forms import (
     StatusUpdateWithdrawForm,
 )
 from .models import Agreement, Commitment, Milestone, StatusUpdate
+from .querysets import attach_milestone_counts
 from .services import (
     MILESTONE_FIELDS,
     commitment_confirm_unchanged,
@@ -114,7 +115,7 @@ class CommitmentListView(FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        return Commitment.objects.for_listing().with_milestone_counts()
+        return Commitment.objects.for_listing()
 
     def get_filterset(self, filterset_class):
         """Present the shared filters for a browser: groups of checkboxes, a date picker, a search box."""
@@ -155,6 +156,7 @@ class CommitmentListView(FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["columns"] = sortable_columns(self.request.GET)
+        attach_milestone_counts(list(context["commitments"]))
         form = self.filterset.form
         context["area_selected"] = len(form.data.getlist("area"))
         context["area_filter_open"] = bool(context["area_selected"] or form["area"].errors)
