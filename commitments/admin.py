@@ -60,6 +60,7 @@ class CommitmentAdmin(ServiceAdmin):
     list_filter = ["status", "area", "strength", "agreement"]
     search_fields = ["reference", "title", "description"]
     autocomplete_fields = ["agreement", "responsible_body"]
+    raw_id_fields = ["made_at"]
     readonly_fields = ["status", "progress", "status_changed_at", "last_reviewed_at", "version"]
     list_select_related = ["agreement", "responsible_body"]
     inlines = [StatusUpdateInline]

@@ -137,6 +137,9 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         body = self.fields["responsible_body"]
         body.queryset = body.queryset.order_by("name")
         body.empty_label = "None named"
+        made_at = self.fields["made_at"]
+        made_at.queryset = made_at.queryset.select_related("body").order_by("-held_on", "body__short_name")
+        made_at.empty_label = "Not recorded"
 
 
 class StatusUpdateWithdrawForm(WithdrawalForm):

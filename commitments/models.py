@@ -21,6 +21,7 @@ from core.models import (
     DatePrecision,
     ProvenanceMixin,
     SourcedModel,
+    SourceDocument,
     basis_assumed_by_field,
     basis_field,
     basis_locator_field,
@@ -179,6 +180,26 @@ class Commitment(SourcedModel):
         "dialogues.DialogueBody", on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
     )
     target_date = models.DateField(null=True, blank=True)
+    # Where it was made: the meeting that produced it (a summit's joint statement, a council). The dialogues app sits
+    # above this one, so the meeting is named by the string reference of the foreign key, never imported.
+    made_at = models.ForeignKey(
+        "dialogues.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcomes",
+        verbose_name="made at",
+        help_text="The meeting that produced it, where a document says so.",
+    )
+    made_at_source = models.ForeignKey(
+        SourceDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="document that ties it to the meeting",
+    )
+    made_at_locator = models.CharField("where that document says so", max_length=200, blank=True, default="")
     progress_source = models.CharField(
         max_length=20,
         choices=ProgressSource.choices,
@@ -227,6 +248,11 @@ class Commitment(SourcedModel):
             models.CheckConstraint(
                 condition=Q(progress_source__in=ProgressSource.values),
                 name="commitment_progress_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(made_at__isnull=False) | (Q(made_at_source__isnull=True) & Q(made_at_locator="")),
+                name="commitment_made_at_source_needs_a_meeting",
+                violation_error_message="A source for where it was made needs the meeting it names.",
             ),
         ]
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.utils.formats import date_format
 
 from .models import Agreement, Commitment, Milestone, StatusUpdate
-from .querysets import dialogue_bodies
+from .querysets import dialogue_bodies, meetings
 
 # The fields whose changes the audit history shows on a commitment's timeline, in display order.
 AUDITED_FIELDS = (
@@ -22,6 +22,7 @@ AUDITED_FIELDS = (
     "strength",
     "responsible_body",
     "target_date",
+    "made_at",
     "source_locator",
 )
 
@@ -50,7 +51,12 @@ def commitment_detail(*, pk: int) -> Commitment:
     """A commitment with everything its page shows: agreement, body, timeline (newest first) and meetings."""
     return (
         Commitment.objects.select_related(
-            "agreement", "responsible_body", "responsible_body__reports_to", "source_document"
+            "agreement",
+            "responsible_body",
+            "responsible_body__reports_to",
+            "source_document",
+            "made_at__body",
+            "made_at_source",
         )
         .prefetch_related(
             Prefetch("updates", queryset=StatusUpdate.objects.for_timeline(), to_attr="timeline"),
@@ -76,7 +82,7 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
         Commitment.history.filter(id=commitment_id).select_related("history_user").order_by("history_date", "pk")
     )
     fields = {name: Commitment._meta.get_field(name) for name in AUDITED_FIELDS}
-    related_ids: dict[str, set] = {"agreement": set(), "responsible_body": set()}
+    related_ids: dict[str, set] = {"agreement": set(), "responsible_body": set(), "made_at": set()}
     raw_edits = []
     for before, after in pairwise(records):
         if after_edit_version is not None and after.edit_version <= after_edit_version:
@@ -98,6 +104,9 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
             dialogue_bodies().filter(pk__in=related_ids["responsible_body"]).values_list("pk", "name")
         )
         if related_ids["responsible_body"]
+        else {},
+        "made_at": {meeting.pk: str(meeting) for meeting in meetings().filter(pk__in=related_ids["made_at"])}
+        if related_ids["made_at"]
         else {},
     }
 
@@ -130,3 +139,21 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
         )
         for after, changes in raw_edits
     ]
+
+
+def status_summary(statuses) -> str:
+    """One line about a group of commitments from their statuses: "14 commitments: 3 achieved, 8 in progress, 3 not
+    started" (furthest along first, only the statuses present)."""
+    from collections import Counter
+
+    from .choices import Status
+
+    counts = Counter(statuses)
+    total = sum(counts.values())
+    if not total:
+        return "No commitments recorded."
+    # Furthest along first, as a delegation reads it: "3 achieved, 8 in progress, 3 not started".
+    order = (Status.ACHIEVED, Status.IN_PROGRESS, Status.ONGOING, Status.STALLED, Status.NOT_STARTED)
+    order += tuple(value for value in Status if value not in order)
+    parts = [f"{counts[value]} {Status(value).label.lower()}" for value in order if counts[value]]
+    return f"{total} commitment{'s' if total != 1 else ''}: {', '.join(parts)}"

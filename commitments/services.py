@@ -230,10 +230,18 @@ def commitment_confirm_unchanged(
 # (``StatusUpdate.version`` is unique per commitment), and an editorial edit and a status update change different
 # fields, so neither should make the other stale. ``updated_at`` is no guard either: every status update moves it.
 
-EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body", "target_date")
+EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body", "target_date", "made_at")
 # What the Django admin may also correct (by the same service, under the same counter): where the commitment comes
 # from. The staff pages offer only EDITABLE_FIELDS.
-CORRECTABLE_FIELDS = (*EDITABLE_FIELDS, "reference", "agreement", "source_document", "source_locator")
+CORRECTABLE_FIELDS = (
+    *EDITABLE_FIELDS,
+    "reference",
+    "agreement",
+    "source_document",
+    "source_locator",
+    "made_at_source",
+    "made_at_locator",
+)
 
 
 def commitment_create(*, author, **fields) -> Commitment:
@@ -306,6 +314,12 @@ def commitment_update(
             if getattr(locked, name) != value:
                 setattr(locked, name, value)
                 changed.append(name)
+        if "made_at" in changed and "made_at_source" not in changes and "made_at_locator" not in changes:
+            # The document that tied it to the old meeting says nothing about the new one.
+            for name, empty in (("made_at_source", None), ("made_at_locator", "")):
+                if getattr(locked, name) != empty:
+                    setattr(locked, name, empty)
+                    changed.append(name)
         if not changed:
             return locked, []
         locked.full_clean()

@@ -405,7 +405,15 @@ class Meeting(SourcedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.body.short_name} — {self.held_on:%d %b %Y}"
+        return f"{self.body.short_name} — {self.held_on_display}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dialogues:meeting_detail", kwargs={"pk": self.pk})
+
+    @property
+    def held_on_display(self) -> str:
+        """The day held, as far as it is known ("13 July 2023", "January 2023")."""
+        return format_approx_date(self.held_on, self.held_on_precision)
 
     @property
     def is_withdrawn(self) -> bool:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from commitments.models import Commitment
+from commitments.selectors import status_summary
+
 from .choices import NotificationStatus
-from .models import DialogueBody, OverdueFlag
+from .models import DialogueBody, Meeting, OverdueFlag
 
 
 def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: date | None = None) -> list[OverdueFlag]:
@@ -35,3 +39,26 @@ def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: da
     for flag in result:
         flag.days_overdue = max((on - flag.due_on).days, 0)
     return result
+
+
+@dataclass(frozen=True)
+class MeetingOutcomes:
+    """A meeting and the commitments it produced (their status today), with a one-line summary."""
+
+    meeting: Meeting
+    outcomes: list[Commitment]
+    summary: str
+
+
+def meeting_outcomes(*, pk: int) -> MeetingOutcomes:
+    """A meeting with its body, and the commitments made at it in reference order (2 queries).
+
+    Raises ``Meeting.DoesNotExist``. Withdrawn meetings are shown too (marked), as on the body's page.
+    """
+    meeting = Meeting.objects.select_related("body", "recorded_by", "withdrawn_by", "source_document").get(pk=pk)
+    outcomes = list(
+        Commitment.objects.filter(made_at=meeting)
+        .select_related("agreement", "responsible_body", "made_at_source")
+        .in_reference_order()
+    )
+    return MeetingOutcomes(meeting, outcomes, status_summary(c.status for c in outcomes))

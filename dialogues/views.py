@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -17,6 +17,7 @@ from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
 from core.views import DomainErrorsMixin, FactConfirmView
 
+from . import selectors
 from .filtersets import DialogueBodyFilterSet
 from .forms import PICKER_FOUND_LIMIT, MeetingForm
 from .models import DialogueBody, Meeting
@@ -45,6 +46,23 @@ class DialogueBodyListView(FilterView):
         fields["overdue"].widget = forms.Select(choices=[("", "Any"), ("true", "Overdue"), ("false", "Not overdue")])
         fields["active"].widget = forms.Select(choices=[("", "Any"), ("true", "Active"), ("false", "Inactive")])
         return filterset
+
+
+class MeetingDetailView(DetailView):
+    """One meeting: when and where, what it produced, and the commitments made at it with their status today."""
+
+    template_name = "dialogues/meeting_detail.html"
+    context_object_name = "meeting"
+
+    def get_object(self, queryset=None):
+        try:
+            self.outcomes = selectors.meeting_outcomes(pk=self.kwargs["pk"])
+        except Meeting.DoesNotExist as exc:
+            raise Http404("No meeting with that id.") from exc
+        return self.outcomes.meeting
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(outcomes=self.outcomes, **kwargs)
 
 
 class DialogueBodyDetailView(DetailView):

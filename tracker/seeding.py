@@ -410,6 +410,42 @@ class _Loader:
                 ]
                 if self.may_write(obj):
                     obj.commitments_advanced.set([c for c in advanced if c is not None])
+                self.load_outcomes(obj, row.get("outcomes"), where)
+
+    def load_outcomes(self, meeting: Meeting, outcomes: dict | None, where: str) -> None:
+        """The commitments the documents say were made at ``meeting``, each with the passage that says so:
+        ``source: {doc, at}`` for all of them, or ``source: commitment`` where each commitment's own source passage
+        is about the meeting (a summit's joint statement). A commitment whose meeting is already recorded keeps
+        it unless this run refreshes it; an empty one is filled (the field is new to existing databases)."""
+        if not outcomes:
+            return
+        where = f"{where}.outcomes"
+        shared = outcomes.get("source")
+        if shared != "commitment":
+            shared = self.source({"source": shared}, where)
+        for ref in outcomes.get("commitments", []):
+            commitment = self.lookup(self.commitments, ref, where, "commitment")
+            if commitment is None:
+                continue
+            if commitment.made_at_id is not None and not self.refresh:
+                continue
+            if shared == "commitment":
+                document, locator = commitment.source_document, commitment.source_locator
+            else:
+                document, locator = shared["source_document"], shared["source_locator"]
+            values = {"made_at": meeting, "made_at_source": document, "made_at_locator": locator}
+            if all(getattr(commitment, name) == value for name, value in values.items()):
+                continue
+            for name, value in values.items():
+                setattr(commitment, name, value)
+            try:
+                commitment.full_clean()
+            except ValidationError as exc:
+                self.validation_problems(f"{where}[{ref}]", exc)
+                continue
+            # Only these columns: the commitment's status and versions belong to its services.
+            commitment.save(update_fields=list(values))
+            self.counts["commitments tied to the meeting that made them"] += 1
 
     def load_status_updates(self, rows: list[dict]) -> None:
         for row in rows:

@@ -148,6 +148,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
         "discontinued. Read-only: it follows from status and last_reviewed_at."
     )
     state_label = serializers.SerializerMethodField(help_text="The state in words, as the pages show it.")
+    made_at = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the meeting that produced it; null if none recorded."
+    )
+    made_at_url = serializers.SerializerMethodField(help_text="The meeting that produced it, with its outcomes.")
 
     class Meta:
         model = Commitment
@@ -164,6 +168,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "strength",
             "responsible_body",
             "target_date",
+            "made_at",
+            "made_at_url",
             "status",
             "state",
             "state_label",
@@ -266,6 +272,11 @@ def _datetime(value) -> str | None:
         return None
     text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_made_at_url(self, obj: Commitment) -> str | None:
+        if obj.made_at_id is None:
+            return None
+        return reverse("api:meeting-detail", kwargs={"pk": obj.made_at_id}, request=self.context.get("request"))
 
 
 class CommitmentDetailSerializer(CommitmentSerializer):

@@ -186,6 +186,33 @@ class MeetingSerializer(serializers.ModelSerializer):
         return display_name(obj.withdrawn_by) if obj.is_withdrawn else None
 
 
+class OutcomeSerializer(serializers.ModelSerializer):
+    """A commitment made at a meeting, with its status today."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
+    agreement = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Code of the framework.")
+
+    class Meta:
+        model = Commitment
+        fields = ["id", "url", "reference", "title", "agreement", "status", "progress"]
+        read_only_fields = fields
+
+
+class MeetingDetailSerializer(MeetingSerializer):
+    """One meeting, with the commitments made at it (their status today) and a one-line summary of them."""
+
+    outcomes = OutcomeSerializer(
+        many=True, read_only=True, source="outcome_list", help_text="The commitments made at it, in reference order."
+    )
+    outcomes_summary = serializers.CharField(
+        read_only=True, help_text="E.g. “14 commitments: 3 achieved, 8 in progress, 3 not started”."
+    )
+
+    class Meta(MeetingSerializer.Meta):
+        fields = [*MeetingSerializer.Meta.fields, "outcomes", "outcomes_summary"]
+        read_only_fields = fields
+
+
 class MeetingCreateSerializer(StrictModelSerializer):
     """A meeting that was held. The body's next due date moves at once and its overdue flag closes."""
 

@@ -6,9 +6,15 @@ rule); recording a meeting is ``dialogues.services.meeting_record`` (the same ru
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,11 +25,17 @@ from core.api.conditional import ConditionalMixin, Freshness
 from core.api.mixins import FiltersOnListMixin
 from core.api.schema import ErrorSerializer
 from core.api.serializers import WithdrawalSerializer
+from dialogues import selectors
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record, meeting_withdraw
 
-from .serializers import DialogueBodySerializer, MeetingCreateSerializer, MeetingSerializer
+from .serializers import (
+    DialogueBodySerializer,
+    MeetingCreateSerializer,
+    MeetingDetailSerializer,
+    MeetingSerializer,
+)
 
 DIALOGUE_LIST_DESCRIPTION = """\
 Dialogue bodies with their cadence and schedule. `overdue=true` lists the bodies overdue today by the
@@ -108,7 +120,39 @@ it, and if that makes the body overdue again the overdue flag it had closed open
         description="Withdrawn meetings are listed too, with `withdrawn: true`.",
         parameters=MEETING_FILTERS,
     ),
-    retrieve=extend_schema(summary="One meeting"),
+    retrieve=extend_schema(
+        summary="One meeting, with the commitments made at it",
+        description="`outcomes` are the commitments made at this meeting (a summit's joint statement, a council), "
+        "each with its status today; `outcomes_summary` says it in one line.",
+        responses=MeetingDetailSerializer,
+        examples=[
+            OpenApiExample(
+                "The 13 July 2023 summit (abridged)",
+                value={
+                    "id": 9,
+                    "url": "https://tracker.example.eu/api/v1/meetings/9/",
+                    "dialogue": "SUMMIT",
+                    "dialogue_name": "EU–Japan Summit",
+                    "held_on": "2023-07-13",
+                    "held_on_precision": "day",
+                    "place": "Brussels",
+                    "outcomes": [
+                        {
+                            "id": 88,
+                            "url": "https://tracker.example.eu/api/v1/commitments/88/",
+                            "reference": "JS-2023 (PRESS ¶4)",
+                            "title": "Launch an annual Strategic Dialogue at foreign-minister level",
+                            "agreement": "JS-2023",
+                            "status": "in_progress",
+                            "progress": None,
+                        }
+                    ],
+                    "outcomes_summary": "19 commitments: 2 achieved, 14 in progress, 3 not started",
+                },
+                response_only=True,
+            )
+        ],
+    ),
     withdraw=extend_schema(
         summary="Withdraw a meeting recorded by mistake",
         description=MEETING_WITHDRAW_DESCRIPTION,
@@ -148,7 +192,27 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
             Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").in_reference_order())
         )
 
+    def get_object(self):
+        meeting = super().get_object()
+        if self.action == "retrieve":
+            outcomes = selectors.meeting_outcomes(pk=meeting.pk)
+            meeting.outcome_list, meeting.outcomes_summary = outcomes.outcomes, outcomes.summary
+        return meeting
+
+    def object_validator_parts(self, obj: Meeting) -> list:
+        # Its outcomes' status today: every status update moves a commitment's version and updated_at.
+        if self.action != "retrieve":
+            return []
+        totals = (
+            Commitment.objects.filter(made_at=obj)
+            .order_by()
+            .aggregate(n=Count("pk"), v=Sum("version"), at=Max("updated_at"))
+        )
+        return list(totals.values())
+
     def get_serializer_class(self):
+        if self.action == "retrieve":
+            return MeetingDetailSerializer
         if self.action == "create":
             return MeetingCreateSerializer
         if self.action == "withdraw":

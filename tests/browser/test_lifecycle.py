@@ -49,3 +49,27 @@ def test_editor_adds_a_milestone_gets_the_errors_then_marks_it_done(new_page, sc
 
     commitment.refresh_from_db()
     assert commitment.progress == 100 and commitment.version == 3
+
+
+def test_the_2023_summit_page_lists_its_outcomes_with_their_status(new_page, seed_data, screenshot_dir):
+    from dialogues.models import Meeting
+
+    reviewer = UserFactory(reviewer=True, username="rita")
+    summit = Meeting.objects.get(body__short_name="SUMMIT", held_on="2023-07-13")
+    page = new_page(reviewer)
+    page.goto(summit.body.get_absolute_url())
+    page.locator(f'a[href="{summit.get_absolute_url()}"]').click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("13 July 2023, Brussels")
+    expect(page.locator("#outcome-summary")).to_contain_text("19 commitments:")
+    rows = page.locator("table.outcomes tbody tr")
+    expect(rows).to_have_count(19)
+    row = rows.filter(has_text="JS-2023 (PRESS ¶4)")
+    expect(row).to_contain_text("Launch an annual Strategic Dialogue")
+    expect(row.locator(".badge")).to_be_visible()
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=screenshot_dir / f"summit_outcomes_{width}.png", full_page=True)
+    page.pdf(path=str(screenshot_dir / "summit_outcomes.pdf"))
+    row.get_by_role("link", name="JS-2023 (PRESS ¶4)").click()
+    expect(page.get_by_role("link", name="Japan–EU Summit, 13 July 2023")).to_be_visible()
