@@ -82,3 +82,11 @@ class ProgressSource(models.TextChoices):
 
     MANUAL = "manual", "Entered by hand"
     MILESTONES = "milestones", "Rolled up from milestones"
+
+
+class Actor(models.TextChoices):
+    """Who must act on a commitment, as the wording of its paragraph says."""
+
+    EU = "eu", "The EU"
+    JAPAN = "japan", "Japan"
+    BOTH = "both", "Both"

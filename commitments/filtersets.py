@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 
-from .choices import CommitmentState, PolicyArea, Status, Strength
+from .choices import Actor, CommitmentState, PolicyArea, Status, Strength
 from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies
 
@@ -51,6 +51,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
     )
     area = MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
     strength = MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
+    actor = MultipleChoiceFilter(
+        choices=[*Actor.choices, ("none", "Not recorded")], label="Who must act", distinct=False, method="filter_actor"
+    )
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
         queryset=lambda request: dialogue_bodies().order_by("name"),
@@ -89,6 +92,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "state",
             "area",
             "strength",
+            "actor",
             "body",
             "overdue_body",
             "updated_since",
@@ -96,6 +100,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "stale",
             "deadline_passed",
         ]
+
+    def filter_actor(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(actor__in=["" if v == "none" else v for v in value])
 
     def filter_search(self, queryset, name, value):
         return search_commitments(queryset, value)

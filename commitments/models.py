@@ -36,7 +36,7 @@ from core.models import (
 from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
 
-from .choices import MILESTONE_KINDS, AgreementKind, PolicyArea, ProgressSource, Status, Strength, UpdateKind
+from .choices import MILESTONE_KINDS, Actor, AgreementKind, PolicyArea, ProgressSource, Status, Strength, UpdateKind
 from .querysets import AgreementQuerySet, CommitmentQuerySet, MilestoneQuerySet, StatusUpdateQuerySet
 from .references import KEY_LENGTH, reference_sort_key
 from .states import CommitmentStatus, commitment_state
@@ -180,6 +180,14 @@ class Commitment(SourcedModel):
         "dialogues.DialogueBody", on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
     )
     target_date = models.DateField(null=True, blank=True)
+    actor = models.CharField(
+        "who must act",
+        max_length=10,
+        choices=Actor.choices,
+        blank=True,
+        default="",
+        help_text="The EU, Japan or both, where the wording of the paragraph says so; empty where it does not.",
+    )
     # Where it was made: the meeting that produced it (a summit's joint statement, a council). The dialogues app sits
     # above this one, so the meeting is named by the string reference of the foreign key, never imported.
     made_at = models.ForeignKey(
@@ -245,6 +253,10 @@ class Commitment(SourcedModel):
         ]
         constraints = [
             *progress_constraints("commitment"),
+            models.CheckConstraint(
+                condition=Q(actor__in=["", *Actor.values]),
+                name="commitment_actor_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(progress_source__in=ProgressSource.values),
                 name="commitment_progress_source_valid",

@@ -20,6 +20,7 @@ AUDITED_FIELDS = (
     "description",
     "area",
     "strength",
+    "actor",
     "responsible_body",
     "target_date",
     "made_at",

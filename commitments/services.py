@@ -230,7 +230,16 @@ def commitment_confirm_unchanged(
 # (``StatusUpdate.version`` is unique per commitment), and an editorial edit and a status update change different
 # fields, so neither should make the other stale. ``updated_at`` is no guard either: every status update moves it.
 
-EDITABLE_FIELDS = ("title", "description", "area", "strength", "responsible_body", "target_date", "made_at")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "area",
+    "strength",
+    "actor",
+    "responsible_body",
+    "target_date",
+    "made_at",
+)
 # What the Django admin may also correct (by the same service, under the same counter): where the commitment comes
 # from. The staff pages offer only EDITABLE_FIELDS.
 CORRECTABLE_FIELDS = (

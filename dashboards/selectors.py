@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from commitments.choices import FINISHED_STATUSES, CommitmentState, PolicyArea, Status, UpdateKind
+from commitments.choices import FINISHED_STATUSES, Actor, CommitmentState, PolicyArea, Status, UpdateKind
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
@@ -323,6 +323,27 @@ def cells_as_of(day: date) -> tuple[list[Cell], int]:
     return cells, _state_total(cells).get(CommitmentState.STALE, 0)
 
 
+def by_actor(*, on: date, from_history: bool) -> list[StatusBreakdown]:
+    """Commitments split by who must act (the EU, Japan, both, not recorded), counted by status: today from the
+    stored status (1 grouped query), for a past day from the history (2), as the framework bars are."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    if from_history:
+        rows = latest_updates_as_of(on).order_by().values_list("commitment__actor", "status").annotate(n=Count("pk"))
+        never = never_updated_as_of(on).order_by().values_list("actor").annotate(n=Count("pk"))
+        rows = [*rows, *((actor, Status.NOT_STARTED, n) for actor, n in never)]
+    else:
+        rows = Commitment.objects.order_by().values_list("actor", "status").annotate(n=Count("pk"))
+    for actor, status, n in rows:
+        counts[actor][status] = counts[actor].get(status, 0) + n
+    return [
+        StatusBreakdown(
+            key=key or "none", label=label, counts=counts[key], list_query=urlencode({"actor": key or "none"})
+        )
+        for key, label in [*Actor.choices, ("", "Not recorded")]
+        if counts.get(key)
+    ]
+
+
 def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
     """The ``limit`` stalest commitments at the end of ``day``: never updated first, then by last update.
 
@@ -575,6 +596,7 @@ class Overview:
     target_passed: list[Commitment] = field(default_factory=list)
     milestones_overdue_count: int = 0
     milestones_overdue: list[Milestone] = field(default_factory=list)
+    by_actor: list[StatusBreakdown] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -664,6 +686,7 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
         target_passed=passed,
         milestones_overdue_count=late_count,
         milestones_overdue=late,
+        by_actor=by_actor(on=on, from_history=from_history),
     )
 
 

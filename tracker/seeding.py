@@ -374,6 +374,7 @@ class _Loader:
                         "description": row["description"],
                         "area": row["area"],
                         "strength": row["strength"],
+                        "actor": row.get("actor") or "",
                         "responsible_body": self.lookup(self.bodies, row.get("body"), where, "body"),
                         "target_date": _date(row.get("target_date")),
                         **self.source(row, where),

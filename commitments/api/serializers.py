@@ -166,6 +166,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "agreement",
             "area",
             "strength",
+            "actor",
             "responsible_body",
             "target_date",
             "made_at",
@@ -189,6 +190,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "as expected_version when updating it or its milestones."
             },
             "progress_source": {"help_text": "manual (entered with each status update) or milestones (rolled up)."},
+            "actor": {"help_text": "Who must act: eu, japan or both; empty where the wording does not say."},
             "progress": {"help_text": "Percentage complete, if known."},
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }

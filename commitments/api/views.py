@@ -109,6 +109,11 @@ COMMITMENT_FILTERS = [
         "true: only commitments whose responsible body is overdue today by its cadence; false: the others.",
     ),
     _query(
+        "actor",
+        str,
+        "Who must act: eu, japan, both, or none (not recorded). Repeat to match any of several (split by party).",
+    ),
+    _query(
         "deadline_passed",
         bool,
         "true: a deadline passed without completion (the target date, for a commitment neither achieved nor "
