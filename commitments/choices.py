@@ -90,3 +90,29 @@ class Actor(models.TextChoices):
     EU = "eu", "The EU"
     JAPAN = "japan", "Japan"
     BOTH = "both", "Both"
+
+
+class Party(models.TextChoices):
+    """One of the two parties of a joint commitment, for a status recorded per party."""
+
+    EU = "eu", "The EU"
+    JAPAN = "japan", "Japan"
+
+
+# How far along each status is, for "the less advanced of the two" (a discontinued effort is the least).
+ADVANCEMENT = {
+    Status.DISCONTINUED: 0,
+    Status.NOT_STARTED: 1,
+    Status.STALLED: 2,
+    Status.IN_PROGRESS: 3,
+    Status.ONGOING: 4,
+    Status.ACHIEVED: 5,
+}
+
+
+def combined_status(eu_status: str, japan_status: str) -> str | None:
+    """The combined status of a joint commitment: the less advanced of the two parties' statuses; ``None`` until
+    both are recorded."""
+    if not eu_status or not japan_status:
+        return None
+    return min(eu_status, japan_status, key=lambda status: ADVANCEMENT[Status(status)])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
 from core.validators import validate_uri
 
-from .choices import ProgressSource, Status, UpdateKind
+from .choices import Actor, Party, ProgressSource, Status, UpdateKind
 from .models import Commitment, Milestone, StatusUpdate
 from .services import EDITABLE_FIELDS, MILESTONE_FIELDS
 
@@ -75,6 +75,16 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         widgets = {"note": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"note": "What happened, in a sentence or two. It is shown on the timeline."}
 
+    party = forms.ChoiceField(
+        label="Whose status",
+        required=False,
+        choices=[("", "The commitment as a whole"), *Party.choices],
+        widget=forms.RadioSelect,
+        help_text="Both parties must act on it: record one party's own status with its own evidence, or set the "
+        "combined status. Once both parties' statuses are recorded, the combined one is the less advanced of the two "
+        "(until an editor sets it).",
+    )
+
     def __init__(self, *args, commitment: Commitment, **kwargs):
         self.commitment = commitment
         kwargs["instance"] = StatusUpdate(
@@ -87,6 +97,10 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
             **kwargs.get("initial", {}),
         }
         super().__init__(*args, **kwargs)
+        if commitment.actor != Actor.BOTH:
+            del self.fields["party"]
+        else:
+            self.order_fields(["party", *self.fields])
 
 
 class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):

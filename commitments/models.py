@@ -36,7 +36,17 @@ from core.models import (
 from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
 
-from .choices import MILESTONE_KINDS, Actor, AgreementKind, PolicyArea, ProgressSource, Status, Strength, UpdateKind
+from .choices import (
+    MILESTONE_KINDS,
+    Actor,
+    AgreementKind,
+    Party,
+    PolicyArea,
+    ProgressSource,
+    Status,
+    Strength,
+    UpdateKind,
+)
 from .querysets import AgreementQuerySet, CommitmentQuerySet, MilestoneQuerySet, StatusUpdateQuerySet
 from .references import KEY_LENGTH, reference_sort_key
 from .states import CommitmentStatus, commitment_state
@@ -217,6 +227,12 @@ class Commitment(SourcedModel):
     )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED, editable=False)
+    # For a joint commitment (actor=both), each party's own status, from the entries recorded per party; the
+    # combined ``status`` follows the less advanced of the two (``choices.combined_status``) unless an editor sets it.
+    eu_status = models.CharField("the EU's status", max_length=20, choices=Status.choices, blank=True, editable=False)
+    japan_status = models.CharField(
+        "Japan's status", max_length=20, choices=Status.choices, blank=True, editable=False
+    )
     progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -237,6 +253,8 @@ class Commitment(SourcedModel):
             "updated_at",
             "reference_sort_key",
             "progress_source",
+            "eu_status",
+            "japan_status",
         ]
     )
 
@@ -340,6 +358,16 @@ class StatusUpdate(SourcedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="status_updates"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    party = models.CharField(
+        max_length=10,
+        choices=Party.choices,
+        blank=True,
+        default="",
+        help_text="For a joint commitment: the party whose own status this entry records (empty: the commitment).",
+    )
+    party_status = models.CharField(
+        "the party's status", max_length=20, choices=Status.choices, blank=True, default=""
+    )
     milestone = models.ForeignKey(
         "Milestone",
         on_delete=models.PROTECT,
@@ -387,6 +415,12 @@ class StatusUpdate(SourcedModel):
                 | (~Q(kind=UpdateKind.WITHDRAWAL) & Q(withdraws__isnull=True)),
                 name="statusupdate_withdrawal_names_its_entry",
                 violation_error_message="A withdrawal names the entry it withdraws, and only a withdrawal does.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(party="") & Q(party_status=""))
+                | (Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(party="") & ~Q(party_status="")),
+                name="statusupdate_party_status_with_its_party",
+                violation_error_message="A status per party names the party and its status, in a status update.",
             ),
             models.CheckConstraint(
                 condition=Q(kind=UpdateKind.MILESTONE, milestone__isnull=False)

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from core.events import publish_on_commit
 from core.exceptions import DomainConflict
 
-from .choices import MILESTONE_KINDS, ProgressSource, Status, UpdateKind
+from .choices import MILESTONE_KINDS, Actor, Party, ProgressSource, Status, UpdateKind, combined_status
 from .models import Commitment, Milestone, StatusUpdate, rolled_up_progress
 from .references import reference_sort_key
 
@@ -52,6 +52,46 @@ def _changes_nothing(locked: Commitment, *, status: str | None, progress: int | 
         and not note.strip()
         and not any(value.strip() if isinstance(value, str) else value for value in evidence)
     )
+
+
+PARTY_FIELDS = {Party.EU: "eu_status", Party.JAPAN: "japan_status"}
+
+
+def _party_entry(
+    locked: Commitment,
+    *,
+    party: str,
+    status: str,
+    progress: int | None,
+    note: str,
+    evidence_url: str,
+    evidence_reference: str,
+    evidence_date,
+) -> tuple[str, str, int | None, dict]:
+    """A status recorded for one party of a joint commitment: the party's status, the combined status it leads to
+    (the less advanced of the two once both are recorded; until then the combined status stays), the commitment's
+    progress (unchanged unless the combined status becomes achieved), and the party fields to write."""
+    if party not in PARTY_FIELDS:
+        raise ValidationError({"party": f"Not a party: {party!r}."})
+    if locked.actor != Actor.BOTH:
+        raise ValidationError({"party": "Only a commitment both parties must act on takes a status per party."})
+    if progress is not None:
+        raise ValidationError({"progress": "A status per party takes no progress: the commitment has one progress."})
+    if status == Status.ACHIEVED and not (evidence_url.strip() or evidence_reference.strip()):
+        raise ValidationError(
+            {"evidence_reference": "Evidence (a URL or a document reference) is required to mark it achieved."}
+        )
+    field_name = PARTY_FIELDS[party]
+    if getattr(locked, field_name) == status and not note.strip() and not (evidence_url or evidence_reference):
+        raise ValidationError({"status": NOTHING_CHANGED})
+    parties = {"eu_status": locked.eu_status, "japan_status": locked.japan_status, field_name: status}
+    combined = combined_status(parties["eu_status"], parties["japan_status"]) or locked.status
+    progress = locked.progress
+    if combined == Status.ACHIEVED and combined != locked.status:
+        progress = (
+            _rolled_up_status_progress(locked, status=combined, progress=None) if locked.progress_rolled_up else 100
+        )
+    return status, combined, progress, {field_name: status}
 
 
 ROLLED_UP_PROGRESS = "Progress is rolled up from the milestones: mark milestones done instead of entering it."
@@ -102,26 +142,44 @@ def _append_update(
     recorded_at: datetime | None,
     source_document=None,
     source_locator: str = "",
+    party: str = "",
 ) -> StatusUpdate:
     recorded_at = recorded_at or timezone.now()
+    party_status = ""
     with transaction.atomic():
         locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
         if locked is None:
             raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
         if locked.version != expected_version:
             raise _conflict(commitment.pk, expected_version)
-        if kind == UpdateKind.REVIEW:
+        party_changes = {}
+        if party:
+            party_status, status, progress, party_changes = _party_entry(
+                locked,
+                party=party,
+                status=status,
+                progress=progress,
+                note=note,
+                evidence_url=evidence_url,
+                evidence_reference=evidence_reference,
+                evidence_date=evidence_date,
+            )
+        elif kind == UpdateKind.REVIEW:
             status, progress = locked.status, locked.progress
         elif locked.progress_rolled_up:
             progress = _rolled_up_status_progress(locked, status=status, progress=progress)
         elif status == Status.ACHIEVED and progress is None:
             progress = 100
-        if kind == UpdateKind.STATUS_CHANGE and _changes_nothing(
-            locked,
-            status=status,
-            progress=progress,
-            note=note,
-            evidence=(evidence_url, evidence_reference, evidence_date),
+        if (
+            kind == UpdateKind.STATUS_CHANGE
+            and not party
+            and _changes_nothing(
+                locked,
+                status=status,
+                progress=progress,
+                note=note,
+                evidence=(evidence_url, evidence_reference, evidence_date),
+            )
         ):
             raise ValidationError({"status": NOTHING_CHANGED})
         update = StatusUpdate(
@@ -139,9 +197,16 @@ def _append_update(
             recorded_at=recorded_at,
             source_document=source_document,
             source_locator=source_locator,
+            party=party,
+            party_status=party_status,
         )
         update.full_clean(exclude=["commitment", "version"])
-        changes = {"version": expected_version + 1, "last_reviewed_at": recorded_at, "updated_at": timezone.now()}
+        changes = {
+            "version": expected_version + 1,
+            "last_reviewed_at": recorded_at,
+            "updated_at": timezone.now(),
+            **party_changes,
+        }
         if kind == UpdateKind.STATUS_CHANGE:
             changes.update(status=status, progress=progress)
             if status != locked.status or locked.status_changed_at is None:
@@ -194,6 +259,43 @@ def commitment_update_status(
         recorded_at=recorded_at,
         source_document=source_document,
         source_locator=source_locator,
+    )
+
+
+def commitment_update_party_status(
+    *,
+    commitment: Commitment,
+    expected_version: int,
+    author,
+    party: str,
+    status: str,
+    progress: int | None = None,
+    note: str = "",
+    evidence_url: str = "",
+    evidence_reference: str = "",
+    evidence_date: date | None = None,
+    recorded_at: datetime | None = None,
+) -> StatusUpdate:
+    """Record one party's own status (with its own evidence) on a joint commitment (``actor=both``).
+
+    The combined status becomes the less advanced of the two parties' statuses once both are recorded; an editor can
+    still set the combined status with :func:`commitment_update_status`, and it stands until the next entry per
+    party. One history entry (``party``, ``party_status``; its ``status`` is the combined status it leads to), under
+    the commitment's ``version``: :class:`CommitmentConflict` when stale, ``ValidationError`` on invalid input.
+    """
+    return _append_update(
+        commitment=commitment,
+        expected_version=expected_version,
+        kind=UpdateKind.STATUS_CHANGE,
+        author=author,
+        status=status,
+        progress=progress,
+        note=note,
+        evidence_url=evidence_url,
+        evidence_reference=evidence_reference,
+        evidence_date=evidence_date,
+        recorded_at=recorded_at,
+        party=party,
     )
 
 
@@ -356,15 +458,31 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
     """The commitment's derived fields replayed from its effective entries (oldest first), as if the withdrawn
     ones had never been recorded: no entry left means "not started", never reviewed."""
     status, progress, changed_at, reviewed_at = Status.NOT_STARTED, None, None, None
+    parties = {"eu_status": "", "japan_status": ""}
     for update in updates:
         reviewed_at = update.recorded_at
         # Milestone entries carry the progress of their moment (a snapshot); a rolled-up progress is worked out
         # again from the milestones by the caller, so they only count as news here.
-        if update.kind == UpdateKind.STATUS_CHANGE:
+        if update.kind == UpdateKind.STATUS_CHANGE and update.party:
+            # A status per party: the combined status follows the rule again, from the entries that still count.
+            parties[PARTY_FIELDS[update.party]] = update.party_status
+            combined = combined_status(parties["eu_status"], parties["japan_status"]) or status
+            if combined != status:
+                changed_at = update.recorded_at
+            if combined == Status.ACHIEVED:
+                progress = 100
+            status = combined
+        elif update.kind == UpdateKind.STATUS_CHANGE:
             if update.status != status or changed_at is None:
                 changed_at = update.recorded_at
             status, progress = update.status, update.progress
-    return {"status": status, "progress": progress, "status_changed_at": changed_at, "last_reviewed_at": reviewed_at}
+    return {
+        "status": status,
+        "progress": progress,
+        "status_changed_at": changed_at,
+        "last_reviewed_at": reviewed_at,
+        **parties,
+    }
 
 
 def status_update_withdraw(

@@ -40,6 +40,7 @@ from .services import (
     commitment_confirm_unchanged,
     commitment_set_progress_source,
     commitment_update,
+    commitment_update_party_status,
     commitment_update_status,
     milestone_add,
     milestone_update,
@@ -283,7 +284,16 @@ class CommitmentUpdateStatusView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        update = commitment_update_status(**self.entry_kwargs(data), status=data["status"], progress=data["progress"])
+        common = {**self.entry_kwargs(data), "status": data["status"], "progress": data["progress"]}
+        if data.get("party"):
+            update = commitment_update_party_status(**common, party=data["party"])
+            messages.success(
+                self.request,
+                f"Saved: {update.get_party_display()} is “{update.get_party_status_display()}” on "
+                f"{self.commitment.reference}; together “{update.get_status_display()}”.",
+            )
+            return HttpResponseRedirect(self.get_success_url())
+        update = commitment_update_status(**common)
         progress = f" ({update.progress}%)" if update.progress is not None else ""
         messages.success(
             self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."

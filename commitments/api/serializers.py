@@ -174,6 +174,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "status",
             "state",
             "state_label",
+            "eu_status",
+            "japan_status",
             "progress",
             "progress_source",
             "status_changed_at",
@@ -191,6 +193,12 @@ class CommitmentSerializer(serializers.ModelSerializer):
             },
             "progress_source": {"help_text": "manual (entered with each status update) or milestones (rolled up)."},
             "actor": {"help_text": "Who must act: eu, japan or both; empty where the wording does not say."},
+            "status": {
+                "help_text": "The combined status; for a joint commitment the less advanced of eu_status and "
+                "japan_status once both are recorded, unless an editor set it since."
+            },
+            "eu_status": {"help_text": "For a joint commitment: the EU's own status (empty: not recorded)."},
+            "japan_status": {"help_text": "For a joint commitment: Japan's own status (empty: not recorded)."},
             "progress": {"help_text": "Percentage complete, if known."},
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }
@@ -331,6 +339,8 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
             "withdrawn_by",
             "withdraws",
             "milestone",
+            "party",
+            "party_status",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -340,6 +350,8 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
                 "milestone added, changed or withdrawn: see milestone) or progress_source."
             },
             "milestone": {"help_text": "For kind=milestone: the id of the milestone."},
+            "party": {"help_text": "eu or japan: this entry records that party's own status; empty otherwise."},
+            "party_status": {"help_text": "The party's own status; status is then the combined status it led to."},
         }
 
     @extend_schema_field(serializers.BooleanField())
@@ -386,10 +398,15 @@ class StatusUpdateCreateSerializer(StrictModelSerializer):
             "evidence_url",
             "evidence_reference",
             "evidence_date",
+            "party",
         ]
         # The model's constraints are checked by the service's full_clean(), with the model's messages.
         validators = []
         extra_kwargs = {
+            "party": {
+                "help_text": "For a commitment both parties must act on (actor=both): eu or japan records that "
+                "party's own status with its own evidence; the combined status follows the less advanced of the two."
+            },
             "kind": {"help_text": "status_change (default) or review (confirms the status unchanged)."},
             "status": {"required": False, "help_text": "The new status; required for a status_change."},
             "progress": {"help_text": "Percentage complete; achieved means 100."},

@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -28,6 +29,7 @@ from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.services import (
     CommitmentConflict,
     commitment_confirm_unchanged,
+    commitment_update_party_status,
     commitment_update_status,
     milestone_add,
     milestone_update,
@@ -361,7 +363,13 @@ class StatusUpdateViewSet(
         # A stale expected_version raises CommitmentConflict: the API's exception handler answers 409 with
         # conflict_extra's details (the one mapping of domain errors, core.api.exceptions).
         if data["kind"] == UpdateKind.REVIEW:
+            if data.get("party"):
+                raise DRFValidationError({"party": ["A review is of the commitment as a whole: send no party."]})
             update = commitment_confirm_unchanged(**common)
+        elif data.get("party"):
+            update = commitment_update_party_status(
+                **common, party=data["party"], status=data["status"], progress=data.get("progress")
+            )
         else:
             update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
         created = self.get_queryset().get(pk=update.pk)

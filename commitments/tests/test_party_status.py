@@ -1,0 +1,148 @@
+"""A status per party on a joint commitment: each party's own status with its own evidence, the combined status as the
+less advanced of the two unless an editor sets it, through the service, the form and the API."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from commitments.choices import Actor, Party, Status
+from commitments.models import StatusUpdate
+from commitments.services import (
+    CommitmentConflict,
+    commitment_update_party_status,
+    commitment_update_status,
+    status_update_withdraw,
+)
+from commitments.tests.factories import CommitmentFactory, UserFactory
+
+from .api_support import _fresh_throttle_counters, editor_api
+
+__all__ = ["_fresh_throttle_counters", "editor_api"]  # fixtures used by name
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def author():
+    return UserFactory(editor=True)
+
+
+@pytest.fixture
+def joint():
+    return CommitmentFactory(reference="SDP §12(b)", actor=Actor.BOTH)
+
+
+def party(commitment, author, who, status, **evidence):
+    commitment.refresh_from_db()
+    return commitment_update_party_status(
+        commitment=commitment, expected_version=commitment.version, author=author, party=who, status=status, **evidence
+    )
+
+
+def test_a_party_status_that_lags_lowers_the_combined_one(joint, author):
+    party(joint, author, Party.EU, Status.ACHIEVED, evidence_reference="Council decision")
+    joint.refresh_from_db()
+    assert (joint.eu_status, joint.status) == (Status.ACHIEVED, Status.NOT_STARTED)  # Japan not recorded yet
+    entry = party(joint, author, Party.JAPAN, Status.IN_PROGRESS, note="Diet still debating")
+    joint.refresh_from_db()
+    assert (joint.japan_status, joint.status) == (Status.IN_PROGRESS, Status.IN_PROGRESS)
+    assert (entry.party, entry.party_status, entry.status, entry.previous_status) == (
+        Party.JAPAN,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+        Status.NOT_STARTED,
+    )
+    # Japan stalls: the combined status goes down with it.
+    party(joint, author, Party.JAPAN, Status.STALLED)
+    joint.refresh_from_db()
+    assert joint.status == Status.STALLED and joint.eu_status == Status.ACHIEVED
+
+
+def test_both_achieved_make_it_achieved_at_100(joint, author):
+    party(joint, author, Party.EU, Status.ACHIEVED, evidence_reference="EU text")
+    party(joint, author, Party.JAPAN, Status.ACHIEVED, evidence_url="https://example.jp/cabinet")
+    joint.refresh_from_db()
+    assert (joint.status, joint.progress) == (Status.ACHIEVED, 100)
+
+
+def test_an_editor_sets_the_combined_status_until_the_next_party_entry(joint, author):
+    party(joint, author, Party.EU, Status.IN_PROGRESS)
+    party(joint, author, Party.JAPAN, Status.NOT_STARTED)
+    joint.refresh_from_db()
+    commitment_update_status(
+        commitment=joint, expected_version=joint.version, author=author, status=Status.ONGOING, note="Set by hand"
+    )
+    joint.refresh_from_db()
+    assert joint.status == Status.ONGOING and joint.japan_status == Status.NOT_STARTED
+    party(joint, author, Party.EU, Status.ONGOING)
+    joint.refresh_from_db()
+    assert joint.status == Status.NOT_STARTED
+
+
+def test_invalid_party_entries_are_refused_and_write_nothing(joint, author):
+    alone = CommitmentFactory(actor=Actor.EU)
+    for commitment, kwargs, field in (
+        (alone, {"party": Party.EU, "status": Status.IN_PROGRESS}, "party"),
+        (joint, {"party": Party.EU, "status": Status.ACHIEVED}, "evidence_reference"),
+        (joint, {"party": Party.EU, "status": Status.IN_PROGRESS, "progress": 40}, "progress"),
+        (joint, {"party": "china", "status": Status.IN_PROGRESS}, "party"),
+    ):
+        with pytest.raises(ValidationError) as excinfo:
+            commitment_update_party_status(commitment=commitment, expected_version=0, author=author, **kwargs)
+        assert field in excinfo.value.message_dict
+    assert not StatusUpdate.objects.exists()
+    with pytest.raises(CommitmentConflict):
+        commitment_update_party_status(
+            commitment=joint, expected_version=5, author=author, party=Party.EU, status=Status.IN_PROGRESS
+        )
+
+
+def test_withdrawing_a_party_entry_works_the_combined_status_out_again(joint, author):
+    party(joint, author, Party.EU, Status.IN_PROGRESS)
+    party(joint, author, Party.JAPAN, Status.IN_PROGRESS)
+    mistake = party(joint, author, Party.JAPAN, Status.STALLED)
+    joint.refresh_from_db()
+    assert joint.status == Status.STALLED
+    status_update_withdraw(update=mistake, expected_version=joint.version, author=author, reason="Wrong party")
+    joint.refresh_from_db()
+    assert (joint.status, joint.japan_status, joint.eu_status) == (
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+    )
+
+
+def test_the_form_records_a_party_status_and_the_page_shows_both(editor_client, joint):
+    url = reverse("commitments:commitment_update_status", args=[joint.pk])
+    assert 'name="party"' in editor_client.get(url).content.decode()
+    response = editor_client.post(
+        url,
+        {"party": "eu", "status": "in_progress", "note": "Council adopted", "expected_version": 0},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    response = editor_client.post(
+        url, {"party": "japan", "status": "achieved", "expected_version": 1, "note": "No evidence"}
+    )
+    assert response.status_code == 400
+    page = editor_client.get(joint.get_absolute_url()).content.decode()
+    assert "Status per party" in page and "for The EU" in page
+    alone = CommitmentFactory(actor=Actor.JAPAN)
+    form = editor_client.get(reverse("commitments:commitment_update_status", args=[alone.pk])).content.decode()
+    assert 'name="party"' not in form
+
+
+def test_the_api_records_a_party_status_and_serves_both(editor_api, joint):
+    response = editor_api.post(
+        "/api/v1/status-updates/",
+        {"commitment": joint.pk, "expected_version": 0, "party": "japan", "status": "stalled"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["party"], response.json()["party_status"]) == ("japan", "stalled")
+    response = editor_api.post(
+        "/api/v1/status-updates/",
+        {"commitment": joint.pk, "expected_version": 1, "party": "eu", "status": "in_progress"},
+        format="json",
+    )
+    detail = editor_api.get(f"/api/v1/commitments/{joint.pk}/").json()
+    assert (detail["eu_status"], detail["japan_status"], detail["status"]) == ("in_progress", "stalled", "stalled")
