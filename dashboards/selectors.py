@@ -335,13 +335,33 @@ def by_actor(*, on: date, from_history: bool) -> list[StatusBreakdown]:
         rows = Commitment.objects.order_by().values_list("actor", "status").annotate(n=Count("pk"))
     for actor, status, n in rows:
         counts[actor][status] = counts[actor].get(status, 0) + n
-    return [
+    rows = [
         StatusBreakdown(
             key=key or "none", label=label, counts=counts[key], list_query=urlencode({"actor": key or "none"})
         )
         for key, label in [*Actor.choices, ("", "Not recorded")]
         if counts.get(key)
     ]
+    if not from_history:
+        # Joint commitments split by each party's own status, where it is recorded (1 grouped query).
+        per_party: dict[str, dict[str, int]] = {"eu": {}, "japan": {}}
+        joint = Commitment.objects.filter(actor=Actor.BOTH).order_by()
+        for eu, japan, n in joint.values_list("eu_status", "japan_status").annotate(n=Count("pk")):
+            for party, status in (("eu", eu), ("japan", japan)):
+                if status:
+                    per_party[party][status] = per_party[party].get(status, 0) + n
+        for party, label in (("eu", "Joint, the EU's own status"), ("japan", "Joint, Japan's own status")):
+            if per_party[party]:
+                rows.append(
+                    StatusBreakdown(
+                        key=f"both-{party}",
+                        label=label,
+                        counts=per_party[party],
+                        list_query=urlencode({"actor": "both"}),
+                        note="where recorded",
+                    )
+                )
+    return rows
 
 
 def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:

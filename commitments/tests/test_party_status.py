@@ -146,3 +146,13 @@ def test_the_api_records_a_party_status_and_serves_both(editor_api, joint):
     )
     detail = editor_api.get(f"/api/v1/commitments/{joint.pk}/").json()
     assert (detail["eu_status"], detail["japan_status"], detail["status"]) == ("in_progress", "stalled", "stalled")
+
+
+def test_the_overview_splits_joint_commitments_by_each_partys_own_status(reviewer_client, joint, author):
+    party(joint, author, Party.EU, Status.IN_PROGRESS)
+    party(joint, author, Party.JAPAN, Status.STALLED)
+    page = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    section = page[page.index('id="actors-heading"') : page.index('id="stale-heading"')]
+    eu = section[section.index('data-key="both-eu"') : section.index('data-key="both-japan"')]
+    japan = section[section.index('data-key="both-japan"') :]
+    assert 'data-status="in_progress"' in eu and 'data-status="stalled"' in japan
