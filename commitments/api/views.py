@@ -551,9 +551,7 @@ class MilestoneViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "expected_version" not in data:
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"expected_version": ["This field is required."]})
+            raise DRFValidationError({"expected_version": ["This field is required."]})
         milestone, _ = milestone_update(
             milestone=milestone, expected_version=data.pop("expected_version"), author=request.user, **data
         )
