@@ -218,14 +218,8 @@ class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
         self.fields["evidence_reference"].help_text = "Or a reference to a document that is not online."
 
 
-class MilestoneWithdrawForm(WithdrawalForm):
-    """Withdraw a milestone recorded by mistake, with the commitment version the form was opened on."""
-
-    expected_version = _expected_version_field()
-
-    def __init__(self, *args, commitment: Commitment, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initial.setdefault("expected_version", commitment.version)
+# Withdrawing a milestone asks the same as withdrawing an entry: a reason, under the commitment's version.
+MilestoneWithdrawForm = StatusUpdateWithdrawForm
 
 
 class ProgressSourceForm(AccessibleFormMixin, forms.Form):

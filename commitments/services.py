@@ -239,8 +239,10 @@ def commitment_update_status(
     recorded_at: datetime | None = None,
     source_document=None,
     source_locator: str = "",
+    party: str = "",
 ) -> StatusUpdate:
-    """Record a new status for ``commitment`` and make it the current one.
+    """Record a new status for ``commitment`` and make it the current one (with ``party``, one party's own status:
+    see :func:`commitment_update_party_status`).
 
     Raises ``ValidationError`` (field errors) on invalid input and :class:`CommitmentConflict` when
     ``expected_version`` is no longer current. Nothing is written in either case.
@@ -259,44 +261,22 @@ def commitment_update_status(
         recorded_at=recorded_at,
         source_document=source_document,
         source_locator=source_locator,
+        party=party,
     )
 
 
-def commitment_update_party_status(
-    *,
-    commitment: Commitment,
-    expected_version: int,
-    author,
-    party: str,
-    status: str,
-    progress: int | None = None,
-    note: str = "",
-    evidence_url: str = "",
-    evidence_reference: str = "",
-    evidence_date: date | None = None,
-    recorded_at: datetime | None = None,
-) -> StatusUpdate:
-    """Record one party's own status (with its own evidence) on a joint commitment (``actor=both``).
+def commitment_update_party_status(*, party: str, **update) -> StatusUpdate:
+    """Record one party's own status (with its own evidence) on a joint commitment (``actor=both``): the arguments
+    of :func:`commitment_update_status`, and ``party`` (``eu`` or ``japan``).
 
     The combined status becomes the less advanced of the two parties' statuses once both are recorded; an editor can
     still set the combined status with :func:`commitment_update_status`, and it stands until the next entry per
     party. One history entry (``party``, ``party_status``; its ``status`` is the combined status it leads to), under
     the commitment's ``version``: :class:`CommitmentConflict` when stale, ``ValidationError`` on invalid input.
     """
-    return _append_update(
-        commitment=commitment,
-        expected_version=expected_version,
-        kind=UpdateKind.STATUS_CHANGE,
-        author=author,
-        status=status,
-        progress=progress,
-        note=note,
-        evidence_url=evidence_url,
-        evidence_reference=evidence_reference,
-        evidence_date=evidence_date,
-        recorded_at=recorded_at,
-        party=party,
-    )
+    if not party:
+        raise ValidationError({"party": "Name the party: eu or japan."})
+    return commitment_update_status(party=party, **update)
 
 
 def commitment_confirm_unchanged(

@@ -348,14 +348,27 @@ class CommitmentEditView(CommitmentFormView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class StatusUpdateWithdrawView(CommitmentFormView):
+class WithdrawFormView(CommitmentFormView):
+    """A withdrawal with a reason under the commitment's version (of an entry, of a milestone): the same form, and
+    the same conflict page (the reason entered, a fresh form)."""
+
+    form_class = StatusUpdateWithdrawForm
+    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
+
+    def conflict_context(self, conflict, form) -> dict:
+        self.commitment = conflict.current
+        return {
+            "form": self.form_class(commitment=conflict.current),
+            "submitted": [("Reason", form.cleaned_data["reason"])],
+        }
+
+
+class StatusUpdateWithdrawView(WithdrawFormView):
     """Withdraw a status update or review recorded by mistake, with a reason (editors only). The entry stays on the
     timeline, struck through; the commitment's status is worked out again from the entries that still count."""
 
     template_name = "commitments/status_update_withdraw.html"
-    form_class = StatusUpdateWithdrawForm
     page_title = "Withdraw an entry"
-    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
 
     @cached_property
     def update(self) -> StatusUpdate:
@@ -367,13 +380,6 @@ class StatusUpdateWithdrawView(CommitmentFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(update=self.update, **kwargs)
-
-    def conflict_context(self, conflict, form) -> dict:
-        self.commitment = conflict.current
-        return {
-            "form": StatusUpdateWithdrawForm(commitment=conflict.current),
-            "submitted": [("Reason", form.cleaned_data["reason"])],
-        }
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -454,20 +460,12 @@ class MilestoneEditView(MilestoneFormViewMixin, CommitmentFormView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class MilestoneWithdrawView(MilestoneFormViewMixin, CommitmentFormView):
+class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
     """Withdraw a milestone recorded by mistake, with a reason. It stays on the page, struck through."""
 
     template_name = "commitments/milestone_withdraw.html"
     form_class = MilestoneWithdrawForm
     page_title = "Withdraw a milestone"
-    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
-
-    def conflict_context(self, conflict, form) -> dict:
-        self.commitment = conflict.current
-        return {
-            "form": MilestoneWithdrawForm(commitment=conflict.current),
-            "submitted": [("Reason", form.cleaned_data["reason"])],
-        }
 
     def form_valid(self, form):
         data = form.cleaned_data

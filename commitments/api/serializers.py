@@ -498,5 +498,5 @@ class MilestoneUpdateSerializer(MilestoneCreateSerializer):
         }
 
 
-class MilestoneWithdrawSerializer(StatusUpdateWithdrawSerializer):
-    pass
+# A milestone is withdrawn as an entry is: a reason, under the commitment's version.
+MilestoneWithdrawSerializer = StatusUpdateWithdrawSerializer

@@ -517,11 +517,7 @@ class MilestoneViewSet(
         }.get(self.action, MilestoneSerializer)
 
     def conflict_extra(self, conflict: CommitmentConflict) -> dict:
-        context = self.get_serializer_context()
-        return {
-            "current": CommitmentSerializer(conflict.current, context=context).data,
-            "newer_updates": StatusUpdateSerializer(conflict.newer_updates, many=True, context=context).data,
-        }
+        return StatusUpdateViewSet.conflict_extra(self, conflict)
 
     def _answer(self, milestone: Milestone, code: int) -> Response:
         stored = self.get_queryset().get(pk=milestone.pk)
