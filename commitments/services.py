@@ -127,6 +127,21 @@ def _conflict(commitment_id: int, expected_version: int) -> CommitmentConflict:
     return CommitmentConflict(current=current, expected_version=expected_version, newer_updates=newer)
 
 
+def _write_entry(*, commitment_id: int, expected_version: int, changes: dict, entry: StatusUpdate, event: str, about):
+    """The guarded write every history entry ends with: move the commitment's derived fields only if its version
+    is still ``expected_version`` (safe even where SELECT ... FOR UPDATE is a no-op, SQLite), then save the entry
+    (a concurrent writer that took this version first makes it a conflict), and announce ``event`` about ``about``
+    after commit. Inside the caller's transaction."""
+    if not Commitment.objects.filter(pk=commitment_id, version=expected_version).update(**changes):
+        raise _conflict(commitment_id, expected_version)
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError as exc:  # a concurrent writer took this version (or withdrew the entry) first
+        raise _conflict(commitment_id, expected_version) from exc
+    publish_on_commit(event, about)
+
+
 def _append_update(
     *,
     commitment: Commitment,
@@ -211,15 +226,14 @@ def _append_update(
             changes.update(status=status, progress=progress)
             if status != locked.status or locked.status_changed_at is None:
                 changes["status_changed_at"] = recorded_at
-        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
-        if not Commitment.objects.filter(pk=locked.pk, version=expected_version).update(**changes):
-            raise _conflict(commitment.pk, expected_version)
-        try:
-            with transaction.atomic():
-                update.save()
-        except IntegrityError as exc:  # a concurrent writer took this version first
-            raise _conflict(commitment.pk, expected_version) from exc
-        publish_on_commit("status_update.created", update)
+        _write_entry(
+            commitment_id=locked.pk,
+            expected_version=expected_version,
+            changes=changes,
+            entry=update,
+            event="status_update.created",
+            about=update,
+        )
     for name, value in changes.items():
         setattr(commitment, name, value)
     return update
@@ -529,15 +543,14 @@ def status_update_withdraw(
         )
         withdrawal.full_clean(exclude=["commitment", "version", "withdraws"])
         changes = {**state, "version": expected_version + 1, "updated_at": timezone.now()}
-        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
-        if not Commitment.objects.filter(pk=commitment_id, version=expected_version).update(**changes):
-            raise _conflict(commitment_id, expected_version)
-        try:
-            with transaction.atomic():
-                withdrawal.save()
-        except IntegrityError as exc:  # a concurrent writer took this version, or withdrew the entry, first
-            raise _conflict(commitment_id, expected_version) from exc
-        publish_on_commit("status_update.withdrawn", update)
+        _write_entry(
+            commitment_id=commitment_id,
+            expected_version=expected_version,
+            changes=changes,
+            entry=withdrawal,
+            event="status_update.withdrawn",
+            about=update,
+        )
     if StatusUpdate.commitment.is_cached(update):
         for name, value in changes.items():
             setattr(update.commitment, name, value)
@@ -622,15 +635,14 @@ def _write_milestone_entry(
             "updated_at": timezone.now(),
             "progress_source": locked.progress_source,
         }
-        # The version condition makes the write safe even where SELECT ... FOR UPDATE is a no-op (SQLite).
-        if not Commitment.objects.filter(pk=locked.pk, version=expected_version).update(**changes):
-            raise _conflict(commitment.pk, expected_version)
-        try:
-            with transaction.atomic():
-                entry.save()
-        except IntegrityError as exc:  # a concurrent writer took this version first
-            raise _conflict(commitment.pk, expected_version) from exc
-        publish_on_commit("status_update.created", entry)
+        _write_entry(
+            commitment_id=locked.pk,
+            expected_version=expected_version,
+            changes=changes,
+            entry=entry,
+            event="status_update.created",
+            about=entry,
+        )
     for name, value in changes.items():
         setattr(commitment, name, value)
     return entry, milestone
