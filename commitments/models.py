@@ -229,9 +229,11 @@ class Commitment(SourcedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED, editable=False)
     # For a joint commitment (actor=both), each party's own status, from the entries recorded per party; the
     # combined ``status`` follows the less advanced of the two (``choices.combined_status``) unless an editor sets it.
-    eu_status = models.CharField("the EU's status", max_length=20, choices=Status.choices, blank=True, editable=False)
+    eu_status = models.CharField(
+        "the EU's status", max_length=20, choices=Status.choices, blank=True, default="", editable=False
+    )
     japan_status = models.CharField(
-        "Japan's status", max_length=20, choices=Status.choices, blank=True, editable=False
+        "Japan's status", max_length=20, choices=Status.choices, blank=True, default="", editable=False
     )
     progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)

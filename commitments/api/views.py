@@ -449,11 +449,8 @@ MILESTONE_FILTERS = [
     _query("due_after", OpenApiTypes.DATE, "Due after this day (YYYY-MM-DD)."),
     _query("withdrawn", bool, "true: only withdrawn milestones; false: only those that count."),
 ]
-CONFLICT_409 = OpenApiResponse(
-    StatusUpdateConflictSerializer,
-    description="The commitment's history moved since `expected_version`: nothing was written. `current` is its "
-    "state now, `newer_updates` what you missed.",
-)
+# The same 409 as every write to the history (HISTORY_WRITE_RESPONSES).
+CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
 
 
 @extend_schema_view(
