@@ -67,6 +67,10 @@ def site_pages(editor) -> list[tuple[str, str]]:
         ("password-change", reverse("password_change")),
         ("api-docs", reverse("api:docs")),
         ("form-confirm-fact-agreement", reverse("commitments:agreement_confirm_fact", args=["SDP"])),
+        ("meeting-outcomes", Meeting.objects.get(body__short_name="SUMMIT", held_on="2023-07-13").get_absolute_url()),
+        ("form-milestone", reverse("commitments:milestone_add", args=[sdp.pk])),
+        ("form-progress-source", reverse("commitments:progress_source", args=[sdp.pk])),
+        ("commitment-list-deadlines", reverse("commitments:commitment_list") + "?deadline_passed=true&actor=both"),
     ]
 
 
