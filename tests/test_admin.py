@@ -6,7 +6,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from commitments.models import StatusUpdate
-from commitments.tests.factories import StatusUpdateFactory
+from commitments.tests.factories import MilestoneFactory, StatusUpdateFactory
 from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,8 @@ def everything():
     meeting = MeetingFactory(commitments=[update.commitment])
     ContactFactory(body=meeting.body)
     OverdueFlagFactory(body=meeting.body)
+    MilestoneFactory(commitment=update.commitment)
+    update.refresh_from_db()
     return update
 
 

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from commitments.choices import CommitmentState, UpdateKind
+from commitments.choices import Actor, CommitmentState, Party, Status, UpdateKind
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
@@ -152,6 +152,25 @@ class CommitmentSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Id of the meeting that produced it; null if none recorded."
     )
     made_at_url = serializers.SerializerMethodField(help_text="The meeting that produced it, with its outcomes.")
+    # Empty is a value of these (not recorded): declared so that the schema's enums include it.
+    actor = serializers.ChoiceField(
+        choices=Actor.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Who must act: eu, japan or both; empty where the wording does not say.",
+    )
+    eu_status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="For a joint commitment: the EU's own status (empty: not recorded).",
+    )
+    japan_status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="For a joint commitment: Japan's own status (empty: not recorded).",
+    )
 
     class Meta:
         model = Commitment
@@ -192,13 +211,10 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "as expected_version when updating it or its milestones."
             },
             "progress_source": {"help_text": "manual (entered with each status update) or milestones (rolled up)."},
-            "actor": {"help_text": "Who must act: eu, japan or both; empty where the wording does not say."},
             "status": {
                 "help_text": "The combined status; for a joint commitment the less advanced of eu_status and "
                 "japan_status once both are recorded, unless an editor set it since."
             },
-            "eu_status": {"help_text": "For a joint commitment: the EU's own status (empty: not recorded)."},
-            "japan_status": {"help_text": "For a joint commitment: Japan's own status (empty: not recorded)."},
             "progress": {"help_text": "Percentage complete, if known."},
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }
@@ -314,6 +330,18 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
     withdraws = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="For kind=withdrawal: the id of the entry it withdraws."
     )
+    party = serializers.ChoiceField(
+        choices=Party.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="eu or japan: this entry records that party's own status; empty otherwise.",
+    )
+    party_status = serializers.ChoiceField(
+        choices=Status.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The party's own status (status is then the combined status it led to); empty otherwise.",
+    )
 
     class Meta:
         model = StatusUpdate
@@ -350,8 +378,6 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
                 "milestone added, changed or withdrawn: see milestone) or progress_source."
             },
             "milestone": {"help_text": "For kind=milestone: the id of the milestone."},
-            "party": {"help_text": "eu or japan: this entry records that party's own status; empty otherwise."},
-            "party_status": {"help_text": "The party's own status; status is then the combined status it led to."},
         }
 
     @extend_schema_field(serializers.BooleanField())
@@ -375,6 +401,15 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
 
 class StatusUpdateCreateSerializer(StrictModelSerializer):
     """A new status (``kind=status_change``) or a review that found nothing changed (``kind=review``)."""
+
+    party = serializers.ChoiceField(
+        choices=Party.choices,
+        allow_blank=True,
+        required=False,
+        help_text="For a commitment both parties must act on (actor=both): eu or japan records that party's own "
+        "status with its own evidence; the combined status follows the less advanced of the two. Empty or absent: "
+        "the commitment as a whole.",
+    )
 
     commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
     expected_version = StrictIntegerField(
@@ -403,10 +438,6 @@ class StatusUpdateCreateSerializer(StrictModelSerializer):
         # The model's constraints are checked by the service's full_clean(), with the model's messages.
         validators = []
         extra_kwargs = {
-            "party": {
-                "help_text": "For a commitment both parties must act on (actor=both): eu or japan records that "
-                "party's own status with its own evidence; the combined status follows the less advanced of the two."
-            },
             "kind": {"help_text": "status_change (default) or review (confirms the status unchanged)."},
             "status": {"required": False, "help_text": "The new status; required for a status_change."},
             "progress": {"help_text": "Percentage complete; achieved means 100."},

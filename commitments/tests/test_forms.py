@@ -199,8 +199,10 @@ def test_commitment_form_offers_only_the_editorial_fields(commitment):
         "description",
         "area",
         "strength",
+        "actor",
         "responsible_body",
         "target_date",
+        "made_at",
         "expected_edit_version",
     }
 
