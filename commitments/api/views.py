@@ -6,7 +6,7 @@ Filtering is ``commitments.filtersets`` (the same classes as the web pages); wri
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -498,13 +498,10 @@ class MilestoneViewSet(
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
     # Every write to a milestone moves its commitment's version; "overdue" depends on today.
-    freshness = Freshness(changed_at="pk", revisions=("commitment__version",), histories=(Commitment,), daily=True)
+    freshness = Freshness(changed_at="pk", revisions=("commitment_version",), histories=(Commitment,), daily=True)
 
     def get_queryset(self) -> QuerySet[Milestone]:
-        return Milestone.objects.for_listing().in_due_order()
-
-    def object_validator_parts(self, obj: Milestone) -> list:
-        return [obj.commitment.version]
+        return Milestone.objects.for_listing().annotate(commitment_version=F("commitment__version")).in_due_order()
 
     def get_serializer_class(self):
         return {

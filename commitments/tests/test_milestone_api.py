@@ -163,3 +163,16 @@ def test_milestones_are_in_the_openapi_schema_with_examples(reviewer_api):
     assert {"commitment", "overdue", "due_before", "due_after"} <= parameters
     detail = schema["components"]["schemas"]["CommitmentDetail"]["properties"]
     assert "milestones" in detail and "progress_source" in detail
+
+
+def test_one_milestone_is_served_with_an_etag_that_moves_when_it_changes(reviewer_api, editor_api, commitment):
+    milestone = MilestoneFactory(commitment=commitment)
+    url = f"{URL}{milestone.pk}/"
+    first = reviewer_api.get(url)
+    assert first.status_code == 200 and first.json()["title"] == milestone.title
+    assert reviewer_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    listed = reviewer_api.get(URL)
+    done = {"expected_version": 1, "done_on": "2026-12-01", "evidence_reference": "Report"}
+    assert editor_api.patch(url, done, format="json").status_code == 200
+    assert reviewer_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+    assert reviewer_api.get(URL, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200

@@ -26,7 +26,7 @@ from django_celery_beat.models import ClockedSchedule, IntervalSchedule, SolarSc
 from rest_framework.authtoken.models import Token
 
 from commitments.models import Agreement, Commitment, StatusUpdate
-from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory, StatusUpdateFactory, UserFactory
 from core.roles import EDITORS, REVIEWERS
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
@@ -72,6 +72,7 @@ class Expect:
     public_read: bool = False  # with PUBLIC_READ=1, anonymous visitors may GET it (and still never POST)
     get_with_public_read: dict[str, str] | None = None  # when PUBLIC_READ=1 changes what a GET gets
     put_patch_delete: dict[str, str] = field(default_factory=dict)  # the API's other write methods
+    patch: dict[str, str] | None = None  # where PATCH is a write of its own (a milestone), unlike PUT and DELETE
 
 
 def read_only_page(url: Callable[[dict], str]) -> Expect:
@@ -109,6 +110,19 @@ EXPECTED: dict[str, Expect] = {
     "commitments:status_update_withdraw": editor_form(
         lambda d: reverse("commitments:status_update_withdraw", args=[d["update"].commitment_id, d["update"].pk])
     ),
+    "commitments:progress_source": editor_form(
+        lambda d: reverse("commitments:progress_source", args=[d["commitment"].pk])
+    ),
+    "commitments:milestone_add": editor_form(
+        lambda d: reverse("commitments:milestone_add", args=[d["commitment"].pk])
+    ),
+    "commitments:milestone_edit": editor_form(
+        lambda d: reverse("commitments:milestone_edit", args=[d["commitment"].pk, d["milestone"].pk])
+    ),
+    "commitments:milestone_withdraw": editor_form(
+        lambda d: reverse("commitments:milestone_withdraw", args=[d["commitment"].pk, d["milestone"].pk])
+    ),
+    "dialogues:meeting_detail": read_only_page(lambda d: d["meeting"].get_absolute_url()),
     "dialogues:body_confirm_fact": editor_form(
         lambda d: reverse("dialogues:body_confirm_fact", kwargs={"short_name": d["body"].short_name})
     ),
@@ -266,6 +280,16 @@ API_EXPECTED = {
     "api:statusupdate-withdraw": api_object_action(
         lambda d: reverse("api:statusupdate-withdraw", args=[d["update"].pk])
     ),
+    "api:milestone-list": api_collection_with_create(lambda d: reverse("api:milestone-list")),
+    "api:milestone-detail": Expect(
+        lambda d: reverse("api:milestone-detail", args=[d["milestone"].pk]),
+        get=API_READ,
+        post=API_NO_WRITE,
+        public_read=True,
+        put_patch_delete=API_NO_WRITE,
+        patch=API_EMPTY_WRITE,  # a change needs at least expected_version: an empty body is a 400
+    ),
+    "api:milestone-withdraw": api_object_action(lambda d: reverse("api:milestone-withdraw", args=[d["milestone"].pk])),
     "api:dialogue-list": api_read(lambda d: reverse("api:dialogue-list")),
     "api:dialogue-detail": api_read(lambda d: reverse("api:dialogue-detail", args=[d["body"].short_name])),
     "api:meeting-list": api_collection_with_create(lambda d: reverse("api:meeting-list")),
@@ -298,6 +322,7 @@ if api_is_there():
 # method. For the administrator, each model's pages open, except the actions its ModelAdmin refuses on purpose:
 ADMIN_REFUSED_ACTIONS = {
     "commitments.statusupdate": {"add", "delete"},  # the status history is append-only
+    "commitments.milestone": {"add", "delete"},  # milestones are written by their services (and their history)
     "dialogues.overdueflag": {"add"},  # flags are opened by the sweep only
     "subscriptions.digest": {"add"},  # digests are claimed by the digest run only
     "webhooks.webhookdelivery": {"add"},  # deliveries are written by the event subscriber only
@@ -351,6 +376,8 @@ def data():
     commitment = CommitmentFactory(reference="SDP §7", responsible_body=body)
     update = StatusUpdateFactory(commitment=commitment)
     meeting = MeetingFactory(body=body, commitments=[commitment])
+    milestone = MilestoneFactory(commitment=commitment)
+    update.refresh_from_db()
     ContactFactory(body=body)
     OverdueFlagFactory(body=DialogueBodyFactory(overdue=True))
     users = {
@@ -394,6 +421,7 @@ def data():
         "body": body,
         "update": update,
         "meeting": meeting,
+        "milestone": milestone,
         "users": users,
         "token": token.key,
         "webhook": webhook,
@@ -464,7 +492,10 @@ def test_site_and_api_urls(role, data):
     for name, expect in EXPECTED.items():
         url = expect.url(data)
         tables = [("GET", expect.get), ("POST", expect.post)]
-        tables += [(method, expect.put_patch_delete) for method in ("PUT", "PATCH", "DELETE")]
+        tables += [
+            (method, expect.patch if method == "PATCH" and expect.patch is not None else expect.put_patch_delete)
+            for method in ("PUT", "PATCH", "DELETE")
+        ]
         for method, table in tables:
             if table:
                 client = client_for(role, data, fresh="logout" in name)
