@@ -257,12 +257,18 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "agreement": instance.agreement.code,
             "area": instance.area,
             "strength": instance.strength,
+            "actor": instance.actor,
             "responsible_body": instance.responsible_body.short_name if instance.responsible_body_id else None,
             "target_date": instance.target_date.isoformat() if instance.target_date else None,
+            "made_at": instance.made_at_id,
+            "made_at_url": links[3].format(instance.made_at_id) if instance.made_at_id else None,
             "status": instance.status,
             "state": state.code,
             "state_label": state.text,
+            "eu_status": instance.eu_status,
+            "japan_status": instance.japan_status,
             "progress": instance.progress,
+            "progress_source": instance.progress_source,
             "status_changed_at": _datetime(instance.status_changed_at),
             "last_reviewed_at": _datetime(instance.last_reviewed_at),
             "version": instance.version,
@@ -275,8 +281,9 @@ class CommitmentSerializer(serializers.ModelSerializer):
             },
         }
 
-    def _links(self) -> tuple[str, str, str]:
-        """Format strings of a commitment's API address, history and page, from one ``reverse()`` each."""
+    def _links(self) -> tuple[str, str, str, str]:
+        """Format strings of a commitment's API address, history and page, and of the meeting that made it, from one
+        ``reverse()`` each."""
         links = getattr(self, "_link_patterns", None)
         if links is None:
             request = self.context.get("request")
@@ -285,6 +292,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 reverse("api:commitment-detail", kwargs={"pk": marker}),
                 reverse("api:commitment-history", kwargs={"pk": marker}),
                 Commitment(pk=marker).get_absolute_url(),
+                reverse("api:meeting-detail", kwargs={"pk": marker}),
             )
             absolute = [request.build_absolute_uri(path) if request else path for path in paths]
             links = tuple(link.replace("{", "{{").replace("}", "}}").replace(str(marker), "{}") for link in absolute)
@@ -298,6 +306,7 @@ def _datetime(value) -> str | None:
         return None
     text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_made_at_url(self, obj: Commitment) -> str | None:
         if obj.made_at_id is None:
@@ -315,6 +324,12 @@ class CommitmentDetailSerializer(CommitmentSerializer):
     class Meta(CommitmentSerializer.Meta):
         fields = [*CommitmentSerializer.Meta.fields, "milestones"]
         read_only_fields = fields
+
+    def to_representation(self, instance: Commitment) -> dict:
+        data = super().to_representation(instance)
+        if "milestones" not in data:  # built directly by CommitmentSerializer: add the nested milestones
+            data["milestones"] = MilestoneSerializer(instance.milestone_list, many=True, context=self.context).data
+        return data
 
 
 class StatusUpdateSerializer(serializers.ModelSerializer):
