@@ -231,6 +231,12 @@ class CommitmentSerializer(serializers.ModelSerializer):
     def get_state_label(self, obj: Commitment) -> str:
         return self._state(obj).text
 
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_made_at_url(self, obj: Commitment) -> str | None:
+        if obj.made_at_id is None:
+            return None
+        return reverse("api:meeting-detail", kwargs={"pk": obj.made_at_id}, request=self.context.get("request"))
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, obj: Commitment) -> str:
         request = self.context.get("request")
@@ -306,12 +312,6 @@ def _datetime(value) -> str | None:
         return None
     text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_made_at_url(self, obj: Commitment) -> str | None:
-        if obj.made_at_id is None:
-            return None
-        return reverse("api:meeting-detail", kwargs={"pk": obj.made_at_id}, request=self.context.get("request"))
 
 
 class CommitmentDetailSerializer(CommitmentSerializer):
