@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from commitments.choices import PolicyArea, Status, UpdateKind
-from commitments.models import Agreement, Commitment, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.services import status_update_withdraw
 from commitments.tests.factories import (
     AgreementFactory,
@@ -96,6 +96,65 @@ for _fact in ("signed_on", "in_force_on"):
     @case(Agreement, f"agreement_{_fact}_precision_valid")
     def _(fact=_fact):
         return _update(AgreementFactory(in_force_on=dt.date(2019, 3, 1)), **{f"{fact}_precision": "week"})
+
+
+# --- commitments: milestones, where it was made, who must act (issue 16) ------------------------------------------
+
+
+@case(Commitment, "commitment_actor_valid")
+def _():
+    return _update(CommitmentFactory(), actor="china")
+
+
+@case(Commitment, "commitment_progress_source_valid")
+def _():
+    return _update(CommitmentFactory(), progress_source="guess")
+
+
+@case(Commitment, "commitment_made_at_source_needs_a_meeting")
+def _():
+    return _update(CommitmentFactory(), made_at_locator="§2")
+
+
+@case(StatusUpdate, "statusupdate_party_status_with_its_party")
+def _():
+    return _insert(_history_entry(party="eu", party_status=""))
+
+
+@case(StatusUpdate, "statusupdate_milestone_entry_names_its_milestone")
+def _():
+    return _insert(_history_entry(kind=UpdateKind.MILESTONE, milestone=None))
+
+
+def _milestone() -> Milestone:
+    from commitments.tests.factories import MilestoneFactory
+
+    return MilestoneFactory(due_on=dt.date(2025, 5, 1), due_on_precision="month")
+
+
+@case(Milestone, "milestone_done_needs_evidence")
+def _():
+    return _update(_milestone(), done_on=dt.date(2025, 5, 2))
+
+
+@case(Milestone, "milestone_weight_1_1000")
+def _():
+    return _update(_milestone(), weight=1001)
+
+
+@case(Milestone, "milestone_withdrawal_has_reason")
+def _():
+    return _update(_milestone(), withdrawn_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), withdrawal_reason="")
+
+
+@case(Milestone, "milestone_due_by_ends_due_period")
+def _():
+    return _update(_milestone(), due_by=dt.date(2025, 4, 30))
+
+
+@case(Milestone, "milestone_due_on_precision_valid")
+def _():
+    return _update(_milestone(), due_on_precision="week")
 
 
 @case(Agreement, "code")
