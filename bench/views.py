@@ -20,7 +20,8 @@ from commitments.states import commitment_state
 FLOOR_SQL = """
 SELECT c.id, c.reference, c.title, c.description, a.code, c.area, c.strength, b.short_name, c.target_date,
        c.status, c.progress, c.status_changed_at, c.last_reviewed_at, c.version, c.created_at, c.updated_at,
-       d.key, d.title, c.source_locator, count(*) OVER ()
+       d.key, d.title, c.source_locator, count(*) OVER (),
+       c.actor, c.made_at_id, c.eu_status, c.japan_status, c.progress_source
 FROM commitments_commitment c
 JOIN commitments_agreement a ON a.id = c.agreement_id
 LEFT JOIN dialogues_dialoguebody b ON b.id = c.responsible_body_id
@@ -76,6 +77,12 @@ def commitment_page_floor(request):
             "source": {"document": row[16], "title": row[17], "locator": row[18]},
             "state": state.code,
             "state_label": state.text,
+            "actor": row[20],
+            "made_at": row[21],
+            "made_at_url": f"{base}/api/v1/meetings/{row[21]}/" if row[21] else None,
+            "eu_status": row[22],
+            "japan_status": row[23],
+            "progress_source": row[24],
         }
         for row, state in zip(rows, states, strict=True)
     ]
