@@ -266,10 +266,16 @@ class StatusUpdateQuerySet(models.QuerySet):
     def effective(self) -> StatusUpdateQuerySet:
         """The entries that count: neither withdrawn nor a withdrawal. The commitment's current state, the
         dashboards and the as-of views are derived from these only (``commitments.services.status_update_withdraw``);
-        the timeline and the change feed list every entry, withdrawn ones marked."""
+        the timeline and the change feed list every entry, withdrawn ones marked.
+
+        "Not withdrawn" is a ``NOT EXISTS`` on the withdrawal's unique ``withdraws`` index, not a ``LEFT JOIN``
+        filtered on the joined row's ``id IS NULL``: PostgreSQL cannot read the latter as an anti-join and
+        estimates it keeps one row, so it planned the overview's latest updates as a parallel hash join of the
+        whole history with itself, then nested loops over a million rows (33 s at 100,000 commitments)."""
         from .choices import UpdateKind
 
-        return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(withdrawal__isnull=True)
+        withdrawn = self.model._base_manager.filter(withdraws_id=models.OuterRef("pk"))
+        return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(~models.Exists(withdrawn))
 
     def newest_first(self) -> StatusUpdateQuerySet:
         return self.order_by("-recorded_at", "-version")
