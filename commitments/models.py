@@ -37,6 +37,7 @@ from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
 
 from .choices import (
+    FINISHED_STATUSES,
     MILESTONE_KINDS,
     Actor,
     AgreementKind,
@@ -270,6 +271,18 @@ class Commitment(SourcedModel):
             # The overview's one grouped count (framework x area x status): on PostgreSQL an index-only scan,
             # "id" included because the count is COUNT(id).
             models.Index(fields=["agreement", "area", "status"], include=["id"], name="commitment_breakdown"),
+            # Open commitments only (a few percent of the table at scale): the overview's "target date passed"
+            # count and its first rows, and the stale count, read these small indexes instead of every row.
+            models.Index(
+                fields=["target_date", "reference_sort_key"],
+                condition=~Q(status__in=FINISHED_STATUSES),
+                name="commitment_open_target",
+            ),
+            models.Index(
+                fields=["last_reviewed_at", "created_at"],
+                condition=~Q(status__in=FINISHED_STATUSES),
+                name="commitment_open_review",
+            ),
         ]
         constraints = [
             *progress_constraints("commitment"),
@@ -400,6 +413,9 @@ class StatusUpdate(SourcedModel):
                 include=["id", "kind", "status", "previous_status"],
                 name="update_recorded_at",
             ),
+            # The withdrawals alone (a handful of rows): "not withdrawn" (``effective()``) is an anti-join against
+            # this index, not against the unique index on ``withdraws``, which holds one (NULL) entry per update.
+            models.Index(fields=["withdraws"], condition=Q(withdraws__isnull=False), name="update_withdrawals"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["commitment", "version"], name="statusupdate_one_per_version"),

@@ -274,7 +274,7 @@ class StatusUpdateQuerySet(models.QuerySet):
         whole history with itself, then nested loops over a million rows (33 s at 100,000 commitments)."""
         from .choices import UpdateKind
 
-        withdrawn = self.model._base_manager.filter(withdraws_id=models.OuterRef("pk"))
+        withdrawn = self.model._base_manager.filter(withdraws__isnull=False, withdraws_id=models.OuterRef("pk"))
         return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(~models.Exists(withdrawn))
 
     def newest_first(self) -> StatusUpdateQuerySet:
