@@ -1,6 +1,7 @@
 """Server-rendered SVG charts of the dashboards (no JavaScript, no CDN): stacked status bars and the cadence
 timeline. The tags turn the selectors' dataclasses into coordinates; the SVG markup lives in
-``templates/includes/charts/``. Every chart carries a text alternative and sits next to a table of its numbers.
+``templates/includes/charts/`` (the stacked bar's, drawn dozens of times a page, in ``stacked_bar`` itself).
+Every chart carries a text alternative and sits next to a table of its numbers.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from dashboards.selectors import StatusBreakdown, Timeline
@@ -21,25 +24,40 @@ def _num(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
 
 
-@register.inclusion_tag("includes/charts/stacked_bar.html")
-def stacked_bar(breakdown: StatusBreakdown, height: int = 18, scale: int | None = None) -> dict:
+_SEGMENT = (
+    '<rect class="segment status-{}" x="{}" y="0" width="{}" height="10" data-status="{}" data-count="{}">'
+    "<title>{}: {}</title></rect>"
+)
+_NO_SEGMENT = '<rect class="segment none" x="0" y="0" width="100" height="10"></rect>'
+
+
+@register.simple_tag
+def stacked_bar(breakdown: StatusBreakdown, height: int = 18, scale: int | None = None) -> str:
     """A stacked bar of a status breakdown, with its description as the accessible name.
 
     With ``scale`` the bar is drawn on an absolute scale (``scale`` commitments fill the width), so that bars
     of different sizes compare by length; without it, a 100 % bar.
+
+    Built with ``format_html`` rather than an included template: the overview draws one bar per framework and
+    area (about 90 at 100,000 commitments), and a template per bar cost a millisecond each.
     """
     parts = breakdown.segments_on(scale) if scale else breakdown.segments
-    segments = [
-        {
-            "status": s.status,
-            "label": s.label,
-            "count": s.count,
-            "x": _num(s.offset),
-            "width": _num(s.width),
-        }
-        for s in parts
-    ]
-    return {"breakdown": breakdown, "segments": segments, "height": height, "absolute": bool(scale)}
+    segments = format_html_join(
+        "",
+        _SEGMENT,
+        ((s.status, _num(s.offset), _num(s.width), s.status, s.count, s.label, s.count) for s in parts),
+    )
+    description = breakdown.description
+    return format_html(
+        '<svg class="stacked-bar{}" viewBox="0 0 100 10" preserveAspectRatio="none" width="100%" height="{}" '
+        'role="img" aria-label="{}" focusable="false" data-total="{}">\n  <title>{}</title>\n  {}\n</svg>\n',
+        " absolute" if scale else "",
+        height,
+        description,
+        breakdown.total,
+        description,
+        segments or mark_safe(_NO_SEGMENT),  # noqa: S308 - a constant
+    )
 
 
 @register.inclusion_tag("includes/charts/status_legend.html")
