@@ -752,6 +752,17 @@ class Changes:
         return not (self.transition_count or self.other_count or self.meeting_count or self.became_overdue)
 
 
+BODY_SCHEDULE_FIELDS = (
+    "active",
+    "cadence_months",
+    "grace_days",
+    "established_on",
+    "last_meeting_on",
+    "next_due_on",
+    "overdue_after",
+)
+
+
 def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     """Bodies that became overdue between ``since`` and ``until`` (both included), by the cadence rule (2 queries).
 
@@ -762,6 +773,8 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     """
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
+        # The cadence rule's inputs and what the pages show of a body (its link and the body it reports to).
+        .only(*BODY_SCHEDULE_FIELDS, "name", "short_name", "reports_to__name", "reports_to__short_name")
         .annotate(
             last_before=Max(
                 "meetings__held_on", filter=Q(meetings__held_on__lt=since, meetings__withdrawn_at__isnull=True)
@@ -825,7 +838,7 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
     updates = (
         StatusUpdate.objects.effective()
         .filter(window)
-        .select_related("commitment__agreement", "author", "source_document")
+        .select_related("commitment__agreement", "author")
         .order_by("-recorded_at", "-version")
     )
     meetings = Meeting.objects.held().filter(held_on__gte=since, held_on__lte=until)
@@ -1104,8 +1117,10 @@ def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
     """Bodies with at least one meeting up to ``on`` (default: any), leaders first, each with ``last_met``, its
     last meeting up to that day (1 query)."""
     last_met = Max("meetings__held_on", filter=Q(meetings__held_on__lte=on)) if on else Max("meetings__held_on")
+    # Only what the picker shows: grouping the meetings by every column of the body cost more than the join.
     return list(
-        DialogueBody.objects.annotate(last_met=last_met)
+        DialogueBody.objects.only("pk", "short_name", "name", "level")
+        .annotate(last_met=last_met)
         .filter(last_met__isnull=False)
         .order_by(choice_rank("level", Level.values), "name")
     )
