@@ -142,6 +142,35 @@ def _write_entry(*, commitment_id: int, expected_version: int, changes: dict, en
     publish_on_commit(event, about)
 
 
+def _lock_current(commitment_id: int, expected_version: int) -> Commitment:
+    """Lock the commitment for the rest of the caller's transaction and check that ``expected_version`` is still
+    its version (else the conflict, with what came since)."""
+    locked = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
+    if locked is None:
+        raise Commitment.DoesNotExist(f"Commitment {commitment_id} no longer exists.")
+    if locked.version != expected_version:
+        raise _conflict(commitment_id, expected_version)
+    return locked
+
+
+def _write_new_entry(*, locked: Commitment, expected_version: int, changes: dict, entry: StatusUpdate) -> None:
+    """:func:`_write_entry` for a new entry of the history (a status update, a review, a milestone's change)."""
+    _write_entry(
+        commitment_id=locked.pk,
+        expected_version=expected_version,
+        changes=changes,
+        entry=entry,
+        event="status_update.created",
+        about=entry,
+    )
+
+
+def _apply_changes(commitment: Commitment, changes: dict) -> None:
+    """Give the caller's instance what was written to the database (after the transaction)."""
+    for name, value in changes.items():
+        setattr(commitment, name, value)
+
+
 def _append_update(
     *,
     commitment: Commitment,
@@ -162,11 +191,7 @@ def _append_update(
     recorded_at = recorded_at or timezone.now()
     party_status = ""
     with transaction.atomic():
-        locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
-        if locked is None:
-            raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
-        if locked.version != expected_version:
-            raise _conflict(commitment.pk, expected_version)
+        locked = _lock_current(commitment.pk, expected_version)
         party_changes = {}
         if party:
             party_status, status, progress, party_changes = _party_entry(
@@ -226,16 +251,8 @@ def _append_update(
             changes.update(status=status, progress=progress)
             if status != locked.status or locked.status_changed_at is None:
                 changes["status_changed_at"] = recorded_at
-        _write_entry(
-            commitment_id=locked.pk,
-            expected_version=expected_version,
-            changes=changes,
-            entry=update,
-            event="status_update.created",
-            about=update,
-        )
-    for name, value in changes.items():
-        setattr(commitment, name, value)
+        _write_new_entry(locked=locked, expected_version=expected_version, changes=changes, entry=update)
+    _apply_changes(commitment, changes)
     return update
 
 
@@ -508,11 +525,7 @@ def status_update_withdraw(
     recorded_at = recorded_at or timezone.now()
     commitment_id = update.commitment_id
     with transaction.atomic():
-        locked = Commitment.objects.select_for_update().filter(pk=commitment_id).first()
-        if locked is None:
-            raise Commitment.DoesNotExist(f"Commitment {commitment_id} no longer exists.")
-        if locked.version != expected_version:
-            raise _conflict(commitment_id, expected_version)
+        locked = _lock_current(commitment_id, expected_version)
         if StatusUpdate.objects.filter(withdraws_id=update.pk).exists():
             raise ValidationError("This entry has already been withdrawn.")
         remaining = list(
@@ -552,8 +565,7 @@ def status_update_withdraw(
             about=update,
         )
     if StatusUpdate.commitment.is_cached(update):
-        for name, value in changes.items():
-            setattr(update.commitment, name, value)
+        _apply_changes(update.commitment, changes)
     return withdrawal
 
 
@@ -601,11 +613,7 @@ def _write_milestone_entry(
     and append the history entry: all in one transaction, or nothing."""
     recorded_at = recorded_at or timezone.now()
     with transaction.atomic():
-        locked = Commitment.objects.select_for_update().filter(pk=commitment.pk).first()
-        if locked is None:
-            raise Commitment.DoesNotExist(f"Commitment {commitment.pk} no longer exists.")
-        if locked.version != expected_version:
-            raise _conflict(commitment.pk, expected_version)
+        locked = _lock_current(commitment.pk, expected_version)
         milestone, note, evidence = change(locked)
         progress = locked.progress
         if locked.progress_rolled_up:
@@ -635,16 +643,8 @@ def _write_milestone_entry(
             "updated_at": timezone.now(),
             "progress_source": locked.progress_source,
         }
-        _write_entry(
-            commitment_id=locked.pk,
-            expected_version=expected_version,
-            changes=changes,
-            entry=entry,
-            event="status_update.created",
-            about=entry,
-        )
-    for name, value in changes.items():
-        setattr(commitment, name, value)
+        _write_new_entry(locked=locked, expected_version=expected_version, changes=changes, entry=entry)
+    _apply_changes(commitment, changes)
     return entry, milestone
 
 
