@@ -166,6 +166,20 @@ def progress_constraints(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
+# What was promised and who is responsible: the fields editors may correct (services.commitment_update, the
+# staff pages' form); the timeline's audited fields include them.
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "area",
+    "strength",
+    "actor",
+    "responsible_body",
+    "target_date",
+    "made_at",
+)
+
+
 class Commitment(SourcedModel):
     """One thing promised under an agreement, traceable to the paragraph it comes from.
 
@@ -535,6 +549,18 @@ def rolled_up_progress(milestones) -> int | None:
     if not total:
         return None
     return 100 * done // total
+
+
+# What a milestone's writer gives (the add and change services, the form, the API).
+MILESTONE_FIELDS = (
+    "title",
+    "due_on",
+    "due_on_precision",
+    "done_on",
+    "evidence_url",
+    "evidence_reference",
+    "weight",
+)
 
 
 class Milestone(SourcedModel):

@@ -9,21 +9,14 @@ from itertools import pairwise
 from django.db.models import Prefetch
 from django.utils.formats import date_format
 
-from .models import Agreement, Commitment, Milestone, StatusUpdate
+from .models import EDITABLE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies, meetings
 
 # The fields whose changes the audit history shows on a commitment's timeline, in display order.
 AUDITED_FIELDS = (
     "reference",
     "agreement",
-    "title",
-    "description",
-    "area",
-    "strength",
-    "actor",
-    "responsible_body",
-    "target_date",
-    "made_at",
+    *EDITABLE_FIELDS,
     "source_locator",
 )
 

@@ -19,7 +19,7 @@ from core.events import publish_on_commit
 from core.exceptions import DomainConflict
 
 from .choices import MILESTONE_KINDS, Actor, Party, ProgressSource, Status, UpdateKind, combined_status
-from .models import Commitment, Milestone, StatusUpdate, rolled_up_progress
+from .models import EDITABLE_FIELDS, MILESTONE_FIELDS, Commitment, Milestone, StatusUpdate, rolled_up_progress
 from .references import reference_sort_key
 
 
@@ -343,16 +343,7 @@ def commitment_confirm_unchanged(
 # (``StatusUpdate.version`` is unique per commitment), and an editorial edit and a status update change different
 # fields, so neither should make the other stale. ``updated_at`` is no guard either: every status update moves it.
 
-EDITABLE_FIELDS = (
-    "title",
-    "description",
-    "area",
-    "strength",
-    "actor",
-    "responsible_body",
-    "target_date",
-    "made_at",
-)
+# EDITABLE_FIELDS (declared with the model): what editors may correct on the staff pages.
 # What the Django admin may also correct (by the same service, under the same counter): where the commitment comes
 # from. The staff pages offer only EDITABLE_FIELDS.
 CORRECTABLE_FIELDS = (
@@ -573,15 +564,7 @@ def status_update_withdraw(
 # A milestone's writes are entries of the commitment's status history (kind=milestone), under the commitment's
 # ``version``: the same conflict rule, the same history, timeline, change feed and as-of views as status updates.
 
-MILESTONE_FIELDS = (
-    "title",
-    "due_on",
-    "due_on_precision",
-    "done_on",
-    "evidence_url",
-    "evidence_reference",
-    "weight",
-)
+# MILESTONE_FIELDS (declared with the model): what a milestone's add and change services take.
 
 
 def _milestone_note(milestone: Milestone, *, action: str, changed: list[str] | None = None) -> str:

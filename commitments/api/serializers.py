@@ -14,7 +14,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from commitments.choices import Actor, CommitmentState, Party, Status, UpdateKind
-from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
+from commitments.models import MILESTONE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
 from core.api.schema import ErrorSerializer
 from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawalSerializer, display_name
@@ -509,13 +509,7 @@ class MilestoneCreateSerializer(StrictModelSerializer):
         fields = [
             "commitment",
             "expected_version",
-            "title",
-            "due_on",
-            "due_on_precision",
-            "done_on",
-            "evidence_url",
-            "evidence_reference",
-            "weight",
+            *MILESTONE_FIELDS,
         ]
         # The model's rules are checked by the service's full_clean(), with the model's messages.
         validators = []
