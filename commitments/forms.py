@@ -29,18 +29,23 @@ def _expected_version_field() -> forms.IntegerField:
     )
 
 
-class _EvidenceFieldsMixin(forms.ModelForm):
-    """The evidence fields shared by a status update and a review."""
-
-    evidence_url = forms.URLField(
+def evidence_url_field(help_text: str) -> forms.URLField:
+    """The evidence link of a status update, a review or a milestone: a public http(s) address."""
+    return forms.URLField(
         label="Evidence URL",
         required=False,
         max_length=500,
         assume_scheme="https",
         validators=[validate_uri],
-        help_text="A public link to the document that shows it, e.g. a joint statement.",
+        help_text=help_text,
         widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url"}),
     )
+
+
+class _EvidenceFieldsMixin(forms.ModelForm):
+    """The evidence fields shared by a status update and a review."""
+
+    evidence_url = evidence_url_field("A public link to the document that shows it, e.g. a joint statement.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,15 +176,7 @@ class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
     Validated by ``Milestone.clean()``: done needs evidence and a day not in the future; a date known to the month
     is entered as the 1st of that month."""
 
-    evidence_url = forms.URLField(
-        label="Evidence URL",
-        required=False,
-        max_length=500,
-        assume_scheme="https",
-        validators=[validate_uri],
-        help_text="A public link to the document that shows it is done.",
-        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "url"}),
-    )
+    evidence_url = evidence_url_field("A public link to the document that shows it is done.")
     weight = forms.IntegerField(
         label="Weight",
         required=False,
