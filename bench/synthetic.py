@@ -783,53 +783,33 @@ class _Generator:
                     )
                     milestone_ref = milestone_id
                     milestone_id += 1
+                    kind, note = milestone_kind, m_note
                     reviewed_at = recorded_at
-                    updates.append(
-                        (
-                            update_id,
-                            cid,
-                            version,
-                            milestone_kind,
-                            status,
-                            previous,
-                            progress,
-                            m_note,
-                            "",
-                            evidence_reference,
-                            evidence_date,
-                            author,
-                            recorded_at,
-                            None,
-                            "",
-                            milestone_ref,
-                        )
-                    )
-                    update_id += 1
-                    continue
-                if status in final or rand() < 0.25:
-                    kind = review
-                    note = review_notes[int(rand() * len(review_notes))]
                 else:
-                    kind = change
-                    options, cumulative = transitions[status]
-                    status = options[_pick(cumulative, rand())]
-                    note = notes[int(rand() * len(notes))]
-                    if status == achieved:
-                        progress = 100
-                    elif status == in_progress:
-                        progress = min(95, (progress or 0) + 5 + int(rand() * 21))
-                    elif status in no_progress:
-                        progress = None
-                    # stalled and discontinued keep the progress reached
-                    if status == achieved or rand() < 0.4:
-                        evidence_reference = f"{code} implementation report {recorded_at.year}"
-                        if rand() < 0.5:
-                            evidence_url = f"https://example.eu/evidence/{cid}/{version}"
-                        evidence_date = min(recorded_at.date(), today)
-                    if status != previous or changed_at is None:
-                        changed_at = recorded_at
-                reviewed_at = recorded_at
-                author = editors[int(rand() * len(editors))]
+                    if status in final or rand() < 0.25:
+                        kind = review
+                        note = review_notes[int(rand() * len(review_notes))]
+                    else:
+                        kind = change
+                        options, cumulative = transitions[status]
+                        status = options[_pick(cumulative, rand())]
+                        note = notes[int(rand() * len(notes))]
+                        if status == achieved:
+                            progress = 100
+                        elif status == in_progress:
+                            progress = min(95, (progress or 0) + 5 + int(rand() * 21))
+                        elif status in no_progress:
+                            progress = None
+                        # stalled and discontinued keep the progress reached
+                        if status == achieved or rand() < 0.4:
+                            evidence_reference = f"{code} implementation report {recorded_at.year}"
+                            if rand() < 0.5:
+                                evidence_url = f"https://example.eu/evidence/{cid}/{version}"
+                            evidence_date = min(recorded_at.date(), today)
+                        if status != previous or changed_at is None:
+                            changed_at = recorded_at
+                    reviewed_at = recorded_at
+                    author = editors[int(rand() * len(editors))]
                 updates.append(
                     (
                         update_id,
@@ -847,7 +827,7 @@ class _Generator:
                         recorded_at,
                         None,
                         "",
-                        None,
+                        milestone_ref,
                     )
                 )
                 update_id += 1
