@@ -107,6 +107,14 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         else:
             self.order_fields(["party", *self.fields])
 
+    def clean(self):
+        cleaned = super().clean()
+        # The progress box comes filled with the commitment's progress; a party's status takes none, so that
+        # untouched value is not sent with it (a progress the editor changed still gets the service's error).
+        if cleaned.get("party") and cleaned.get("progress") == self.commitment.progress:
+            cleaned["progress"] = None
+        return cleaned
+
 
 class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
     """A review that found nothing changed: it enters the timeline and resets the staleness clock."""

@@ -112,6 +112,23 @@ def test_withdrawing_a_party_entry_works_the_combined_status_out_again(joint, au
     )
 
 
+def test_the_form_sends_a_party_status_without_the_progress_it_came_filled_with(editor_client, joint):
+    joint.progress = 40
+    joint.save(update_fields=["progress"])
+    url = reverse("commitments:commitment_update_status", args=[joint.pk])
+    assert 'value="40"' in editor_client.get(url).content.decode()
+    form = {"party": "eu", "status": "stalled", "note": "Vote postponed", "expected_version": 0}
+    response = editor_client.post(url, {**form, "progress": "40"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    joint.refresh_from_db()
+    assert (joint.eu_status, joint.progress) == (Status.STALLED, 40)
+    response = editor_client.post(url, {**form, "progress": "55", "expected_version": joint.version})
+    assert response.status_code == 400
+    assert "A status per party takes no progress" in response.content.decode()
+    joint.refresh_from_db()
+    assert joint.progress == 40
+
+
 def test_the_form_records_a_party_status_and_the_page_shows_both(editor_client, joint):
     url = reverse("commitments:commitment_update_status", args=[joint.pk])
     assert 'name="party"' in editor_client.get(url).content.decode()

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from commitments.choices import ProgressSource
+from commitments.choices import Actor, ProgressSource, Status
 from commitments.models import Milestone
 from commitments.services import commitment_set_progress_source
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, MilestoneFactory, UserFactory
@@ -73,3 +74,75 @@ def test_the_2023_summit_page_lists_its_outcomes_with_their_status(new_page, see
     page.pdf(path=str(screenshot_dir / "summit_outcomes.pdf"))
     row.get_by_role("link", name="JS-2023 (PRESS ¶4)").click()
     expect(page.get_by_role("link", name="Japan–EU Summit, 13 July 2023")).to_be_visible()
+
+
+def test_passed_deadlines_on_the_overview_lead_to_the_filtered_list(new_page, screenshot_dir):
+    today = timezone.localdate()
+    reviewer = UserFactory(reviewer=True, username="rita")
+    CommitmentFactory(reference="SDP §4", title="Target gone by", target_date=today - dt.timedelta(days=60))
+    late = CommitmentFactory(reference="SDP §6", title="Milestone late", target_date=today + dt.timedelta(days=400))
+    MilestoneFactory(commitment=late, title="Exercise held", due_on=today - dt.timedelta(days=30))
+    on_time = CommitmentFactory(reference="SDP §7", title="On time", target_date=today + dt.timedelta(days=400))
+    MilestoneFactory(commitment=on_time, title="Plan agreed", due_on=today + dt.timedelta(days=30))
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:home"))
+    panel = page.locator("section[aria-labelledby=targets-heading]")
+    expect(panel.locator("#target-passed")).to_contain_text("SDP §4")
+    expect(panel.locator("#milestones-overdue")).to_contain_text("SDP §6")
+    expect(panel.locator("#milestones-overdue")).to_contain_text("Exercise held")
+    expect(panel).not_to_contain_text("SDP §7")
+    page.screenshot(path=screenshot_dir / "overview_deadlines_passed.png", full_page=True)
+
+    panel.get_by_role("link", name="Every commitment with a deadline passed").click()
+    page.wait_for_url("**deadline_passed=true**")
+    expect(page.locator("#results")).to_contain_text("2 commitments match the filters")
+    rows = page.locator("table.commitments tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="SDP §4")).to_contain_text("Target gone by")
+    expect(rows.filter(has_text="SDP §6")).to_contain_text("Milestone late")
+    expect(page.get_by_label("Deadlines")).to_have_value("true")
+    page.screenshot(path=screenshot_dir / "commitments_deadline_passed.png", full_page=True)
+
+
+def test_an_editor_records_a_party_status_that_lowers_the_combined_one(new_page, screenshot_dir):
+    from commitments.choices import Party
+    from commitments.services import commitment_update_party_status
+
+    editor = UserFactory(editor=True, first_name="Ana", last_name="Ferreira", username="ana")
+    joint = CommitmentFactory(reference="SDP §12(b)", title="Joint naval exercises", actor=Actor.BOTH)
+    commitment_update_party_status(
+        commitment=joint,
+        expected_version=0,
+        author=editor,
+        party=Party.EU,
+        status=Status.ACHIEVED,
+        evidence_reference="Council decision",
+    )
+    joint.refresh_from_db()
+    commitment_update_party_status(
+        commitment=joint,
+        expected_version=joint.version,
+        author=editor,
+        party=Party.JAPAN,
+        status=Status.ACHIEVED,
+        evidence_url="https://example.jp/cabinet",
+    )
+    joint.refresh_from_db()
+    assert joint.status == Status.ACHIEVED
+    page = new_page(editor)
+    page.goto(joint.get_absolute_url())
+    page.get_by_role("link", name="Update status").click()
+    page.get_by_role("group", name="Whose status").get_by_label("Japan").check()
+    page.get_by_role("group", name="New status").get_by_label("Stalled").check()
+    page.get_by_label("Note").fill("The Diet postponed the vote")
+    page.get_by_role("button", name="Save status").click()
+    assert page.locator(".error-summary").count() == 0, page.locator(".error-summary").inner_text()
+    page.wait_for_url(f"**{joint.get_absolute_url()}")
+    per_party = page.locator("dt", has_text="Status per party").locator("xpath=following-sibling::dd[1]")
+    expect(per_party).to_contain_text("The EU: Achieved")
+    expect(per_party).to_contain_text("Japan: Stalled")
+    expect(page.locator(".timeline-entry").first).to_contain_text("for Japan")
+    page.screenshot(path=screenshot_dir / "joint_commitment_party_status.png", full_page=True)
+
+    joint.refresh_from_db()
+    assert (joint.eu_status, joint.japan_status, joint.status) == (Status.ACHIEVED, Status.STALLED, Status.STALLED)
