@@ -8,6 +8,7 @@ when somebody else changed the record in between (optimistic concurrency), inste
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
@@ -144,6 +145,9 @@ class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         self.fields["evidence_date"].help_text = "The date of the latest document you checked (optional)."
 
 
+MADE_AT_CHOICES = 50  # meetings offered in the commitment form's "made at" choice
+
+
 class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
     """The editorial fields of a commitment: what was promised and who is responsible for it."""
 
@@ -165,8 +169,30 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         body.queryset = body.queryset.order_by("name")
         body.empty_label = "None named"
         made_at = self.fields["made_at"]
-        made_at.queryset = made_at.queryset.select_related("body").order_by("-held_on", "body__short_name")
+        made_at.queryset = self.made_at_choices(made_at.queryset)
         made_at.empty_label = "Not recorded"
+        made_at.help_text = (
+            f"{made_at.help_text} Offered: the {MADE_AT_CHOICES} most recent meetings of the responsible body and "
+            "of the dialogue bodies of its framework."
+        )
+        made_at.error_messages["invalid_choice"] = (
+            "Choose one of the meetings offered: those of the responsible body or of a dialogue body of this "
+            f"commitment's framework (the {MADE_AT_CHOICES} most recent)."
+        )
+
+    def made_at_choices(self, meetings):
+        """The meetings a commitment may be recorded as made at: the newest of those of its responsible body and of
+        its framework's dialogue bodies, capped (the list stays short however many meetings are recorded), and
+        always the current one. A meeting outside them is refused by the field like any value not offered."""
+        commitment = self.instance
+        bodies = Q(body_id=commitment.responsible_body_id)
+        if commitment.agreement_id is not None:
+            bodies |= Q(body__in=commitment.agreement.dialogue_bodies.values("pk"))
+        newest = meetings.filter(bodies).order_by("-held_on", "-pk").values_list("pk", flat=True)[:MADE_AT_CHOICES]
+        offered = Q(pk__in=list(newest))
+        if commitment.made_at_id is not None:
+            offered |= Q(pk=commitment.made_at_id)
+        return meetings.filter(offered).select_related("body").order_by("-held_on", "body__short_name")
 
 
 class StatusUpdateWithdrawForm(WithdrawalForm):
