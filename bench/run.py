@@ -341,6 +341,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="Concurrent connections of the load test.")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core).")
     parser.add_argument("--no-load", action="store_true", help="Skip the throughput test.")
+    parser.add_argument(
+        "--cases", default="", help="Comma-separated names of bench/cases.py to measure (default: every case)."
+    )
     parser.add_argument("--explain", action="store_true", help="Write EXPLAIN ANALYZE of the slowest queries.")
     parser.add_argument("--profile", action="store_true", help="Write a cProfile summary of every case and size.")
     parser.add_argument(
@@ -368,6 +371,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--sizes takes comma-separated integers, e.g. 1000,10000")
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes needs at least one positive number")
+    args.cases = [name.strip() for name in args.cases.split(",") if name.strip()]
     return args
 
 
@@ -386,6 +390,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if connection.vendor != "postgresql":
         print(f"warning: {database_url} is not PostgreSQL; figures are not comparable", file=sys.stderr)
+    from bench.cases import CASES_BY_NAME
+
+    unknown = [name for name in args.cases if name not in CASES_BY_NAME]
+    if unknown:
+        print(f"--cases: no such case {', '.join(unknown)} (see bench/cases.py)", file=sys.stderr)
+        return 2
     call_command("migrate", verbosity=0, interactive=False)
     if args.only_import:
         from bench.synthetic import SyntheticPlan, clear_tracker_data, estimate_rows, generate, progress_bar
@@ -420,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.no_progress,
             profile=profile,
             sweep_bodies_per_commitment=args.sweep_bodies,
+            cases=[CASES_BY_NAME[name] for name in args.cases] or None,
         )
     report = summarise(args.sizes, per_size)
     if not args.no_import:
