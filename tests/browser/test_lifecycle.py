@@ -146,3 +146,33 @@ def test_an_editor_records_a_party_status_that_lowers_the_combined_one(new_page,
 
     joint.refresh_from_db()
     assert (joint.eu_status, joint.japan_status, joint.status) == (Status.ACHIEVED, Status.STALLED, Status.STALLED)
+
+
+def test_an_editor_records_where_a_commitment_was_made_from_the_meetings_offered(new_page, screenshot_dir):
+    from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+
+    editor = UserFactory(editor=True, username="ana")
+    agreement = AgreementFactory(code="SDP")
+    council = DialogueBodyFactory(short_name="SDP-JC", name="SDP Joint Committee")
+    council.agreements.add(agreement)
+    elsewhere = DialogueBodyFactory(short_name="HLIED", name="High-Level Industrial Dialogue")
+    MeetingFactory(body=council, held_on=dt.date(2024, 3, 12), place="Tokyo")
+    MeetingFactory(body=elsewhere, held_on=dt.date(2024, 9, 1), place="Brussels")
+    commitment = CommitmentFactory(agreement=agreement, reference="SDP §3", title="Regular security consultations")
+    page = new_page(editor)
+    page.goto(commitment.get_absolute_url())
+    page.get_by_role("link", name="Edit details").click()
+    made_at = page.get_by_label("Made at")
+    options = made_at.locator("option")
+    expect(options).to_have_count(2)  # "Not recorded" and the framework body's meeting, not the other body's
+    expect(made_at).not_to_contain_text("HLIED")
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.screenshot(path=screenshot_dir / f"commitment_edit_made_at_{width}.png", full_page=True)
+    page.pdf(path=str(screenshot_dir / "commitment_edit_made_at.pdf"))
+    made_at.select_option(index=1)
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: SDP §3 (made at changed)")
+    commitment.refresh_from_db()
+    assert commitment.made_at.body == council
