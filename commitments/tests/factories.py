@@ -181,3 +181,19 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
         commitment = kwargs.pop("commitment")
         commitment.refresh_from_db(fields=["version", "status", "progress", "progress_source"])
         return milestone_add(commitment=commitment, expected_version=commitment.version, **kwargs)
+
+
+def commitment_edit_data(commitment, **changes) -> dict:
+    """What the commitment edit form posts when an editor changes only ``changes`` (the target date left empty)."""
+    return {
+        "title": commitment.title,
+        "description": commitment.description,
+        "area": commitment.area,
+        "strength": commitment.strength,
+        "actor": commitment.actor,
+        "responsible_body": commitment.responsible_body_id or "",
+        "target_date": "",
+        "made_at": commitment.made_at_id or "",
+        "expected_edit_version": commitment.edit_version,
+        **changes,
+    }

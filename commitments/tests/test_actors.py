@@ -7,7 +7,7 @@ from django.urls import reverse
 from commitments.choices import Actor, Status
 from commitments.models import Commitment
 from commitments.services import commitment_update
-from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory
+from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, UserFactory, commitment_edit_data
 
 from .api_support import _fresh_throttle_counters, reviewer_api
 
@@ -53,17 +53,7 @@ def test_an_editor_records_who_must_act_and_it_is_audited(editor_client, editor)
     commitment = CommitmentFactory(reference="SDP §30(a)")
     response = editor_client.post(
         reverse("commitments:commitment_edit", args=[commitment.pk]),
-        {
-            "title": commitment.title,
-            "description": commitment.description,
-            "area": commitment.area,
-            "strength": commitment.strength,
-            "actor": "japan",
-            "responsible_body": "",
-            "target_date": "",
-            "made_at": "",
-            "expected_edit_version": 0,
-        },
+        commitment_edit_data(commitment, actor="japan", responsible_body=""),
     )
     assert response.status_code == 302
     commitment.refresh_from_db()

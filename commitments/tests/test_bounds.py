@@ -13,7 +13,12 @@ from commitments.choices import Status
 from commitments.models import Commitment, StatusUpdate
 from commitments.services import NOTHING_CHANGED
 from commitments.tests.api_support import _fresh_throttle_counters, assert_error, editor_api, reviewer_api
-from commitments.tests.factories import AgreementFactory, CommitmentFactory, SourceDocumentFactory
+from commitments.tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    SourceDocumentFactory,
+    commitment_edit_data,
+)
 from core.models import LONG_TEXT_MAX
 
 __all__ = ["_fresh_throttle_counters", "editor_api", "reviewer_api"]  # fixtures used by name
@@ -68,16 +73,7 @@ def test_a_note_over_the_limit_is_refused_by_the_form_and_the_api(editor_client,
 
 
 def edit_data(commitment, **changes):
-    return {
-        "title": commitment.title,
-        "description": commitment.description,
-        "area": commitment.area,
-        "strength": commitment.strength,
-        "responsible_body": "",
-        "target_date": "",
-        "expected_edit_version": commitment.edit_version,
-        **changes,
-    }
+    return commitment_edit_data(commitment, responsible_body="", **changes)
 
 
 def test_a_description_over_the_limit_is_refused_and_nothing_changes(editor_client, commitment):

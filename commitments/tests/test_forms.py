@@ -7,7 +7,7 @@ import time_machine
 
 from commitments.choices import PolicyArea, Status, Strength
 from commitments.forms import STALE_FORM_MESSAGE, CommitmentForm, ConfirmUnchangedForm, StatusUpdateForm
-from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory, commitment_edit_data
 from dialogues.tests.factories import DialogueBodyFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,17 +160,7 @@ def test_confirm_unchanged_does_not_need_evidence_even_when_achieved():
 
 
 def commitment_form(commitment, **data):
-    values = {
-        "title": commitment.title,
-        "description": commitment.description,
-        "area": commitment.area,
-        "strength": commitment.strength,
-        "responsible_body": commitment.responsible_body_id or "",
-        "target_date": "",
-        "expected_edit_version": commitment.edit_version,
-        **data,
-    }
-    return CommitmentForm(data=values, instance=commitment)
+    return CommitmentForm(data=commitment_edit_data(commitment, **data), instance=commitment)
 
 
 def test_commitment_form_accepts_editorial_changes(commitment):

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from commitments.forms import MADE_AT_CHOICES, CommitmentForm
-from commitments.tests.factories import AgreementFactory, CommitmentFactory
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, commitment_edit_data
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,17 +64,7 @@ def test_a_meeting_outside_the_choice_is_refused_with_a_form_error(editor_client
     other = MeetingFactory(body=world["elsewhere"], held_on=dt.date(2024, 9, 1))
     response = editor_client.post(
         reverse("commitments:commitment_edit", args=[commitment.pk]),
-        {
-            "title": commitment.title,
-            "description": commitment.description,
-            "area": commitment.area,
-            "strength": commitment.strength,
-            "actor": commitment.actor,
-            "responsible_body": commitment.responsible_body_id,
-            "target_date": "",
-            "made_at": other.pk,
-            "expected_edit_version": commitment.edit_version,
-        },
+        commitment_edit_data(commitment, made_at=other.pk),
     )
     assert response.status_code == 400
     assert "Choose one of the meetings offered" in response.content.decode()
