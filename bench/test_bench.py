@@ -150,6 +150,29 @@ def test_targets_are_judged_from_the_ratios():
     }
 
 
+@override_settings(BENCHMARK_DATABASE=True)
+def test_only_the_named_cases_are_measured(db):
+    from bench.cases import CASES_BY_NAME
+
+    assert parse_args(["--cases", "api_milestones_overdue, commitment_list_milestones"]).cases == [
+        "api_milestones_overdue",
+        "commitment_list_milestones",
+    ]
+    out = measure_size(
+        20,
+        repeat=2,
+        load_seconds=1,
+        connections=1,
+        workers=1,
+        load=False,
+        explain=None,
+        progress=False,
+        cases=[CASES_BY_NAME["api_milestones_overdue"]],
+    )
+    assert set(out["cases"]) == {"api_milestones_overdue"}
+    assert out["cases"]["api_milestones_overdue"]["queries"] > 0
+
+
 def test_sizes_are_parsed_and_checked():
     assert parse_args(["--sizes", "100000,1000,10_000"]).sizes == [1000, 10000, 100000]
     with pytest.raises(SystemExit):
