@@ -65,6 +65,22 @@ def _require_services(request):
         pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_log_rate_limits():
+    """Each test starts with the rate-limited loggers' memory empty: a cache warning that an earlier test logged
+    must not hide the one this test expects (tracker/log_filters.py lets one of a kind through per interval)."""
+    import logging
+
+    from django.conf import settings
+
+    from tracker.log_filters import RateLimitFilter
+
+    for name in settings.CACHE_OUTAGE_LOGGERS:
+        for log_filter in logging.getLogger(name).filters:
+            if isinstance(log_filter, RateLimitFilter):
+                log_filter.reset()
+
+
 @pytest.fixture
 def editors_group(db) -> Group:
     return Group.objects.get_or_create(name=EDITORS)[0]

@@ -370,7 +370,7 @@ def bulk_load_mode(models_: Sequence[type[models.Model]]) -> Iterator[None]:
     PostgreSQL's advice for populating a database: maintaining indexes row by row and queueing a deferred
     foreign-key check per row costs several times more than building each index once and validating each foreign
     key with one join at the end. Everything happens inside the caller's transaction, so a failure restores the
-    tables as they were. Primary keys and check constraints stay in place. Elsewhere this does nothing.
+    tables as they were. Primary keys, check constraints and partial indexes stay in place. Elsewhere this does nothing.
     """
     if connection.vendor != "postgresql":
         yield
@@ -392,7 +392,9 @@ def bulk_load_mode(models_: Sequence[type[models.Model]]) -> Iterator[None]:
             cursor.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) "
                 "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT EXISTS ("
+                # Partial indexes stay: PostgreSQL prints their predicate in a form that, run again, it prints
+                # differently (casts on each element of an IN list), so a rebuilt one would not match its migration.
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indpred IS NULL AND NOT EXISTS ("
                 "  SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid"
                 ") ORDER BY c.relname",
                 [table],

@@ -24,7 +24,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
-from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory, StatusUpdateFactory
 from dialogues.models import FlagNotification, OverdueFlag
 from dialogues.services import overdue_sweep
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory
@@ -86,7 +86,14 @@ def test_the_site_keeps_serving_when_redis_is_down(reviewer, editor):
         commitment = CommitmentFactory(with_body=True)
         update = StatusUpdateFactory(commitment=commitment, author=editor)
         meeting = MeetingFactory(body=commitment.responsible_body)
-        data = {"commitment": commitment, "body": commitment.responsible_body, "update": update, "meeting": meeting}
+        milestone = MilestoneFactory(commitment=commitment)
+        data = {
+            "commitment": commitment,
+            "body": commitment.responsible_body,
+            "update": update,
+            "meeting": meeting,
+            "milestone": milestone,
+        }
         for user in (reviewer, editor):
             client = Client(raise_request_exception=False)
             client.force_login(user)

@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "commitments.choices.Status",
         "UpdateKindEnum": "commitments.choices.UpdateKind",
         "DatePrecisionEnum": "core.models.DatePrecision",
+        # Commitments and dialogue bodies both have a read-only "state", from different vocabularies.
+        "CommitmentStateEnum": "commitments.choices.CommitmentState",
+        "BodyStateEnum": "dialogues.choices.BodyState",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
