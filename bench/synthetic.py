@@ -370,7 +370,8 @@ def bulk_load_mode(models_: Sequence[type[models.Model]]) -> Iterator[None]:
     PostgreSQL's advice for populating a database: maintaining indexes row by row and queueing a deferred
     foreign-key check per row costs several times more than building each index once and validating each foreign
     key with one join at the end. Everything happens inside the caller's transaction, so a failure restores the
-    tables as they were. Primary keys, check constraints and partial indexes stay in place. Elsewhere this does nothing.
+    tables as they were. Primary keys, check constraints and partial indexes stay in place. Elsewhere this does
+    nothing.
     """
     if connection.vendor != "postgresql":
         yield
