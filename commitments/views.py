@@ -240,13 +240,17 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     def get_success_url(self) -> str:
         return self.commitment.get_absolute_url()
 
+    def versioned_kwargs(self, data: dict) -> dict:
+        """What every write under the commitment's version takes from its form: the version the form was opened at,
+        and its author."""
+        return {"expected_version": data["expected_version"], "author": self.request.user}
+
     def entry_kwargs(self, data: dict) -> dict:
         """What every new entry in the commitment's history takes from its form: the version the form was opened
         at, its author, the note and the evidence."""
         return {
             "commitment": self.commitment,
-            "expected_version": data["expected_version"],
-            "author": self.request.user,
+            **self.versioned_kwargs(data),
             **{name: data[name] for name in ("note", "evidence_url", "evidence_reference", "evidence_date")},
         }
 
@@ -355,6 +359,10 @@ class WithdrawFormView(CommitmentFormView):
     form_class = StatusUpdateWithdrawForm
     conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
 
+    def withdrawal_kwargs(self, data: dict) -> dict:
+        """The version, the author and the reason every withdrawal takes from its form."""
+        return {**self.versioned_kwargs(data), "reason": data["reason"]}
+
     def conflict_context(self, conflict, form) -> dict:
         self.commitment = conflict.current
         return {
@@ -382,13 +390,7 @@ class StatusUpdateWithdrawView(WithdrawFormView):
         return super().get_context_data(update=self.update, **kwargs)
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        withdrawal = status_update_withdraw(
-            update=self.update,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            reason=data["reason"],
-        )
+        withdrawal = status_update_withdraw(update=self.update, **self.withdrawal_kwargs(form.cleaned_data))
         messages.success(
             self.request,
             f"Withdrawn: {self.update.get_kind_display().lower()} of "
@@ -401,21 +403,24 @@ class StatusUpdateWithdrawView(WithdrawFormView):
 # -- Milestones -----------------------------------------------------------------------------------------------
 
 
-class MilestoneAddView(CommitmentFormView):
-    """Add a milestone; it enters the timeline and, when progress is rolled up, moves the progress."""
+class MilestoneFormView(CommitmentFormView):
+    """The milestone form, to add a milestone or to change one."""
 
     template_name = "commitments/milestone_form.html"
     form_class = MilestoneForm
+
+    def milestone_kwargs(self, data: dict) -> dict:
+        """What the milestone services take from the form: the version, the author and the milestone's fields."""
+        return {**self.versioned_kwargs(data), **{name: data[name] for name in MILESTONE_FIELDS}}
+
+
+class MilestoneAddView(MilestoneFormView):
+    """Add a milestone; it enters the timeline and, when progress is rolled up, moves the progress."""
+
     page_title = "Add a milestone"
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        milestone = milestone_add(
-            commitment=self.commitment,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            **{name: data[name] for name in MILESTONE_FIELDS},
-        )
+        milestone = milestone_add(commitment=self.commitment, **self.milestone_kwargs(form.cleaned_data))
         messages.success(self.request, f"Saved: milestone “{milestone.title}” added to {self.commitment.reference}.")
         return HttpResponseRedirect(milestone.get_absolute_url())
 
@@ -434,11 +439,9 @@ class MilestoneFormViewMixin:
         return self.milestone.get_absolute_url()
 
 
-class MilestoneEditView(MilestoneFormViewMixin, CommitmentFormView):
+class MilestoneEditView(MilestoneFormViewMixin, MilestoneFormView):
     """Change a milestone: mark it done with its evidence, move its due date, give it a weight."""
 
-    template_name = "commitments/milestone_form.html"
-    form_class = MilestoneForm
     page_title = "Change a milestone"
 
     def form_target_kwargs(self, commitment: Commitment) -> dict:
@@ -446,13 +449,7 @@ class MilestoneEditView(MilestoneFormViewMixin, CommitmentFormView):
         return {"commitment": commitment, "instance": Milestone.objects.get(pk=self.milestone.pk)}
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        milestone, changed = milestone_update(
-            milestone=self.milestone,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            **{name: data[name] for name in MILESTONE_FIELDS},
-        )
+        milestone, changed = milestone_update(milestone=self.milestone, **self.milestone_kwargs(form.cleaned_data))
         if changed:
             messages.success(self.request, f"Saved: milestone “{milestone.title}”.")
         else:
@@ -468,13 +465,7 @@ class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
     page_title = "Withdraw a milestone"
 
     def form_valid(self, form):
-        data = form.cleaned_data
-        milestone_withdraw(
-            milestone=self.milestone,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            reason=data["reason"],
-        )
+        milestone_withdraw(milestone=self.milestone, **self.withdrawal_kwargs(form.cleaned_data))
         messages.success(self.request, f"Withdrawn: milestone “{self.milestone.title}”.")
         return HttpResponseRedirect(self.commitment.get_absolute_url())
 
@@ -489,10 +480,7 @@ class ProgressSourceView(CommitmentFormView):
     def form_valid(self, form):
         data = form.cleaned_data
         entry = commitment_set_progress_source(
-            commitment=self.commitment,
-            expected_version=data["expected_version"],
-            author=self.request.user,
-            source=data["progress_source"],
+            commitment=self.commitment, source=data["progress_source"], **self.versioned_kwargs(data)
         )
         if entry is None:
             messages.info(self.request, "Nothing to save: the progress already came from there.")
