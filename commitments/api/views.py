@@ -15,12 +15,11 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from commitments.choices import UpdateKind
 from commitments.exports import commitment_csv_response
@@ -37,7 +36,7 @@ from commitments.services import (
     status_update_withdraw,
 )
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin
+from core.api.mixins import FiltersOnListMixin, WriteAnswersMixin
 
 from ..querysets import dialogue_bodies
 from .renderers import CommitmentCSVRenderer
@@ -294,7 +293,7 @@ HISTORY_WRITE_RESPONSES = {
     ),
 )
 class StatusUpdateViewSet(
-    FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FiltersOnListMixin, ConditionalMixin, WriteAnswersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """The append-only history of every commitment, and the way to add to it."""
 
@@ -324,19 +323,12 @@ class StatusUpdateViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request, *args, **kwargs):
         update = self.get_object()
-        serializer = StatusUpdateWithdrawSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
+        data = self.validated_input(StatusUpdateWithdrawSerializer)
         # A stale expected_version raises CommitmentConflict: 409 with conflict_extra (core.api.exceptions).
         withdrawal = status_update_withdraw(
-            update=update,
-            expected_version=serializer.validated_data["expected_version"],
-            author=request.user,
-            reason=serializer.validated_data["reason"],
+            update=update, expected_version=data["expected_version"], author=request.user, reason=data["reason"]
         )
-        created = self.get_queryset().get(pk=withdrawal.pk)
-        body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
-        location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return self.stored_answer(withdrawal, StatusUpdateSerializer, created_route="api:statusupdate-detail")
 
     def conflict_extra(self, conflict: CommitmentConflict) -> dict:
         """What a 409 adds: the commitment as it is now and the updates the client missed."""
@@ -347,9 +339,7 @@ class StatusUpdateViewSet(
         }
 
     def create(self, request, *args, **kwargs):
-        serializer = StatusUpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = self.validated_input(StatusUpdateCreateSerializer)
         commitment: Commitment = data.pop("commitment")
         common = {
             "commitment": commitment,
@@ -372,10 +362,7 @@ class StatusUpdateViewSet(
             )
         else:
             update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
-        created = self.get_queryset().get(pk=update.pk)
-        body = StatusUpdateSerializer(created, context=self.get_serializer_context()).data
-        location = reverse("api:statusupdate-detail", kwargs={"pk": created.pk}, request=request)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return self.stored_answer(update, StatusUpdateSerializer, created_route="api:statusupdate-detail")
 
 
 MILESTONE_LIST_DESCRIPTION = """\
@@ -487,6 +474,7 @@ CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
 class MilestoneViewSet(
     FiltersOnListMixin,
     ConditionalMixin,
+    WriteAnswersMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.ReadOnlyModelViewSet,
@@ -513,49 +501,33 @@ class MilestoneViewSet(
     def conflict_extra(self, conflict: CommitmentConflict) -> dict:
         return StatusUpdateViewSet.conflict_extra(self, conflict)
 
-    def _answer(self, milestone: Milestone, code: int) -> Response:
-        stored = self.get_queryset().get(pk=milestone.pk)
-        body = MilestoneSerializer(stored, context=self.get_serializer_context()).data
-        headers = {}
-        if code == status.HTTP_201_CREATED:
-            headers["Location"] = reverse("api:milestone-detail", kwargs={"pk": stored.pk}, request=self.request)
-        return Response(body, status=code, headers=headers)
-
     def create(self, request, *args, **kwargs):
-        serializer = MilestoneCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = self.validated_input(MilestoneCreateSerializer)
         milestone = milestone_add(
             commitment=data.pop("commitment"),
             expected_version=data.pop("expected_version"),
             author=request.user,
             **data,
         )
-        return self._answer(milestone, status.HTTP_201_CREATED)
+        return self.stored_answer(milestone, MilestoneSerializer, created_route="api:milestone-detail")
 
     def update(self, request, *args, **kwargs):
         if not kwargs.get("partial"):
             return self.http_method_not_allowed(request, *args, **kwargs)
         milestone = self.get_object()
-        serializer = MilestoneUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = self.validated_input(MilestoneUpdateSerializer, partial=True)
         if "expected_version" not in data:
             raise DRFValidationError({"expected_version": ["This field is required."]})
         milestone, _ = milestone_update(
             milestone=milestone, expected_version=data.pop("expected_version"), author=request.user, **data
         )
-        return self._answer(milestone, status.HTTP_200_OK)
+        return self.stored_answer(milestone, MilestoneSerializer)
 
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request, *args, **kwargs):
         milestone = self.get_object()
-        serializer = MilestoneWithdrawSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
+        data = self.validated_input(MilestoneWithdrawSerializer)
         milestone_withdraw(
-            milestone=milestone,
-            expected_version=serializer.validated_data["expected_version"],
-            author=request.user,
-            reason=serializer.validated_data["reason"],
+            milestone=milestone, expected_version=data["expected_version"], author=request.user, reason=data["reason"]
         )
-        return self._answer(milestone, status.HTTP_200_OK)
+        return self.stored_answer(milestone, MilestoneSerializer)

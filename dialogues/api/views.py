@@ -15,14 +15,12 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin
+from core.api.mixins import FiltersOnListMixin, WriteAnswersMixin
 from core.api.schema import ErrorSerializer
 from core.api.serializers import WithdrawalSerializer
 from dialogues import selectors
@@ -176,7 +174,9 @@ it, and if that makes the body overdue again the overdue flag it had closed open
         },
     ),
 )
-class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(
+    FiltersOnListMixin, ConditionalMixin, WriteAnswersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Dated meetings of the dialogue bodies, and the way to record one."""
 
     serializer_class = MeetingSerializer
@@ -222,17 +222,13 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request, *args, **kwargs):
         meeting = self.get_object()
-        serializer = WithdrawalSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
+        data = self.validated_input(WithdrawalSerializer)
         # Withdrawn meanwhile by someone else: MeetingAlreadyWithdrawn, a 409 (core.api.exceptions).
-        meeting_withdraw(meeting=meeting, author=request.user, reason=serializer.validated_data["reason"])
-        withdrawn = self.get_queryset().get(pk=meeting.pk)
-        return Response(MeetingSerializer(withdrawn, context=self.get_serializer_context()).data)
+        meeting_withdraw(meeting=meeting, author=request.user, reason=data["reason"])
+        return self.stored_answer(meeting, MeetingSerializer)
 
     def create(self, request, *args, **kwargs):
-        serializer = MeetingCreateSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated_input(MeetingCreateSerializer)
         # The same meeting recorded at the same moment raises MeetingConflict: a 409 (core.api.exceptions).
         meeting = meeting_record(
             body=data["body"],
@@ -242,7 +238,4 @@ class MeetingViewSet(FiltersOnListMixin, ConditionalMixin, mixins.CreateModelMix
             commitments=data.get("commitments_advanced", []),
             recorded_by=request.user,
         )
-        created = self.get_queryset().get(pk=meeting.pk)
-        body = MeetingSerializer(created, context=self.get_serializer_context()).data
-        location = reverse("api:meeting-detail", kwargs={"pk": created.pk}, request=request)
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+        return self.stored_answer(meeting, MeetingSerializer, created_route="api:meeting-detail")
