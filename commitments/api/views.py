@@ -36,7 +36,7 @@ from commitments.services import (
     status_update_withdraw,
 )
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin, WriteAnswersMixin
+from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin, WriteAnswersMixin
 
 from ..querysets import dialogue_bodies
 from .renderers import CommitmentCSVRenderer
@@ -168,10 +168,11 @@ FORMAT_PARAMETER = OpenApiParameter(
         responses=StatusUpdateSerializer(many=True),
     ),
 )
-class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, SerializerPerActionMixin, viewsets.ReadOnlyModelViewSet):
     """Commitments under the frameworks, with their current status."""
 
     serializer_class = CommitmentSerializer
+    action_serializers = {"retrieve": CommitmentDetailSerializer}
     filterset_class = CommitmentFilterSet
     lookup_value_regex = "[0-9]+"
     answer_cache = True
@@ -191,11 +192,6 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyM
             milestones = Milestone.objects.select_related("author", "source_document").in_due_order()
             queryset = queryset.prefetch_related(Prefetch("milestones", queryset=milestones, to_attr="milestone_list"))
         return queryset
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return CommitmentDetailSerializer
-        return super().get_serializer_class()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": self.today()}
@@ -293,11 +289,17 @@ HISTORY_WRITE_RESPONSES = {
     ),
 )
 class StatusUpdateViewSet(
-    FiltersOnListMixin, ConditionalMixin, WriteAnswersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FiltersOnListMixin,
+    ConditionalMixin,
+    SerializerPerActionMixin,
+    WriteAnswersMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """The append-only history of every commitment, and the way to add to it."""
 
     serializer_class = StatusUpdateSerializer
+    action_serializers = {"create": StatusUpdateCreateSerializer, "withdraw": StatusUpdateWithdrawSerializer}
     filterset_class = StatusUpdateFilterSet
     lookup_value_regex = "[0-9]+"
     answer_cache = True
@@ -312,13 +314,6 @@ class StatusUpdateViewSet(
         # An entry is never changed, but a later withdrawal changes how it is served (withdrawn, reason).
         withdrawal = obj.withdrawal_entry
         return [withdrawal.pk if withdrawal else None]
-
-    def get_serializer_class(self):
-        if self.action == "create":
-            return StatusUpdateCreateSerializer
-        if self.action == "withdraw":
-            return StatusUpdateWithdrawSerializer
-        return StatusUpdateSerializer
 
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request, *args, **kwargs):
@@ -474,6 +469,7 @@ CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
 class MilestoneViewSet(
     FiltersOnListMixin,
     ConditionalMixin,
+    SerializerPerActionMixin,
     WriteAnswersMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -482,6 +478,11 @@ class MilestoneViewSet(
     """Milestones of the commitments: dated steps whose completion can roll up into the commitment's progress."""
 
     serializer_class = MilestoneSerializer
+    action_serializers = {
+        "create": MilestoneCreateSerializer,
+        "partial_update": MilestoneUpdateSerializer,
+        "withdraw": MilestoneWithdrawSerializer,
+    }
     filterset_class = MilestoneFilterSet
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -490,13 +491,6 @@ class MilestoneViewSet(
 
     def get_queryset(self) -> QuerySet[Milestone]:
         return Milestone.objects.for_listing().annotate(commitment_version=F("commitment__version")).in_due_order()
-
-    def get_serializer_class(self):
-        return {
-            "create": MilestoneCreateSerializer,
-            "partial_update": MilestoneUpdateSerializer,
-            "withdraw": MilestoneWithdrawSerializer,
-        }.get(self.action, MilestoneSerializer)
 
     def conflict_extra(self, conflict: CommitmentConflict) -> dict:
         return StatusUpdateViewSet.conflict_extra(self, conflict)

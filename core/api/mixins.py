@@ -16,6 +16,16 @@ class FiltersOnListMixin:
         return super().filter_queryset(queryset)
 
 
+class SerializerPerActionMixin:
+    """``action_serializers``: the serializer of each action that does not use the view's ``serializer_class`` (a
+    write's input, a single object's fuller shape). The schema reads it too, through ``get_serializer_class``."""
+
+    action_serializers: dict = {}
+
+    def get_serializer_class(self):
+        return self.action_serializers.get(self.action) or super().get_serializer_class()
+
+
 class WriteAnswersMixin:
     """How a write reads its request body and answers: the body checked by the action's own serializer, and the
     stored object read back through the view's queryset."""

@@ -20,7 +20,7 @@ from rest_framework.decorators import action
 
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin, WriteAnswersMixin
+from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin, WriteAnswersMixin
 from core.api.schema import ErrorSerializer
 from core.api.serializers import WithdrawalSerializer
 from dialogues import selectors
@@ -175,11 +175,21 @@ it, and if that makes the body overdue again the overdue flag it had closed open
     ),
 )
 class MeetingViewSet(
-    FiltersOnListMixin, ConditionalMixin, WriteAnswersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    FiltersOnListMixin,
+    ConditionalMixin,
+    SerializerPerActionMixin,
+    WriteAnswersMixin,
+    mixins.CreateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """Dated meetings of the dialogue bodies, and the way to record one."""
 
     serializer_class = MeetingSerializer
+    action_serializers = {
+        "retrieve": MeetingDetailSerializer,
+        "create": MeetingCreateSerializer,
+        "withdraw": WithdrawalSerializer,
+    }
     filterset_class = MeetingFilterSet
     lookup_value_regex = "[0-9]+"
     freshness = Freshness(histories=(Meeting, DialogueBody, Commitment))
@@ -209,15 +219,6 @@ class MeetingViewSet(
             .aggregate(n=Count("pk"), v=Sum("version"), at=Max("updated_at"))
         )
         return list(totals.values())
-
-    def get_serializer_class(self):
-        if self.action == "retrieve":
-            return MeetingDetailSerializer
-        if self.action == "create":
-            return MeetingCreateSerializer
-        if self.action == "withdraw":
-            return WithdrawalSerializer
-        return MeetingSerializer
 
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def withdraw(self, request, *args, **kwargs):
