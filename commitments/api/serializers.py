@@ -15,7 +15,7 @@ from rest_framework.reverse import reverse
 
 from commitments.choices import Actor, CommitmentState, Party, Status, UpdateKind
 from commitments.models import MILESTONE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
-from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField
+from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField, recorded_choice
 from core.api.schema import ErrorSerializer
 from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawalSerializer, display_name
 
@@ -153,23 +153,14 @@ class CommitmentSerializer(serializers.ModelSerializer):
     )
     made_at_url = serializers.SerializerMethodField(help_text="The meeting that produced it, with its outcomes.")
     # Empty is a value of these (not recorded): declared so that the schema's enums include it.
-    actor = serializers.ChoiceField(
-        choices=Actor.choices,
-        allow_blank=True,
-        read_only=True,
-        help_text="Who must act: eu, japan or both; empty where the wording does not say.",
+    actor = recorded_choice(
+        Actor.choices, help_text="Who must act: eu, japan or both; empty where the wording does not say."
     )
-    eu_status = serializers.ChoiceField(
-        choices=Status.choices,
-        allow_blank=True,
-        read_only=True,
-        help_text="For a joint commitment: the EU's own status (empty: not recorded).",
+    eu_status = recorded_choice(
+        Status.choices, help_text="For a joint commitment: the EU's own status (empty: not recorded)."
     )
-    japan_status = serializers.ChoiceField(
-        choices=Status.choices,
-        allow_blank=True,
-        read_only=True,
-        help_text="For a joint commitment: Japan's own status (empty: not recorded).",
+    japan_status = recorded_choice(
+        Status.choices, help_text="For a joint commitment: Japan's own status (empty: not recorded)."
     )
 
     class Meta:
@@ -345,16 +336,11 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
     withdraws = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="For kind=withdrawal: the id of the entry it withdraws."
     )
-    party = serializers.ChoiceField(
-        choices=Party.choices,
-        allow_blank=True,
-        read_only=True,
-        help_text="eu or japan: this entry records that party's own status; empty otherwise.",
+    party = recorded_choice(
+        Party.choices, help_text="eu or japan: this entry records that party's own status; empty otherwise."
     )
-    party_status = serializers.ChoiceField(
-        choices=Status.choices,
-        allow_blank=True,
-        read_only=True,
+    party_status = recorded_choice(
+        Status.choices,
         help_text="The party's own status (status is then the combined status it led to); empty otherwise.",
     )
 
@@ -414,7 +400,20 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
         return display_name(obj.author)
 
 
-class StatusUpdateCreateSerializer(StrictModelSerializer):
+class CommitmentIdInput(serializers.Serializer):
+    """Input that names its commitment by id: a JSON integer, answered with a field error when no such commitment
+    exists."""
+
+    commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
+
+    def validate_commitment(self, value: int) -> Commitment:
+        commitment = Commitment.objects.filter(pk=value).first()
+        if commitment is None:
+            raise serializers.ValidationError(f"No commitment with id {value}.")
+        return commitment
+
+
+class StatusUpdateCreateSerializer(CommitmentIdInput, StrictModelSerializer):
     """A new status (``kind=status_change``) or a review that found nothing changed (``kind=review``)."""
 
     party = serializers.ChoiceField(
@@ -426,7 +425,6 @@ class StatusUpdateCreateSerializer(StrictModelSerializer):
         "the commitment as a whole.",
     )
 
-    commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
     expected_version = StrictIntegerField(
         min_value=0,
         max_value=2**31 - 1,
@@ -460,12 +458,6 @@ class StatusUpdateCreateSerializer(StrictModelSerializer):
             "evidence_reference": {"help_text": "A document reference; evidence is required to mark it achieved."},
         }
 
-    def validate_commitment(self, value: int) -> Commitment:
-        commitment = Commitment.objects.filter(pk=value).first()
-        if commitment is None:
-            raise serializers.ValidationError(f"No commitment with id {value}.")
-        return commitment
-
     def validate(self, attrs: dict) -> dict:
         attrs.setdefault("kind", UpdateKind.STATUS_CHANGE)
         if attrs["kind"] == UpdateKind.STATUS_CHANGE and not attrs.get("status"):
@@ -491,10 +483,9 @@ class StatusUpdateConflictSerializer(ErrorSerializer):
     newer_updates = StatusUpdateSerializer(many=True, help_text="The updates recorded since your expected_version.")
 
 
-class MilestoneCreateSerializer(StrictModelSerializer):
+class MilestoneCreateSerializer(CommitmentIdInput, StrictModelSerializer):
     """A new milestone of a commitment."""
 
-    commitment = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="Id of the commitment.")
     expected_version = StrictIntegerField(
         min_value=0,
         max_value=2**31 - 1,
@@ -517,12 +508,6 @@ class MilestoneCreateSerializer(StrictModelSerializer):
             "due_on_precision": {"help_text": "day (default), month (due_on on the 1st) or year (on 1 January)."},
             "done_on": {"help_text": "The day it was done; needs evidence_url or evidence_reference."},
         }
-
-    def validate_commitment(self, value: int) -> Commitment:
-        commitment = Commitment.objects.filter(pk=value).first()
-        if commitment is None:
-            raise serializers.ValidationError(f"No commitment with id {value}.")
-        return commitment
 
 
 class MilestoneUpdateSerializer(MilestoneCreateSerializer):

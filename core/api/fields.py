@@ -70,3 +70,9 @@ class StrictModelSerializer(serializers.ModelSerializer):
         },
         models.URLField: StrictURLField,
     }
+
+
+def recorded_choice(choices, *, help_text: str) -> serializers.ChoiceField:
+    """A read-only choice that is the empty string where nothing is recorded (who must act, a party's own
+    status)."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, help_text=help_text)
