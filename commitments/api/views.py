@@ -36,7 +36,8 @@ from commitments.services import (
     status_update_withdraw,
 )
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin, WriteAnswersMixin
+from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin
+from core.api.viewsets import RecordingViewSet
 
 from ..querysets import dialogue_bodies
 from .renderers import CommitmentCSVRenderer
@@ -288,14 +289,7 @@ HISTORY_WRITE_RESPONSES = {
         responses=HISTORY_WRITE_RESPONSES,
     ),
 )
-class StatusUpdateViewSet(
-    FiltersOnListMixin,
-    ConditionalMixin,
-    SerializerPerActionMixin,
-    WriteAnswersMixin,
-    mixins.CreateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
+class StatusUpdateViewSet(RecordingViewSet):
     """The append-only history of every commitment, and the way to add to it."""
 
     serializer_class = StatusUpdateSerializer
@@ -466,15 +460,7 @@ CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
         responses={200: MilestoneSerializer, 409: CONFLICT_409},
     ),
 )
-class MilestoneViewSet(
-    FiltersOnListMixin,
-    ConditionalMixin,
-    SerializerPerActionMixin,
-    WriteAnswersMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
+class MilestoneViewSet(RecordingViewSet, mixins.UpdateModelMixin):
     """Milestones of the commitments: dated steps whose completion can roll up into the commitment's progress."""
 
     serializer_class = MilestoneSerializer

@@ -15,14 +15,15 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
-from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin, WriteAnswersMixin
+from core.api.mixins import FiltersOnListMixin
 from core.api.schema import ErrorSerializer
 from core.api.serializers import WithdrawalSerializer
+from core.api.viewsets import RecordingViewSet
 from dialogues import selectors
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
@@ -174,14 +175,7 @@ it, and if that makes the body overdue again the overdue flag it had closed open
         },
     ),
 )
-class MeetingViewSet(
-    FiltersOnListMixin,
-    ConditionalMixin,
-    SerializerPerActionMixin,
-    WriteAnswersMixin,
-    mixins.CreateModelMixin,
-    viewsets.ReadOnlyModelViewSet,
-):
+class MeetingViewSet(RecordingViewSet):
     """Dated meetings of the dialogue bodies, and the way to record one."""
 
     serializer_class = MeetingSerializer
