@@ -10,7 +10,7 @@ from django.contrib import admin
 from core.history import ServiceAdmin
 
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
-from .services import dialogue_body_save, meeting_delete, meeting_save
+from .services import dialogue_body_save, meeting_delete, meeting_save, overdue_flags_delete
 
 
 class ContactInline(admin.TabularInline):
@@ -95,3 +95,9 @@ class OverdueFlagAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        overdue_flags_delete(flags=OverdueFlag.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        overdue_flags_delete(flags=queryset)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -36,7 +36,7 @@ from core.models import (
 from core.templatetags.facts import format_approx_date
 
 from .choices import BodyState, FlagCloseReason, Level, NotificationKind, NotificationStatus
-from .querysets import DialogueBodyQuerySet, MeetingQuerySet
+from .querysets import DialogueBodyQuerySet, MeetingQuerySet, overdue_key
 
 DEFAULT_GRACE_DAYS = 60
 EARLIEST_MEETING = date(1950, 1, 1)
@@ -178,18 +178,28 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     last_meeting_on = models.DateField(null=True, blank=True, editable=False)
     next_due_on = models.DateField(null=True, blank=True, editable=False)
     overdue_after = models.DateField(null=True, blank=True, editable=False)
+    # Whether the body has an open overdue flag: the overdue sweep's own mark, so that its daily run finds "overdue
+    # without an open flag" and "open flag, no longer overdue" by range scans of one index (``body_sweep_state``)
+    # instead of joining every body to the flags. Written only by the services that open, close, reopen or delete
+    # flags (``dialogues.services``), under the body's row lock; ``save()`` never writes it (see there).
+    has_open_flag = models.BooleanField(default=False, db_default=False, editable=False)
 
     # Set by ``DialogueBodyQuerySet.with_last_meeting_precision``; a body read without it shows the day.
     last_meeting_precision: str | None = None
 
     objects = DialogueBodyQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["last_meeting_on", "next_due_on", "overdue_after"])
+    history = HistoricalRecords(excluded_fields=["last_meeting_on", "next_due_on", "overdue_after", "has_open_flag"])
 
     class Meta:
         ordering = ["name"]
         verbose_name = "dialogue body"
         verbose_name_plural = "dialogue bodies"
-        indexes = [models.Index(fields=["active", "overdue_after"], name="body_active_overdue_after")]
+        indexes = [
+            models.Index(fields=["active", "overdue_after"], name="body_active_overdue_after"),
+            # The sweep's index: (has an open flag, last day of grace if the cadence rule applies) — see
+            # ``DialogueBodyQuerySet.to_flag`` and ``flagged_not_overdue``.
+            models.Index(F("has_open_flag"), overdue_key(), name="body_sweep_state"),
+        ]
         constraints = [
             *provenance_constraints("body", "cadence"),
             *provenance_constraints("body", "level"),
@@ -228,6 +238,18 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("dialogues:body_detail", kwargs={"short_name": self.short_name})
+
+    def save(self, *args, **kwargs) -> None:
+        """Save as usual, except ``has_open_flag`` on an update: the instance may have been read before a sweep
+        opened or closed the body's flag, and writing its copy back would undo the mark."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            skipped = self.get_deferred_fields() | {"has_open_flag"}
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in skipped
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -453,6 +475,11 @@ class OverdueFlag(models.Model):
     # Which sweep run inserted the flag: the insert ignores conflicts with the one-open-flag constraint (another
     # run may have opened it a moment earlier), so a run finds the flags it really created by this token.
     opened_by_sweep = models.UUIDField(null=True, blank=True, editable=False)
+    # The day the next e-mail about the flag is due: reminder n on the day the flag is n * OVERDUE_REMINDER_DAYS days
+    # old (the sweep claims the opening notice as it opens the flag; a flag opened otherwise gets its opening notice
+    # on this day first); empty when none is (reminders switched off). The sweep moves it on as it claims each
+    # notice, so that a daily run reads only the flags due.
+    next_notice_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -460,6 +487,9 @@ class OverdueFlag(models.Model):
             models.UniqueConstraint(
                 fields=["body"], condition=Q(closed_at__isnull=True), name="one_open_overdue_flag_per_body"
             ),
+        ]
+        indexes = [
+            models.Index(fields=["next_notice_on"], condition=Q(closed_at__isnull=True), name="open_flag_next_notice")
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,22 @@ def overdue_condition(*, on: date | None = None, prefix: str = "") -> models.Q:
     )
 
 
+def overdue_key() -> models.Case:
+    """The stored schedule folded into one date: the last day of grace of a body the cadence rule applies to
+    (active, with a cadence and a schedule), else the last day of the calendar (never overdue). A body is overdue on
+    ``on`` exactly when this is before ``on`` (:func:`overdue_condition`), and not overdue when it is on or after,
+    so each side is one range of the index on (``has_open_flag``, this), ``body_sweep_state``. The index and the
+    sweep's queries must use this same expression for PostgreSQL to match them."""
+    return models.Case(
+        models.When(
+            models.Q(active=True, cadence_months__isnull=False, overdue_after__isnull=False),
+            then=models.F("overdue_after"),
+        ),
+        default=models.Value(date.max),
+        output_field=models.DateField(),
+    )
+
+
 class DialogueBodyQuerySet(models.QuerySet):
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
@@ -26,6 +42,16 @@ class DialogueBodyQuerySet(models.QuerySet):
         starting point, or inactive are never overdue.
         """
         return self.filter(overdue_condition(on=on))
+
+    def to_flag(self, *, on: date) -> DialogueBodyQuerySet:
+        """Bodies overdue on ``on`` without an open flag: a range of the ``body_sweep_state`` index, empty on a day
+        when nothing became overdue, however many bodies are overdue."""
+        return self.alias(overdue_key=overdue_key()).filter(has_open_flag=False, overdue_key__lt=on)
+
+    def flagged_not_overdue(self, *, on: date) -> DialogueBodyQuerySet:
+        """Bodies with an open flag that are not overdue on ``on`` (a meeting recorded, the cadence changed, made
+        inactive): a range of the same index, empty on a day when no flagged body changed."""
+        return self.alias(overdue_key=overdue_key()).filter(has_open_flag=True, overdue_key__gte=on)
 
     def not_overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         return self.exclude(pk__in=self.overdue(on=on).values("pk"))

@@ -8,14 +8,18 @@ in its own transaction; ``save()`` and ``delete()`` have no such side effect.
 The overdue sweep, exactly once (this is the one place that tells the whole story; the model, the task and the
 command point here):
 
-1. **Flags.** :func:`overdue_sweep` finds the overdue bodies in one query, locking them ``FOR NO KEY UPDATE`` so
-   that a meeting being recorded either waits for the run or is seen by it. It inserts flags with
-   ``ON CONFLICT DO NOTHING`` against the "one open flag per body" partial unique index, so two runs at once never
-   open two flags; each run recognises the flags it created by its run token (``opened_by_sweep``).
+1. **Flags.** :func:`overdue_sweep` finds the bodies overdue without an open flag (and the flagged ones no longer
+   overdue) in one query each, locking only them ``FOR NO KEY UPDATE``, so that a meeting being recorded either
+   waits for the run or is seen by it, and a second run waits for the first and finds the bodies flagged. Each
+   body's ``has_open_flag`` says whether it has an open flag; every service that opens, closes, reopens or deletes
+   flags sets it under the same row lock. It inserts flags with ``ON CONFLICT DO NOTHING`` against the "one open
+   flag per body" partial unique index, so that even a run that read a body as unflagged never opens a second
+   flag; each run recognises the flags it created by its run token (``opened_by_sweep``).
 2. **Claims before sends.** A notice (:class:`~dialogues.models.FlagNotification`: the opening notice, then one
-   reminder every ``OVERDUE_REMINDER_DAYS``) is a row inserted, again with ``ON CONFLICT DO NOTHING``, against the
-   unique key (flag, kind, sequence) *before* anything is sent; only the run whose ``claim_token`` it carries sends
-   it, after its transaction commits (``on_commit``, robust: a failed send never undoes the flags).
+   reminder every ``OVERDUE_REMINDER_DAYS``; the flag's ``next_notice_on`` says when the next is due) is a row
+   inserted, again with ``ON CONFLICT DO NOTHING``, against the unique key (flag, kind, sequence) *before* anything
+   is sent; only the run whose ``claim_token`` it carries sends it, after its transaction commits (``on_commit``,
+   robust: a failed send never undoes the flags).
 3. **Crashes.** A run that dies between claim and send leaves the notice ``pending``; once its lease
    (``OVERDUE_NOTICE_LEASE_MINUTES``) has run out the next run takes it over by a conditional UPDATE (of two runs,
    only one wins), and after ``OVERDUE_NOTICE_MAX_ATTEMPTS`` it is marked failed. :func:`flag_notices_send` marks
@@ -44,19 +48,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
     DateField,
-    DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -65,7 +64,6 @@ from core.exceptions import DomainConflict
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
-from .querysets import overdue_condition
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +216,10 @@ def _reopen_flag_if_overdue(*, body: DialogueBody, flag: OverdueFlag | None) -> 
         return 0
     if OverdueFlag.objects.filter(body=body, closed_at__isnull=True).exists():
         return 0
-    return OverdueFlag.objects.filter(pk=flag.pk).update(closed_at=None, close_reason="", closed_by_meeting=None)
+    reopened = OverdueFlag.objects.filter(pk=flag.pk).update(closed_at=None, close_reason="", closed_by_meeting=None)
+    # The body's row is locked: refresh_schedule() has just updated it in this transaction.
+    DialogueBody.objects.filter(pk=body.pk).update(has_open_flag=True)
+    return reopened
 
 
 def dialogue_body_save(*, body: DialogueBody, author=None) -> DialogueBody:
@@ -252,9 +253,25 @@ def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None 
     if meeting is None and not body.active:
         reason = reason or FlagCloseReason.INACTIVE
     reason = reason or (FlagCloseReason.MEETING if meeting is not None else FlagCloseReason.NO_LONGER_OVERDUE)
-    return OverdueFlag.objects.filter(body=body, closed_at__isnull=True).update(
+    closed = OverdueFlag.objects.filter(body=body, closed_at__isnull=True).update(
         closed_at=timezone.now(), close_reason=reason, closed_by_meeting=meeting
     )
+    if closed:
+        # The body's row is locked: its caller has just stored its schedule (refresh_schedule) in this transaction.
+        DialogueBody.objects.filter(pk=body.pk).update(has_open_flag=False)
+    return closed
+
+
+def overdue_flags_delete(*, flags) -> int:
+    """Delete overdue flags (``flags``, a queryset: the admin's delete action) and keep their bodies'
+    ``has_open_flag`` true to what is left, so that the next sweep opens a new flag for a body still overdue (and
+    tells its people again). One transaction; returns how many flags were deleted."""
+    with transaction.atomic():
+        body_ids = set(flags.values_list("body_id", flat=True))
+        _lock_bodies(DialogueBody.objects.filter(pk__in=body_ids))
+        deleted, _ = OverdueFlag.objects.filter(pk__in=flags.values("pk")).delete()
+        _mark_open_flags(body_ids)
+    return deleted
 
 
 # --- The overdue sweep --------------------------------------------------------------------------------------------
@@ -291,58 +308,22 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     """Bring the overdue flags in line with the cadence rule on ``on`` (default: today in Brussels), and claim the
     e-mails to send about them; the e-mails go out once the transaction commits.
 
-    Set-based: one query finds the overdue bodies (``DialogueBody.objects.overdue``), and the flags are closed,
-    opened and their notices claimed in a fixed number of statements whatever the number of bodies. Safe to run
-    twice, and twice at once: see this module's docstring for how each flag and e-mail happens exactly once.
+    Set-based, and on an ordinary day cheap: each step reads a range of an index that holds only what is out of
+    line (bodies overdue without an open flag, flagged bodies no longer overdue: ``body_sweep_state``; flags whose
+    next notice is due: ``open_flag_next_notice``), so a day when nothing changed costs a few empty index scans
+    and a count, whatever the number of bodies and flags. Safe to run twice, and twice at once: see this module's
+    docstring for how each flag and e-mail happens exactly once.
     """
     on = on or timezone.localdate()
     now = timezone.now()
     run = uuid.uuid4()
     sent: list[int] = []
     with transaction.atomic():
-        to_open, to_close = _flags_out_of_line(on=on)
-        closed = _close_flags_no_longer_overdue(flag_ids=to_close, now=now)
-        opened_bodies: tuple[str, ...] = ()
-        if to_open:
-            # Only the bodies that get a new flag are locked, FOR NO KEY UPDATE (a no-op on SQLite, which serialises
-            # writers anyway), and read again under the lock: a meeting being recorded for one of them either waits
-            # for this run or is waited for and seen (PostgreSQL re-checks the cadence rule on the row the meeting
-            # committed), so the sweep never opens a flag on a schedule that a committed meeting has just moved.
-            # (NO KEY: rows that merely reference a body, such as a new contact, are not held up.)
-            candidates = list(
-                DialogueBody.objects.overdue(on=on)
-                .filter(pk__in=to_open)
-                .annotate(
-                    has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True))
-                )
-                .order_by("pk")
-                .select_for_update(of=("self",), no_key=True)
-                .values_list("pk", "next_due_on", "overdue_after", "has_open_flag", named=True)
-            )
-            to_flag = _bodies_to_flag(candidates)
-            OverdueFlag.objects.bulk_create(
-                [
-                    OverdueFlag(
-                        body_id=body.pk,
-                        due_on=body.next_due_on,
-                        overdue_since=body.overdue_after + timedelta(days=1),
-                        days_overdue_at_opening=(on - body.next_due_on).days,
-                        opened_at=now,
-                        opened_by_sweep=run,
-                    )
-                    for body in to_flag
-                ],
-                ignore_conflicts=True,
-            )
-            if to_flag:
-                opened_bodies = tuple(
-                    OverdueFlag.objects.filter(opened_by_sweep=run, body_id__in=[body.pk for body in to_flag])
-                    .order_by("body__short_name")
-                    .values_list("body__short_name", flat=True)
-                )
+        closed = _close_flags_no_longer_overdue(on=on, now=now)
+        opened_bodies = _open_flags(on=on, now=now, run=run)
         if opened_bodies:
             publish_on_commit("body.overdue", DialogueBody.objects.filter(overdue_flags__opened_by_sweep=run))
-        claimed = _claim_notices(on=on, now=now, run=run)
+        claimed = _claim_notices(on=on, now=now, run=run, opened=bool(opened_bodies))
         # Every overdue body now has one open flag (a partial unique index counts them).
         open_flags = OverdueFlag.objects.filter(closed_at__isnull=True).count()
         if claimed:
@@ -372,43 +353,109 @@ def overdue_sweep(*, on: date | None = None) -> SweepSummary:
     return summary
 
 
-def _flags_out_of_line(*, on: date) -> tuple[list[int], list[int]]:
-    """The bodies overdue without an open flag, and the open flags of bodies no longer overdue, in one query.
+def _lock_bodies(bodies) -> None:
+    """Lock ``bodies`` (a queryset) ``FOR NO KEY UPDATE``, in id order (a no-op on SQLite, which serialises
+    writers anyway). Every change to a body's flags happens under this lock, with ``has_open_flag`` set to match
+    before the transaction ends; NO KEY: rows that merely reference a body, such as a new contact, are not held up."""
+    list(bodies.order_by("pk").select_for_update(no_key=True).values_list("pk", flat=True))
 
-    One pass over the bodies with their open flag joined (the partial unique index): the rows returned are only
-    the ones the run must act on, so an ordinary day, when the flags already match the cadence rule, reads the
-    bodies once and sends nothing back to Python.
-    """
-    overdue = overdue_condition(on=on)
-    rows = (
-        DialogueBody.objects.alias(
-            open_flag=FilteredRelation("overdue_flags", condition=Q(overdue_flags__closed_at__isnull=True))
-        )
-        .filter((overdue & Q(open_flag__isnull=True)) | (~overdue & Q(open_flag__isnull=False)))
-        .order_by()
-        .values_list("pk", "open_flag__pk")
+
+def _mark_open_flags(body_ids: Iterable[int]) -> None:
+    """Store on each of ``body_ids`` whether it has an open flag (``DialogueBody.has_open_flag``), from its flags,
+    after its flags changed (the bodies locked by the caller)."""
+    DialogueBody.objects.filter(pk__in=list(body_ids)).update(
+        has_open_flag=Exists(OverdueFlag.objects.filter(body=OuterRef("pk"), closed_at__isnull=True))
     )
-    to_open, to_close = [], []
-    for body_id, flag_id in rows:
-        (to_open if flag_id is None else to_close).append(body_id if flag_id is None else flag_id)
-    return to_open, to_close
+
+
+def _open_flags(*, on: date, now: datetime, run: uuid.UUID) -> tuple[str, ...]:
+    """Open a flag for each body overdue on ``on`` without one and claim its opening notice; return the short names
+    of the bodies flagged.
+
+    Only those bodies are read, and locked ``FOR NO KEY UPDATE``: a meeting being recorded for one of them either
+    waits for this run or is waited for and seen (PostgreSQL re-checks the condition on the row the meeting
+    committed), so the sweep never opens a flag on a schedule that a committed meeting has just moved; and a
+    second sweep waits here for the first, then finds the bodies marked flagged. The insert still ignores conflicts
+    with the one-open-flag constraint (a flag opened without the mark, by an older version or by hand), and the run
+    recognises the flags it created by its run token.
+    """
+    candidates = list(
+        DialogueBody.objects.to_flag(on=on)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", "next_due_on", "overdue_after", named=True)
+    )
+    if not candidates:
+        return ()
+    to_flag = _bodies_to_flag(candidates)
+    interval = settings.OVERDUE_REMINDER_DAYS
+    OverdueFlag.objects.bulk_create(
+        [
+            OverdueFlag(
+                body_id=body.pk,
+                due_on=body.next_due_on,
+                overdue_since=body.overdue_after + timedelta(days=1),
+                days_overdue_at_opening=(on - body.next_due_on).days,
+                opened_at=now,
+                opened_by_sweep=run,
+                # The opening notice is claimed below: the next one due is the first reminder.
+                next_notice_on=timezone.localdate(now) + timedelta(days=interval) if interval > 0 else None,
+            )
+            for body in to_flag
+        ],
+        ignore_conflicts=True,
+    )
+    _mark_open_flags(body.pk for body in candidates)
+    if not to_flag:
+        return ()
+    opened = list(
+        OverdueFlag.objects.filter(opened_by_sweep=run, body_id__in=[body.pk for body in to_flag])
+        .order_by("body__short_name")
+        .values_list("pk", "body__short_name")
+    )
+    _claim([(pk, NotificationKind.OPENED, 0) for pk, _ in opened], now=now, run=run)
+    return tuple(name for _, name in opened)
 
 
 def _bodies_to_flag(overdue: list) -> list:
-    """The overdue bodies with no open flag (a hook point for tests that race two sweeps)."""
-    return [body for body in overdue if not body.has_open_flag]
+    """The bodies to open a flag for: all those read (a hook point for tests that race two sweeps)."""
+    return overdue
 
 
-def _close_flags_no_longer_overdue(*, flag_ids: list[int], now: datetime) -> int:
-    """Close ``flag_ids`` (open flags of bodies no longer overdue), saying why; return how many this run closed."""
-    if not flag_ids:
+def _claim(claims: list[tuple[int, str, int]], *, now: datetime, run: uuid.UUID) -> None:
+    """Insert the notices ``claims`` (flag id, kind, sequence) under this run's token; one already claimed by
+    another run (the unique key) is left to it."""
+    if claims:
+        FlagNotification.objects.bulk_create(
+            [
+                FlagNotification(flag_id=pk, kind=kind, sequence=sequence, claim_token=run, claimed_at=now)
+                for pk, kind, sequence in claims
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def _close_flags_no_longer_overdue(*, on: date, now: datetime) -> int:
+    """Close the open flags of bodies no longer overdue on ``on``, saying why; return how many this run closed.
+
+    The bodies are locked as for opening (a meeting withdrawn meanwhile, which makes one overdue again, either
+    waits or is seen); their flags are looked up by the one-open-flag index.
+    """
+    body_ids = list(
+        DialogueBody.objects.flagged_not_overdue(on=on)
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
+    if not body_ids:
         return 0
     to_close = list(
-        OverdueFlag.objects.filter(pk__in=flag_ids, closed_at__isnull=True)
+        OverdueFlag.objects.filter(body_id__in=body_ids, closed_at__isnull=True)
         .select_related("body")
         .only("pk", "due_on", "closed_by_meeting", "body__active", "body__next_due_on", "body__last_meeting_on")
     )
-    if not to_close:
+    if not to_close:  # the mark was out of date (a flag closed or deleted outside the services)
+        _mark_open_flags(body_ids)
         return 0
     latest_meeting = dict(
         Meeting.objects.held()
@@ -427,61 +474,55 @@ def _close_flags_no_longer_overdue(*, flag_ids: list[int], now: datetime) -> int
             flag.closed_by_meeting_id = latest_meeting.get(body.pk)
         else:  # the cadence or the grace period was changed
             flag.close_reason = FlagCloseReason.NO_LONGER_OVERDUE
-    # The filter on closed_at stays in the UPDATE: a flag closed meanwhile (a meeting recorded, a concurrent
-    # sweep) is neither closed twice nor counted by this run.
-    return OverdueFlag.objects.filter(closed_at__isnull=True).bulk_update(
+    # The filter on closed_at stays in the UPDATE: a flag closed meanwhile (a meeting recorded) is neither closed
+    # twice nor counted by this run.
+    closed = OverdueFlag.objects.filter(closed_at__isnull=True).bulk_update(
         to_close, ["closed_at", "close_reason", "closed_by_meeting"]
     )
+    _mark_open_flags(body_ids)
+    return closed
 
 
-def _claim_notices(*, on: date, now: datetime, run: uuid.UUID) -> int:
-    """Claim, under this run's token, every notice now due: the opening notice of each open flag that has none, the
-    latest reminder due (one every ``OVERDUE_REMINDER_DAYS`` since the flag opened), and the notices that an
-    earlier run claimed but never sent (its lease has run out). Returns how many this run holds.
+def _claim_notices(*, on: date, now: datetime, run: uuid.UUID, opened: bool) -> int:
+    """Claim, under this run's token, every notice now due: the opening notice of each open flag that has none
+    (those of the flags this run ``opened`` are claimed already), the latest reminder due (one every
+    ``OVERDUE_REMINDER_DAYS`` since the flag opened), and the notices that an earlier run claimed but never sent
+    (its lease has run out). Returns how many this run holds.
 
-    Which notices are due is decided in SQL (an anti-join each), so only the flags that need one come back.
+    Only the open flags whose ``next_notice_on`` has come are read (a range of ``open_flag_next_notice``); each
+    claim moves that day on to the next reminder's (none when reminders are off: switching them on later applies
+    to flags opened from then on, and to the others after their next notice).
     """
     interval = settings.OVERDUE_REMINDER_DAYS
-    open_flags = OverdueFlag.objects.filter(closed_at__isnull=True).order_by()
-    notices = FlagNotification.objects.filter(flag=OuterRef("pk"))
-    claims = [
-        (pk, NotificationKind.OPENED, 0)
-        for pk in open_flags.filter(~Exists(notices.filter(kind=NotificationKind.OPENED))).values_list("pk", flat=True)
-    ]
-    if interval > 0:
+    due = (
+        OverdueFlag.objects.filter(closed_at__isnull=True, next_notice_on__lte=on)
+        .exclude(opened_by_sweep=run)  # told just now; their reminders come on later runs
+        .annotate(told=Exists(FlagNotification.objects.filter(flag=OuterRef("pk"), kind=NotificationKind.OPENED)))
+        .order_by()
+        .values_list("pk", "opened_at", "told")
+    )
+    claims: list[tuple[int, str, int]] = []
+    next_notice: dict[date | None, list[int]] = defaultdict(list)
+    for pk, opened_at, told in due:
+        opened_on = timezone.localdate(opened_at)
         # Only the latest reminder due: after a pause of the sweep, people get one e-mail, not a backlog. Reminder
-        # number k is due once the flag is k * interval days old; a flag needs one when it is at least one interval
-        # old and has no reminder k with (k + 1) * interval > its age (that is, none at the number due now).
-        def age(opened_at) -> ExpressionWrapper:
-            return ExpressionWrapper(Value(on, DateField()) - TruncDate(opened_at), output_field=DurationField())
-
-        step = Value(timedelta(days=interval), DurationField())
-        covered = (
-            notices.filter(kind=NotificationKind.REMINDER)
-            .alias(
-                flag_age=age(ExpressionWrapper(OuterRef("opened_at"), output_field=DateTimeField())),
-                reach=ExpressionWrapper(step * (F("sequence") + 1), output_field=DurationField()),
+        # number k is due once the flag is k * interval days old. A flag still without its opening notice gets
+        # that first; its reminders come on later runs.
+        reached = max((on - opened_on).days // interval, 0) if told and interval > 0 else 0
+        if not told:
+            claims.append((pk, NotificationKind.OPENED, 0))
+        elif reached:
+            claims.append((pk, NotificationKind.REMINDER, reached))
+        next_notice[opened_on + timedelta(days=(reached + 1) * interval) if interval > 0 else None].append(pk)
+    _claim(claims, now=now, run=run)
+    if next_notice:
+        # One UPDATE whatever the number of flags (two runs at once write the same days).
+        OverdueFlag.objects.filter(pk__in=[pk for pks in next_notice.values() for pk in pks]).update(
+            next_notice_on=Case(
+                *(When(pk__in=pks, then=Value(day)) for day, pks in next_notice.items() if day is not None),
+                default=None,
+                output_field=DateField(),
             )
-            .filter(reach__gt=F("flag_age"))
-        )
-        due = (
-            open_flags.alias(age=age("opened_at"))
-            .filter(age__gte=step)
-            # A flag still without its opening notice gets that first; its reminders come on later runs.
-            .filter(Exists(notices.filter(kind=NotificationKind.OPENED)), ~Exists(covered))
-            .values_list("pk", "opened_at")
-        )
-        claims += [
-            (pk, NotificationKind.REMINDER, (on - timezone.localdate(opened_at)).days // interval)
-            for pk, opened_at in due
-        ]
-    if claims:
-        FlagNotification.objects.bulk_create(
-            [
-                FlagNotification(flag_id=pk, kind=kind, sequence=sequence, claim_token=run, claimed_at=now)
-                for pk, kind, sequence in claims
-            ],
-            ignore_conflicts=True,
         )
     stale = FlagNotification.objects.filter(
         status=NotificationStatus.PENDING,
@@ -491,12 +532,14 @@ def _claim_notices(*, on: date, now: datetime, run: uuid.UUID) -> int:
     # over the same stale notice, the second finds the row already re-claimed (PostgreSQL re-checks the WHERE
     # clause after waiting for the first run's row lock).
     retry = Q(attempts__lt=settings.OVERDUE_NOTICE_MAX_ATTEMPTS)
-    stale.update(
+    taken_over = stale.update(
         status=Case(When(retry, then=F("status")), default=Value(NotificationStatus.FAILED)),
         claim_token=Case(When(retry, then=Value(run)), default=F("claim_token")),
         claimed_at=Case(When(retry, then=Value(now)), default=F("claimed_at")),
         attempts=Case(When(retry, then=F("attempts") + 1), default=F("attempts"), output_field=IntegerField()),
     )
+    if not claims and not taken_over and not opened:
+        return 0
     return FlagNotification.objects.filter(claim_token=run, status=NotificationStatus.PENDING).count()
 
 

@@ -107,11 +107,21 @@ class MeetingFactory(factory.django.DjangoModelFactory):
 class OverdueFlagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OverdueFlag
+        skip_postgeneration_save = True
 
     body = factory.SubFactory(DialogueBodyFactory, overdue=True)
     due_on = factory.LazyAttribute(lambda f: f.body.next_due_on or timezone.localdate())
     overdue_since = factory.LazyAttribute(lambda f: f.due_on + dt.timedelta(days=61))
     days_overdue_at_opening = 61
+    next_notice_on = factory.SelfAttribute("overdue_since")
+
+    @factory.post_generation
+    def mark_body(obj, create, extracted, **kwargs):
+        """The body's ``has_open_flag`` as the services keep it."""
+        if create:
+            DialogueBody.objects.filter(pk=obj.body_id).update(
+                has_open_flag=obj.body.overdue_flags.filter(closed_at=None).exists()
+            )
 
     class Params:
         closed = factory.Trait(closed_at=factory.LazyFunction(timezone.now), close_reason="meeting")

@@ -938,3 +938,133 @@ def test_a_meeting_recorded_with_only_its_body_and_day_has_nothing_else_filled_i
     stored_meeting = Meeting.objects.get(pk=meeting.pk)
     assert (stored_meeting.place, stored_meeting.summary, stored_meeting.source_locator) == ("", "", "")
     assert stored_meeting.source_document is None and stored_meeting.recorded_by is None
+
+
+# --- The sweep's own marks: whether a body has an open flag, when a flag's next notice is due ----------------------
+
+
+def test_a_body_flagged_closed_by_a_meeting_and_reopened_by_its_withdrawal_is_left_alone_by_the_next_sweeps(
+    late_body, django_capture_on_commit_callbacks
+):
+    """Each service that opens, closes or reopens a flag keeps the body's mark (``has_open_flag``) with it, so the
+    daily run, which reads only the marked and unmarked bodies out of line, finds nothing to do after each."""
+    from dialogues.services import meeting_withdraw
+
+    ContactFactory(body=late_body)
+
+    def run() -> tuple[int, int, int, int]:
+        with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+            summary = overdue_sweep()
+        return summary.opened, summary.closed, summary.notices_claimed, summary.still_open
+
+    assert run() == (1, 0, 1, 0)
+    assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 1), True)
+    with at(TODAY):
+        meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 0), False)
+    with at(TODAY):
+        meeting_withdraw(meeting=meeting, author=UserFactory(editor=True), reason="Recorded for the wrong body.")
+    assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 1), True)
+    assert OverdueFlag.objects.filter(body=late_body).count() == 1 and len(mail.outbox) == 1
+
+
+def test_a_body_saved_from_a_copy_read_before_the_sweep_still_has_its_flag_closed_and_opened_again(
+    late_body, django_capture_on_commit_callbacks
+):
+    """A form opened before the morning's sweep and saved after it (``dialogue_body_save`` of a copy whose mark is
+    out of date) neither hides the open flag from the sweep nor keeps a closed one counted as open."""
+    from dialogues.services import dialogue_body_update
+
+    read_before_opening = fresh(late_body.pk)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        assert overdue_sweep().opened == 1
+    with at(TODAY):
+        dialogue_body_update(body=read_before_opening, description="Meets in Brussels and Tokyo in turn.")
+    MeetingFactory(body=late_body, held_on=dt.date(2026, 11, 20))  # recorded outside the services
+    read_before_closing = fresh(late_body.pk)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        assert overdue_sweep().closed == 1
+    with at(TODAY):  # a monthly cadence with 3 days' grace: overdue again since 23 December... of next month
+        dialogue_body_update(body=read_before_closing, cadence_months=1, grace_days=3)
+    later = dt.date(2026, 12, 24)
+    with at(later), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    assert (summary.opened_bodies, summary.closed) == (("LATE",), 0)
+    assert OverdueFlag.objects.filter(body=late_body, closed_at__isnull=True).count() == 1
+
+
+def test_deleting_an_open_flag_in_the_admin_lets_the_next_sweep_open_a_new_one(
+    admin_client, django_capture_on_commit_callbacks
+):
+    """One flag deleted from its page, another with the list's bulk action: each body is still overdue, so the next
+    sweep opens a new flag for each and tells its people again."""
+    from django.urls import reverse
+
+    one, other = (DialogueBodyFactory(short_name=name, established_on=dt.date(2020, 1, 1)) for name in ("ONE", "TWO"))
+    for body in (one, other):
+        ContactFactory(body=body)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        assert overdue_sweep().opened == 2
+    flag_one, flag_two = (OverdueFlag.objects.get(body=body) for body in (one, other))
+    response = admin_client.post(reverse("admin:dialogues_overdueflag_delete", args=[flag_one.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    response = admin_client.post(
+        reverse("admin:dialogues_overdueflag_changelist"),
+        {"action": "delete_selected", "_selected_action": [flag_two.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not OverdueFlag.objects.exists()
+    with at(TODAY + dt.timedelta(days=1)), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    assert (summary.opened_bodies, summary.notices_claimed) == (("ONE", "TWO"), 2)
+    assert len(mail.outbox) == 4
+
+
+def test_flags_stored_before_the_upgrade_get_each_next_notice_when_the_old_sweep_would_have_sent_it(
+    django_capture_on_commit_callbacks,
+):
+    """The migration that adds the marks fills them in from the flags and notices already there. A flag with no
+    notice yet gets its opening notice at once; one told 40 days ago and never reminded its first reminder at once
+    (due on day 30) and its second on day 60; one reminded twice by day 70 its third on day 90. A body whose only
+    flag is closed stays unmarked."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dialogues.migrations.0009_sweep_marks_and_next_notice")
+    bodies = {name: DialogueBodyFactory(short_name=name, established_on=dt.date(2020, 1, 1)) for name in "ABC"}
+    bodies["D"] = DialogueBodyFactory(short_name="D", established_on=TODAY - dt.timedelta(days=30))
+    with at(TODAY):
+        flags = {
+            name: OverdueFlagFactory(body=bodies[name], opened_at=timezone.now() - dt.timedelta(days=age))
+            for name, age in (("A", 0), ("B", 40), ("C", 70))
+        }
+        OverdueFlagFactory(body=bodies["D"], closed=True)
+    FlagNotificationFactory(flag=flags["B"], sent=True)
+    FlagNotificationFactory(flag=flags["C"], sent=True)
+    FlagNotificationFactory(flag=flags["C"], kind=NotificationKind.REMINDER, sequence=2, sent=True)
+    before = set(FlagNotification.objects.values_list("pk", flat=True))
+    OverdueFlag.objects.update(next_notice_on=None)  # as the migration finds them
+    DialogueBody.objects.update(has_open_flag=False)
+
+    migration.mark_flags_and_notices_due(apps, None)
+
+    marked = set(DialogueBody.objects.filter(has_open_flag=True).values_list("short_name", flat=True))
+    assert marked == {"A", "B", "C"}
+    for offset in range(0, 21):
+        with at(TODAY + dt.timedelta(days=offset)), django_capture_on_commit_callbacks(execute=True):
+            overdue_sweep()
+    claimed = [
+        (
+            notice.flag.body.short_name,
+            notice.kind,
+            notice.sequence,
+            (timezone.localdate(notice.claimed_at) - TODAY).days,
+        )
+        for notice in FlagNotification.objects.exclude(pk__in=before).select_related("flag__body").order_by("pk")
+    ]
+    assert sorted(claimed) == [
+        ("A", "opened", 0, 0),
+        ("B", "reminder", 1, 0),
+        ("B", "reminder", 2, 20),
+        ("C", "reminder", 3, 20),
+    ]

@@ -306,11 +306,14 @@ def test_the_sweep_runs_a_fixed_number_of_queries_whatever_the_number_of_bodies(
     DialogueBodyFactory.create_batch(10, established_on=dt.date(2026, 10, 1))  # not overdue
     # Savepoints included; 1 + 10 bodies would need the same. One of them is the webhooks' subscriber reading the
     # active hooks after the commit (core.events: the flagged bodies are read only if a hook wants them), one the
-    # count of open flags (the set-based run no longer reads every overdue body into Python to count them).
+    # count of open flags (the set-based run no longer reads every overdue body into Python to count them), one
+    # marks the bodies flagged (has_open_flag).
     with django_assert_max_num_queries(16):
         summary = sweep(capture=django_capture_on_commit_callbacks)
     assert summary.opened == 40
-    with django_assert_max_num_queries(10):
+    # The next day's run: savepoints, two empty reads of bodies out of line, one of notices due, the take-over of
+    # stale notices and the count.
+    with django_assert_max_num_queries(7):
         assert sweep(capture=django_capture_on_commit_callbacks).still_open == 40
 
 
@@ -322,16 +325,18 @@ def test_an_existing_open_flag_from_before_gets_its_opening_notice(bodies, djang
 
 
 def test_flags_and_notices_already_there_are_not_duplicated_even_when_a_run_read_before_they_were(
-    bodies, django_capture_on_commit_callbacks, monkeypatch
+    bodies, django_capture_on_commit_callbacks
 ):
-    """A run that read "no open flag" just before another run committed one still inserts none: the insert
-    ignores the conflict with the database's one-open-flag constraint, and the run counts only its own."""
+    """A run that reads a body as unflagged while it has an open flag (its mark lost, as if the flag had been
+    opened outside the services) still inserts none: the insert ignores the conflict with the database's
+    one-open-flag constraint, the run counts only its own, and it puts the mark back."""
     sweep(capture=django_capture_on_commit_callbacks)
-    monkeypatch.setattr(services, "_bodies_to_flag", lambda overdue: overdue)  # as if read before the commit
+    DialogueBody.objects.update(has_open_flag=False)
     summary = sweep(capture=django_capture_on_commit_callbacks)
     assert (summary.opened, summary.still_open, summary.notices_claimed) == (0, 1, 0)
     assert OverdueFlag.objects.count() == 1 and FlagNotification.objects.count() == 1
     assert len(mail.outbox) == 1
+    assert list(DialogueBody.objects.filter(has_open_flag=True).values_list("short_name", flat=True)) == ["SD"]
 
 
 def _waiting_on_a_lock() -> bool:
@@ -345,9 +350,10 @@ def _waiting_on_a_lock() -> bool:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_open_one_flag_and_send_one_email_per_body(monkeypatch):
-    """Two sweeps in two threads on PostgreSQL. The first holds its transaction open until the second is blocked
-    behind it, so the second's query for overdue bodies started before the first committed its flags: it finds
-    them unflagged and tries to open them again. Only the database constraints stop the duplicates."""
+    """Two sweeps in two threads on PostgreSQL. The first holds its transaction open, the three bodies locked,
+    until the second is blocked behind it: the second's query for bodies to flag started before the first
+    committed, waits on their rows, and re-reads them as the first left them (flagged), so it opens nothing. (A
+    run that did read them as unflagged is stopped by the database constraints: the test above.)"""
     for name in ("ALPHA", "BETA", "GAMMA"):
         ContactFactory(body=DialogueBodyFactory(short_name=name, established_on=dt.date(2020, 1, 1)))
     read_flags = services._bodies_to_flag
@@ -381,7 +387,7 @@ def test_two_sweeps_at_once_open_one_flag_and_send_one_email_per_body(monkeypatc
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert seen == [3, 3], "both runs should have read the three bodies as unflagged"
+    assert seen == [3], "the second run should have found the three bodies flagged once the first committed"
     assert sorted(r.opened for r in results) == [0, 3]
     assert sorted(r.still_open for r in results) == [0, 3]
     assert sum(r.notices_sent for r in results) == 3
