@@ -398,8 +398,9 @@ def _open_flags(*, on: date, now: datetime, run: uuid.UUID) -> tuple[str, ...]:
                 days_overdue_at_opening=(on - body.next_due_on).days,
                 opened_at=now,
                 opened_by_sweep=run,
-                # The opening notice is claimed below: the next one due is the first reminder.
-                next_notice_on=timezone.localdate(now) + timedelta(days=interval) if interval > 0 else None,
+                # The opening notice is claimed below: the next one due is the first reminder (with reminders
+                # off, the next day: each run looks again, so switching them on reaches this flag too).
+                next_notice_on=timezone.localdate(now) + timedelta(days=interval if interval > 0 else 1),
             )
             for body in to_flag
         ],
@@ -490,8 +491,8 @@ def _claim_notices(*, on: date, now: datetime, run: uuid.UUID, opened: bool) -> 
     (its lease has run out). Returns how many this run holds.
 
     Only the open flags whose ``next_notice_on`` has come are read (a range of ``open_flag_next_notice``); each
-    claim moves that day on to the next reminder's (none when reminders are off: switching them on later applies
-    to flags opened from then on, and to the others after their next notice).
+    claim moves that day on to the next reminder's (with reminders off, to the next day: every open flag is read
+    daily then, so that switching reminders on again reaches the flags opened meanwhile).
     """
     interval = settings.OVERDUE_REMINDER_DAYS
     due = (
@@ -502,7 +503,7 @@ def _claim_notices(*, on: date, now: datetime, run: uuid.UUID, opened: bool) -> 
         .values_list("pk", "opened_at", "told")
     )
     claims: list[tuple[int, str, int]] = []
-    next_notice: dict[date | None, list[int]] = defaultdict(list)
+    next_notice: dict[date, list[int]] = defaultdict(list)
     for pk, opened_at, told in due:
         opened_on = timezone.localdate(opened_at)
         # Only the latest reminder due: after a pause of the sweep, people get one e-mail, not a backlog. Reminder
@@ -513,13 +514,15 @@ def _claim_notices(*, on: date, now: datetime, run: uuid.UUID, opened: bool) -> 
             claims.append((pk, NotificationKind.OPENED, 0))
         elif reached:
             claims.append((pk, NotificationKind.REMINDER, reached))
-        next_notice[opened_on + timedelta(days=(reached + 1) * interval) if interval > 0 else None].append(pk)
+        next_notice[
+            opened_on + timedelta(days=(reached + 1) * interval) if interval > 0 else on + timedelta(days=1)
+        ].append(pk)
     _claim(claims, now=now, run=run)
     if next_notice:
         # One UPDATE whatever the number of flags (two runs at once write the same days).
         OverdueFlag.objects.filter(pk__in=[pk for pks in next_notice.values() for pk in pks]).update(
             next_notice_on=Case(
-                *(When(pk__in=pks, then=Value(day)) for day, pks in next_notice.items() if day is not None),
+                *(When(pk__in=pks, then=Value(day)) for day, pks in next_notice.items()),
                 default=None,
                 output_field=DateField(),
             )

@@ -33,6 +33,8 @@ def mark_flags_and_notices_due(apps, schema_editor):
             by_day[opened_on].append(pk)
         elif interval > 0:
             by_day[opened_on + timedelta(days=((last_reminder or 0) + 1) * interval)].append(pk)
+        else:  # reminders off: read again by the next run, as the sweep does
+            by_day[opened_on].append(pk)
     for day, pks in by_day.items():
         OverdueFlag.objects.filter(pk__in=pks).update(next_notice_on=day)
 

@@ -219,6 +219,23 @@ def test_reminders_can_be_switched_off(bodies, django_capture_on_commit_callback
     assert len(mail.outbox) == 1
 
 
+def test_reminders_switched_on_again_reach_a_flag_opened_while_they_were_off(
+    bodies, django_capture_on_commit_callbacks, settings
+):
+    settings.OVERDUE_REMINDER_DAYS = 0
+    for offset in (0, 1, 20):
+        with at(TODAY + dt.timedelta(days=offset)):
+            sweep(on=None, capture=django_capture_on_commit_callbacks)
+    settings.OVERDUE_REMINDER_DAYS = 30
+    with at(TODAY + dt.timedelta(days=29)):
+        sweep(on=None, capture=django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1  # the flag is 29 days old: no reminder due yet
+    with at(TODAY + dt.timedelta(days=30)):
+        sweep(on=None, capture=django_capture_on_commit_callbacks)
+    assert [m.subject for m in mail.outbox][1:] == ["Reminder: Strategic Dialogue is still overdue (209 days)"]
+    assert list(FlagNotification.objects.filter(kind="reminder").values_list("sequence", flat=True)) == [1]
+
+
 def test_a_crash_between_claim_and_send_is_sent_once_by_the_next_sweep_after_the_lease(
     bodies, django_capture_on_commit_callbacks
 ):
