@@ -15,7 +15,7 @@ from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
 from core.validators import validate_uri
 
 from .choices import Actor, Party, ProgressSource, Status, UpdateKind
-from .models import Commitment, Milestone, StatusUpdate
+from .models import MADE_AT_REFUSED, Commitment, Milestone, StatusUpdate
 from .services import EDITABLE_FIELDS, MILESTONE_FIELDS
 
 PROGRESS_RANGE_MESSAGE = "Progress is a percentage from 0 to 100."
@@ -169,30 +169,28 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         body.queryset = body.queryset.order_by("name")
         body.empty_label = "None named"
         made_at = self.fields["made_at"]
-        made_at.queryset = self.made_at_choices(made_at.queryset)
-        made_at.empty_label = "Not recorded"
+        # Any candidate is accepted (the service's rule); the newest are offered (a display cap, not a rule).
+        made_at.queryset, shown = self.made_at_choices(made_at.queryset)
+        made_at.choices = [("", "Not recorded"), *((m.pk, made_at.label_from_instance(m)) for m in shown)]
         made_at.help_text = (
             f"{made_at.help_text} Offered: the {MADE_AT_CHOICES} most recent meetings of the responsible body and "
-            "of the dialogue bodies of its framework."
+            "of the dialogue bodies of its framework or of a framework it sits under."
         )
-        made_at.error_messages["invalid_choice"] = (
-            "Choose one of the meetings offered: those of the responsible body or of a dialogue body of this "
-            f"commitment's framework (the {MADE_AT_CHOICES} most recent)."
-        )
+        made_at.error_messages["invalid_choice"] = MADE_AT_REFUSED
 
     def made_at_choices(self, meetings):
-        """The meetings a commitment may be recorded as made at: the newest of those of its responsible body and of
-        its framework's dialogue bodies, capped (the list stays short however many meetings are recorded), and
-        always the current one. A meeting outside them is refused by the field like any value not offered."""
+        """The meetings the "made at" choice accepts and those it offers. It accepts the commitment's candidates
+        (``Commitment.made_at_candidates``, the rule the services apply too) and its current meeting; it offers the
+        newest of them, capped so the list stays short however many meetings are recorded, and the current one."""
         commitment = self.instance
-        bodies = Q(body_id=commitment.responsible_body_id)
-        if commitment.agreement_id is not None:
-            bodies |= Q(body__in=commitment.agreement.dialogue_bodies.values("pk"))
-        newest = meetings.filter(bodies).order_by("-held_on", "-pk").values_list("pk", flat=True)[:MADE_AT_CHOICES]
+        accepted = commitment.made_at_candidates()
+        newest = accepted.order_by("-held_on", "-pk").values_list("pk", flat=True)[:MADE_AT_CHOICES]
         offered = Q(pk__in=list(newest))
         if commitment.made_at_id is not None:
             offered |= Q(pk=commitment.made_at_id)
-        return meetings.filter(offered).select_related("body").order_by("-held_on", "body__short_name")
+            accepted = meetings.filter(Q(pk__in=accepted.values("pk")) | Q(pk=commitment.made_at_id))
+        shown = meetings.filter(offered).select_related("body").order_by("-held_on", "body__short_name")
+        return accepted, shown
 
 
 class StatusUpdateWithdrawForm(WithdrawalForm):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core.hierarchy import refuse_ancestor_loop
+from core.hierarchy import ancestors, refuse_ancestor_loop
 from core.models import (
     LONG_TEXT_MAX,
     WITHDRAWAL_REASON_MAX_LENGTH,
@@ -177,6 +177,12 @@ EDITABLE_FIELDS = (
     "responsible_body",
     "target_date",
     "made_at",
+)
+
+
+MADE_AT_REFUSED = (
+    "Choose a meeting of the responsible body or of a dialogue body of this commitment's framework (or of a "
+    "framework it sits under)."
 )
 
 
@@ -348,6 +354,22 @@ class Commitment(SourcedModel):
             last_update_at=self.last_reviewed_at or self.created_at,
             on=on or timezone.localdate(),
         )
+
+    def made_at_candidates(self):
+        """The meetings this commitment may be recorded as made at (the one rule the edit form, the admin and the
+        services apply): those of its responsible body and of the dialogue bodies of its framework or of a framework
+        it sits under (the Green Alliance, under the Strategic Partnership Agreement, was launched at a summit)."""
+        meetings = self._meta.get_field("made_at").related_model.objects
+        bodies = Q(body_id=self.responsible_body_id) if self.responsible_body_id else Q(pk__in=[])
+        if self.agreement_id is not None:
+            frameworks = [self.agreement_id, *(a.pk for a in ancestors(self.agreement, "parent"))]
+            bodies |= Q(body__agreements__in=frameworks)
+        return meetings.filter(pk__in=meetings.filter(bodies).values("pk"))
+
+    def clean_made_at(self) -> None:
+        """Refuse a meeting outside :meth:`made_at_candidates` (1 query; none when no meeting is named)."""
+        if self.made_at_id is not None and not self.made_at_candidates().filter(pk=self.made_at_id).exists():
+            raise ValidationError({"made_at": MADE_AT_REFUSED})
 
     def clean(self) -> None:
         agreement = self.agreement if self.agreement_id else None

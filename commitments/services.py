@@ -372,6 +372,7 @@ def commitment_create(*, author, **fields) -> Commitment:
     # The table's check constraints are about the derived status and progress, which a new commitment has at their
     # defaults (and the database enforces them): checking them here would cost two queries per commitment of an import.
     commitment.full_clean(validate_constraints=False)
+    commitment.clean_made_at()
     if author is not None:
         commitment._history_user = author
     with transaction.atomic():
@@ -435,6 +436,8 @@ def commitment_update(
                     changed.append(name)
         if not changed:
             return locked, []
+        if "made_at" in changed:
+            locked.clean_made_at()
         locked.full_clean()
         now = timezone.now()
         locked.edit_version = expected_edit_version + 1

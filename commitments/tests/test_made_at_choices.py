@@ -1,14 +1,18 @@
-"""The commitment form's "made at" choice: the newest meetings of the responsible body and of the framework's
-dialogue bodies, capped however many meetings are recorded, always with the current value; any other meeting is
-refused with a form error and nothing is written."""
+"""Where a commitment was made: one rule (``Commitment.made_at_candidates``: a meeting of the responsible body or of a
+dialogue body of its framework or of a framework above it) applied by the edit form, the edit and create services and
+so the admin; the form offers the newest of them, capped however many meetings are recorded, always with the current
+value; any other meeting is refused with a clear error and nothing is written."""
 
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from commitments.forms import MADE_AT_CHOICES, CommitmentForm
-from commitments.tests.factories import AgreementFactory, CommitmentFactory, commitment_edit_data
+from commitments.models import MADE_AT_REFUSED
+from commitments.services import commitment_create, commitment_update
+from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory, commitment_edit_data
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +71,64 @@ def test_a_meeting_outside_the_choice_is_refused_with_a_form_error(editor_client
         commitment_edit_data(commitment, made_at=other.pk),
     )
     assert response.status_code == 400
-    assert "Choose one of the meetings offered" in response.content.decode()
+    assert "Choose a meeting of the responsible body" in response.content.decode()
     commitment.refresh_from_db()
     assert commitment.made_at == world["old"] and commitment.edit_version == 0
+
+
+def test_the_edit_service_refuses_a_meeting_of_an_unrelated_body_and_writes_nothing(world):
+    commitment = world["commitment"]
+    other = MeetingFactory(body=world["elsewhere"], held_on=dt.date(2024, 9, 1))
+    with pytest.raises(ValidationError) as refused:
+        commitment_update(
+            commitment=commitment, expected_edit_version=0, author=UserFactory(editor=True), made_at=other
+        )
+    assert refused.value.message_dict == {"made_at": [MADE_AT_REFUSED]}
+    commitment.refresh_from_db()
+    assert commitment.made_at == world["old"] and commitment.edit_version == 0
+    with pytest.raises(ValidationError):
+        commitment_create(author=None, reference="SDP §99", agreement=commitment.agreement, title="New", made_at=other)
+
+
+def test_a_meeting_of_a_framework_above_it_is_accepted_by_service_and_form(world, editor_client):
+    """The Green Alliance sits under the Strategic Partnership Agreement and was launched at a summit, a dialogue
+    body of that agreement: a meeting the form accepts and the service writes."""
+    parent = AgreementFactory(code="SPA")
+    child = AgreementFactory(code="GA", parent=parent)
+    summit_body = DialogueBodyFactory(short_name="SUMMIT")
+    summit_body.agreements.add(parent)
+    summit = MeetingFactory(body=summit_body, held_on=dt.date(2021, 5, 27))
+    commitment = CommitmentFactory(agreement=child, responsible_body=world["responsible"])
+    assert summit.pk in choices(commitment)
+    response = editor_client.post(
+        reverse("commitments:commitment_edit", args=[commitment.pk]),
+        commitment_edit_data(commitment, made_at=summit.pk),
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.made_at == summit
+
+
+def test_the_form_accepts_a_candidate_older_than_those_it_offers(world, editor_client):
+    """The cap keeps the list short; it is not a rule: the form accepts what the service accepts."""
+    commitment = world["commitment"]
+    oldest = MeetingFactory(body=world["responsible"], held_on=dt.date(1990, 1, 1))
+    for n in range(MADE_AT_CHOICES):
+        MeetingFactory(body=world["responsible"], held_on=dt.date(2000, 1, 1) + dt.timedelta(days=30 * n))
+    assert oldest.pk not in choices(commitment)
+    response = editor_client.post(
+        reverse("commitments:commitment_edit", args=[commitment.pk]),
+        commitment_edit_data(commitment, made_at=oldest.pk),
+    )
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert commitment.made_at == oldest
+
+
+def test_every_meeting_the_seed_names_is_one_the_rule_accepts(seed_data):
+    from commitments.models import Commitment
+
+    made = Commitment.objects.exclude(made_at=None).select_related("agreement__parent")
+    assert made.count() == 32
+    refused = [c.reference for c in made if not c.made_at_candidates().filter(pk=c.made_at_id).exists()]
+    assert refused == []

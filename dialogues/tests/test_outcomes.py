@@ -49,7 +49,8 @@ def test_a_source_for_where_it_was_made_needs_the_meeting(summit):
 
 def test_changing_the_meeting_by_the_edit_service_drops_the_old_source_and_is_audited(summit):
     commitment = Commitment.objects.filter(made_at=summit).first()
-    other = MeetingFactory()
+    other = MeetingFactory(body=summit.body)
+    summit.body.agreements.add(commitment.agreement)  # a dialogue body of its framework: a meeting it may be made at
     editor = UserFactory(editor=True)
     _, changed = commitment_update(commitment=commitment, expected_edit_version=0, author=editor, made_at=other)
     assert set(changed) == {"made_at", "made_at_source", "made_at_locator"}
