@@ -50,7 +50,7 @@ from .choices import (
 )
 from .querysets import AgreementQuerySet, CommitmentQuerySet, MilestoneQuerySet, StatusUpdateQuerySet
 from .references import KEY_LENGTH, reference_sort_key
-from .states import CommitmentStatus, commitment_state
+from .states import CommitmentStatus, commitment_state, progress_text
 
 
 class HistoryIsAppendOnly(Exception):
@@ -335,6 +335,16 @@ class Commitment(SourcedModel):
     def progress_rolled_up(self) -> bool:
         return self.progress_source == ProgressSource.MILESTONES
 
+    @property
+    def progress_text(self) -> str:
+        """Its progress in words ("40% complete"; never "100% complete" unless achieved: ``states.progress_text``)."""
+        return progress_text(status=self.status, progress=self.progress)
+
+    @property
+    def progress_cell(self) -> str:
+        """Its progress in a table's cell ("40%"), by the same rule."""
+        return progress_text(status=self.status, progress=self.progress, short=True)
+
     def save(self, *args, **kwargs) -> None:
         self.reference_sort_key = reference_sort_key(self.reference)
         update_fields = kwargs.get("update_fields")
@@ -463,9 +473,12 @@ class StatusUpdate(SourcedModel):
         constraints = [
             models.UniqueConstraint(fields=["commitment", "version"], name="statusupdate_one_per_version"),
             *progress_constraints("statusupdate"),
+            # What the entry records needs the evidence: a party's own status on a party's entry (the combined
+            # status it carries may be an editor's achieved, backed by the editor's entry), else the status.
             models.CheckConstraint(
                 condition=Q(kind__in=[UpdateKind.REVIEW, UpdateKind.WITHDRAWAL, *MILESTONE_KINDS])
-                | ~Q(status=Status.ACHIEVED)
+                | (Q(party="") & ~Q(status=Status.ACHIEVED))
+                | (~Q(party="") & ~Q(party_status=Status.ACHIEVED))
                 | ~Q(evidence_url="")
                 | ~Q(evidence_reference=""),
                 name="statusupdate_achieved_needs_evidence",
@@ -507,13 +520,14 @@ class StatusUpdate(SourcedModel):
         today = timezone.localdate()
         if self.evidence_date and self.evidence_date > today:
             errors["evidence_date"] = "The evidence date cannot be in the future."
-        if self.kind == UpdateKind.STATUS_CHANGE and self.status == Status.ACHIEVED:
-            if self.progress is not None and self.progress != 100:
-                errors["progress"] = "An achieved commitment is 100% complete."
-            if not (self.evidence_url or self.evidence_reference):
-                errors["evidence_reference"] = (
-                    "Evidence (a URL or a document reference) is required to mark it achieved."
-                )
+        status_change = self.kind == UpdateKind.STATUS_CHANGE
+        if status_change and self.status == Status.ACHIEVED and self.progress not in (None, 100):
+            errors["progress"] = "An achieved commitment is 100% complete."
+        # Evidence backs what the entry records: a party's own status (the combined one may already be achieved,
+        # set by an editor with its evidence, while this party's entry says it is in progress), else the status.
+        recorded = self.party_status if self.party else self.status
+        if status_change and recorded == Status.ACHIEVED and not (self.evidence_url or self.evidence_reference):
+            errors["evidence_reference"] = "Evidence (a URL or a document reference) is required to mark it achieved."
         if self.kind in (UpdateKind.REVIEW, *MILESTONE_KINDS) and not self.note.strip():
             errors["note"] = "Say briefly what was reviewed."
         try:

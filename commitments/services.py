@@ -21,6 +21,7 @@ from core.exceptions import DomainConflict
 from .choices import MILESTONE_KINDS, Actor, Party, ProgressSource, Status, UpdateKind, combined_status
 from .models import EDITABLE_FIELDS, MILESTONE_FIELDS, Commitment, Milestone, StatusUpdate, rolled_up_progress
 from .references import reference_sort_key
+from .states import progress_for_status
 
 
 @dataclass
@@ -86,11 +87,13 @@ def _party_entry(
         raise ValidationError({"status": NOTHING_CHANGED})
     parties = {"eu_status": locked.eu_status, "japan_status": locked.japan_status, field_name: status}
     combined = combined_status(parties["eu_status"], parties["japan_status"]) or locked.status
-    progress = locked.progress
-    if combined == Status.ACHIEVED and combined != locked.status:
-        progress = (
-            _rolled_up_status_progress(locked, status=combined, progress=None) if locked.progress_rolled_up else 100
-        )
+    if locked.progress_rolled_up:
+        progress = locked.progress
+        if combined == Status.ACHIEVED and combined != locked.status:
+            progress = _rolled_up_status_progress(locked, status=combined, progress=None)
+    else:  # achieved is 100 %; a 100 % left from an achieved status that no longer holds is not reported
+        kept = None if combined == Status.ACHIEVED else locked.progress
+        progress = progress_for_status(status=combined, progress=kept, rolled_up=False)
     return status, combined, progress, {field_name: status}
 
 
@@ -208,8 +211,8 @@ def _append_update(
             status, progress = locked.status, locked.progress
         elif locked.progress_rolled_up:
             progress = _rolled_up_status_progress(locked, status=status, progress=progress)
-        elif status == Status.ACHIEVED and progress is None:
-            progress = 100
+        else:
+            progress = progress_for_status(status=status, progress=progress, rolled_up=False, entered=True)
         if (
             kind == UpdateKind.STATUS_CHANGE
             and not party
@@ -474,13 +477,13 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
             combined = combined_status(parties["eu_status"], parties["japan_status"]) or status
             if combined != status:
                 changed_at = update.recorded_at
-            if combined == Status.ACHIEVED:
-                progress = 100
-            status = combined
+            kept = None if combined == Status.ACHIEVED else progress
+            status, progress = combined, progress_for_status(status=combined, progress=kept, rolled_up=False)
         elif update.kind == UpdateKind.STATUS_CHANGE:
             if update.status != status or changed_at is None:
                 changed_at = update.recorded_at
-            status, progress = update.status, update.progress
+            status = update.status
+            progress = progress_for_status(status=status, progress=update.progress, rolled_up=False)
     return {
         "status": status,
         "progress": progress,

@@ -10,6 +10,9 @@ and in progress are **moving**, and the other statuses are states of their own.
 :func:`state_expression` is the same rule as one SQL ``CASE`` built from the same table (:data:`STATE_OF_STATUS`)
 and the same stale condition (``querysets.stale_condition``), for lists, filters and the overview's counts.
 ``commitments/tests/test_states.py`` checks that the two agree on every combination.
+
+The same module holds the rule between a status and a progress figure (:func:`progress_for_status`,
+:func:`progress_text`): 100 % complete means achieved, so no page shows "Stalled · 100% complete".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
 
@@ -134,3 +138,41 @@ def state_expression(*, on: date, status: str = "status", last_update: str | Non
         ],
         output_field=models.CharField(),
     )
+
+
+# -- Progress and status -----------------------------------------------------------------------------------------
+
+FULL_PROGRESS_IS_ACHIEVED = (
+    "100% complete means achieved: record it as achieved (with evidence), or enter the share done so far."
+)
+
+
+def progress_for_status(*, status: str, progress: int | None, rolled_up: bool, entered: bool = False) -> int | None:
+    """The progress a commitment keeps with ``status``: the one rule between the two, applied by every write.
+
+    Achieved is 100 % complete (a figure left out becomes 100; another one is refused by the model). Any other status
+    is below 100 %: a figure of 100 entered by hand with it is refused (``entered``: ``ValidationError`` on
+    ``progress``), and one left over from an achieved status that no longer holds (a party's status lowered the
+    combined one, an entry was withdrawn) is dropped, since nobody said how far it is then (not reported). A figure
+    rolled up from milestones is a count of what is done, not a claim: every milestone done while the commitment is
+    not achieved keeps 100, and :func:`progress_text` words it so that it does not read as delivered.
+    """
+    if status == Status.ACHIEVED:
+        return 100 if progress is None else progress
+    if progress == 100 and not rolled_up:
+        if entered:
+            raise ValidationError({"progress": FULL_PROGRESS_IS_ACHIEVED})
+        return None
+    return progress
+
+
+def progress_text(*, status: str, progress: int | None, short: bool = False) -> str:
+    """A commitment's progress as the pages, the print and the briefing pack word it: "40% complete" ("40%" in a
+    table's cell, ``short``); "" when not reported; and for a commitment not achieved whose milestones are all done
+    (the only way it can hold 100, see :func:`progress_for_status`) "all milestones done, not achieved", never
+    "100% complete"."""
+    if progress is None:
+        return ""
+    if progress == 100 and status != Status.ACHIEVED:
+        return "all milestones done, not achieved"
+    return f"{progress}%" if short else f"{progress}% complete"

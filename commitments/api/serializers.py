@@ -206,7 +206,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "help_text": "The combined status; for a joint commitment the less advanced of eu_status and "
                 "japan_status once both are recorded, unless an editor set it since."
             },
-            "progress": {"help_text": "Percentage complete, if known."},
+            "progress": {
+                "help_text": "Percentage complete, if known; 100 only when achieved, except when rolled up from "
+                "milestones (progress_source=milestones), where 100 means every milestone is done and status "
+                "says whether it is achieved."
+            },
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
         }
 

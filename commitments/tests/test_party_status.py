@@ -173,3 +173,15 @@ def test_the_overview_splits_joint_commitments_by_each_partys_own_status(reviewe
     eu = section[section.index('data-key="both-eu"') : section.index('data-key="both-japan"')]
     japan = section[section.index('data-key="both-japan"') :]
     assert 'data-status="in_progress"' in eu and 'data-status="stalled"' in japan
+
+
+def test_a_partys_status_on_a_commitment_an_editor_set_achieved_needs_evidence_only_if_achieved(joint, author):
+    """The evidence backs what the entry records (the party's own status), not the combined status it carries."""
+    commitment_update_status(
+        commitment=joint, expected_version=0, author=author, status=Status.ACHIEVED, evidence_reference="Statement"
+    )
+    entry = party(joint, author, Party.EU, Status.IN_PROGRESS, note="Implementing act still pending")
+    assert (entry.party_status, entry.status, entry.evidence_reference) == (Status.IN_PROGRESS, Status.ACHIEVED, "")
+    with pytest.raises(ValidationError) as refused:
+        party(joint, author, Party.JAPAN, Status.ACHIEVED)
+    assert "evidence_reference" in refused.value.message_dict
