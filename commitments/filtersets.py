@@ -52,7 +52,25 @@ class CommitmentFilterSet(django_filters.FilterSet):
     area = MultipleChoiceFilter(choices=PolicyArea.choices, label="Policy area", distinct=False)
     strength = MultipleChoiceFilter(choices=Strength.choices, label="Strength", distinct=False)
     actor = MultipleChoiceFilter(
-        choices=[*Actor.choices, ("none", "Not recorded")], label="Who must act", distinct=False, method="filter_actor"
+        choices=[*Actor.choices, ("none", "Not recorded")],
+        label="Who must act",
+        distinct=False,
+        method="filter_or_none",
+    )
+    # A joint commitment split by party: each party's own status (where recorded; "none": not recorded).
+    eu_status = MultipleChoiceFilter(
+        choices=[*Status.choices, ("none", "Not recorded")],
+        label="The EU's own status",
+        distinct=False,
+        method="filter_or_none",
+        help_text="Joint commitments by the status recorded for the EU.",
+    )
+    japan_status = MultipleChoiceFilter(
+        choices=[*Status.choices, ("none", "Not recorded")],
+        label="Japan's own status",
+        distinct=False,
+        method="filter_or_none",
+        help_text="Joint commitments by the status recorded for Japan.",
     )
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
@@ -93,6 +111,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "area",
             "strength",
             "actor",
+            "eu_status",
+            "japan_status",
             "body",
             "overdue_body",
             "updated_since",
@@ -101,10 +121,11 @@ class CommitmentFilterSet(django_filters.FilterSet):
             "deadline_passed",
         ]
 
-    def filter_actor(self, queryset, name, value):
+    def filter_or_none(self, queryset, name, value):
+        """A choice among the field's values, where "none" means not recorded (empty)."""
         if not value:
             return queryset
-        return queryset.filter(actor__in=["" if v == "none" else v for v in value])
+        return queryset.filter(**{f"{name}__in": ["" if v == "none" else v for v in value]})
 
     def filter_search(self, queryset, name, value):
         return search_commitments(queryset, value)

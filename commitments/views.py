@@ -161,6 +161,9 @@ class CommitmentListView(FilterView):
         form = self.filterset.form
         context["area_selected"] = len(form.data.getlist("area"))
         context["area_filter_open"] = bool(context["area_selected"] or form["area"].errors)
+        parties = ("eu_status", "japan_status")
+        context["party_selected"] = sum(len([v for v in form.data.getlist(name) if v]) for name in parties)
+        context["party_filter_open"] = bool(context["party_selected"] or any(form[name].errors for name in parties))
         # One valid policy area chosen: the page links to that area's briefing pack.
         areas = form.data.getlist("area")
         context["single_area"] = areas[0] if len(areas) == 1 and areas[0] and not form["area"].errors else ""

@@ -107,6 +107,7 @@ class StatusBreakdown:
     depth: int = 0
     parent: str = ""
     list_query: str = ""  # the commitment list's filter for this group, e.g. "agreement=SDP"
+    status_param: str = "status"  # the list's filter its figures set: a party's own status for a party's row
     states: dict[str, int] = field(default_factory=dict)  # how many are in each state (commitments.states)
 
     @cached_property
@@ -156,7 +157,9 @@ class StatusBreakdown:
         base = reverse("commitments:commitment_list")
         prefix = f"{self.list_query}&" if self.list_query else ""
         return [
-            (status, label, count, f"{base}?{prefix}status={status}") for status, label, count in self.cells if count
+            (status, label, count, f"{base}?{prefix}{self.status_param}={status}")
+            for status, label, count in self.cells
+            if count
         ]
 
     @cached_property
@@ -268,24 +271,30 @@ def stale_now(*, on: date, limit: int) -> list[StaleItem]:
     return [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
 
 
-def latest_updates_as_of(day: date) -> QuerySet[StatusUpdate]:
-    """Each commitment's latest status update recorded before the end of ``day``.
+def latest_updates_as_of(day: date, *, per_party: bool = False) -> QuerySet[StatusUpdate]:
+    """Each commitment's latest status update recorded before the end of ``day``; with ``per_party``, each joint
+    commitment's latest entry for each party (its ``party_status`` is that party's own status then).
 
     "Latest" is by ``recorded_at``, then ``version``; an update is the latest when no later one exists before
     the end of the day. Written as ``NOT EXISTS`` (standard SQL, SQLite and PostgreSQL alike), which
     PostgreSQL runs as one hash anti-join over the history instead of one lookup per commitment.
     """
     end = end_of_day(day)
+    same = {"commitment_id": OuterRef("commitment_id")}
+    entries = StatusUpdate.objects.effective().filter(recorded_at__lt=end)
+    if per_party:
+        same["party"] = OuterRef("party")
+        entries = entries.exclude(party="")
     # Withdrawn entries (and the withdrawals themselves) never count: as-of views show the corrected history.
     later = (
         StatusUpdate.objects.effective()
-        .filter(commitment_id=OuterRef("commitment_id"), recorded_at__lt=end)
+        .filter(recorded_at__lt=end, **same)
         .filter(
             Q(recorded_at__gt=OuterRef("recorded_at"))
             | Q(recorded_at=OuterRef("recorded_at"), version__gt=OuterRef("version"))
         )
     )
-    return StatusUpdate.objects.effective().filter(recorded_at__lt=end).filter(~Exists(later))
+    return entries.filter(~Exists(later))
 
 
 def never_updated_as_of(day: date) -> QuerySet[Commitment]:
@@ -330,8 +339,9 @@ def cells_as_of(day: date) -> tuple[list[Cell], int]:
 
 
 def by_actor(*, on: date, from_history: bool) -> list[StatusBreakdown]:
-    """Commitments split by who must act (the EU, Japan, both, not recorded), counted by status: today from the
-    stored status (1 grouped query), for a past day from the history (2), as the framework bars are."""
+    """Commitments split by who must act (the EU, Japan, both, not recorded), counted by status, then the joint
+    ones by each party's own status where recorded: today from the stored statuses (2 grouped queries), for a past
+    day from the history (3), as the framework bars are."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     if from_history:
         rows = latest_updates_as_of(on).order_by().values_list("commitment__actor", "status").annotate(n=Count("pk"))
@@ -348,25 +358,33 @@ def by_actor(*, on: date, from_history: bool) -> list[StatusBreakdown]:
         for key, label in [*Actor.choices, ("", "Not recorded")]
         if counts.get(key)
     ]
-    if not from_history:
-        # Joint commitments split by each party's own status, where it is recorded (1 grouped query).
-        per_party: dict[str, dict[str, int]] = {"eu": {}, "japan": {}}
+    # Joint commitments split by each party's own status, where it is recorded (1 grouped query).
+    per_party: dict[str, dict[str, int]] = {"eu": {}, "japan": {}}
+    if from_history:
+        entries = latest_updates_as_of(on, per_party=True).filter(commitment__actor=Actor.BOTH).order_by()
+        party_rows = entries.values_list("party", "party_status").annotate(n=Count("pk"))
+    else:
         joint = Commitment.objects.filter(actor=Actor.BOTH).order_by()
-        for eu, japan, n in joint.values_list("eu_status", "japan_status").annotate(n=Count("pk")):
-            for party, status in (("eu", eu), ("japan", japan)):
-                if status:
-                    per_party[party][status] = per_party[party].get(status, 0) + n
-        for party, label in (("eu", "Joint, the EU's own status"), ("japan", "Joint, Japan's own status")):
-            if per_party[party]:
-                rows.append(
-                    StatusBreakdown(
-                        key=f"both-{party}",
-                        label=label,
-                        counts=per_party[party],
-                        list_query=urlencode({"actor": "both"}),
-                        note="where recorded",
-                    )
+        party_rows = [
+            (party, status, n)
+            for eu, japan, n in joint.values_list("eu_status", "japan_status").annotate(n=Count("pk"))
+            for party, status in (("eu", eu), ("japan", japan))
+        ]
+    for party, status, n in party_rows:
+        if status:
+            per_party[party][status] = per_party[party].get(status, 0) + n
+    for party, label in (("eu", "Joint, the EU's own status"), ("japan", "Joint, Japan's own status")):
+        if per_party[party]:
+            rows.append(
+                StatusBreakdown(
+                    key=f"both-{party}",
+                    label=label,
+                    counts=per_party[party],
+                    list_query=urlencode({"actor": "both"}),
+                    status_param=f"{party}_status",
+                    note="where recorded",
                 )
+            )
     return rows
 
 
@@ -642,8 +660,8 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     """The overview dashboard: today from the stored current state, or for a past ``on`` from the history.
 
     Counts come from one grouped query (framework × area × status; two as of a past date), which the bars by
-    framework, by area and the totals all add up from. Seven queries today (with the open overdue flags) and
-    seven as of a past date, whatever the data size. Raises ``ValueError`` for a date in the future (the
+    framework, by area and the totals all add up from. A fixed number of queries today and as of a past date,
+    whatever the data size (bounded in ``dashboards/tests/test_dashboards.py``). Raises ``ValueError`` for a date in the future (the
     history cannot tell what will happen).
     """
     today = timezone.localdate()

@@ -1,9 +1,12 @@
 """A status per party on a joint commitment: each party's own status with its own evidence, the combined status as the
 less advanced of the two unless an editor sets it, through the service, the form and the API."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.choices import Actor, Party, Status
 from commitments.models import StatusUpdate
@@ -15,9 +18,9 @@ from commitments.services import (
 )
 from commitments.tests.factories import CommitmentFactory, UserFactory
 
-from .api_support import _fresh_throttle_counters, editor_api
+from .api_support import _fresh_throttle_counters, editor_api, reviewer_api
 
-__all__ = ["_fresh_throttle_counters", "editor_api"]  # fixtures used by name
+__all__ = ["_fresh_throttle_counters", "editor_api", "reviewer_api"]  # fixtures used by name
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +188,62 @@ def test_a_partys_status_on_a_commitment_an_editor_set_achieved_needs_evidence_o
     with pytest.raises(ValidationError) as refused:
         party(joint, author, Party.JAPAN, Status.ACHIEVED)
     assert "evidence_reference" in refused.value.message_dict
+
+
+def _party_rows(page: str) -> tuple[str, str]:
+    section = page[page.index('id="actors-heading"') : page.index('id="stale-heading"')]
+    eu = section[section.index('data-key="both-eu"') : section.index('data-key="both-japan"')]
+    return eu, section[section.index('data-key="both-japan"') :]
+
+
+def test_the_overview_as_of_a_past_day_splits_by_each_partys_status_then(reviewer_client, joint, author):
+    day = timezone.now() - dt.timedelta(days=30)
+    later = timezone.now() - dt.timedelta(days=10)
+    party(joint, author, Party.EU, Status.IN_PROGRESS, recorded_at=day)
+    party(joint, author, Party.JAPAN, Status.STALLED, recorded_at=day)
+    party(joint, author, Party.JAPAN, Status.IN_PROGRESS, recorded_at=later)
+    mistake = party(joint, author, Party.EU, Status.DISCONTINUED, recorded_at=day + dt.timedelta(hours=1))
+    joint.refresh_from_db()
+    status_update_withdraw(update=mistake, expected_version=joint.version, author=author, reason="Wrong row")
+    as_of = (day + dt.timedelta(days=1)).date().isoformat()
+    eu, japan = _party_rows(reviewer_client.get(reverse("dashboards:home"), {"as_of": as_of}).content.decode())
+    # As it stood then: Japan stalled; the withdrawn EU entry does not count.
+    assert 'data-status="stalled"' in japan and 'data-status="in_progress"' not in japan
+    assert 'data-status="in_progress"' in eu and 'data-status="discontinued"' not in eu
+    eu, japan = _party_rows(reviewer_client.get(reverse("dashboards:home")).content.decode())
+    assert 'data-status="in_progress"' in japan and 'data-status="stalled"' not in japan
+    # Before any party entry there is no split to show.
+    before = (day - dt.timedelta(days=1)).date().isoformat()
+    page = reviewer_client.get(reverse("dashboards:home"), {"as_of": before}).content.decode()
+    assert 'data-key="both-eu"' not in page
+
+
+def test_a_partys_figure_links_to_the_list_filtered_by_that_partys_status(reviewer_client, joint, author):
+    other = CommitmentFactory(reference="SDP §12(c)", actor=Actor.BOTH)
+    party(joint, author, Party.EU, Status.IN_PROGRESS)
+    party(joint, author, Party.JAPAN, Status.STALLED)
+    party(other, author, Party.EU, Status.STALLED)
+    _, japan = _party_rows(reviewer_client.get(reverse("dashboards:home")).content.decode())
+    assert "?actor=both&amp;japan_status=stalled" in japan
+    listing = reviewer_client.get(reverse("commitments:commitment_list"), {"actor": "both", "japan_status": "stalled"})
+    page = listing.content.decode()
+    assert "SDP §12(b)" in page and "SDP §12(c)" not in page
+    assert "1 commitment match" in " ".join(page.split())
+
+
+def test_the_api_filters_joint_commitments_by_each_partys_status(reviewer_api, joint, author):
+    other = CommitmentFactory(reference="SDP §12(c)", actor=Actor.BOTH)
+    party(joint, author, Party.EU, Status.ACHIEVED, evidence_reference="Council decision")
+    party(joint, author, Party.JAPAN, Status.STALLED)
+    party(other, author, Party.EU, Status.STALLED)
+
+    def refs(query: str) -> set[str]:
+        response = reviewer_api.get(f"/api/v1/commitments/?{query}")
+        assert response.status_code == 200, response.content
+        return {row["reference"] for row in response.json()["results"]}
+
+    assert refs("actor=both&japan_status=stalled") == {"SDP §12(b)"}
+    assert refs("actor=both&eu_status=stalled") == {"SDP §12(c)"}
+    assert refs("actor=both&japan_status=none") == {"SDP §12(c)"}
+    assert refs("eu_status=achieved&eu_status=stalled") == {"SDP §12(b)", "SDP §12(c)"}
+    assert reviewer_api.get("/api/v1/commitments/?japan_status=late").status_code == 400
