@@ -70,8 +70,20 @@ def test_a_value_outside_the_choices_is_refused(world):
 
 
 def test_seed_values_follow_the_wording(seed_data):
-    fukushima = Commitment.objects.get(reference="JS-2023 (PRESS ¶2)")
-    assert fukushima.actor == Actor.EU  # "The EU agreed to lift its remaining import restrictions"
-    assert Commitment.objects.get(reference="JS-2023 (PRESS ¶4)").actor == Actor.BOTH  # "The leaders decided"
-    assert Commitment.objects.filter(actor=Actor.BOTH).count() == 63
-    assert Commitment.objects.filter(actor="").exists(), "where the wording names no party it stays empty"
+    def actor(reference: str) -> str:
+        return Commitment.objects.get(reference=reference).actor
+
+    assert actor("JS-2023 (PRESS ¶2)") == Actor.EU  # "The EU agreed to lift its remaining import restrictions"
+    assert actor("JS-2023 (PRESS ¶4)") == Actor.BOTH  # "The leaders decided"
+    # The subject names both parties, in any words: "The EU and Japan will deepen consultations" (SDP §20), "Tokyo and
+    # the 27-member bloc also reiterated" (press ¶9), "both parties ... declare their intention" (Martens).
+    for reference in ("SDP §20", "JS-2023 (PRESS ¶9)", "JS-2023 (MARTENS Summit 2023)(a)", "DP (EP-IDA §2.2)(a)"):
+        assert actor(reference) == Actor.BOTH, reference
+    # An indent takes its chapeau's subject: "The EU and Japan have decided to establish ...: - Upgrading ...".
+    assert actor("SDP §5(c)") == actor("SDP §5(d)") == actor("SDP §12(a)") == Actor.BOTH
+    # No party named, nothing recorded: "These dialogues will report" (SDP §5(f)), "The content ... will be reviewed"
+    # (SDP §32), "The Joint Statement called to further develop" (SDP §2), a memorandum "launched in July 2017".
+    for reference in ("SDP §5(f)", "SDP §32", "JS-2023 (SDP §2)", "LNG-MOC (EP-IDA §2.3)(a)"):
+        assert actor(reference) == "", reference
+    assert Commitment.objects.filter(actor=Actor.BOTH).count() == 82
+    assert Commitment.objects.filter(actor="").count() == 40
