@@ -661,8 +661,8 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
 
     Counts come from one grouped query (framework × area × status; two as of a past date), which the bars by
     framework, by area and the totals all add up from. A fixed number of queries today and as of a past date,
-    whatever the data size (bounded in ``dashboards/tests/test_dashboards.py``). Raises ``ValueError`` for a date in the future (the
-    history cannot tell what will happen).
+    whatever the data size (bounded in ``dashboards/tests/test_dashboards.py``). Raises ``ValueError`` for a date
+    in the future (the history cannot tell what will happen).
     """
     today = timezone.localdate()
     on = on or today

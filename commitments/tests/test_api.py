@@ -26,6 +26,7 @@ from commitments.services import commitment_update_status
 from commitments.tests.factories import (
     AgreementFactory,
     CommitmentFactory,
+    MilestoneFactory,
     SourceDocumentFactory,
     StatusUpdateFactory,
     UserFactory,
@@ -745,6 +746,9 @@ def build_rows(n: int) -> None:
         body = DialogueBodyFactory(short_name=f"Q-{i}")
         commitment = CommitmentFactory(agreement=AgreementFactory(code=f"Q-{i}"), responsible_body=body)
         StatusUpdateFactory(commitment=commitment, author=author, status=Status.IN_PROGRESS)
+        if i % 2 == 0:  # milestones, one overdue and one done: the CSV counts them and names the next one
+            MilestoneFactory(commitment=commitment, due_on=dt.date(2020, 1, 1))
+            MilestoneFactory(commitment=commitment, done=True)
 
 
 def count_queries(client, url: str) -> int:
@@ -760,6 +764,8 @@ LIST_URLS = [
     "/api/v1/agreements/",
     "/api/v1/commitments/",
     "/api/v1/commitments/?search=a&overdue_body=false&ordering=-updated",
+    "/api/v1/commitments/?deadline_passed=true&actor=both&eu_status=none",
+    "/api/v1/milestones/?overdue=true&due_before=2030-01-01",
     "/api/v1/commitments/?format=csv",
     "/api/v1/status-updates/",
 ]

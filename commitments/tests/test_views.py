@@ -16,7 +16,13 @@ from commitments.choices import PolicyArea, Status, Strength, UpdateKind
 from commitments.forms import STALE_FORM_MESSAGE
 from commitments.models import Commitment, StatusUpdate
 from commitments.services import commitment_update, commitment_update_status
-from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from commitments.tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    MilestoneFactory,
+    StatusUpdateFactory,
+    UserFactory,
+)
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -354,6 +360,9 @@ def make_rows(count):
         commitment = CommitmentFactory(agreement=agreement, responsible_body=bodies[i % 2])
         if i % 3 == 0:
             StatusUpdateFactory(commitment=commitment, progress=10)
+        if i % 2 == 0:  # milestones: one overdue, one done (the list shows each row's milestones done and overdue)
+            MilestoneFactory(commitment=commitment, due_on=dt.date(2020, 1, 1))
+            MilestoneFactory(commitment=commitment, done=True)
 
 
 def count_queries(client, url, params=None):
@@ -362,7 +371,14 @@ def count_queries(client, url, params=None):
     return len(queries)
 
 
-@pytest.mark.parametrize("params", [{}, {"status": "in_progress", "overdue_body": "true", "ordering": "-body"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"status": "in_progress", "overdue_body": "true", "ordering": "-body"},
+        {"deadline_passed": "true", "actor": "both", "japan_status": ["stalled", "none"]},
+    ],
+)
 def test_list_query_count_does_not_grow_with_rows(editor_client, django_assert_max_num_queries, params):
     url = reverse("commitments:commitment_list")
     make_rows(5)

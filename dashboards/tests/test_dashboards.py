@@ -13,9 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments.choices import PolicyArea, Status
+from commitments.choices import Actor, Party, PolicyArea, Status
 from commitments.models import Commitment
-from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from commitments.services import commitment_update_party_status
+from commitments.tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    MilestoneFactory,
+    StatusUpdateFactory,
+    UserFactory,
+)
 from dashboards import selectors as dashboards
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
 
@@ -514,6 +521,18 @@ def _grow(world, n: int = 12) -> None:
                 evidence_reference="Report",
                 recorded_at=moment(TODAY - dt.timedelta(days=j)),
             )
+        # A joint commitment with each party's status (before the as-of day too) and an overdue milestone.
+        joint = CommitmentFactory(agreement=agreement, actor=Actor.BOTH, responsible_body=body)
+        for version, (party, status) in enumerate(((Party.EU, Status.IN_PROGRESS), (Party.JAPAN, Status.STALLED))):
+            commitment_update_party_status(
+                commitment=joint,
+                expected_version=version,
+                author=None,
+                party=party,
+                status=status,
+                recorded_at=moment(dt.date(2025, 6, 1) + dt.timedelta(days=i)),
+            )
+        MilestoneFactory(commitment=joint, due_on=dt.date(2025, 1, 1))
 
 
 def _queries(client, url: str, params: dict | None = None) -> int:
