@@ -122,7 +122,7 @@ class CommitmentListView(FilterView):
         """Present the shared filters for a browser: groups of checkboxes, a date picker, a search box."""
         filterset = super().get_filterset(filterset_class)
         fields = filterset.form.fields
-        for name in ("state", "status", "strength", "area", "actor"):
+        for name in ("state", "status", "strength", "area", "actor", "eu_status", "japan_status"):
             fields[name].widget = forms.CheckboxSelectMultiple(choices=fields[name].choices)
         fields["search"].widget = forms.TextInput(attrs={"type": "search", "autocomplete": "off"})
         fields["search"].help_text = "Words from the reference, title or description."

@@ -142,10 +142,70 @@ def test_an_editor_records_a_party_status_that_lowers_the_combined_one(new_page,
     expect(per_party).to_contain_text("The EU: Achieved")
     expect(per_party).to_contain_text("Japan: Stalled")
     expect(page.locator(".timeline-entry").first).to_contain_text("for Japan")
+    # Its 100 % went with the achieved status: "Stalled" never stands beside "100% complete".
+    expect(page.locator("main")).not_to_contain_text("100% complete")
     page.screenshot(path=screenshot_dir / "joint_commitment_party_status.png", full_page=True)
 
     joint.refresh_from_db()
     assert (joint.eu_status, joint.japan_status, joint.status) == (Status.ACHIEVED, Status.STALLED, Status.STALLED)
+    assert joint.progress is None
+
+
+def test_the_split_by_party_as_of_a_past_day_leads_to_the_list_filtered_by_that_partys_status(
+    new_page, screenshot_dir
+):
+    from commitments.choices import Party
+    from commitments.services import commitment_update_party_status
+
+    reviewer = UserFactory(reviewer=True, username="rita")
+    then = timezone.now() - dt.timedelta(days=40)
+    joint = CommitmentFactory(reference="SDP §12(b)", title="Joint naval exercises", actor=Actor.BOTH)
+    other = CommitmentFactory(reference="SDP §12(c)", title="Maritime presences", actor=Actor.BOTH)
+    for commitment, japan in ((joint, Status.STALLED), (other, Status.IN_PROGRESS)):
+        for version, (party, status) in enumerate(((Party.EU, Status.IN_PROGRESS), (Party.JAPAN, japan))):
+            commitment_update_party_status(
+                commitment=commitment,
+                expected_version=version,
+                author=None,
+                party=party,
+                status=status,
+                recorded_at=then,
+            )
+    # Since then Japan moved on the first one: today it is in progress for both.
+    commitment_update_party_status(
+        commitment=joint, expected_version=2, author=None, party=Party.JAPAN, status=Status.IN_PROGRESS
+    )
+    page = new_page(reviewer)
+    as_of = (then + dt.timedelta(days=1)).date().isoformat()
+    page.goto(f"{reverse('dashboards:home')}?as_of={as_of}")
+    page.get_by_text("Progress by who must act").click()  # the section opens on demand
+    japan = page.locator('[data-key="both-japan"]')
+    expect(japan).to_contain_text("Joint, Japan's own status")
+    expect(japan.locator('a[data-status="stalled"]')).to_contain_text("1 stalled")
+    page.screenshot(path=screenshot_dir / "overview_as_of_split_by_party.png", full_page=True)
+
+    japan.locator('a[data-status="stalled"]').click()
+    page.wait_for_url("**japan_status=stalled**")
+    # The list shows today's commitments: none stalled for Japan now, and the party filter is open and set.
+    expect(page.locator("#results")).to_contain_text("0 commitments match the filters")
+    expect(page.get_by_role("group", name="Japan's own status").get_by_label("Stalled")).to_be_checked()
+    page.goto(f"{reverse('commitments:commitment_list')}?actor=both&japan_status=in_progress")
+    expect(page.locator("table.commitments tbody tr")).to_have_count(2)
+    page.screenshot(path=screenshot_dir / "commitments_by_party_status.png", full_page=True)
+
+
+def test_every_milestone_done_on_a_commitment_not_achieved_does_not_read_as_complete(new_page, screenshot_dir):
+    reviewer = UserFactory(reviewer=True, username="rita")
+    commitment = CommitmentFactory(reference="SDP §7", title="Security of information agreement")
+    commitment_set_progress_source(
+        commitment=commitment, expected_version=0, author=None, source=ProgressSource.MILESTONES
+    )
+    MilestoneFactory(commitment=commitment, title="Talks opened", done=True)
+    page = new_page(reviewer)
+    page.goto(commitment.get_absolute_url())
+    expect(page.locator("main")).to_contain_text("all milestones done, not achieved")
+    expect(page.locator("main")).not_to_contain_text("100% complete")
+    page.screenshot(path=screenshot_dir / "commitment_all_milestones_done.png", full_page=True)
 
 
 def test_an_editor_records_where_a_commitment_was_made_from_the_meetings_offered(new_page, screenshot_dir):
