@@ -51,6 +51,22 @@ def test_editor_adds_a_milestone_gets_the_errors_then_marks_it_done(new_page, sc
     commitment.refresh_from_db()
     assert commitment.progress == 100 and commitment.version == 3
 
+    # A milestone recorded by mistake is withdrawn with a reason: struck through, and the roll-up leaves it out.
+    MilestoneFactory(commitment=commitment, title="Second exercise held", weight=4)
+    page.reload()
+    expect(page.locator("main")).to_contain_text("50% complete")
+    page.get_by_role("link", name="Withdraw “Second exercise held”").click()
+    page.get_by_label("Reason").fill("Entered under the wrong commitment")
+    page.get_by_role("button", name="Withdraw milestone").click()
+    page.wait_for_url(f"**{commitment.get_absolute_url()}**")
+    withdrawn = page.locator("table.milestones tbody tr.withdrawn")
+    expect(withdrawn.locator("del")).to_contain_text("Second exercise held")
+    expect(withdrawn).to_contain_text("Entered under the wrong commitment")
+    expect(page.locator("main")).to_contain_text("all milestones done, not achieved")
+    page.screenshot(path=screenshot_dir / "commitment_milestone_withdrawn.png", full_page=True)
+    commitment.refresh_from_db()
+    assert commitment.progress == 100
+
 
 def test_the_2023_summit_page_lists_its_outcomes_with_their_status(new_page, seed_data, screenshot_dir):
     from dialogues.models import Meeting
