@@ -116,6 +116,17 @@ COMMITMENT_FILTERS = [
         "Who must act: eu, japan, both, or none (not recorded). Repeat to match any of several (split by party).",
     ),
     _query(
+        "eu_status",
+        str,
+        "A joint commitment's status recorded for the EU (a status, or none: not recorded); repeat for several. "
+        "With japan_status, it says which party has not delivered.",
+    ),
+    _query(
+        "japan_status",
+        str,
+        "A joint commitment's status recorded for Japan (a status, or none: not recorded); repeat for several.",
+    ),
+    _query(
         "deadline_passed",
         bool,
         "true: a deadline passed without completion (the target date, for a commitment neither achieved nor "
@@ -138,6 +149,67 @@ STATUS_UPDATE_FILTERS = [
     _query("commitment", int, "Id of a commitment."),
     _query("agreement", str, "Code of a framework: updates of its commitments."),
 ]
+
+MILESTONE_EXAMPLE = OpenApiExample(
+    "A milestone due in a month, not done",
+    value={
+        "id": 7,
+        "url": "https://tracker.example.eu/api/v1/milestones/7/",
+        "commitment": 42,
+        "title": "First Security and Defence Dialogue",
+        "due_on": "2025-05-01",
+        "due_on_precision": "month",
+        "due_by": "2025-05-31",
+        "done_on": None,
+        "done": False,
+        "overdue": True,
+        "evidence_url": "",
+        "evidence_reference": "",
+        "weight": 2,
+        "author": "Ana Editor",
+        "created_at": "2026-12-07T10:00:00+01:00",
+        "withdrawn": False,
+        "withdrawn_at": None,
+        "withdrawal_reason": None,
+        "source": {"document": None, "title": None, "locator": ""},
+    },
+    response_only=True,
+)
+COMMITMENT_DETAIL_EXAMPLE = OpenApiExample(
+    "A joint commitment Japan has not delivered on, with one open milestone (illustrative values)",
+    value={
+        "id": 42,
+        "url": "https://tracker.example.eu/api/v1/commitments/42/",
+        "history_url": "https://tracker.example.eu/api/v1/commitments/42/history/",
+        "page_url": "https://tracker.example.eu/commitments/42/",
+        "reference": "SDP §12(b)(i)",
+        "title": "Develop maritime security cooperation through joint exercises",
+        "description": "The EU and Japan will develop cooperation on maritime security through joint exercises.",
+        "agreement": "SDP",
+        "area": "maritime_security",
+        "strength": "develop",
+        "actor": "both",
+        "responsible_body": "SDD",
+        "target_date": None,
+        "made_at": None,
+        "made_at_url": None,
+        "status": "stalled",
+        "state": "stalled",
+        "state_label": "Stalled",
+        "eu_status": "in_progress",
+        "japan_status": "stalled",
+        "progress": 0,
+        "progress_source": "milestones",
+        "status_changed_at": "2026-11-20T09:30:00+01:00",
+        "last_reviewed_at": "2026-11-20T09:30:00+01:00",
+        "version": 5,
+        "created_at": "2026-01-15T10:00:00+01:00",
+        "updated_at": "2026-11-20T09:30:00+01:00",
+        "source": {"document": "SDP-2024", "title": "Security and Defence Partnership", "locator": "§12, 2nd indent"},
+        "milestones": [MILESTONE_EXAMPLE.value],
+    },
+    response_only=True,
+)
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -163,6 +235,7 @@ FORMAT_PARAMETER = OpenApiParameter(
     retrieve=extend_schema(
         summary="One commitment, with its milestones",
         responses=CommitmentDetailSerializer,
+        examples=[COMMITMENT_DETAIL_EXAMPLE],
     ),
     history=extend_schema(
         summary="A commitment's status history, newest first",
@@ -374,31 +447,6 @@ future, a month-precise `due_on` not on the 1st, a weight outside 1–1,000, an 
 commitment whose progress is rolled up) is a **400** with the same messages as the web form.
 """
 
-MILESTONE_EXAMPLE = OpenApiExample(
-    "A milestone due in a month, not done",
-    value={
-        "id": 7,
-        "url": "https://tracker.example.eu/api/v1/milestones/7/",
-        "commitment": 42,
-        "title": "First Security and Defence Dialogue",
-        "due_on": "2025-05-01",
-        "due_on_precision": "month",
-        "due_by": "2025-05-31",
-        "done_on": None,
-        "done": False,
-        "overdue": True,
-        "evidence_url": "",
-        "evidence_reference": "",
-        "weight": 2,
-        "author": "Ana Editor",
-        "created_at": "2026-12-07T10:00:00+01:00",
-        "withdrawn": False,
-        "withdrawn_at": None,
-        "withdrawal_reason": None,
-        "source": {"document": None, "title": None, "locator": ""},
-    },
-    response_only=True,
-)
 MILESTONE_CREATE_EXAMPLE = OpenApiExample(
     "Add a milestone done, with evidence",
     value={

@@ -176,3 +176,16 @@ def test_one_milestone_is_served_with_an_etag_that_moves_when_it_changes(reviewe
     assert editor_api.patch(url, done, format="json").status_code == 200
     assert reviewer_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
     assert reviewer_api.get(URL, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200
+
+
+def test_the_commitment_detail_and_the_party_filters_are_in_the_schema_with_an_example(reviewer_api):
+    schema = reviewer_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    listing = schema["paths"]["/api/v1/commitments/"]["get"]
+    assert {"actor", "eu_status", "japan_status", "deadline_passed"} <= {p["name"] for p in listing["parameters"]}
+    detail = schema["paths"]["/api/v1/commitments/{id}/"]["get"]["responses"]["200"]["content"]["application/json"]
+    (example,) = detail["examples"].values()
+    value = example["value"]
+    assert (value["actor"], value["eu_status"], value["japan_status"]) == ("both", "in_progress", "stalled")
+    assert value["milestones"][0]["commitment"] == value["id"]
+    # Every field of the example is a field of the answer, and the other way round.
+    assert set(value) == set(schema["components"]["schemas"]["CommitmentDetail"]["properties"])

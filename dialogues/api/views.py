@@ -146,7 +146,7 @@ it, and if that makes the body overdue again the overdue flag it had closed open
                             "progress": None,
                         }
                     ],
-                    "outcomes_summary": "19 commitments: 2 achieved, 14 in progress, 3 not started",
+                    "outcomes_summary": "19 commitments: 5 in progress, 1 ongoing, 13 not started",
                 },
                 response_only=True,
             )
