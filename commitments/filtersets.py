@@ -32,6 +32,17 @@ def search_commitments(queryset, value: str):
     return queryset.filter(literal | Q(title__icontains=value) | Q(description__icontains=value))
 
 
+def party_status_filter(label: str, party: str) -> MultipleChoiceFilter:
+    """The filter on one party's own status of a joint commitment (a status, or "none": not recorded)."""
+    return MultipleChoiceFilter(
+        choices=[*Status.choices, ("none", "Not recorded")],
+        label=label,
+        distinct=False,
+        method="filter_or_none",
+        help_text=f"Joint commitments by the status recorded for {party}.",
+    )
+
+
 class CommitmentFilterSet(django_filters.FilterSet):
     """Filters of the commitment list and ``/api/v1/commitments/``."""
 
@@ -58,20 +69,8 @@ class CommitmentFilterSet(django_filters.FilterSet):
         method="filter_or_none",
     )
     # A joint commitment split by party: each party's own status (where recorded; "none": not recorded).
-    eu_status = MultipleChoiceFilter(
-        choices=[*Status.choices, ("none", "Not recorded")],
-        label="The EU's own status",
-        distinct=False,
-        method="filter_or_none",
-        help_text="Joint commitments by the status recorded for the EU.",
-    )
-    japan_status = MultipleChoiceFilter(
-        choices=[*Status.choices, ("none", "Not recorded")],
-        label="Japan's own status",
-        distinct=False,
-        method="filter_or_none",
-        help_text="Joint commitments by the status recorded for Japan.",
-    )
+    eu_status = party_status_filter("The EU's own status", "the EU")
+    japan_status = party_status_filter("Japan's own status", "Japan")
     body = django_filters.ModelChoiceFilter(
         field_name="responsible_body",
         queryset=lambda request: dialogue_bodies().order_by("name"),

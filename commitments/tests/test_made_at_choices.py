@@ -36,6 +36,13 @@ def world():
     }
 
 
+def post_made_at(client, commitment, meeting):
+    return client.post(
+        reverse("commitments:commitment_edit", args=[commitment.pk]),
+        commitment_edit_data(commitment, made_at=meeting.pk),
+    )
+
+
 def choices(commitment) -> set:
     return {value for value, _ in CommitmentForm(instance=commitment).fields["made_at"].choices if value}
 
@@ -66,10 +73,7 @@ def test_the_choice_stays_bounded_as_meetings_grow(world, django_assert_max_num_
 def test_a_meeting_outside_the_choice_is_refused_with_a_form_error(editor_client, world):
     commitment = world["commitment"]
     other = MeetingFactory(body=world["elsewhere"], held_on=dt.date(2024, 9, 1))
-    response = editor_client.post(
-        reverse("commitments:commitment_edit", args=[commitment.pk]),
-        commitment_edit_data(commitment, made_at=other.pk),
-    )
+    response = post_made_at(editor_client, commitment, other)
     assert response.status_code == 400
     assert "Choose a meeting of the responsible body" in response.content.decode()
     commitment.refresh_from_db()
@@ -100,10 +104,7 @@ def test_a_meeting_of_a_framework_above_it_is_accepted_by_service_and_form(world
     summit = MeetingFactory(body=summit_body, held_on=dt.date(2021, 5, 27))
     commitment = CommitmentFactory(agreement=child, responsible_body=world["responsible"])
     assert summit.pk in choices(commitment)
-    response = editor_client.post(
-        reverse("commitments:commitment_edit", args=[commitment.pk]),
-        commitment_edit_data(commitment, made_at=summit.pk),
-    )
+    response = post_made_at(editor_client, commitment, summit)
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.made_at == summit
@@ -116,10 +117,7 @@ def test_the_form_accepts_a_candidate_older_than_those_it_offers(world, editor_c
     for n in range(MADE_AT_CHOICES):
         MeetingFactory(body=world["responsible"], held_on=dt.date(2000, 1, 1) + dt.timedelta(days=30 * n))
     assert oldest.pk not in choices(commitment)
-    response = editor_client.post(
-        reverse("commitments:commitment_edit", args=[commitment.pk]),
-        commitment_edit_data(commitment, made_at=oldest.pk),
-    )
+    response = post_made_at(editor_client, commitment, oldest)
     assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.made_at == oldest

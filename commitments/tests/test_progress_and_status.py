@@ -2,10 +2,7 @@
 figure is entered by hand, left over when a party's status lowers the combined one, worked out again after a
 withdrawal, or rolled up from milestones (which the pages word as "all milestones done, not achieved")."""
 
-import datetime as dt
-
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -18,7 +15,7 @@ from commitments.services import (
     status_update_withdraw,
 )
 from commitments.states import FULL_PROGRESS_IS_ACHIEVED, progress_for_status, progress_text
-from commitments.tests.factories import CommitmentFactory, MilestoneFactory, UserFactory
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory
 
 from .api_support import _fresh_throttle_counters, editor_api
 
@@ -27,15 +24,9 @@ __all__ = ["_fresh_throttle_counters", "editor_api"]  # fixtures used by name
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _today():
-    with time_machine.travel(dt.datetime(2026, 12, 7, 10, 0), tick=False):
-        yield
-
-
 @pytest.fixture
-def author():
-    return UserFactory(editor=True)
+def author(editor):
+    return editor
 
 
 def fresh(commitment):
