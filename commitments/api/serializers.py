@@ -244,6 +244,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
         if self.context.get("format"):  # an address with a format suffix: DRF's fields add it to each link
             return super().to_representation(instance)
         links = self._links()
+        zone = timezone.get_current_timezone()
         pk = instance.pk
         source = instance.source_document
         state = self._state(instance)
@@ -270,11 +271,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "japan_status": instance.japan_status,
             "progress": instance.progress,
             "progress_source": instance.progress_source,
-            "status_changed_at": _datetime(instance.status_changed_at),
-            "last_reviewed_at": _datetime(instance.last_reviewed_at),
+            "status_changed_at": _datetime(instance.status_changed_at, zone),
+            "last_reviewed_at": _datetime(instance.last_reviewed_at, zone),
             "version": instance.version,
-            "created_at": _datetime(instance.created_at),
-            "updated_at": _datetime(instance.updated_at),
+            "created_at": _datetime(instance.created_at, zone),
+            "updated_at": _datetime(instance.updated_at, zone),
             "source": {
                 "document": source.key if source else None,
                 "title": source.title if source else None,
@@ -301,11 +302,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
         return links
 
 
-def _datetime(value) -> str | None:
-    """A datetime as DRF's ``DateTimeField`` writes it: ISO 8601 in the current time zone, UTC as ``Z``."""
+def _datetime(value, zone) -> str | None:
+    """A datetime as DRF's ``DateTimeField`` writes it: ISO 8601 in the current time zone ``zone``, UTC as ``Z``."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

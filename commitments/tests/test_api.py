@@ -468,6 +468,43 @@ def test_matching_if_none_match_is_304_without_serialising(reviewer_api, data, s
     assert not any('"commitments_commitment"."description"' in q["sql"] for q in queries.captured_queries)
 
 
+def _commitment_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if 'FROM "commitments_commitment"' in q["sql"]]
+
+
+def test_a_fresh_page_and_its_count_are_one_query_with_the_validators_of_a_conditional_read(
+    reviewer_api, data, settings
+):
+    settings.API_ANSWER_CACHE = False  # every read computed, as right after a write
+    url = "/api/v1/commitments/?agreement=SDP&page_size=1"
+    with CaptureQueriesContext(connection) as queries:
+        first = reviewer_api.get(url)
+    assert len(_commitment_reads(queries)) == 1  # the page, which also counts every matching row
+    body = first.json()
+    assert body["count"] == 2 and len(body["results"]) == 1 and body["next"] and body["previous"] is None
+    # A client that sends the ETag back is checked by the aggregate query, before any row is read: same ETag.
+    assert reviewer_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    second = reviewer_api.get(url + "&page=2")
+    assert second.json()["count"] == 2 and second.json()["next"] is None
+    assert [first.json()["results"][0]["id"], second.json()["results"][0]["id"]] == [
+        data["maritime"].pk,
+        data["cyber"].pk,
+    ]
+    assert reviewer_api.get(url + "&page=2", HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 304
+    # A write moves the ETag computed either way.
+    Commitment.objects.filter(pk=data["cyber"].pk).update(title="Cyber dialogue, renamed", edit_version=1)
+    assert reviewer_api.get(url + "&page=2", HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 200
+
+
+def test_an_empty_fresh_list_counts_nothing_and_validates_as_a_conditional_read(reviewer_api, data, settings):
+    settings.API_ANSWER_CACHE = False
+    url = "/api/v1/commitments/?agreement=SDP&status=achieved"
+    empty = reviewer_api.get(url)
+    assert empty.json() == {"count": 0, "next": None, "previous": None, "results": []}
+    assert reviewer_api.get(url, HTTP_IF_NONE_MATCH=empty["ETag"]).status_code == 304
+    assert_error(reviewer_api.get(url + "&page=2"), 404, "not_found")
+
+
 def test_commitment_detail_304_by_etag_and_by_date(reviewer_api, data, serialiser_spy):
     url = f"/api/v1/commitments/{data['maritime'].pk}/"
     first = reviewer_api.get(url)

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Max, Model, QuerySet, Sum, Value
+from django.db.models import Count, Max, Model, QuerySet, Sum, Value, Window
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -79,6 +79,17 @@ def latest_history_change(*models: type[Model]) -> list[tuple[int | None, dateti
     return [found.get(position, (None, None)) for position in range(len(models))]
 
 
+# Names of the window annotations that carry the validators' aggregates on a page's rows.
+WINDOW_PREFIX = "_validator_"
+# The request headers Django's get_conditional_response decides on.
+PRECONDITIONS = ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+
+
+def _has_preconditions(request) -> bool:
+    meta = request.META
+    return any(meta.get(header) for header in PRECONDITIONS)
+
+
 def _latest(*moments: datetime | None) -> datetime | None:
     present = [moment for moment in moments if moment is not None]
     return max(present) if present else None
@@ -104,6 +115,10 @@ class ConditionalMixin:
     #: Answer repeated reads from the answer cache (``core.api.answers``). Only for views whose answers depend on
     #: nothing but the data, the address and the reader's role (not on who the reader is).
     answer_cache = False
+    #: Read a list's page and its validators in one query when nothing can be answered with 304 (see
+    #: :meth:`conditional_page`). For lists whose page query reads every filtered row anyway (a sort): where an
+    #: index gives the order, or the aggregate is an index-only scan, two queries are cheaper.
+    page_in_one_query = False
     _answer_validators: Validators | None = None
 
     # -- hooks a view may extend --
@@ -146,8 +161,9 @@ class ConditionalMixin:
             last_modified = _latest(last_modified, *(at for _, at in histories))
         return Validators(etag=f'W/"{digest}"', last_modified=last_modified, rows=rows)
 
-    def list_validators(self, queryset: QuerySet, freshness: Freshness | None = None) -> Validators:
-        freshness = freshness or self.freshness
+    @staticmethod
+    def _aggregates(freshness: Freshness) -> dict:
+        """What a list's validators aggregate over its rows: the count, the latest change, the revision sums."""
         aggregates = {"rows": Count("pk")}
         if freshness.changed_at:
             aggregates["changed_at"] = Max(freshness.changed_at)
@@ -155,7 +171,14 @@ class ConditionalMixin:
             aggregates["last_modified"] = Max(freshness.last_modified)
         for position, name in enumerate(freshness.revisions):
             aggregates[f"revision_{position}"] = Sum(name)
-        values = self.validator_queryset(queryset).order_by().aggregate(**aggregates)
+        return aggregates
+
+    def list_validators(self, queryset: QuerySet, freshness: Freshness | None = None) -> Validators:
+        freshness = freshness or self.freshness
+        values = self.validator_queryset(queryset).order_by().aggregate(**self._aggregates(freshness))
+        return self._list_validators_from(values, freshness)
+
+    def _list_validators_from(self, values: dict, freshness: Freshness) -> Validators:
         last_modified = values.get("last_modified", values.get("changed_at")) if freshness.last_modified else None
         revisions = [values[f"revision_{position}"] for position in range(len(freshness.revisions))]
         parts = [values.get("changed_at"), *revisions, *self.extra_validator_parts()]
@@ -208,6 +231,32 @@ class ConditionalMixin:
         self.known_count = validators.rows
         self._answer_validators = validators
         return self.with_validators(render(queryset), validators)
+
+    def conditional_page(self, queryset: QuerySet):
+        """A page of the list with its validators: ``conditional_list(queryset, self.paginated)``, but where the view
+        allows it (:attr:`page_in_one_query`) and the request has no precondition that a 304 or 412 could answer,
+        in **one** query: the page's rows carry the validators' aggregates over every filtered row as window
+        functions (``COUNT(*) OVER ()`` and the like), which also give the paginator its count. An empty page
+        (a page past the end, or no rows) falls back to the aggregate query."""
+        if not (self.page_in_one_query and self.paginator is not None) or _has_preconditions(self.request):
+            return self.conditional_list(queryset, self.paginated)
+        if type(self).validator_queryset is not ConditionalMixin.validator_queryset:
+            return self.conditional_list(queryset, self.paginated)  # the validators count other rows
+        self.paginator.validate_query(self.request)
+        aggregates = self._aggregates(self.freshness)
+        windows = {f"{WINDOW_PREFIX}{name}": Window(expression) for name, expression in aggregates.items()}
+        rows = self.paginator.page_rows(queryset.annotate(**windows), self.request)
+        if rows:
+            first = rows[0]
+            values = {name: getattr(first, f"{WINDOW_PREFIX}{name}") for name in aggregates}
+            validators = self._list_validators_from(values, self.freshness)
+        else:
+            validators = self.list_validators(queryset)
+        self.known_count = validators.rows
+        self._answer_validators = validators
+        self.paginator.set_page(rows, count=validators.rows)
+        serializer = self.get_serializer(rows, many=True)
+        return self.with_validators(self.get_paginated_response(serializer.data), validators)
 
     # -- the answer cache --
     def answered(self, compute, *, single_object: bool):
@@ -264,7 +313,7 @@ class ConditionalMixin:
 
     def list(self, request, *args, **kwargs):
         return self.answered(
-            lambda: self.conditional_list(self.filter_queryset(self.get_queryset()), self.paginated),
+            lambda: self.conditional_page(self.filter_queryset(self.get_queryset())),
             single_object=False,
         )
 

@@ -10,6 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 _DIGITS = re.compile(r"[0-9]+")
+MAX_OFFSET = 2**62
 
 
 def _positive_int_param(request, name: str) -> int | None:
@@ -62,6 +63,28 @@ class TrackerPagination(PageNumberPagination):
                 f"Page {page_number} does not exist: there are {paginator.num_pages} pages of {page_size}."
             ) from exc
         return list(self.page)
+
+    def page_rows(self, queryset, request) -> list:
+        """The rows of the requested page, read before their count is known (:meth:`set_page` follows)."""
+        self.request = request
+        self._size = self.get_page_size(request)
+        self._number = _positive_int_param(request, self.page_query_param) or 1
+        offset = (self._number - 1) * self._size
+        if offset > MAX_OFFSET:  # past the end of any table, and past what SQL's OFFSET takes
+            return []
+        return list(queryset[offset : offset + self._size])
+
+    def set_page(self, rows: list, *, count: int) -> None:
+        """The page of :meth:`page_rows`, once the count of every row is known (a page past the end is a 404)."""
+        paginator = self.django_paginator_class((), self._size)
+        paginator.count = count
+        try:
+            number = paginator.validate_number(self._number)
+        except InvalidPage as exc:
+            raise exceptions.NotFound(
+                f"Page {self._number} does not exist: there are {paginator.num_pages} pages of {self._size}."
+            ) from exc
+        self.page = paginator._get_page(rows, number, paginator)
 
     def get_schema_operation_parameters(self, view):
         return [
