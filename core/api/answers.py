@@ -10,8 +10,9 @@ production, shared by every process). Redis being down costs speed only: django-
 the write (``IGNORE_EXCEPTIONS``), and the generation lives in the database, so nothing stale becomes reachable
 when Redis comes back. Entries also expire after ``API_ANSWER_CACHE_SECONDS``.
 
-Token look-ups (``CachedTokenAuthentication``) are kept per process under the same generation: deleting a token,
-deactivating a user or changing someone's groups is a write, so the next request looks the token up again.
+Token look-ups (``CachedTokenAuthentication``) are kept per process under the sign-in generation (read in the same
+query), which only writes to users, groups, permissions and tokens move: deleting a token, deactivating a user or
+changing someone's groups is such a write, so the next request looks the token up again; a status update is not.
 """
 
 from __future__ import annotations
@@ -87,12 +88,22 @@ def enabled() -> bool:
     return getattr(settings, "API_ANSWER_CACHE", True)
 
 
-def request_generation(request, using: str = "default") -> int | None:
-    """The data generation, read once per request (one query) and remembered on it."""
+def _request_generations(request, using: str) -> tuple[int | None, int | None]:
+    """The data and sign-in generations, read once per request (one query) and remembered on it."""
     request = getattr(request, "_request", request)
     if not hasattr(request, _REQUEST_GENERATION):
-        setattr(request, _REQUEST_GENERATION, generation.current(using) if enabled() else None)
+        setattr(request, _REQUEST_GENERATION, generation.current_with_auth(using) if enabled() else (None, None))
     return getattr(request, _REQUEST_GENERATION)
+
+
+def request_generation(request, using: str = "default") -> int | None:
+    """The data generation of this request."""
+    return _request_generations(request, using)[0]
+
+
+def request_auth_generation(request, using: str = "default") -> int | None:
+    """The sign-in generation of this request (read with the data generation)."""
+    return _request_generations(request, using)[1]
 
 
 def reader_role(user) -> str:
@@ -149,11 +160,44 @@ def from_timestamp(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, tz=UTC)
 
 
-class CachedTokenAuthentication(TokenAuthentication):
-    """``Authorization: Token <key>``, looked up once per data generation and process.
+@dataclass(frozen=True)
+class _FoundToken:
+    """What a token look-up found, as column values: each request gets model instances of its own, so nothing a
+    request caches on its user (related objects, permissions) outlives it."""
 
-    A token deleted (revoked), a user deactivated or moved between groups: each is a write, which moves the
-    generation, so the next request looks the token up in the database again.
+    token: dict
+    user: dict
+    is_editor: bool
+
+    @classmethod
+    def of(cls, user, token) -> _FoundToken:
+        return cls(_columns(token), _columns(user), user._tracker_is_editor)
+
+    def rebuild(self, token_model):
+        user_model = token_model.user.field.related_model
+        user, token = _instance(user_model, self.user), _instance(token_model, self.token)
+        user._tracker_is_editor = self.is_editor
+        token.user = user
+        return user, token
+
+
+def _columns(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def _instance(model, columns: dict):
+    instance = model(**columns)
+    instance._state.adding = False
+    instance._state.db = "default"
+    return instance
+
+
+class CachedTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>``, looked up once per sign-in generation and process.
+
+    A token deleted (revoked), a user deactivated or changed, moved between groups: each is a write to the tables
+    the look-up reads, which moves the sign-in generation, so the next request looks the token up again. Writes to
+    the tracker's data do not.
     """
 
     def authenticate(self, request):
@@ -161,15 +205,15 @@ class CachedTokenAuthentication(TokenAuthentication):
         return super().authenticate(request)
 
     def authenticate_credentials(self, key):
-        current = request_generation(self._request)
+        current = request_auth_generation(self._request)
         if current is None:
             return self._look_up(key)
         cache_key = (connections["default"].settings_dict.get("NAME"), current, key)
         found = _local_tokens.get(cache_key)
         if found is None:
-            found = self._look_up(key)  # AuthenticationFailed is never kept
+            found = _FoundToken.of(*self._look_up(key))  # AuthenticationFailed is never kept
             _local_tokens.put(cache_key, found)
-        return found
+        return found.rebuild(self.get_model())
 
     def _look_up(self, key):
         """DRF's look-up, with the Editors membership read in the same query (``core.roles.is_editor`` uses it)."""

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -173,6 +174,49 @@ def test_a_revoked_token_is_refused_at_once(reviewer, commitment):
     assert client.get(LIST).status_code == 401
 
 
+def _token_look_ups(captured) -> int:
+    return sum('FROM "authtoken_token"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_data_write_keeps_the_token_look_up_but_a_sign_in_change_does_not(reviewer, editor, commitment):
+    """A status update moves the data generation only: the next read computes a fresh answer but does not look the
+    token up again. A write to the users, groups or tokens moves the sign-in generation: it does."""
+    client = token_client(reviewer)
+    assert client.get(LIST).status_code == 200
+    data_before, auth_before = generation.current_with_auth()
+    commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=editor, status=Status.STALLED, note="x"
+    )
+    data_after, auth_after = generation.current_with_auth()
+    assert data_after != data_before and auth_after == auth_before
+    with CaptureQueriesContext(connection) as captured:
+        fresh = client.get(LIST)
+    assert fresh.json()["results"][0]["status"] == "stalled"
+    assert _token_look_ups(captured) == 0
+    reviewer.first_name = "Renamed"
+    reviewer.save(update_fields=["first_name"])
+    assert generation.current_with_auth()[1] != auth_after
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(LIST).status_code == 200
+    assert _token_look_ups(captured) == 1
+
+
+def test_each_request_gets_its_own_user_from_a_kept_token_look_up(reviewer, commitment):
+    """What one request caches on its user (here: a related object) is not seen by the next."""
+    authentication = answers.CachedTokenAuthentication()
+    key = Token.objects.get_or_create(user=reviewer)[0].key
+
+    def authenticate():
+        return authentication.authenticate(RequestFactory().get(LIST, HTTP_AUTHORIZATION=f"Token {key}"))
+
+    first_user, first_token = authenticate()
+    first_user.first_name = "Changed by a request"
+    second_user, second_token = authenticate()
+    assert second_user is not first_user and second_token is not first_token
+    assert second_user.first_name == reviewer.first_name and second_user.pk == reviewer.pk
+    assert second_token.user is second_user and second_token.key == key
+
+
 def test_a_deactivated_user_is_refused_at_once(reviewer, commitment):
     client = token_client(reviewer)
     assert client.get(LIST).status_code == 200
@@ -213,6 +257,29 @@ def test_the_generation_moves_again_after_commit(commitment):
         during = generation.current()
         assert during != before
     assert generation.current() not in (before, during)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sign_in_generation_moves_with_a_revoked_token_and_again_after_commit(reviewer):
+    Token.objects.get_or_create(user=reviewer)
+    before = generation.current_with_auth()[1]
+    with transaction.atomic():
+        Token.objects.filter(user=reviewer).delete()
+        during = generation.current_with_auth()[1]
+        assert during not in (None, before)
+    assert generation.current_with_auth()[1] not in (before, during)
+
+
+def test_an_insert_that_skips_every_row_moves_nothing(reviewer, editors_group):
+    """Adding a group a user is already in (``INSERT ... ON CONFLICT DO NOTHING``) changes nothing; adding a new
+    one moves both generations."""
+    reviewer.groups.add(editors_group)
+    before = generation.current_with_auth()
+    reviewer.groups.add(editors_group)
+    assert generation.current_with_auth() == before
+    reviewer.groups.add(Group.objects.create(name="Observers"))
+    after = generation.current_with_auth()
+    assert after[0] != before[0] and after[1] != before[1]
 
 
 def test_untracked_tables_do_not_move_it(reviewer, client):
