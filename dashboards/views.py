@@ -12,11 +12,14 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
 from commitments.models import Agreement
+from core import fragments
 
 from . import briefing, selectors
 from .forms import AsOfForm, ChangesSinceForm, TimelineFilterForm
@@ -54,13 +57,22 @@ class OverviewView(QueryFormView):
 
     template_name = "dashboards/overview.html"
     form_class = AsOfForm
-    invalid_context = {"overview": None}
+    invalid_context = {"overview_body": None}
 
     def page_context(self, data: dict) -> dict:
+        today = timezone.localdate()
+        on = data.get("as_of") or today
+        # The body (counts over every commitment, the frameworks, the bodies that met) is rendered once per data
+        # generation, day, role and address (core.fragments): any write or a new day renders it again.
+        body = fragments.rendered(self.request, "overview", lambda: self.render_body(data, today))
+        return {"overview_body": mark_safe(body), "shown_on": on, "rebuilt_from_history": on < today}  # noqa: S308
+
+    def render_body(self, data: dict, today) -> str:
         overview = selectors.overview(on=data.get("as_of"), stale_limit=10, updates_limit=8)
         bodies = selectors.bodies_that_met(on=overview.on)
         since = selectors.since_last_meeting(bodies=bodies, short_name=data.get("since_body", ""), on=overview.on)
-        return {"overview": overview, "today": timezone.localdate(), "since": since, "bodies_that_met": bodies}
+        context = {"overview": overview, "today": today, "since": since, "bodies_that_met": bodies}
+        return render_to_string("dashboards/_overview_body.html", context, request=self.request)
 
 
 class ChangesView(QueryFormView):
@@ -68,7 +80,7 @@ class ChangesView(QueryFormView):
 
     template_name = "dashboards/changes.html"
     form_class = ChangesSinceForm
-    invalid_context = {"changes": None}
+    invalid_context = {"changes_body": None}
 
     def setup(self, request, *args, **kwargs) -> None:
         super().setup(request, *args, **kwargs)
@@ -83,8 +95,14 @@ class ChangesView(QueryFormView):
 
     def page_context(self, data: dict) -> dict:
         since = data.get("since") or self.default_since
+        # Kept as the overview's body is (core.fragments): once per data generation, day, role and address.
+        body = fragments.rendered(self.request, "changes", lambda: self.render_body(since))
+        return {"changes_body": mark_safe(body), "shown_since": since}  # noqa: S308
+
+    def render_body(self, since) -> str:
         changes = selectors.changes_since(since=since, until=self.today)
-        return {"changes": changes, "is_default": since == self.default_since}
+        context = {"changes": changes, "is_default": since == self.default_since, "today": self.today}
+        return render_to_string("dashboards/_changes_body.html", context, request=self.request)
 
 
 class TimelineView(QueryFormView):

@@ -18,11 +18,8 @@ changing someone's groups is such a write, so the next request looks the token u
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -34,41 +31,15 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 from core import generation
-from core.roles import EDITORS, is_editor
+from core.fragments import LocalTable, enabled, reader_role
+from core.roles import EDITORS
 
 KEY_PREFIX = "api-answer:v1:"
 _REQUEST_GENERATION = "_tracker_generation"
 
 
-class _LocalTable:
-    """A small thread-safe LRU table of one process."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._rows: OrderedDict[Any, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._rows.get(key)
-            if value is not None:
-                self._rows.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._rows[key] = value
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
-
-
-_local_answers = _LocalTable(128)
-_local_tokens = _LocalTable(512)
+_local_answers = LocalTable(128)
+_local_tokens = LocalTable(512)
 # Larger answers go to the shared cache only.
 LOCAL_MAX_BYTES = 256 * 1024
 
@@ -82,10 +53,6 @@ class Answer:
     etag: str
     last_modified: float | None
     rows: int
-
-
-def enabled() -> bool:
-    return getattr(settings, "API_ANSWER_CACHE", True)
 
 
 def _request_generations(request, using: str) -> tuple[int | None, int | None]:
@@ -104,15 +71,6 @@ def request_generation(request, using: str = "default") -> int | None:
 def request_auth_generation(request, using: str = "default") -> int | None:
     """The sign-in generation of this request (read with the data generation)."""
     return _request_generations(request, using)[1]
-
-
-def reader_role(user) -> str:
-    """What the reader may see, as far as any cached answer can differ by it."""
-    if not getattr(user, "is_authenticated", False):
-        return "anonymous"
-    if user.is_superuser:
-        return "administrator"
-    return "editor" if is_editor(user) else "reader"
 
 
 def answer_key(request, *, generation_value: int, media_type: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -562,8 +563,9 @@ def test_dashboards_do_not_grow_in_queries_with_the_data(reviewer_client, world,
     many = _queries(reviewer_client, url, params)
     assert many == few, f"{name} {params}: {few} queries with little data, {many} with more"
     # The overview adds the "since the last meeting" counts (4), the passed target dates (2), the overdue
-    # milestones (2) and the split by who must act (2; 3 as of a past day: each party's status then) to its 11.
-    assert few <= (22 if params.get("as_of") else 21)
+# milestones (2), the split by who must act (2; 3 as of a past day: each party's status then) and the data
+    # generation its body is kept under (1) to its 11.
+    assert few <= (23 if params.get("as_of") else 22)
 
 
 def test_agreement_page_does_not_grow_in_queries_with_the_data(reviewer_client, world):
@@ -574,3 +576,58 @@ def test_agreement_page_does_not_grow_in_queries_with_the_data(reviewer_client, 
     world["sdp"].dialogue_bodies.add(DialogueBodyFactory(), DialogueBodyFactory(reports_to=world["summit"]))
     many = _queries(reviewer_client, world["sdp"].get_absolute_url())
     assert many == few <= 10
+
+
+# --- The overview's body kept under the data generation (core.fragments) ---------------------------------------
+
+
+def _without_csrf(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def test_a_repeated_overview_is_not_computed_again_but_any_write_or_a_new_day_is_seen(  # and what changed
+    reviewer_client, editor, world, frozen
+):
+    from commitments.services import commitment_update_status
+    from core import fragments
+
+    fragments.clear_local()
+    url = reverse("dashboards:home")
+    changes = reverse("dashboards:changes")
+    assert "Talks broke off over fisheries" not in reviewer_client.get(changes).content.decode()
+    first = reviewer_client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        again = reviewer_client.get(url)
+    assert _without_csrf(again) == _without_csrf(first)
+    # The session, its user and the generation: no count, no list.
+    assert not any("commitments_commitment" in q["sql"] for q in captured.captured_queries)
+    commitment = Commitment.objects.order_by("pk").first()
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=editor,
+        status=Status.STALLED,
+        note="Talks broke off over fisheries",
+    )
+    assert "Talks broke off over fisheries" in reviewer_client.get(url).content.decode()
+    assert "Talks broke off over fisheries" in reviewer_client.get(changes).content.decode()
+    with time_machine.travel(moment(TODAY + dt.timedelta(days=1), 10), tick=False):
+        with CaptureQueriesContext(connection) as captured:
+            assert reviewer_client.get(url).status_code == 200
+        assert any("commitments_commitment" in q["sql"] for q in captured.captured_queries)
+
+
+def test_the_kept_overview_body_holds_nothing_of_the_reader(client, world, frozen):
+    """The name in the print header is outside the kept body: two readers of the same role each see their own."""
+    from core import fragments
+
+    fragments.clear_local()
+    first, second = (
+        UserFactory(reviewer=True, username=name, first_name=name.title(), last_name="Reader")
+        for name in ("hana", "kenji")
+    )
+    client.force_login(first)
+    assert "by Hana Reader" in client.get(reverse("dashboards:home")).content.decode()
+    client.force_login(second)
+    page = client.get(reverse("dashboards:home")).content.decode()
+    assert "by Kenji Reader" in page and "Hana" not in page
