@@ -73,6 +73,28 @@ _REGISTERED = "_tracker_generation_on_commit"
 _SEEN = "_tracker_generation_seen"
 
 
+def create_sequence(schema_editor, name: str) -> None:
+    """A migration's step: create the sequence ``name`` at a random start (PostgreSQL; nothing elsewhere)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {name} START WITH {random_start()} NO CYCLE")
+
+
+def drop_sequence(schema_editor, name: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP SEQUENCE IF EXISTS {name}")
+
+
+def sequence_operation(name: str):
+    """The migration operation that creates the sequence ``name`` (and drops it when migrated backwards)."""
+    from django.db.migrations import RunPython
+
+    return RunPython(
+        lambda apps, schema_editor: create_sequence(schema_editor, name),
+        lambda apps, schema_editor: drop_sequence(schema_editor, name),
+        elidable=False,
+    )
+
+
 def random_start() -> int:
     """A random first value (below 2**62, so that a sequence never reaches its maximum)."""
     return secrets.randbelow(2**62)

@@ -3,19 +3,7 @@ sequence that holds it, starting at a random value so that a database created ag
 
 from django.db import migrations, models
 
-
-def create_sequence(apps, schema_editor):
-    from core.generation import SEQUENCE, random_start
-
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE} START WITH {random_start()} NO CYCLE")
-
-
-def drop_sequence(apps, schema_editor):
-    from core.generation import SEQUENCE
-
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP SEQUENCE IF EXISTS {SEQUENCE}")
+from core import generation
 
 
 class Migration(migrations.Migration):
@@ -31,5 +19,5 @@ class Migration(migrations.Migration):
                 ("value", models.BigIntegerField()),
             ],
         ),
-        migrations.RunPython(create_sequence, drop_sequence, elidable=False),
+        generation.sequence_operation(generation.SEQUENCE),
     ]

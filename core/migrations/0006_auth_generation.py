@@ -3,19 +3,7 @@ starting at a random value; on SQLite the second row of the one-row table, writt
 
 from django.db import migrations
 
-
-def create_sequence(apps, schema_editor):
-    from core.generation import AUTH_SEQUENCE, random_start
-
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE SEQUENCE IF NOT EXISTS {AUTH_SEQUENCE} START WITH {random_start()} NO CYCLE")
-
-
-def drop_sequence(apps, schema_editor):
-    from core.generation import AUTH_SEQUENCE
-
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP SEQUENCE IF EXISTS {AUTH_SEQUENCE}")
+from core import generation
 
 
 class Migration(migrations.Migration):
@@ -24,5 +12,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_sequence, drop_sequence, elidable=False),
+        generation.sequence_operation(generation.AUTH_SEQUENCE),
     ]
