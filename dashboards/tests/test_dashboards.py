@@ -563,7 +563,7 @@ def test_dashboards_do_not_grow_in_queries_with_the_data(reviewer_client, world,
     many = _queries(reviewer_client, url, params)
     assert many == few, f"{name} {params}: {few} queries with little data, {many} with more"
     # The overview adds the "since the last meeting" counts (4), the passed target dates (2), the overdue
-# milestones (2), the split by who must act (2; 3 as of a past day: each party's status then) and the data
+    # milestones (2), the split by who must act (2; 3 as of a past day: each party's status then) and the data
     # generation its body is kept under (1) to its 11.
     assert few <= (23 if params.get("as_of") else 22)
 
