@@ -35,8 +35,15 @@ FORMAT = "eu-japan-tracker-backup"
 FORMAT_VERSION = 1
 
 # Recreated by `migrate` (content types, permissions), deliberately not kept (sessions), or derived: beat's
-# "schedule last changed" marker, which loading the schedule sets anyway (so beat re-reads it).
-NOT_BACKED_UP = {"contenttypes.contenttype", "auth.permission", "sessions.session", "django_celery_beat.periodictasks"}
+# "schedule last changed" marker, which loading the schedule sets anyway (so beat re-reads it), and the data and
+# sign-in generations of the answer cache (core.generation; on SQLite a table), which the restore's own writes move.
+NOT_BACKED_UP = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    "django_celery_beat.periodictasks",
+    "core.datageneration",
+}
 # Tables that a freshly migrated database already fills (the role groups of core/0002_create_roles, the
 # daily sweep of dialogues/0003_daily_overdue_sweep_schedule): they do not make it "not empty", and a restore
 # replaces their rows with the backup's, which may have been edited since.
