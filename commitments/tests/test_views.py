@@ -428,6 +428,15 @@ def test_detail_shows_the_promise_its_source_and_the_responsible_body(reviewer_c
     assert body.next_due_on.strftime("%-d %B %Y") in content
 
 
+def test_detail_says_how_far_the_progress_is_and_where_it_comes_from(reviewer_client):
+    silent = CommitmentFactory()
+    content = reviewer_client.get(silent.get_absolute_url()).content.decode()
+    assert re.search(r"<dt>Progress</dt>\s*<dd>Not reported · entered by hand", content)
+    reported = CommitmentFactory(status=Status.IN_PROGRESS, progress=40)
+    content = reviewer_client.get(reported.get_absolute_url()).content.decode()
+    assert re.search(r"<dt>Progress</dt>\s*<dd>40% complete · entered by hand", content)
+
+
 def test_detail_says_when_the_responsible_body_is_overdue(reviewer_client):
     body = DialogueBodyFactory(overdue=True)
     commitment = CommitmentFactory(responsible_body=body)
