@@ -246,4 +246,9 @@ def screenshot_dir(tmp_path_factory):
 # mutmut runs the tests once per mutant in a new process: there the test database is copied from a template built
 # once (tools/mutation_db.py) instead of being built for every run. Only tools/mutation.py sets the variable.
 if os.environ.get("MUTATION_TEST_DATABASE"):
-    from tools.mutation_db import django_db_setup  # noqa: F401
+    from tools.mutation_db import (  # noqa: F401
+        django_db_setup,
+        pytest_collection_modifyitems,
+        pytest_runtest_logreport,
+        pytest_sessionfinish,
+    )
