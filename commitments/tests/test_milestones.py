@@ -206,7 +206,10 @@ def test_a_rolled_up_commitment_takes_no_progress_by_hand_and_is_achieved_only_w
             status=Status.ACHIEVED,
             evidence_reference="Summit statement",
         )
-    assert "0 of 1 are done" in excinfo.value.message_dict["status"][0]
+    assert excinfo.value.message_dict["status"] == [
+        "Its progress is rolled up from its milestones and 0 of 1 are done: an achieved commitment has every"
+        " milestone done."
+    ]
     milestone_update(
         milestone=milestone,
         expected_version=commitment.version,
@@ -287,3 +290,102 @@ def test_a_milestone_can_be_added_to_an_achieved_commitment_whose_progress_is_en
     milestone_add(commitment=commitment, expected_version=1, author=author, title="Follow-up report")
     commitment.refresh_from_db()
     assert (commitment.status, commitment.progress, commitment.version) == (Status.ACHIEVED, 100, 2)
+
+
+# -- what an editor is told, and what the history records -----------------------------------------------------------
+
+
+def test_a_milestone_done_then_reopened_then_changed_says_so_in_the_history_with_who_and_when(author):
+    milestone = MilestoneFactory(title="Launch", due_on=dt.date(2026, 3, 1), due_on_precision="month")
+    commitment = milestone.commitment
+    commitment.refresh_from_db()
+    at = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+    done, changed = milestone_update(
+        milestone=milestone,
+        expected_version=commitment.version,
+        author=author,
+        recorded_at=at,
+        done_on=dt.date(2026, 11, 30),
+        evidence_reference="Joint statement",
+    )
+    assert done is milestone and changed == ["done_on", "evidence_reference"]
+    # The caller's object is the stored one now.
+    assert milestone.done_on == dt.date(2026, 11, 30) and milestone.evidence_reference == "Joint statement"
+    entry = StatusUpdate.objects.filter(commitment=commitment).latest("version")
+    assert entry.note == "Milestone done: “Launch” on 30 November 2026."
+    assert entry.author == author and entry.recorded_at == at and entry.evidence_reference == "Joint statement"
+
+    commitment.refresh_from_db()
+    milestone_update(milestone=milestone, expected_version=commitment.version, author=author, done_on=None)
+    entry = StatusUpdate.objects.filter(commitment=commitment).latest("version")
+    assert entry.note == "Milestone no longer done: “Launch”, due March 2026."
+    assert milestone.done_on is None and Milestone.objects.get(pk=milestone.pk).done_on is None
+
+    commitment.refresh_from_db()
+    _, changed = milestone_update(
+        milestone=milestone, expected_version=commitment.version, author=author, title="Launch event", weight=2
+    )
+    entry = StatusUpdate.objects.filter(commitment=commitment).latest("version")
+    assert changed == ["title", "weight"]
+    assert entry.note == "Milestone changed: “Launch event” (title, weight)."
+    assert (milestone.title, milestone.weight) == ("Launch event", 2)
+
+
+def test_a_change_to_nothing_writes_nothing_and_an_unknown_field_is_a_programming_error(author):
+    milestone = MilestoneFactory(title="Launch")
+    commitment = milestone.commitment
+    commitment.refresh_from_db()
+    version = commitment.version
+    assert milestone_update(milestone=milestone, expected_version=version, author=author, title="Launch") == (
+        milestone,
+        [],
+    )
+    with pytest.raises(TypeError, match=r"^Not a field of a milestone: colour, size$"):
+        milestone_update(milestone=milestone, expected_version=version, author=author, size=1, colour="red")
+    commitment.refresh_from_db()
+    assert commitment.version == version
+
+
+def test_a_withdrawn_milestone_tells_the_editor_it_cannot_be_changed(author):
+    milestone = MilestoneFactory()
+    commitment = milestone.commitment
+    commitment.refresh_from_db()
+    stale = Milestone.objects.get(pk=milestone.pk)
+    milestone_withdraw(milestone=milestone, expected_version=commitment.version, author=author, reason="Duplicate")
+    commitment.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_update(milestone=milestone, expected_version=commitment.version, author=author, title="New")
+    assert excinfo.value.messages == ["A withdrawn milestone cannot be changed."]
+    # A page loaded before the withdrawal: refused under the lock, nothing written.
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_update(milestone=stale, expected_version=commitment.version, author=author, title="New")
+    assert excinfo.value.messages == ["A withdrawn milestone cannot be changed."]
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_withdraw(milestone=stale, expected_version=commitment.version, author=author, reason="Again")
+    assert excinfo.value.messages == ["This milestone has already been withdrawn."]
+    assert Milestone.objects.get(pk=milestone.pk).title == stale.title
+    assert StatusUpdate.objects.filter(commitment=commitment).count() == commitment.version
+
+
+def test_a_withdrawal_reason_is_required_and_at_most_1000_characters(author):
+    milestone = MilestoneFactory()
+    commitment = milestone.commitment
+    commitment.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_withdraw(milestone=milestone, expected_version=commitment.version, author=author, reason=" ")
+    assert excinfo.value.message_dict == {"reason": ["Say why the milestone is withdrawn."]}
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_withdraw(milestone=milestone, expected_version=commitment.version, author=author, reason="x" * 1001)
+    assert excinfo.value.message_dict == {"reason": ["Keep the reason to 1000 characters or fewer."]}
+    at = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+    entry = milestone_withdraw(
+        milestone=milestone,
+        expected_version=commitment.version,
+        author=author,
+        reason=" " + "y" * 1000,
+        recorded_at=at,
+    )
+    milestone.refresh_from_db()
+    assert milestone.withdrawal_reason == "y" * 1000 and milestone.withdrawn_at == at
+    assert entry.recorded_at == at and entry.author == author
+    assert entry.note == f"Milestone withdrawn: “{milestone.title}”. Reason: {'y' * 1000}"

@@ -243,3 +243,39 @@ def test_edits_are_read_back_from_the_audit_history(author):
         [("Responsible body", "—", "Summit")],
     ]
     assert [e.edit_version for e in commitment_edits(commitment_id=commitment.pk, after_edit_version=1)] == [2]
+
+
+def test_a_new_commitment_is_validated_sorted_naturally_recorded_with_its_author_and_announced(
+    author, django_capture_on_commit_callbacks
+):
+    from commitments.models import Commitment
+    from commitments.services import commitment_create
+    from core.events import subscribe, unsubscribe
+
+    existing = CommitmentFactory(reference="SDP §9")
+    events = []
+
+    def heard(event_type, objects):
+        events.append((event_type, list(objects)))
+
+    fields = {
+        "agreement": existing.agreement,
+        "title": "Cooperate on space situational awareness",
+        "description": "Promised.",
+        "area": PolicyArea.SPACE,
+        "strength": existing.strength,
+    }
+    subscribe(heard)
+    try:
+        with pytest.raises(TypeError, match=r"^Not a field a commitment is created with: colour, version$"):
+            commitment_create(author=author, reference="SDP §10", version=3, colour="red", **fields)
+        with pytest.raises(ValidationError) as excinfo:
+            commitment_create(author=author, reference="SDP §9", **fields)
+        assert "reference" in excinfo.value.message_dict
+        with django_capture_on_commit_callbacks(execute=True):
+            created = commitment_create(author=author, reference="SDP §10", **fields)
+    finally:
+        unsubscribe(heard)
+    assert events == [("commitment.changed", [created])]
+    assert [c.reference for c in Commitment.objects.order_by("reference_sort_key")] == ["SDP §9", "SDP §10"]
+    assert created.history.get().history_user == author

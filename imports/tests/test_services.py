@@ -234,7 +234,10 @@ def test_a_change_saved_between_preview_and_confirm_stops_the_import_and_writes_
     assert not Commitment.objects.filter(reference="SDP §9").exists()
     run.refresh_from_db()
     assert run.state == ImportRun.State.CONFLICT
-    assert "Nothing was imported" in run.message
+    assert run.message == (
+        "Someone changed records in this file after the preview. Nothing was imported: upload the file again to see"
+        " a fresh preview."
+    )
 
 
 def test_a_status_update_saved_between_preview_and_confirm_is_a_conflict(three_commitments, editor):
@@ -423,3 +426,37 @@ def test_a_meeting_corrected_between_preview_and_confirm_is_a_conflict(three_com
         import_apply(run=run, author=editor)
     meeting.refresh_from_db()
     assert (meeting.place, meeting.summary) == ("Tokyo", "Corrected by a colleague.")
+
+
+def test_a_conflict_met_while_writing_names_the_row_and_the_record(three_commitments, editor, monkeypatch):
+    from commitments.services import CommitmentEditConflict
+
+    one, two, _ = three_commitments
+    content = csv_bytes(HEADER, [_row(one, title="First"), _row(two, title="Second")])
+    run = run_import("commitments", "late.csv", content, editor)
+
+    def edited_meanwhile(*, commitment, **kwargs):
+        raise CommitmentEditConflict(current=commitment, expected_edit_version=0)
+
+    monkeypatch.setattr("imports.kinds.commitment_update", edited_meanwhile)
+    with pytest.raises(ImportConflict) as excinfo:
+        import_apply(run=run, author=editor)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.CONFLICT and run.message == str(excinfo.value)
+    assert run.message.startswith("Someone changed records in this file after the preview: row 2, ")
+    assert run.message.endswith(". Nothing was imported: upload the file again to see a fresh preview.")
+
+
+def test_a_refusal_of_the_whole_record_is_told_with_every_message_of_the_row(three_commitments, editor, monkeypatch):
+    one = three_commitments[0]
+    run = run_import("commitments", "refused.csv", csv_bytes(HEADER, [_row(one, title="Changed")]), editor)
+
+    def refuse(**kwargs):
+        raise ValidationError({"__all__": ["Refused.", "Twice."], "title": ["Too long."]})
+
+    monkeypatch.setattr("imports.kinds.commitment_update", refuse)
+    with pytest.raises(ValidationError):
+        import_apply(run=run, author=editor)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED
+    assert run.message == "Row 2 (SDP §1): Refused. Twice. title: Too long. Nothing was imported."

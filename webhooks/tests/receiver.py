@@ -18,11 +18,17 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers with the statuses in ``script`` in turn (then ``default``); ``hang`` makes it never answer."""
+    """Answers with the statuses in ``script`` in turn (then ``default``); ``hang`` makes it never answer (for
+    ``hang_seconds``). ``payload`` replaces the answer's body; with ``withheld`` bytes more announced in its
+    Content-Length than sent, it stalls after the body (for ``hang_seconds``)."""
 
     script: list[int] = field(default_factory=list)
     default: int = 200
     hang: bool = False
+    hang_seconds: float = 60
+    payload: bytes | None = None
+    withheld: int = 0
+    host: str = "127.0.0.1"
     requests: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
@@ -46,22 +52,26 @@ def start_receiver(receiver: Receiver) -> Receiver:
             body = self.rfile.read(length)
             receiver.requests.append(Received(self.path, dict(self.headers.items()), body, time.monotonic()))
             if receiver.hang:
-                receiver.release.wait(60)
+                receiver.release.wait(receiver.hang_seconds)
                 return
             status = receiver.script.pop(0) if receiver.script else receiver.default
-            payload = f"status {status}".encode()
+            payload = f"status {status}".encode() if receiver.payload is None else receiver.payload
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Content-Length", str(len(payload) + receiver.withheld))
             self.end_headers()
             self.wfile.write(payload)
+            if receiver.withheld:
+                self.wfile.flush()
+                receiver.release.wait(receiver.hang_seconds)
 
         def log_message(self, *args):
             pass
 
-    receiver.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.server = ThreadingHTTPServer((receiver.host, 0), Handler)
     receiver.server.daemon_threads = True
-    threading.Thread(target=receiver.server.serve_forever, daemon=True).start()
+    # A short poll interval: shutdown() waits for the next poll (0.5 s by default, in every test that stops one).
+    threading.Thread(target=receiver.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return receiver
 
 

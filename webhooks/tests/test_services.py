@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from commitments.choices import Status
 from commitments.services import commitment_update, commitment_update_status
@@ -244,3 +246,284 @@ def test_without_a_broker_a_failed_delivery_is_tried_once_not_retried_inline(mak
     delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=failing.url))
     result = deliver_webhook.apply(args=[delivery.pk]).get()
     assert result["status"] == DeliveryStatus.PENDING and len(failing.requests) == 1
+
+
+# --- Handing deliveries to the worker, and disabling a failing hook --------------------------------------------------
+
+
+def test_after_commit_each_delivery_goes_to_the_worker_and_reaches_the_receiver(
+    receiver, django_capture_on_commit_callbacks
+):
+    """Without a broker the task runs in the process (eager): the receiver gets the POST once the write commits."""
+    hook = WebhookFactory(target_url=receiver.url, events=[EventType.STATUS_UPDATE_CREATED])
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment_update_status(
+            commitment=CommitmentFactory(), expected_version=0, author=None, status=Status.STALLED
+        )
+        assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get(webhook=hook)
+    [request] = receiver.requests
+    assert request.headers["X-Tracker-Delivery"] == str(delivery.event_id)
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+
+
+def test_a_broker_that_is_down_leaves_the_deliveries_pending_and_the_write_made(
+    monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from webhooks.tasks import deliver_webhook
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(deliver_webhook, "delay", down)
+    WebhookFactory.create_batch(2, events=[EventType.STATUS_UPDATE_CREATED])
+    with django_capture_on_commit_callbacks(execute=True):
+        update = commitment_update_status(
+            commitment=CommitmentFactory(), expected_version=0, author=None, status=Status.STALLED
+        )
+    assert update.pk
+    deliveries = list(WebhookDelivery.objects.order_by("pk"))
+    assert [d.status for d in deliveries] == [DeliveryStatus.PENDING, DeliveryStatus.PENDING]
+    logged = [r.getMessage() for r in caplog.records if "Could not enqueue" in r.getMessage()]
+    assert logged == [f"Could not enqueue webhook delivery {d.pk} (it stays pending)" for d in deliveries]
+
+
+def test_a_hook_failing_the_configured_times_in_a_row_is_disabled_and_the_administrators_told(
+    make_receiver, settings, mailoutbox
+):
+    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 2
+    settings.ADMINS = [("Operations", "ops@example.eu")]
+    UserFactory(username="root", email="root@example.eu", admin=True)
+    UserFactory(username="gone", email="gone@example.eu", admin=True, is_active=False)
+    UserFactory(username="nomail", email="", admin=True)
+    UserFactory(username="editor", email="editor@example.eu", editor=True)
+    failing = make_receiver(default=503)
+    hook = WebhookFactory(name="ministry-feed", target_url=failing.url)
+    first, second, third = WebhookDeliveryFactory.create_batch(3, webhook=hook)
+
+    assert webhook_delivery_attempt(delivery_id=first.pk).status == DeliveryStatus.PENDING
+    hook.refresh_from_db()
+    assert hook.active and hook.consecutive_failures == 1 and mailoutbox == []
+
+    result = webhook_delivery_attempt(delivery_id=second.pk)
+    hook.refresh_from_db()
+    assert not hook.active and hook.disabled_at is not None
+    assert hook.disabled_reason == "2 consecutive failed deliveries (last: http_error)."
+    # The hook is off: the failed delivery is not retried, and the others are cancelled when their turn comes.
+    assert result.status == DeliveryStatus.CANCELLED and result.retry_in is None
+    assert WebhookDelivery.objects.get(pk=second.pk).status == DeliveryStatus.CANCELLED
+    assert webhook_delivery_attempt(delivery_id=third.pk).status == DeliveryStatus.CANCELLED
+    assert len(failing.requests) == 2
+
+    to_admins, to_superusers = mailoutbox
+    assert to_admins.to == ["ops@example.eu"] and "Webhook ministry-feed disabled" in to_admins.subject
+    assert to_superusers.to == ["root@example.eu"]
+    assert to_superusers.subject == "[Tracker] Webhook ministry-feed disabled"
+    for message in (to_admins, to_superusers):
+        assert f"The webhook ministry-feed ({failing.url}) was disabled on " in message.body
+        assert "2 consecutive failed deliveries (last: http_error)." in message.body
+        assert f"{settings.SITE_URL}/admin/webhooks/webhook/{hook.pk}/change/" in message.body
+        assert "tick 'active' again to resume deliveries" in message.body
+
+
+def test_a_hook_is_disabled_once_and_the_administrators_told_once(settings, mailoutbox):
+    settings.ADMINS = [("Operations", "ops@example.eu")]
+    hook = WebhookFactory(name="feed")
+    assert services.webhook_disable(webhook=hook, reason="r" * 400) is True
+    assert services.webhook_disable(webhook=hook, reason="again") is False
+    hook.refresh_from_db()
+    assert not hook.active and hook.disabled_reason == "r" * 300
+    assert len(mailoutbox) == 1
+
+
+def test_a_mail_server_that_is_down_does_not_keep_a_failing_hook_active(settings, monkeypatch, caplog):
+    settings.ADMINS = [("Operations", "ops@example.eu")]
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("no SMTP")
+
+    monkeypatch.setattr(services, "mail_admins", down)
+    hook = WebhookFactory(name="feed")
+    assert services.webhook_disable(webhook=hook, reason="too many failures") is True
+    assert not Webhook.objects.get(pk=hook.pk).active
+    assert any("Could not tell the administrators that webhook feed" in r.getMessage() for r in caplog.records)
+
+
+# --- What the receiver gets, and what the attempt log says ---------------------------------------------------------
+
+
+def _headers(request) -> dict[str, str]:
+    """Header names are case-insensitive (RFC 9110)."""
+    return {name.lower(): value for name, value in request.headers.items()}
+
+
+class _Clock:
+    """``time.monotonic`` for the service: 100 s, then 100.25 s (an attempt that takes 250 ms)."""
+
+    def __init__(self) -> None:
+        self.readings = iter([100.0, 100.25])
+
+    def monotonic(self) -> float:
+        return next(self.readings)
+
+
+def test_the_receiver_gets_the_sorted_compact_signed_envelope_at_the_hooks_path_and_the_attempt_is_logged(
+    make_receiver, monkeypatch
+):
+    receiver = make_receiver(default=202, payload=b"\xffok " + b"x" * 4999)
+    hook = WebhookFactory(target_url=receiver.url + "/a/b?next=http://example.eu/c")
+    delivery = WebhookDeliveryFactory(
+        webhook=hook,
+        event_type=EventType.MEETING_RECORDED,
+        payload={"type": "meeting.recorded", "object": {"title": "Café", "id": 7}, "id": "e-1"},
+    )
+    monkeypatch.setattr(services, "time", _Clock())
+    before = timezone.now()
+    result = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    [request] = receiver.requests
+    assert request.path == "/hooks/tracker/a/b?next=http://example.eu/c"
+    assert request.body == b'{"id":"e-1","object":{"id":7,"title":"Caf\\u00e9"},"type":"meeting.recorded"}'
+    headers = _headers(request)
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"] == "EU-Japan-tracker-webhooks/1"
+    assert headers["x-tracker-event"] == "meeting.recorded"
+    assert headers["x-tracker-delivery"] == str(delivery.event_id)
+    expected = "sha256=" + hmac.new(hook.secret.encode(), request.body, hashlib.sha256).hexdigest()
+    assert headers["x-tracker-signature"] == expected
+
+    assert result == services.AttemptResult(
+        delivery_id=delivery.pk,
+        status=DeliveryStatus.SUCCEEDED,
+        attempt=1,
+        outcome=AttemptOutcome.SUCCESS,
+        status_code=202,
+    )
+    assert result.as_dict() == {
+        "delivery": delivery.pk,
+        "status": "succeeded",
+        "attempt": 1,
+        "outcome": "success",
+        "status_code": 202,
+    }
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.delivery == delivery and attempt.number == 1 and attempt.duration_ms == 250
+    assert before <= attempt.started_at <= timezone.now()
+    # The first 1,000 characters of the answer, an undecodable byte shown as such.
+    assert attempt.response_excerpt == "\ufffdok " + "x" * 996 and attempt.error == ""
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 1
+    assert before <= delivery.completed_at <= timezone.now()
+
+
+def test_a_target_without_a_path_is_posted_at_the_root(receiver):
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=receiver.url.removesuffix("/hooks/tracker")))
+    assert webhook_delivery_attempt(delivery_id=delivery.pk).status == DeliveryStatus.SUCCEEDED
+    assert [request.path for request in receiver.requests] == ["/"]
+
+
+def test_the_post_goes_to_the_address_checked_and_names_the_host(make_receiver, monkeypatch):
+    """The address resolved and checked is the one connected to (no second lookup that DNS could change)."""
+    receiver = make_receiver(host="127.0.0.2")
+    port = receiver.server.server_address[1]
+    monkeypatch.setattr(services, "resolve_target", lambda url: ("http", "hooks.example.eu", port, ["127.0.0.2"]))
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=f"http://hooks.example.eu:{port}/in"))
+    assert webhook_delivery_attempt(delivery_id=delivery.pk).status == DeliveryStatus.SUCCEEDED
+    [request] = receiver.requests
+    assert request.path == "/in" and _headers(request)["host"] == f"hooks.example.eu:{port}"
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(make_receiver):
+    receiver = make_receiver(default=300)
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=receiver.url))
+    result = webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert (result.outcome, result.status_code, result.status) == (AttemptOutcome.HTTP_ERROR, 300, "pending")
+    assert len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize("stall", ["before answering", "after 4,000 bytes of the answer"])
+def test_a_receiver_that_stalls_is_a_timeout_after_the_configured_seconds(make_receiver, settings, stall):
+    """Only the first 4,000 bytes of an answer are read: a receiver that stalls after them is no timeout."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    if stall == "before answering":
+        receiver = make_receiver(hang=True, hang_seconds=3)
+    else:
+        receiver = make_receiver(payload=b"y" * 4000, withheld=1000, hang_seconds=3)
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=receiver.url))
+    started = time.monotonic()
+    result = webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert time.monotonic() - started < 2.5
+    attempt = WebhookAttempt.objects.get()
+    if stall == "before answering":
+        assert result.outcome == AttemptOutcome.TIMEOUT and result.status_code is None
+        assert attempt.error.startswith("No answer within 0.3 s (")
+        assert result.retry_in == settings.WEBHOOK_RETRY_BACKOFF_SECONDS
+    else:
+        assert result.outcome == AttemptOutcome.SUCCESS and attempt.response_excerpt == "y" * 1000
+
+
+def test_a_missing_a_settled_or_a_raced_delivery_is_left_alone(monkeypatch):
+    assert webhook_delivery_attempt(delivery_id=999_999) == services.AttemptResult(
+        delivery_id=999_999, status="missing"
+    )
+    settled = WebhookDeliveryFactory(status=DeliveryStatus.SUCCEEDED)
+    assert webhook_delivery_attempt(delivery_id=settled.pk) == services.AttemptResult(
+        delivery_id=settled.pk, status=DeliveryStatus.SUCCEEDED
+    )
+    # Another worker took attempt 1 between this one's read and its claim.
+    raced = WebhookDeliveryFactory()
+    bystander = WebhookDeliveryFactory(webhook=raced.webhook)
+    original = WebhookDelivery.objects.filter
+
+    def race_then_claim(**conditions):
+        if "attempts" in conditions:  # the claim: the other worker got there first
+            original(pk=raced.pk).update(attempts=1)
+        return original(**conditions)
+
+    monkeypatch.setattr(WebhookDelivery.objects, "filter", race_then_claim)
+    assert webhook_delivery_attempt(delivery_id=raced.pk) == services.AttemptResult(
+        delivery_id=raced.pk, status="claimed-elsewhere"
+    )
+    assert WebhookDelivery.objects.get(pk=raced.pk).attempts == 1
+    assert WebhookDelivery.objects.get(pk=bystander.pk).attempts == 0 and not WebhookAttempt.objects.exists()
+
+
+def test_a_disabled_hooks_delivery_is_cancelled_alone(receiver):
+    hook = WebhookFactory(target_url=receiver.url, disabled=True)
+    delivery, other = WebhookDeliveryFactory.create_batch(2, webhook=hook)
+    elsewhere = WebhookDeliveryFactory()
+    before = timezone.now()
+    assert webhook_delivery_attempt(delivery_id=delivery.pk) == services.AttemptResult(
+        delivery_id=delivery.pk, status=DeliveryStatus.CANCELLED
+    )
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.CANCELLED and before <= delivery.completed_at <= timezone.now()
+    assert delivery.attempts == 0 and not WebhookAttempt.objects.exists() and receiver.requests == []
+    for untouched in (other, elsewhere):
+        untouched.refresh_from_db()
+        assert untouched.status == DeliveryStatus.PENDING and untouched.completed_at is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"events": []}, {"events": ["Choose at least one event."]}),
+        ({"events": "meeting.recorded"}, {"events": ["Choose at least one event."]}),
+        (
+            {"events": ["meeting.recorded", "commitment.exploded", "body.vanished"]},
+            {"events": ["Unknown event type: body.vanished, commitment.exploded."]},
+        ),
+        ({"secret": "s" * 15}, {"secret": ["The secret needs at least 16 characters."]}),
+        ({"secret": "s" * 16}, {}),
+    ],
+)
+def test_a_hook_needs_known_events_and_a_secret_of_16_characters(changes, errors):
+    hook = Webhook(name="x", target_url="https://hooks.example.eu/in", events=["meeting.recorded"], secret="s" * 20)
+    for name, value in changes.items():
+        setattr(hook, name, value)
+    if errors:
+        with pytest.raises(ValidationError) as excinfo:
+            hook.clean()
+        assert excinfo.value.message_dict == errors
+    else:
+        hook.clean()
