@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,6 +66,22 @@ SCOPE = [
 
 KILLED = {1, 3}  # a test failed (3: pytest's internal error, which mutmut also counts as a kill)
 TIMEOUT = {36, -24, 24, 152, 255}
+
+
+def refresh_unmutated_files() -> None:
+    """``--keep``: bring the copy's tests (and every other file mutmut does not mutate) up to date, since mutmut
+    copies a file into ``mutants/`` only when it is missing there; mutmut times and maps the new tests itself."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    mutated = set(config["only_mutate"])
+    for folder in [*config["source_paths"], "tests"]:
+        for source in (ROOT / folder).rglob("*.py"):
+            relative = source.relative_to(ROOT)
+            target = ROOT / "mutants" / relative
+            if str(relative) in mutated or "__pycache__" in relative.parts:
+                continue
+            if not target.exists() or target.read_bytes() != source.read_bytes():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
 
 
 def in_scope(name: str) -> bool:
@@ -134,6 +151,8 @@ def main() -> int:
     if not args.report_only:
         if not args.keep:
             shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        else:
+            refresh_unmutated_files()
         TEMPLATE_DATABASE.unlink(missing_ok=True)  # built afresh by the first test session of this run
         mutmut = Path(sys.executable).with_name("mutmut")
         command = [str(mutmut), "run", "--max-children", str(args.max_children), *(args.only or SCOPE)]

@@ -85,5 +85,10 @@ def pytest_collection_modifyitems(items):
 
 def pytest_sessionfinish(session):
     if os.environ.get("MUTANT_UNDER_TEST") == "stats" and _durations:
-        _durations_file().write_text(json.dumps(_durations, indent=0, sort_keys=True), encoding="utf-8")
+        # A later stats run (``--keep`` after new tests) times only the new tests: keep the others' times.
+        try:
+            known = json.loads(_durations_file().read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            known = {}
+        _durations_file().write_text(json.dumps(known | _durations, indent=0, sort_keys=True), encoding="utf-8")
     gc.freeze()

@@ -255,8 +255,12 @@ def test_switching_to_milestones_rolls_up_at_once_and_back_keeps_the_figure(auth
 def test_a_milestone_entry_is_not_withdrawn_as_an_entry(author):
     milestone = MilestoneFactory()
     entry = milestone.entries.get()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         status_update_withdraw(update=entry, expected_version=1, author=author, reason="mistake")
+    assert excinfo.value.messages == [
+        "An entry about a milestone is corrected by withdrawing the milestone (or by changing where the progress"
+        " comes from), not the entry."
+    ]
 
 
 def test_withdrawing_a_status_update_of_a_rolled_up_commitment_keeps_the_rolled_up_progress(author):
@@ -389,3 +393,57 @@ def test_a_withdrawal_reason_is_required_and_at_most_1000_characters(author):
     assert milestone.withdrawal_reason == "y" * 1000 and milestone.withdrawn_at == at
     assert entry.recorded_at == at and entry.author == author
     assert entry.note == f"Milestone withdrawn: “{milestone.title}”. Reason: {'y' * 1000}"
+
+
+def test_saving_some_fields_keeps_the_due_by_date_in_line_with_the_stored_due_date():
+    milestone = MilestoneFactory(due_on=dt.date(2026, 3, 1), due_on_precision="month")
+    stale = Milestone.objects.get(pk=milestone.pk)
+    milestone.due_on = dt.date(2026, 6, 1)
+    milestone.save(update_fields=["due_on"])
+    assert Milestone.objects.values_list("due_on", "due_by").get(pk=milestone.pk) == (
+        dt.date(2026, 6, 1),
+        dt.date(2026, 6, 30),
+    )
+    # A save of another field from a copy read before leaves the due date and its end alone.
+    stale.title = "Renamed"
+    stale.save(update_fields=["title"])
+    assert Milestone.objects.values_list("title", "due_on", "due_by").get(pk=milestone.pk) == (
+        "Renamed",
+        dt.date(2026, 6, 1),
+        dt.date(2026, 6, 30),
+    )
+    milestone.due_on_precision = "day"
+    milestone.save(update_fields=["due_on_precision"])
+    assert Milestone.objects.get(pk=milestone.pk).due_by == dt.date(2026, 6, 1)
+
+
+def test_what_an_editor_is_told_about_a_milestone_done_in_the_future_or_without_evidence():
+    milestone = MilestoneFactory.build(done_on=TODAY, evidence_reference="Statement")
+    milestone.clean()  # done today: fine
+    milestone.done_on = TODAY + dt.timedelta(days=1)
+    milestone.evidence_reference = ""
+    with pytest.raises(ValidationError) as excinfo:
+        milestone.clean()
+    assert excinfo.value.message_dict == {
+        "done_on": ["A milestone cannot be done in the future."],
+        "evidence_reference": ["Evidence (a URL or a document reference) is required to mark it done."],
+    }
+    milestone.done_on, milestone.evidence_url = TODAY, "not a url"
+    with pytest.raises(ValidationError) as excinfo:
+        milestone.clean()
+    assert excinfo.value.message_dict == {"evidence_url": ["Enter a valid URL."]}
+
+
+def test_a_milestone_added_as_done_says_when_and_one_without_a_due_date_says_none(author):
+    commitment = CommitmentFactory()
+    milestone_add(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        title="Signed",
+        done_on=dt.date(2026, 11, 3),
+        evidence_reference="Council decision",
+    )
+    milestone_add(commitment=commitment, expected_version=1, author=author, title="Ratified")
+    notes = list(StatusUpdate.objects.filter(commitment=commitment).order_by("version").values_list("note", flat=True))
+    assert notes == ["Milestone added: “Signed”, done on 3 November 2026.", "Milestone added: “Ratified”."]

@@ -84,15 +84,31 @@ def test_an_editor_sets_the_combined_status_until_the_next_party_entry(joint, au
 
 def test_invalid_party_entries_are_refused_and_write_nothing(joint, author):
     alone = CommitmentFactory(actor=Actor.EU)
-    for commitment, kwargs, field in (
-        (alone, {"party": Party.EU, "status": Status.IN_PROGRESS}, "party"),
-        (joint, {"party": Party.EU, "status": Status.ACHIEVED}, "evidence_reference"),
-        (joint, {"party": Party.EU, "status": Status.IN_PROGRESS, "progress": 40}, "progress"),
-        (joint, {"party": "china", "status": Status.IN_PROGRESS}, "party"),
+    for commitment, kwargs, field, message in (
+        (
+            alone,
+            {"party": Party.EU, "status": Status.IN_PROGRESS},
+            "party",
+            "Only a commitment both parties must act on takes a status per party.",
+        ),
+        (
+            joint,
+            {"party": Party.EU, "status": Status.ACHIEVED},
+            "evidence_reference",
+            "Evidence (a URL or a document reference) is required to mark it achieved.",
+        ),
+        (
+            joint,
+            {"party": Party.EU, "status": Status.IN_PROGRESS, "progress": 40},
+            "progress",
+            "A status per party takes no progress: the commitment has one progress.",
+        ),
+        (joint, {"party": "china", "status": Status.IN_PROGRESS}, "party", "Not a party: 'china'."),
+        (joint, {"party": "", "status": Status.IN_PROGRESS}, "party", "Name the party: eu or japan."),
     ):
         with pytest.raises(ValidationError) as excinfo:
             commitment_update_party_status(commitment=commitment, expected_version=0, author=author, **kwargs)
-        assert field in excinfo.value.message_dict
+        assert excinfo.value.message_dict == {field: [message]}
     assert not StatusUpdate.objects.exists()
     with pytest.raises(CommitmentConflict):
         commitment_update_party_status(
@@ -247,3 +263,14 @@ def test_the_api_filters_joint_commitments_by_each_partys_status(reviewer_api, j
     assert refs("actor=both&japan_status=none") == {"SDP §12(c)"}
     assert refs("eu_status=achieved&eu_status=stalled") == {"SDP §12(b)", "SDP §12(c)"}
     assert reviewer_api.get("/api/v1/commitments/?japan_status=late").status_code == 400
+
+
+def test_the_same_party_status_again_needs_a_note_or_evidence(joint, author):
+    party(joint, author, Party.EU, Status.IN_PROGRESS)
+    with pytest.raises(ValidationError) as excinfo:
+        party(joint, author, Party.EU, Status.IN_PROGRESS)
+    assert list(excinfo.value.message_dict) == ["status"]
+    assert excinfo.value.message_dict["status"][0].startswith("Nothing changed: the status and progress")
+    party(joint, author, Party.EU, Status.IN_PROGRESS, note="Reviewed at the committee.")
+    party(joint, author, Party.EU, Status.IN_PROGRESS, evidence_url="https://example.eu/report")
+    assert StatusUpdate.objects.filter(commitment=joint).count() == 3

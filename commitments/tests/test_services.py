@@ -279,3 +279,36 @@ def test_a_new_commitment_is_validated_sorted_naturally_recorded_with_its_author
     assert events == [("commitment.changed", [created])]
     assert [c.reference for c in Commitment.objects.order_by("reference_sort_key")] == ["SDP §9", "SDP §10"]
     assert created.history.get().history_user == author
+
+
+def test_moving_where_a_commitment_was_made_drops_the_document_that_said_so_unless_one_is_given(author):
+    from commitments.tests.factories import SourceDocumentFactory
+    from dialogues.tests.factories import MeetingFactory
+
+    first, second, third = MeetingFactory.create_batch(3)
+    document = SourceDocumentFactory()
+    commitment = CommitmentFactory(made_at=first, made_at_source=document, made_at_locator="§2")
+
+    _, changed = commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Renamed")
+    assert changed == ["title"]
+    commitment.refresh_from_db()
+    assert (commitment.made_at_source, commitment.made_at_locator) == (document, "§2")
+
+    _, changed = commitment_update(commitment=commitment, expected_edit_version=1, author=author, made_at=second)
+    assert changed == ["made_at", "made_at_source", "made_at_locator"]
+    commitment.refresh_from_db()
+    assert (commitment.made_at, commitment.made_at_source, commitment.made_at_locator) == (second, None, "")
+
+    other = SourceDocumentFactory()
+    _, changed = commitment_update(
+        commitment=commitment, expected_edit_version=2, author=author, made_at=third, made_at_source=other
+    )
+    assert changed == ["made_at", "made_at_source"]
+    commitment.refresh_from_db()
+    assert (commitment.made_at, commitment.made_at_source, commitment.made_at_locator) == (third, other, "")
+    _, changed = commitment_update(
+        commitment=commitment, expected_edit_version=3, author=author, made_at=first, made_at_locator="§9"
+    )
+    assert changed == ["made_at", "made_at_locator"]
+    commitment.refresh_from_db()
+    assert (commitment.made_at, commitment.made_at_source, commitment.made_at_locator) == (first, other, "§9")

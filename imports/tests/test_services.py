@@ -460,3 +460,61 @@ def test_a_refusal_of_the_whole_record_is_told_with_every_message_of_the_row(thr
     run.refresh_from_db()
     assert run.state == ImportRun.State.FAILED
     assert run.message == "Row 2 (SDP §1): Refused. Twice. title: Too long. Nothing was imported."
+
+
+def test_applying_reports_its_progress_once_done_and_a_second_confirmation_is_told_it_is_under_way(
+    three_commitments, editor
+):
+    from imports.services import import_apply_claim
+
+    rows = [_row(c, title=f"Renamed {n}") for n, c in enumerate(three_commitments, start=1)]
+    run = run_import("commitments", "three.csv", csv_bytes(HEADER, rows), editor)
+    second_tab = ImportRun.objects.get(pk=run.pk)
+    other = run_import("commitments", "other.csv", csv_bytes(HEADER, rows[:1]), editor)
+    import_apply_claim(run=run)
+    assert run.state == ImportRun.State.APPLYING
+    with pytest.raises(ValidationError) as excinfo:
+        import_apply_claim(run=second_tab)
+    assert excinfo.value.messages == ["This import is already being applied."]
+    assert ImportRun.objects.get(pk=other.pk).state == ImportRun.State.PREVIEWED  # another run is not claimed
+
+    reports = []
+    import_apply(run=run, author=editor, progress=lambda done, total: reports.append((done, total)), claimed=True)
+    assert reports == [(3, 3)]
+    with pytest.raises(ValidationError) as excinfo:
+        import_apply(run=ImportRun.objects.get(pk=run.pk), author=editor)
+    assert excinfo.value.messages == ["This import cannot be applied: it is applied."]
+
+
+def test_an_unexpected_error_while_applying_fails_the_run_and_says_nothing_was_imported(
+    three_commitments, editor, monkeypatch
+):
+    run = run_import("commitments", "crash.csv", csv_bytes(HEADER, [_row(three_commitments[0], title="X")]), editor)
+
+    def crash(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("imports.kinds.commitment_update", crash)
+    with pytest.raises(RuntimeError):
+        import_apply(run=run, author=editor)
+    run.refresh_from_db()
+    assert (run.state, run.message) == (
+        ImportRun.State.FAILED,
+        "An unexpected error stopped the import. Nothing was imported.",
+    )
+    assert run.applied_at is None
+
+
+def test_a_runs_progress_is_kept_for_an_hour(time_machine):
+    from django.core.cache import cache
+
+    from imports.services import progress_key, report_progress
+
+    time_machine.move_to(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), tick=False)
+    report_progress(41, "applying", 100, 300)
+    report_progress(42, "reading", 250, 1000)
+    assert cache.get(progress_key(42)) == {"phase": "reading", "done": 250, "total": 1000}
+    time_machine.move_to(dt.datetime(2026, 12, 7, 9, 59, 59, tzinfo=dt.UTC), tick=False)
+    assert cache.get(progress_key(41)) == {"phase": "applying", "done": 100, "total": 300}
+    time_machine.move_to(dt.datetime(2026, 12, 7, 10, 0, 1, tzinfo=dt.UTC), tick=False)
+    assert cache.get(progress_key(41)) is None
