@@ -1068,3 +1068,32 @@ def test_flags_stored_before_the_upgrade_get_each_next_notice_when_the_old_sweep
         ("B", "reminder", 2, 20),
         ("C", "reminder", 3, 20),
     ]
+
+
+def test_a_notice_out_of_attempts_whose_run_died_is_marked_failed_and_left_as_it_was(
+    django_capture_on_commit_callbacks, settings
+):
+    """The takeover of stale notices: one with attempts left is claimed afresh; one out of attempts is failed,
+    keeping its claim, claim time and count, and no run sends it."""
+    settings.OVERDUE_NOTICE_MAX_ATTEMPTS = 2
+    body = DialogueBodyFactory(short_name="LATE", established_on=dt.date(2020, 1, 1))
+    ContactFactory(body=body)
+    died = dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC)
+    with time_machine.travel(died, tick=False):
+        overdue_sweep()  # claims the opening notice; its e-mail is never sent (the run's commit hook never ran)
+    notice = FlagNotification.objects.get()
+    FlagNotification.objects.filter(pk=notice.pk).update(attempts=2)
+    token = notice.claim_token
+    with (
+        time_machine.travel(died + dt.timedelta(hours=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        summary = overdue_sweep()
+    notice.refresh_from_db()
+    assert (notice.status, notice.claim_token, notice.claimed_at, notice.attempts) == (
+        NotificationStatus.FAILED,
+        token,
+        died,
+        2,
+    )
+    assert summary.notices_claimed == 0 and summary.notices_sent == 0 and mail.outbox == []

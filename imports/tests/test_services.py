@@ -505,8 +505,11 @@ def test_an_unexpected_error_while_applying_fails_the_run_and_says_nothing_was_i
     assert run.applied_at is None
 
 
-def test_a_runs_progress_is_kept_for_an_hour(time_machine):
+def test_a_runs_progress_is_kept_for_an_hour(time_machine, settings):
     from django.core.cache import cache
+
+    # The in-process cache, whose clock time_machine moves (Redis keeps its own).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
     from imports.services import progress_key, report_progress
 

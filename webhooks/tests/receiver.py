@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class Receiver:
     payload: bytes | None = None
     withheld: int = 0
     host: str = "127.0.0.1"
+    tls: ssl.SSLContext | None = None
     requests: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
@@ -36,7 +38,7 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/tracker"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}/hooks/tracker"
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -70,6 +72,8 @@ def start_receiver(receiver: Receiver) -> Receiver:
 
     receiver.server = ThreadingHTTPServer((receiver.host, 0), Handler)
     receiver.server.daemon_threads = True
+    if receiver.tls is not None:
+        receiver.server.socket = receiver.tls.wrap_socket(receiver.server.socket, server_side=True)
     # A short poll interval: shutdown() waits for the next poll (0.5 s by default, in every test that stops one).
     threading.Thread(target=receiver.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return receiver

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import time
 from datetime import date
 
@@ -252,9 +254,12 @@ def test_without_a_broker_a_failed_delivery_is_tried_once_not_retried_inline(mak
 
 
 def test_after_commit_each_delivery_goes_to_the_worker_and_reaches_the_receiver(
-    receiver, django_capture_on_commit_callbacks
+    receiver, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Without a broker the task runs in the process (eager): the receiver gets the POST once the write commits."""
+    from tracker.celery import app as celery_app
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     hook = WebhookFactory(target_url=receiver.url, events=[EventType.STATUS_UPDATE_CREATED])
     with django_capture_on_commit_callbacks(execute=True):
         commitment_update_status(
@@ -527,3 +532,46 @@ def test_a_hook_needs_known_events_and_a_secret_of_16_characters(changes, errors
         assert excinfo.value.message_dict == errors
     else:
         hook.clean()
+
+
+def _certificate_authority(folder) -> tuple[str, ssl.SSLContext]:
+    """A throw-away CA (its file, to trust) and a server context with its certificate for hooks.example.eu."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: S603, S607
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=Test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")  # fmt: skip
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "hook.key", "-out", "hook.csr",
+            "-subj", "/CN=hooks.example.eu")  # fmt: skip
+    (folder / "san.cnf").write_text("subjectAltName=DNS:hooks.example.eu\n")
+    openssl("x509", "-req", "-in", "hook.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "hook.pem", "-days", "2", "-extfile", "san.cnf")  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(folder / "hook.pem", folder / "hook.key")
+    return str(folder / "ca.pem"), server
+
+
+def test_an_https_target_is_reached_at_the_checked_address_with_its_certificate_checked_for_its_name(
+    make_receiver, monkeypatch, tmp_path
+):
+    ca, server = _certificate_authority(tmp_path)
+    receiver = make_receiver(tls=server)
+    port = receiver.server.server_address[1]
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # the client trusts the test CA (read when its context is made)
+
+    def resolve(url):  # both names point at the receiver, as a checked lookup would say
+        return "https", url.split("/")[2].split(":")[0], port, ["127.0.0.1"]
+
+    monkeypatch.setattr(services, "resolve_target", resolve)
+    good = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=f"https://hooks.example.eu:{port}/in"))
+    assert webhook_delivery_attempt(delivery_id=good.pk).status == DeliveryStatus.SUCCEEDED
+    [request] = receiver.requests
+    assert request.path == "/in" and _headers(request)["host"] == f"hooks.example.eu:{port}"
+
+    # The same server under a name its certificate does not cover: refused by the client, nothing posted.
+    wrong = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=f"https://elsewhere.example.eu:{port}/in"))
+    result = webhook_delivery_attempt(delivery_id=wrong.pk)
+    assert result.outcome == AttemptOutcome.CONNECTION_ERROR and len(receiver.requests) == 1
+    assert "SSLCertVerificationError" in WebhookAttempt.objects.get(delivery=wrong).error
