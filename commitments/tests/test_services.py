@@ -285,9 +285,10 @@ def test_moving_where_a_commitment_was_made_drops_the_document_that_said_so_unle
     from commitments.tests.factories import SourceDocumentFactory
     from dialogues.tests.factories import MeetingFactory
 
-    first, second, third = MeetingFactory.create_batch(3)
+    body = DialogueBodyFactory()
+    first, second, third = MeetingFactory.create_batch(3, body=body)  # meetings of the responsible body
     document = SourceDocumentFactory()
-    commitment = CommitmentFactory(made_at=first, made_at_source=document, made_at_locator="§2")
+    commitment = CommitmentFactory(responsible_body=body, made_at=first, made_at_source=document, made_at_locator="§2")
 
     _, changed = commitment_update(commitment=commitment, expected_edit_version=0, author=author, title="Renamed")
     assert changed == ["title"]
