@@ -51,6 +51,8 @@ class ChangesSinceForm(forms.Form):
     """The start of the "What changed since…" window (empty: the default window)."""
 
     since = PastDateField(what="a start date", label="Changes since")
+    # The longer lists (``selectors.LIST_LIMIT`` of each kind instead of ``PAGE_LIST_LIMIT``).
+    more = forms.BooleanField(required=False)
 
 
 class TimelineFilterForm(forms.Form):

@@ -58,6 +58,9 @@ STATUS_LABELS: dict[str, str] = dict(Status.choices)
 AREA_LABELS: dict[str, str] = dict(PolicyArea.choices)
 DEFAULT_CHANGES_DAYS = 30
 LIST_LIMIT = 500
+# What the "What changed" page lists of each kind at first (the latest; the counts stay exact): a 30-day window of
+# a large portfolio holds thousands of updates, more than a briefing reader scans. ``?more=1`` lists LIST_LIMIT.
+PAGE_LIST_LIMIT = 100
 # The six cooperation frameworks, in the order a briefing reads them: the two treaties of 2018 (the Strategic
 # Partnership Agreement and the Economic Partnership Agreement), then the partnerships built on them in the order
 # they were concluded. Every other agreement is an instrument, folded under the framework it sits under.

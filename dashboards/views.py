@@ -8,11 +8,13 @@ answered with the page and its error (HTTP 400), never a 500.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views import View
@@ -95,13 +97,23 @@ class ChangesView(QueryFormView):
 
     def page_context(self, data: dict) -> dict:
         since = data.get("since") or self.default_since
+        limit = selectors.LIST_LIMIT if data.get("more") else selectors.PAGE_LIST_LIMIT
         # Kept as the overview's body is (core.fragments): once per data generation, day, role and address.
-        body = fragments.rendered(self.request, "changes", lambda: self.render_body(since))
+        body = fragments.rendered(self.request, "changes", lambda: self.render_body(since, limit))
         return {"changes_body": mark_safe(body), "shown_since": since}  # noqa: S308
 
-    def render_body(self, since) -> str:
-        changes = selectors.changes_since(since=since, until=self.today)
-        context = {"changes": changes, "is_default": since == self.default_since, "today": self.today}
+    def render_body(self, since, limit: int) -> str:
+        changes = selectors.changes_since(since=since, until=self.today, limit=limit)
+        more_url = None
+        if limit < selectors.LIST_LIMIT:
+            more_url = f"{reverse('dashboards:changes')}?{urlencode({'since': since.isoformat(), 'more': 1})}"
+        context = {
+            "changes": changes,
+            "is_default": since == self.default_since,
+            "today": self.today,
+            "more_url": more_url,
+            "more_limit": selectors.LIST_LIMIT,
+        }
         return render_to_string("dashboards/_changes_body.html", context, request=self.request)
 
 

@@ -419,6 +419,31 @@ def test_changes_page_defaults_to_30_days(reviewer_client, world):
     assert 'value="2026-06-05"' in content  # a past meeting date to pick
 
 
+def test_changes_page_lists_the_latest_first_and_more_on_request(reviewer_client, world, monkeypatch):
+    # A long window lists the latest PAGE_LIST_LIMIT of each kind; the count stays the true total, and a link
+    # lists the latest LIST_LIMIT.
+    StatusUpdateFactory(commitment=world["untouched"], kind="review", note="Checked with the desk")
+    StatusUpdateFactory(commitment=world["ongoing"], status=Status.ONGOING, progress=60)
+    monkeypatch.setattr(dashboards, "PAGE_LIST_LIMIT", 1)
+    content = reviewer_client.get(reverse("dashboards:changes")).content.decode()
+    assert "<strong>2</strong> other updates" in content
+    assert "(the latest 1 of 2; " in content
+    links = re.findall(r'<a href="([^"]+)#other-updates"[^>]*>show the latest 500</a>', content)
+    assert links == ["/changes/?since=2026-05-16&amp;more=1"]
+    assert ("SDP §9" in content) != ("SPA Art. 4" in content)  # only the latest of the two
+
+    more = reviewer_client.get(reverse("dashboards:changes"), {"since": "2026-05-16", "more": "1"})
+    assert more.status_code == 200
+    content = more.content.decode()
+    assert "SDP §9" in content and "SPA Art. 4" in content
+    assert "the latest 1 of 2" not in content and "show the latest" not in content
+
+
+def test_changes_page_with_room_for_everything_offers_no_more(reviewer_client, world):
+    content = reviewer_client.get(reverse("dashboards:changes")).content.decode()
+    assert "show the latest" not in content and "Show the latest" not in content
+
+
 def test_changes_page_rejects_bad_dates_clearly(reviewer_client, world):
     response = reviewer_client.get(reverse("dashboards:changes"), {"since": "2099-01-01"})
     assert response.status_code == 400
