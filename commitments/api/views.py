@@ -543,6 +543,9 @@ class MilestoneViewSet(RecordingViewSet, mixins.UpdateModelMixin):
     http_method_names = ["get", "post", "patch", "head", "options"]
     # Every write to a milestone moves its commitment's version; "overdue" depends on today.
     freshness = Freshness(changed_at="pk", revisions=("commitment_version",), histories=(Commitment,), daily=True)
+    # A milestone reads the same to every reader (the answer's key holds today's date, for "overdue"): repeated
+    # reads are answered from the cache, without the aggregate over every filtered milestone.
+    answer_cache = True
 
     def get_queryset(self) -> QuerySet[Milestone]:
         return Milestone.objects.for_listing().annotate(commitment_version=F("commitment__version")).in_due_order()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test import RequestFactory
@@ -23,7 +24,13 @@ from commitments.choices import Status
 from commitments.models import Commitment
 from commitments.services import commitment_update, commitment_update_status, status_update_withdraw
 from commitments.tests.api_support import _fresh_throttle_counters, token_client  # noqa: F401 (fixture)
-from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
+from commitments.tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    MilestoneFactory,
+    StatusUpdateFactory,
+    UserFactory,
+)
 from core import generation
 from core.api import answers
 from core.roles import EDITORS
@@ -121,6 +128,33 @@ def test_service_writes_and_withdrawals_are_seen_at_once(editor, reviewer, commi
     commitment.refresh_from_db()
     status_update_withdraw(update=update, expected_version=commitment.version, author=editor, reason="A mistake")
     assert status_of(client, commitment.pk) == Status.IN_PROGRESS
+
+
+def test_milestones_are_answered_from_the_cache_until_a_write_or_a_new_day(editor, reviewer, commitment):
+    client = token_client(reviewer)
+    today = timezone.localdate()
+    due = MilestoneFactory(commitment=commitment, title="Joint exercise held", due_on=today - dt.timedelta(days=7))
+    later = MilestoneFactory(commitment=commitment, title="Second exercise", due_on=today)
+    overdue = "/api/v1/milestones/?overdue=true"
+    first = client.get(overdue)
+    assert [row["id"] for row in first.json()["results"]] == [due.pk]
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(overdue)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert len(captured) == 1, [q["sql"] for q in captured.captured_queries]
+
+    # Marked done through the API: no longer overdue at the next read.
+    commitment.refresh_from_db()
+    done = token_client(editor).patch(
+        f"/api/v1/milestones/{due.pk}/",
+        {"expected_version": commitment.version, "done_on": str(today), "evidence_reference": "Press release"},
+        format="json",
+    )
+    assert done.status_code == 200, done.content
+    assert client.get(overdue).json()["count"] == 0
+    # The next day the one due today is overdue, with no write in between.
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1)):
+        assert [row["id"] for row in client.get(overdue).json()["results"]] == [later.pk]
 
 
 def test_an_editorial_edit_and_an_admin_edit_are_seen_at_once(editor, reviewer, admin_client, commitment):
