@@ -18,7 +18,7 @@ from commitments.services import (
     milestone_withdraw,
     status_update_withdraw,
 )
-from commitments.tests.factories import CommitmentFactory, MilestoneFactory, UserFactory
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory, SourceDocumentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -398,11 +398,13 @@ def test_a_withdrawal_reason_is_required_and_at_most_1000_characters(author):
 def test_saving_some_fields_keeps_the_due_by_date_in_line_with_the_stored_due_date():
     milestone = MilestoneFactory(due_on=dt.date(2026, 3, 1), due_on_precision="month")
     stale = Milestone.objects.get(pk=milestone.pk)
-    milestone.due_on = dt.date(2026, 6, 1)
+    title = milestone.title
+    milestone.due_on, milestone.title = dt.date(2026, 6, 1), "Not to be saved"
     milestone.save(update_fields=["due_on"])
-    assert Milestone.objects.values_list("due_on", "due_by").get(pk=milestone.pk) == (
+    assert Milestone.objects.values_list("due_on", "due_by", "title").get(pk=milestone.pk) == (
         dt.date(2026, 6, 1),
         dt.date(2026, 6, 30),
+        title,  # only the fields named (and the due-by date) are written
     )
     # A save of another field from a copy read before leaves the due date and its end alone.
     stale.title = "Renamed"
@@ -447,3 +449,112 @@ def test_a_milestone_added_as_done_says_when_and_one_without_a_due_date_says_non
     milestone_add(commitment=commitment, expected_version=1, author=author, title="Ratified")
     notes = list(StatusUpdate.objects.filter(commitment=commitment).order_by("version").values_list("note", flat=True))
     assert notes == ["Milestone added: “Signed”, done on 3 November 2026.", "Milestone added: “Ratified”."]
+
+
+def test_a_milestone_added_keeps_its_author_source_date_precision_and_time_and_its_entry_says_who_and_when(author):
+    commitment = CommitmentFactory(status=Status.IN_PROGRESS)
+    document = SourceDocumentFactory()
+    at = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+    milestone = milestone_add(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        title="Launch",
+        due_on=dt.date(2026, 3, 14),
+        due_on_precision="",
+        done_on=dt.date(2026, 11, 30),
+        evidence_url="https://example.eu/launch",
+        evidence_reference="Press release",
+        source_document=document,
+        source_locator="§ 4",
+        recorded_at=at,
+    )
+    stored = Milestone.objects.get(pk=milestone.pk)
+    assert (stored.commitment_id, stored.author, stored.source_document, stored.source_locator) == (
+        commitment.pk,
+        author,
+        document,
+        "§ 4",
+    )
+    assert (stored.due_on_precision, stored.due_by, stored.created_at) == ("day", dt.date(2026, 3, 14), at)
+    entry = StatusUpdate.objects.get(commitment=commitment)
+    assert (entry.author, entry.recorded_at, entry.status, entry.previous_status) == (
+        author,
+        at,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+    )
+    assert (entry.evidence_url, entry.evidence_reference, entry.evidence_date) == (
+        "https://example.eu/launch",
+        "Press release",
+        dt.date(2026, 11, 30),
+    )
+    plain = milestone_add(commitment=commitment, expected_version=1, author=author, title="Plain")
+    assert Milestone.objects.get(pk=plain.pk).source_locator == ""
+
+
+def test_an_open_milestone_is_refused_under_an_achieved_rolled_up_commitment_and_a_done_one_accepted(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    commitment.refresh_from_db()
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        status=Status.ACHIEVED,
+        evidence_reference="Summit statement",
+    )
+    commitment.refresh_from_db()
+    version = commitment.version
+    with pytest.raises(ValidationError) as excinfo:
+        milestone_add(commitment=commitment, expected_version=version, author=author, title="Open")
+    assert excinfo.value.message_dict == {
+        "__all__": [
+            "Its progress is rolled up from its milestones and 1 of 2 are done: an achieved commitment has every"
+            " milestone done."
+        ]
+    }
+    assert Milestone.objects.filter(commitment=commitment).count() == 1
+    milestone_add(
+        commitment=commitment,
+        expected_version=version,
+        author=author,
+        title="Also done",
+        done_on=dt.date(2026, 12, 1),
+        evidence_reference="Statement",
+    )
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.progress, commitment.status) == (version + 1, 100, Status.ACHIEVED)
+
+
+def test_a_progress_source_change_is_refused_clearly_and_recorded_with_its_author_and_time(author):
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_set_progress_source(commitment=commitment, expected_version=0, author=author, source="guesswork")
+    assert excinfo.value.message_dict == {"progress_source": ["Not a progress source: 'guesswork'."]}
+    at = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+    read_before = Commitment.objects.get(pk=commitment.pk)
+    entry = commitment_set_progress_source(
+        commitment=commitment, expected_version=0, author=author, source=ProgressSource.MILESTONES, recorded_at=at
+    )
+    assert (entry.author, entry.recorded_at, entry.evidence_url, entry.evidence_reference, entry.evidence_date) == (
+        author,
+        at,
+        "",
+        "",
+        None,
+    )
+    # A page read before that change sends the same switch again with the version it was told since.
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_set_progress_source(
+            commitment=read_before, expected_version=1, author=author, source=ProgressSource.MILESTONES
+        )
+    assert excinfo.value.message_dict == {"progress_source": ["It already says so."]}
+    assert StatusUpdate.objects.filter(commitment=commitment).count() == 1
+
+
+def test_a_milestone_withdrawal_entry_carries_no_evidence(author):
+    milestone = MilestoneFactory(done=True)
+    entry = milestone_withdraw(milestone=milestone, expected_version=1, author=author, reason="Recorded twice")
+    assert (entry.evidence_url, entry.evidence_reference, entry.evidence_date) == ("", "", None)
+    assert entry.note == f"Milestone withdrawn: “{milestone.title}”. Reason: Recorded twice"

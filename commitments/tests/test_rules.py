@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 
 from commitments.choices import Status, UpdateKind
-from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, StatusUpdate
+from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, Milestone, StatusUpdate
 from commitments.services import (
     CommitmentConflict,
     CommitmentEditConflict,
     commitment_confirm_unchanged,
     commitment_update,
     commitment_update_status,
+    milestone_add,
     status_update_withdraw,
 )
 from commitments.tests.factories import (
@@ -72,16 +73,18 @@ def _history_ahead_of_the_counter(commitment: Commitment) -> StatusUpdate:
 
 
 def _write_at_version_1(write: str, *, commitment: Commitment, first: StatusUpdate, author) -> None:
-    """A status update, a review or the withdrawal of ``first``, by a writer who read version 1."""
+    """A status update, a review, the withdrawal of ``first`` or a milestone, by a writer who read version 1."""
     if write == "status":
         commitment_update_status(commitment=commitment, expected_version=1, author=author, status=Status.ONGOING)
     elif write == "review":
         commitment_confirm_unchanged(commitment=commitment, expected_version=1, author=author, note="Checked.")
+    elif write == "milestone":
+        milestone_add(commitment=commitment, expected_version=1, author=author, title="Launch")
     else:
         status_update_withdraw(update=first, expected_version=1, author=author, reason="Wrong commitment.")
 
 
-@pytest.mark.parametrize("write", ["status", "review", "withdrawal"])
+@pytest.mark.parametrize("write", ["status", "review", "withdrawal", "milestone"])
 def test_an_insert_that_hits_the_next_version_is_a_conflict_showing_the_other_update(author, write):
     commitment = CommitmentFactory()
     first = StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, progress=20, author=author)
@@ -103,6 +106,7 @@ def test_an_insert_that_hits_the_next_version_is_a_conflict_showing_the_other_up
         other.pk,
     ]
     assert commitment.version == 1  # the caller's object is not moved either
+    assert not Milestone.objects.filter(commitment=commitment).exists()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -15,6 +16,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    on: datetime = field(default_factory=lambda: datetime.now(UTC))  # wall-clock time of arrival
 
 
 @dataclass

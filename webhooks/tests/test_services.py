@@ -363,10 +363,10 @@ def _headers(request) -> dict[str, str]:
 
 
 class _Clock:
-    """``time.monotonic`` for the service: 100 s, then 100.25 s (an attempt that takes 250 ms)."""
+    """``time.monotonic`` for the service: 100 s, then 101.5 s (an attempt that takes 1,500 ms)."""
 
     def __init__(self) -> None:
-        self.readings = iter([100.0, 100.25])
+        self.readings = iter([100.0, 101.5])
 
     def monotonic(self) -> float:
         return next(self.readings)
@@ -412,8 +412,8 @@ def test_the_receiver_gets_the_sorted_compact_signed_envelope_at_the_hooks_path_
         "status_code": 202,
     }
     attempt = WebhookAttempt.objects.get()
-    assert attempt.delivery == delivery and attempt.number == 1 and attempt.duration_ms == 250
-    assert before <= attempt.started_at <= timezone.now()
+    assert attempt.delivery == delivery and attempt.number == 1 and attempt.duration_ms == 1500
+    assert before <= attempt.started_at <= request.on  # when the POST began, not when it was logged
     # The first 1,000 characters of the answer, an undecodable byte shown as such.
     assert attempt.response_excerpt == "\ufffdok " + "x" * 996 and attempt.error == ""
     delivery.refresh_from_db()
@@ -575,3 +575,132 @@ def test_an_https_target_is_reached_at_the_checked_address_with_its_certificate_
     result = webhook_delivery_attempt(delivery_id=wrong.pk)
     assert result.outcome == AttemptOutcome.CONNECTION_ERROR and len(receiver.requests) == 1
     assert "SSLCertVerificationError" in WebhookAttempt.objects.get(delivery=wrong).error
+
+
+# --- What operators see when deliveries fail, and what one hook's failures leave alone ------------------------------
+
+
+def test_a_success_clears_the_hooks_count_of_failures_in_a_row(receiver):
+    hook = WebhookFactory(target_url=receiver.url, consecutive_failures=3)
+    other = WebhookFactory(consecutive_failures=2)
+    delivery = WebhookDeliveryFactory(webhook=hook)
+    assert webhook_delivery_attempt(delivery_id=delivery.pk).status == DeliveryStatus.SUCCEEDED
+    assert Webhook.objects.get(pk=hook.pk).consecutive_failures == 0
+    assert Webhook.objects.get(pk=other.pk).consecutive_failures == 2
+
+
+def test_a_failed_attempt_is_logged_for_the_operators_with_its_hook_delivery_number_and_error(caplog):
+    hook = WebhookFactory(name="ministry-feed", target_url="http://127.0.0.1:9/closed")
+    delivery = WebhookDeliveryFactory(webhook=hook)
+    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.response_excerpt == "" and attempt.status_code is None  # no answer, so no excerpt
+    [record] = [r for r in caplog.records if r.name == "webhooks.services"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        f"Webhook {hook}, delivery {delivery.pk}, attempt 1: {AttemptOutcome.CONNECTION_ERROR} {attempt.error}"
+    )
+
+
+def test_a_delivery_given_up_or_cancelled_is_completed_at_that_moment(make_receiver, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    failing = make_receiver(default=500)
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=failing.url))
+    before = timezone.now()
+    assert webhook_delivery_attempt(delivery_id=delivery.pk).status == DeliveryStatus.FAILED
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and before <= delivery.completed_at <= timezone.now()
+
+    settings.WEBHOOK_MAX_ATTEMPTS, settings.WEBHOOK_DISABLE_AFTER_FAILURES = 5, 1
+    cancelled = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=failing.url))
+    assert webhook_delivery_attempt(delivery_id=cancelled.pk).status == DeliveryStatus.CANCELLED
+    cancelled.refresh_from_db()
+    assert cancelled.status == DeliveryStatus.CANCELLED and before <= cancelled.completed_at <= timezone.now()
+
+
+def test_one_failing_hook_is_disabled_alone_and_its_delivery_cancelled_while_others_stay_active(
+    make_receiver, settings, caplog
+):
+    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 1
+    failing = make_receiver(default=503)
+    hook = WebhookFactory(name="ministry-feed", target_url=failing.url)
+    healthy = WebhookFactory(name="press-feed")
+    delivery = WebhookDeliveryFactory(webhook=hook)
+    waiting = WebhookDeliveryFactory(webhook=healthy)
+    result = webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert result.status == DeliveryStatus.CANCELLED and result.retry_in is None
+    assert Webhook.objects.get(pk=hook.pk).active is False
+    healthy.refresh_from_db()
+    assert healthy.active and healthy.disabled_at is None and healthy.disabled_reason == ""
+    assert WebhookDelivery.objects.get(pk=waiting.pk).status == DeliveryStatus.PENDING
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["Webhook ministry-feed disabled: 1 consecutive failed deliveries (last: http_error)."]
+
+
+def test_the_disabling_e_mail_tells_how_to_resume(settings, mailoutbox):
+    settings.ADMINS = [("Operations", "ops@example.eu")]
+    hook = WebhookFactory(name="feed")
+    services.webhook_disable(webhook=hook, reason="too many failures")
+    [message] = mailoutbox
+    assert message.body.endswith("change/\nFix the receiver, then tick 'active' again to resume deliveries.")
+
+
+def test_a_mail_server_that_refuses_the_administrators_e_mail_is_logged(settings, caplog):
+    """A real SMTP connection to a closed port: mail_admins must not swallow the failure."""
+    settings.ADMINS = [("Operations", "ops@example.eu")]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    hook = WebhookFactory(name="feed")
+    assert services.webhook_disable(webhook=hook, reason="too many failures") is True
+    assert not Webhook.objects.get(pk=hook.pk).active
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert logged == [f"Could not tell the administrators that webhook {hook} was disabled"]
+
+
+def test_each_object_of_an_event_is_one_event_with_its_own_id_and_envelope(
+    enqueued, django_capture_on_commit_callbacks
+):
+    first, second = WebhookFactory.create_batch(2, events=[EventType.MEETING_RECORDED])
+    meetings = MeetingFactory.create_batch(2)
+    occurred_at = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = services.webhook_events_record(EventType.MEETING_RECORDED, meetings, occurred_at=occurred_at)
+    deliveries = list(WebhookDelivery.objects.order_by("pk"))
+    assert len(deliveries) == 4 and created == [d.pk for d in deliveries] and enqueued == created
+    for delivery in deliveries:
+        assert set(delivery.payload) == {"id", "type", "created_at", "object_type", "object"}
+        assert delivery.payload["id"] == str(delivery.event_id)
+        assert delivery.payload["type"] == "meeting.recorded" and delivery.event_type == "meeting.recorded"
+        assert delivery.payload["created_at"] == occurred_at.isoformat()
+    by_event = {}
+    for delivery in deliveries:
+        by_event.setdefault(delivery.event_id, []).append(delivery)
+    assert len(by_event) == 2  # one event per meeting, delivered to both hooks
+    for same_event in by_event.values():
+        assert {d.webhook for d in same_event} == {first, second}
+        assert len({d.payload["object"]["id"] for d in same_event}) == 1
+    assert {d.payload["object"]["id"] for d in deliveries} == {m.pk for m in meetings}
+
+
+def test_a_delivery_settled_by_another_worker_after_it_was_read_is_not_sent_nor_overwritten(receiver, monkeypatch):
+    """A stand-in for another worker: the delivery changes between this worker's read and its conditional write."""
+    original = WebhookDelivery.objects.filter
+    cancelled_meanwhile = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=receiver.url))
+    succeeded_meanwhile = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=receiver.url, disabled=True))
+
+    def settle_first(**conditions):
+        if "status" in conditions and conditions.get("pk") == cancelled_meanwhile.pk:
+            original(pk=cancelled_meanwhile.pk).update(status=DeliveryStatus.CANCELLED)
+        if "status" in conditions and conditions.get("pk") == succeeded_meanwhile.pk:
+            original(pk=succeeded_meanwhile.pk).update(status=DeliveryStatus.SUCCEEDED)
+        return original(**conditions)
+
+    monkeypatch.setattr(WebhookDelivery.objects, "filter", settle_first)
+    assert webhook_delivery_attempt(delivery_id=cancelled_meanwhile.pk).status == "claimed-elsewhere"
+    assert receiver.requests == [] and not WebhookAttempt.objects.exists()
+    cancelled_meanwhile.refresh_from_db()
+    assert cancelled_meanwhile.status == DeliveryStatus.CANCELLED and cancelled_meanwhile.attempts == 0
+
+    webhook_delivery_attempt(delivery_id=succeeded_meanwhile.pk)
+    succeeded_meanwhile.refresh_from_db()
+    assert succeeded_meanwhile.status == DeliveryStatus.SUCCEEDED and succeeded_meanwhile.completed_at is None
