@@ -131,3 +131,67 @@ def test_a_row_with_more_cells_than_columns_is_an_error(commitment):
     content = csv_bytes(HEADER, [[*_row(title="x"), "extra"]])
     run = run_import("commitments", "wide.csv", content)
     assert by_row(run)[2]["errors"][0][1] == "This row has 7 cells; the header row names 6 columns."
+
+
+COLUMNS_HELP = (
+    " A commitments file has the columns id, reference, title, description, agreement, agreement_title, area,"
+    " area_label, strength, strength_label, actor, status, status_label, state, state_label, progress,"
+    " responsible_body, target_date, status_changed_at, last_reviewed_at, version, latest_note, latest_evidence_url,"
+    " latest_evidence_reference, progress_source, milestones, milestones_done, milestones_overdue, next_milestone,"
+    " next_milestone_due, source, page_url (required: reference, title, description, agreement, area, strength)."
+    " Download the template to see them."
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            ["reference", "title", "colour"],
+            "Missing columns: description, agreement, area, strength. Unknown column: colour.",
+        ),
+        (["reference", "agreement", "title", "description"], "Missing columns: area, strength."),
+        (
+            ["reference", "agreement", "title", "description", "area", "colour", "size"],
+            "Missing column: strength. Unknown columns: colour, size.",
+        ),
+    ],
+)
+def test_a_header_row_that_does_not_fit_is_refused_with_the_whole_explanation(commitment, header, message):
+    assert _refused("bad-header.csv", csv_bytes(header, [["x"] * len(header)])) == message + COLUMNS_HELP
+
+
+def test_extra_cells_are_an_error_of_the_row_only_when_they_hold_something(commitment):
+    content = csv_bytes(HEADER, [[*_row(), "", " "], [*_row(reference="SDP §2"), "", "extra"]])
+    plan = by_row(run_import("commitments", "wide.csv", content))
+    assert plan[2]["action"] != "error" and "errors" not in plan[2]
+    assert plan[3]["errors"] == [["", "This row has 8 cells; the header row names 6 columns."]]
+
+
+def test_a_short_row_reads_its_missing_trailing_cells_as_empty(commitment):
+    CommitmentFactory(
+        agreement=commitment.agreement,
+        reference="SDP §2",
+        title="Title 2",
+        description="Promised.",
+        area="space",
+        strength="explore",
+        target_date=None,
+    )
+    header = [*HEADER, "target_date"]
+    rows = [_row(reference="SDP §2", title="Title 2")]  # six cells: no target_date cell at all
+    content = b"\xef\xbb\xbf" + ",".join(header).encode() + b"\r\n" + ",".join(rows[0]).encode() + b"\r\n"
+    plan = by_row(run_import("commitments", "short.csv", content))
+    assert plan[2]["action"] == "unchanged", plan[
+        2
+    ]  # a target date read as anything but "" would be a change or an error
+
+
+def test_a_row_missing_part_of_its_key_is_refused_for_that_alone_not_as_a_duplicate():
+    run = run_import("meetings", "keyless.csv", b"body,held_on,place\n,2026-01-01,x\n,2026-01-01,y\nSDD,,z\n")
+    assert [(entry["row"], entry["errors"]) for entry in run.plan] == [
+        (2, [["body", "This field is required: it identifies the record."]]),
+        (3, [["body", "This field is required: it identifies the record."]]),
+        (4, [["held_on", "This field is required: it identifies the record."]]),
+    ]
+    assert run.rows_error == 3

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from commitments.choices import PolicyArea, Status, Strength
 from commitments.models import Commitment, StatusUpdate
@@ -225,9 +226,10 @@ def test_a_change_saved_between_preview_and_confirm_stops_the_import_and_writes_
     commitment_update(commitment=one, expected_edit_version=0, author=UserFactory(), title="Saved by a colleague")
     before = _snapshot()
 
-    with pytest.raises(ImportConflict):
+    with pytest.raises(ImportConflict) as excinfo:
         import_apply(run=run, author=editor)
 
+    assert excinfo.value.run == run
     assert _snapshot() == before
     one.refresh_from_db()
     assert one.title == "Saved by a colleague"
@@ -441,6 +443,7 @@ def test_a_conflict_met_while_writing_names_the_row_and_the_record(three_commitm
     monkeypatch.setattr("imports.kinds.commitment_update", edited_meanwhile)
     with pytest.raises(ImportConflict) as excinfo:
         import_apply(run=run, author=editor)
+    assert excinfo.value.run == run
     run.refresh_from_db()
     assert run.state == ImportRun.State.CONFLICT and run.message == str(excinfo.value)
     assert run.message.startswith("Someone changed records in this file after the preview: row 2, ")
@@ -521,3 +524,35 @@ def test_a_runs_progress_is_kept_for_an_hour(time_machine, settings):
     assert cache.get(progress_key(41)) == {"phase": "applying", "done": 100, "total": 300}
     time_machine.move_to(dt.datetime(2026, 12, 7, 10, 0, 1, tzinfo=dt.UTC), tick=False)
     assert cache.get(progress_key(41)) is None
+
+
+def test_a_run_records_whether_it_is_a_dry_run_and_at_most_255_characters_of_the_file_name(editor):
+    dry = import_run_create(kind="commitments", file_name="a" * 300 + ".csv", file_size=10, user=editor, dry_run=True)
+    dry.refresh_from_db()
+    assert dry.dry_run is True and dry.file_name == "a" * 255
+    assert import_run_create(kind="commitments", file_name="x.csv", file_size=1, user=editor).dry_run is False
+
+
+def test_a_good_preview_and_its_application_are_timed_and_carry_no_message(three_commitments, editor):
+    before = timezone.now()
+    run = run_import("commitments", "good.csv", csv_bytes(HEADER, [_row(three_commitments[0], title="Good")]), editor)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.PREVIEWED and run.message == ""
+    assert before <= run.previewed_at <= timezone.now() and run.applied_at is None
+    import_apply(run=run, author=editor)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.APPLIED and run.message == "" and run.applied_by == editor
+    assert run.previewed_at <= run.applied_at <= timezone.now()
+
+
+def test_a_file_with_a_header_row_only_is_refused_with_that_reason(editor):
+    run = run_import("commitments", "header.csv", csv_bytes(HEADER, []), editor)
+    assert (run.state, run.message) == (ImportRun.State.REFUSED, "The file has a header row but no data rows.")
+
+
+def test_a_run_not_claimed_first_cannot_be_applied_as_claimed(three_commitments, editor):
+    run = run_import("commitments", "unclaimed.csv", csv_bytes(HEADER, [_row(three_commitments[0], title="X")]))
+    with pytest.raises(ValidationError) as excinfo:
+        import_apply(run=run, author=editor, claimed=True)
+    assert excinfo.value.messages == ["This import cannot be applied: it is previewed: ready to apply."]
+    assert ImportRun.objects.get(pk=run.pk).state == ImportRun.State.PREVIEWED
