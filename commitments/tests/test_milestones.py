@@ -558,3 +558,50 @@ def test_a_milestone_withdrawal_entry_carries_no_evidence(author):
     entry = milestone_withdraw(milestone=milestone, expected_version=1, author=author, reason="Recorded twice")
     assert (entry.evidence_url, entry.evidence_reference, entry.evidence_date) == ("", "", None)
     assert entry.note == f"Milestone withdrawn: “{milestone.title}”. Reason: Recorded twice"
+
+
+def test_withdrawing_an_update_is_refused_when_it_would_leave_an_achieved_commitment_with_an_open_milestone(author):
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    commitment.refresh_from_db()
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        status=Status.ACHIEVED,
+        evidence_reference="Summit statement",
+    )
+    commitment.refresh_from_db()
+    reopened = commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=author, status=Status.IN_PROGRESS
+    )
+    commitment.refresh_from_db()
+    open_one = milestone_add(commitment=commitment, expected_version=commitment.version, author=author, title="Open")
+    commitment.refresh_from_db()
+    version = commitment.version
+    with pytest.raises(ValidationError) as excinfo:
+        status_update_withdraw(update=reopened, expected_version=version, author=author, reason="Entered by mistake")
+    assert excinfo.value.messages == [
+        "Withdrawing it would leave the commitment achieved with milestones not done: record its status first."
+    ]
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status, commitment.progress) == (version, Status.IN_PROGRESS, 50)
+
+    milestone_withdraw(milestone=open_one, expected_version=version, author=author, reason="Not a milestone")
+    status_update_withdraw(update=reopened, expected_version=version + 1, author=author, reason="Entered by mistake")
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status, commitment.progress) == (version + 2, Status.ACHIEVED, 100)
+
+
+def test_a_milestone_without_a_done_date_is_recorded_without_evidence(author):
+    commitment = CommitmentFactory()
+    milestone_add(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        title="Planned",
+        evidence_url="https://example.eu/plan",
+        evidence_reference="Work plan",
+    )
+    entry = StatusUpdate.objects.get(commitment=commitment)
+    assert (entry.evidence_url, entry.evidence_reference, entry.evidence_date) == ("", "", None)

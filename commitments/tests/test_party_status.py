@@ -12,6 +12,7 @@ from commitments.choices import Actor, Party, Status
 from commitments.models import StatusUpdate
 from commitments.services import (
     CommitmentConflict,
+    commitment_confirm_unchanged,
     commitment_update_party_status,
     commitment_update_status,
     status_update_withdraw,
@@ -274,3 +275,94 @@ def test_the_same_party_status_again_needs_a_note_or_evidence(joint, author):
     party(joint, author, Party.EU, Status.IN_PROGRESS, note="Reviewed at the committee.")
     party(joint, author, Party.EU, Status.IN_PROGRESS, evidence_url="https://example.eu/report")
     assert StatusUpdate.objects.filter(commitment=joint).count() == 3
+
+
+def _state(commitment):
+    commitment.refresh_from_db()
+    return commitment.status, commitment.progress, commitment.eu_status, commitment.japan_status
+
+
+def test_party_entries_keep_the_progress_until_both_achieve_and_drop_a_100_left_when_one_goes_back(joint, author):
+    started = commitment_update_status(
+        commitment=joint, expected_version=0, author=author, status=Status.IN_PROGRESS, progress=40
+    )
+    party(joint, author, Party.EU, Status.ACHIEVED, evidence_reference="Council decision")
+    assert _state(joint) == (Status.IN_PROGRESS, 40, Status.ACHIEVED, "")
+    both = party(joint, author, Party.JAPAN, Status.ACHIEVED, evidence_reference="Cabinet decision")
+    assert _state(joint) == (Status.ACHIEVED, 100, Status.ACHIEVED, Status.ACHIEVED)
+    back = party(joint, author, Party.JAPAN, Status.IN_PROGRESS, note="The Diet sent it back")
+    # Nobody said how far it is now: a 100 % left over from "achieved" is not reported.
+    assert _state(joint) == (Status.IN_PROGRESS, None, Status.ACHIEVED, Status.IN_PROGRESS)
+    assert (both.progress, back.progress) == (100, None)
+
+    # Withdrawing an unrelated review replays the same history: the same state, the date of the last change kept.
+    joint.refresh_from_db()
+    review = commitment_confirm_unchanged(commitment=joint, expected_version=joint.version, author=author, note="Ok")
+    joint.refresh_from_db()
+    status_update_withdraw(update=review, expected_version=joint.version, author=author, reason="Not reviewed")
+    assert _state(joint) == (Status.IN_PROGRESS, None, Status.ACHIEVED, Status.IN_PROGRESS)
+    assert joint.status_changed_at == back.recorded_at
+
+    # Withdrawing the step back: achieved at 100 again, since both parties' achieving entry.
+    joint.refresh_from_db()
+    status_update_withdraw(update=back, expected_version=joint.version, author=author, reason="Wrong party")
+    assert _state(joint) == (Status.ACHIEVED, 100, Status.ACHIEVED, Status.ACHIEVED)
+    assert joint.status_changed_at == both.recorded_at
+
+    # Withdrawing the EU's entry: Japan alone has a status; the combined one is the editor's, with its 40 %.
+    eu_entry = StatusUpdate.objects.get(commitment=joint, party=Party.EU)
+    status_update_withdraw(update=eu_entry, expected_version=joint.version, author=author, reason="Too early")
+    assert _state(joint) == (Status.IN_PROGRESS, 40, "", Status.ACHIEVED)
+    assert joint.status_changed_at == started.recorded_at
+
+
+def test_an_achieved_entry_replayed_after_a_withdrawal_is_at_100(author):
+    commitment = CommitmentFactory()
+    achieved = commitment_update_status(
+        commitment=commitment, expected_version=0, author=author, status=Status.ACHIEVED, evidence_reference="Text"
+    )
+    commitment.refresh_from_db()
+    review = commitment_confirm_unchanged(commitment=commitment, expected_version=1, author=author, note="Checked")
+    status_update_withdraw(update=review, expected_version=2, author=author, reason="Not a review")
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.progress, commitment.status_changed_at) == (
+        Status.ACHIEVED,
+        100,
+        achieved.recorded_at,
+    )
+
+
+def test_party_entries_on_a_rolled_up_commitment_carry_the_roll_up_and_need_every_milestone_done_to_achieve(author):
+    from commitments.choices import ProgressSource
+    from commitments.services import commitment_set_progress_source, milestone_update
+    from commitments.tests.factories import MilestoneFactory
+
+    joint = CommitmentFactory(actor=Actor.BOTH)
+    commitment_set_progress_source(
+        commitment=joint, expected_version=0, author=author, source=ProgressSource.MILESTONES
+    )
+    joint.refresh_from_db()
+    MilestoneFactory(commitment=joint, done=True)
+    open_one = MilestoneFactory(commitment=joint)
+    party(joint, author, Party.EU, Status.ACHIEVED, evidence_reference="Council decision")
+    assert _state(joint) == (Status.NOT_STARTED, 50, Status.ACHIEVED, "")
+    joint.refresh_from_db()
+    with pytest.raises(ValidationError) as excinfo:
+        party(joint, author, Party.JAPAN, Status.ACHIEVED, evidence_reference="Cabinet decision")
+    assert excinfo.value.message_dict == {
+        "status": [
+            "Its progress is rolled up from its milestones and 1 of 2 are done: an achieved commitment has every"
+            " milestone done."
+        ]
+    }
+    joint.refresh_from_db()
+    milestone_update(
+        milestone=open_one,
+        expected_version=joint.version,
+        author=author,
+        done_on=dt.date(2025, 6, 1),
+        evidence_reference="Joint statement",
+    )
+    entry = party(joint, author, Party.JAPAN, Status.ACHIEVED, evidence_reference="Cabinet decision")
+    assert _state(joint) == (Status.ACHIEVED, 100, Status.ACHIEVED, Status.ACHIEVED)
+    assert entry.progress == 100

@@ -763,3 +763,39 @@ def test_a_withdrawal_is_recorded_when_said_and_moves_only_its_own_commitment(au
     )
     assert StatusUpdate.objects.get(pk=withdrawal.pk).recorded_at == when
     assert stored(bystander) == before
+
+
+def test_a_status_update_keeps_its_evidence_date_and_has_no_source_place_unless_given(author):
+    commitment = CommitmentFactory()
+    update = commitment_update_status(
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        status=Status.IN_PROGRESS,
+        progress=30,
+        evidence_reference="Joint statement",
+        evidence_date=dt.date(2026, 11, 2),
+    )
+    stored_update = StatusUpdate.objects.get(pk=update.pk)
+    assert (stored_update.evidence_reference, stored_update.evidence_date) == ("Joint statement", dt.date(2026, 11, 2))
+    assert (stored_update.source_document, stored_update.source_locator) == (None, "")
+
+
+def test_an_edit_naming_a_meeting_of_an_unrelated_body_as_where_it_was_made_is_refused(author):
+    from commitments.models import MADE_AT_REFUSED
+    from dialogues.tests.factories import MeetingFactory
+
+    own_body, unrelated = DialogueBodyFactory(short_name="OWN"), DialogueBodyFactory(short_name="ELSEWHERE")
+    commitment = CommitmentFactory(responsible_body=own_body)
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update(
+            commitment=commitment,
+            expected_edit_version=0,
+            author=author,
+            made_at=MeetingFactory(body=unrelated, held_on=dt.date(2025, 5, 1)),
+        )
+    assert excinfo.value.message_dict == {"made_at": [MADE_AT_REFUSED]}
+    assert Commitment.objects.get(pk=commitment.pk).made_at is None
+    own = MeetingFactory(body=own_body, held_on=dt.date(2025, 6, 1))
+    commitment_update(commitment=commitment, expected_edit_version=0, author=author, made_at=own)
+    assert Commitment.objects.get(pk=commitment.pk).made_at == own

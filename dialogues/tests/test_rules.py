@@ -961,9 +961,11 @@ def test_a_body_flagged_closed_by_a_meeting_and_reopened_by_its_withdrawal_is_le
     assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 1), True)
     with at(TODAY):
         meeting = meeting_record(body=late_body, held_on=dt.date(2026, 11, 20))
+    assert fresh(late_body.pk).has_open_flag is False  # unmarked by the service itself, before any sweep
     assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 0), False)
     with at(TODAY):
         meeting_withdraw(meeting=meeting, author=UserFactory(editor=True), reason="Recorded for the wrong body.")
+    assert fresh(late_body.pk).has_open_flag is True
     assert (run(), fresh(late_body.pk).has_open_flag) == ((0, 0, 0, 1), True)
     assert OverdueFlag.objects.filter(body=late_body).count() == 1 and len(mail.outbox) == 1
 
@@ -1000,6 +1002,7 @@ def test_deleting_an_open_flag_in_the_admin_lets_the_next_sweep_open_a_new_one(
     sweep opens a new flag for each and tells its people again."""
     from django.urls import reverse
 
+    DialogueBodyFactory(short_name="NEW", established_on=TODAY)  # not overdue: the bodies' ids are not the flags'
     one, other = (DialogueBodyFactory(short_name=name, established_on=dt.date(2020, 1, 1)) for name in ("ONE", "TWO"))
     for body in (one, other):
         ContactFactory(body=body)
@@ -1013,6 +1016,7 @@ def test_deleting_an_open_flag_in_the_admin_lets_the_next_sweep_open_a_new_one(
         {"action": "delete_selected", "_selected_action": [flag_two.pk], "post": "yes"},
     )
     assert response.status_code == 302 and not OverdueFlag.objects.exists()
+    assert not DialogueBody.objects.filter(has_open_flag=True).exists()  # unmarked as they are deleted
     with at(TODAY + dt.timedelta(days=1)), django_capture_on_commit_callbacks(execute=True):
         summary = overdue_sweep()
     assert (summary.opened_bodies, summary.notices_claimed) == (("ONE", "TWO"), 2)

@@ -91,6 +91,7 @@ def test_sweep_opens_a_flag_for_the_overdue_body_and_emails_its_contacts_and_tho
     assert "179 days past the due date" in email.body
     assert "or of EU–Japan Summit, to which it reports" in email.body
     assert email.extra_headers["Message-ID"] == f"<overdue-flag-{flag.pk}-opened-0@127.0.0.1>"
+    assert email.extra_headers["Auto-Submitted"] == "auto-generated"  # RFC 3834: no auto-replies, please
     notice = FlagNotification.objects.get()
     assert (notice.kind, notice.status, notice.attempts) == (NotificationKind.OPENED, NotificationStatus.SENT, 1)
     assert notice.recipients == "sd-deputy@example.eu, sd-desk@example.eu, sherpa@example.eu"
@@ -101,6 +102,15 @@ def test_the_link_uses_site_url(bodies, django_capture_on_commit_callbacks, sett
     sweep(capture=django_capture_on_commit_callbacks)
     assert "https://tracker.example.eu/dialogues/SD/" in mail.outbox[0].body
     assert mail.outbox[0].extra_headers["Message-ID"].endswith("@tracker.example.eu>")
+
+
+def test_without_a_host_in_site_url_the_message_id_names_localhost(
+    bodies, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = ""
+    sweep(capture=django_capture_on_commit_callbacks)
+    flag = OverdueFlag.objects.get()
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<overdue-flag-{flag.pk}-opened-0@localhost>"
 
 
 def test_running_the_sweep_again_opens_nothing_and_sends_nothing(bodies, django_capture_on_commit_callbacks):
