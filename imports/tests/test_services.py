@@ -556,3 +556,30 @@ def test_a_run_not_claimed_first_cannot_be_applied_as_claimed(three_commitments,
         import_apply(run=run, author=editor, claimed=True)
     assert excinfo.value.messages == ["This import cannot be applied: it is previewed: ready to apply."]
     assert ImportRun.objects.get(pk=run.pk).state == ImportRun.State.PREVIEWED
+
+
+def _new_rows(count: int, *, start: int = 100) -> list[list[str]]:
+    return [
+        [f"SDP §{n}", "SDP", f"Title {n}", "Promised.", PolicyArea.SPACE, Strength.EXPLORE, "", ""]
+        for n in range(start, start + count)
+    ]
+
+
+def test_applying_reports_its_progress_every_100_rows_and_at_the_end(three_commitments, editor):
+    run = run_import("commitments", "many.csv", csv_bytes(HEADER, _new_rows(101)), editor)
+    assert run.rows_new == 101
+    reports = []
+    import_apply(run=run, author=editor, progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(100, 101), (101, 101)]
+
+
+def test_reading_a_long_file_reports_its_progress_per_batch_with_an_estimate_of_the_rows(three_commitments, editor):
+    """The first batch of 500 rows comes from part of the file: the total is estimated from the share read."""
+    rows = _new_rows(501)
+    rows[-1][3] = "x" * 30_000  # a last row long enough that the first 500 rows are well short of the whole file
+    content = csv_bytes(HEADER, rows)
+    run = import_run_create(kind="commitments", file_name="long.csv", file_size=len(content), user=editor)
+    reports = []
+    import_preview(run=run, file=io.BytesIO(content), progress=lambda done, total: reports.append((done, total)))
+    assert [done for done, _ in reports] == [500, 501]
+    assert 500 < reports[0][1] < 1000 and reports[1] == (501, 501)

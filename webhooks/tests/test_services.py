@@ -540,10 +540,11 @@ def _certificate_authority(folder) -> tuple[str, ssl.SSLContext]:
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: S603, S607
 
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")  # quick to make, unlike RSA
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
             "-subj", "/CN=Test CA", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign")  # fmt: skip
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "hook.key", "-out", "hook.csr",
+    openssl("req", *ec, "-keyout", "hook.key", "-out", "hook.csr",
             "-subj", "/CN=hooks.example.eu")  # fmt: skip
     (folder / "san.cnf").write_text("subjectAltName=DNS:hooks.example.eu\n")
     openssl("x509", "-req", "-in", "hook.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
@@ -553,16 +554,21 @@ def _certificate_authority(folder) -> tuple[str, ssl.SSLContext]:
     return str(folder / "ca.pem"), server
 
 
+@pytest.fixture(scope="module")
+def certificate_authority(tmp_path_factory):
+    return _certificate_authority(tmp_path_factory.mktemp("ca"))
+
+
 def test_an_https_target_is_reached_at_the_checked_address_with_its_certificate_checked_for_its_name(
-    make_receiver, monkeypatch, tmp_path
+    make_receiver, monkeypatch, certificate_authority
 ):
-    ca, server = _certificate_authority(tmp_path)
-    receiver = make_receiver(tls=server)
+    ca, server = certificate_authority
+    receiver = make_receiver(tls=server, host="127.0.0.2")  # not the default address: the one checked is used
     port = receiver.server.server_address[1]
     monkeypatch.setenv("SSL_CERT_FILE", ca)  # the client trusts the test CA (read when its context is made)
 
     def resolve(url):  # both names point at the receiver, as a checked lookup would say
-        return "https", url.split("/")[2].split(":")[0], port, ["127.0.0.1"]
+        return "https", url.split("/")[2].split(":")[0], port, ["127.0.0.2"]
 
     monkeypatch.setattr(services, "resolve_target", resolve)
     good = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=f"https://hooks.example.eu:{port}/in"))
@@ -704,3 +710,20 @@ def test_a_delivery_settled_by_another_worker_after_it_was_read_is_not_sent_nor_
     webhook_delivery_attempt(delivery_id=succeeded_meanwhile.pk)
     succeeded_meanwhile.refresh_from_db()
     assert succeeded_meanwhile.status == DeliveryStatus.SUCCEEDED and succeeded_meanwhile.completed_at is None
+
+
+def test_an_https_receiver_that_stalls_is_a_timeout_after_the_configured_seconds(
+    make_receiver, monkeypatch, certificate_authority, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.3
+    ca, server = certificate_authority
+    receiver = make_receiver(tls=server, hang=True, hang_seconds=3)
+    port = receiver.server.server_address[1]
+    monkeypatch.setenv("SSL_CERT_FILE", ca)
+    monkeypatch.setattr(services, "resolve_target", lambda url: ("https", "hooks.example.eu", port, ["127.0.0.1"]))
+    delivery = WebhookDeliveryFactory(webhook=WebhookFactory(target_url=f"https://hooks.example.eu:{port}/in"))
+    started = time.monotonic()
+    result = webhook_delivery_attempt(delivery_id=delivery.pk)
+    assert time.monotonic() - started < 2.5
+    assert result.outcome == AttemptOutcome.TIMEOUT and len(receiver.requests) == 1
+    assert WebhookAttempt.objects.get().error.startswith("No answer within 0.3 s (")
