@@ -799,3 +799,21 @@ def test_an_edit_naming_a_meeting_of_an_unrelated_body_as_where_it_was_made_is_r
     own = MeetingFactory(body=own_body, held_on=dt.date(2025, 6, 1))
     commitment_update(commitment=commitment, expected_edit_version=0, author=author, made_at=own)
     assert Commitment.objects.get(pk=commitment.pk).made_at == own
+
+
+def test_a_figure_of_100_entered_with_a_status_short_of_achieved_is_refused(author):
+    from commitments.states import FULL_PROGRESS_IS_ACHIEVED
+
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        commitment_update_status(
+            commitment=commitment, expected_version=0, author=author, status=Status.IN_PROGRESS, progress=100
+        )
+    assert excinfo.value.message_dict == {"progress": [FULL_PROGRESS_IS_ACHIEVED]}
+    assert not StatusUpdate.objects.filter(commitment=commitment).exists()
+
+
+def test_a_review_names_no_source_place(author):
+    commitment = CommitmentFactory()
+    review = commitment_confirm_unchanged(commitment=commitment, expected_version=0, author=author, note="Checked.")
+    assert StatusUpdate.objects.values_list("source_locator", flat=True).get(pk=review.pk) == ""

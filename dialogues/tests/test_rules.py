@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from commitments.tests.factories import SourceDocumentFactory, UserFactory
 from dialogues.choices import BodyState, FlagCloseReason, NotificationKind, NotificationStatus
-from dialogues.models import DialogueBody, FlagNotification, Meeting, OverdueFlag
+from dialogues.models import DialogueBody, FlagNotification, Meeting, OverdueFlag, Schedule
 from dialogues.services import (
     MeetingConflict,
     meeting_delete,
@@ -1101,3 +1101,92 @@ def test_a_notice_out_of_attempts_whose_run_died_is_marked_failed_and_left_as_it
         2,
     )
     assert summary.notices_claimed == 0 and summary.notices_sent == 0 and mail.outbox == []
+
+
+def _next_notice_on(body: DialogueBody) -> dt.date:
+    return OverdueFlag.objects.get(body=body, closed_at=None).next_notice_on
+
+
+def test_each_flag_is_read_again_on_the_day_its_next_notice_is_due(
+    late_body, settings, django_capture_on_commit_callbacks
+):
+    """Every 30 days a reminder: the flag opened on 27 November is read again on day 30; a sweep paused until day 65
+    sends reminder 2 alone and the flag is next read on day 90; with reminders off, it is read daily."""
+    settings.OVERDUE_REMINDER_DAYS = 30
+    ContactFactory(body=late_body)
+
+    def sweep_on(day: dt.date):
+        with at(day), django_capture_on_commit_callbacks(execute=True):
+            return overdue_sweep()
+
+    assert sweep_on(TODAY).opened == 1
+    assert _next_notice_on(late_body) == TODAY + dt.timedelta(days=30)
+    assert sweep_on(TODAY + dt.timedelta(days=65)).notices_claimed == 1
+    assert _next_notice_on(late_body) == TODAY + dt.timedelta(days=90)
+    assert list(FlagNotification.objects.order_by("pk").values_list("kind", "sequence")) == [
+        ("opened", 0),
+        ("reminder", 2),
+    ]
+    # A second run that read the flag before the first moved its day on (stood in for by moving it back): the
+    # reminder it claims again is the first run's already, so it is left to it; nothing is sent twice.
+    OverdueFlag.objects.filter(body=late_body).update(next_notice_on=TODAY + dt.timedelta(days=65))
+    assert sweep_on(TODAY + dt.timedelta(days=65)).notices_claimed == 0
+    assert FlagNotification.objects.count() == 2 and len(mail.outbox) == 2
+
+    settings.OVERDUE_REMINDER_DAYS = 0
+    day = TODAY + dt.timedelta(days=100)
+    assert sweep_on(day).notices_claimed == 0
+    assert _next_notice_on(late_body) == day + dt.timedelta(days=1)
+
+
+def test_with_reminders_off_a_new_flag_is_read_again_the_next_day(
+    late_body, settings, django_capture_on_commit_callbacks
+):
+    settings.OVERDUE_REMINDER_DAYS = 0
+    ContactFactory(body=late_body)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        assert overdue_sweep().opened == 1
+    assert _next_notice_on(late_body) == TODAY + dt.timedelta(days=1)
+
+
+def test_a_body_marked_flagged_without_an_open_flag_is_unmarked_and_nothing_is_closed(
+    django_capture_on_commit_callbacks,
+):
+    """A flag deleted outside the services leaves the mark behind: the next sweep puts it right and closes nothing."""
+    body = DialogueBodyFactory(short_name="FINE", established_on=TODAY - dt.timedelta(days=30))
+    DialogueBody.objects.filter(pk=body.pk).update(has_open_flag=True)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        summary = overdue_sweep()
+    assert (summary.opened, summary.closed, summary.still_open) == (0, 0, 0)
+    assert fresh(body.pk).has_open_flag is False
+
+
+def test_a_bodys_schedule_counts_from_its_stored_last_meeting_and_without_a_cadence_has_no_due_date():
+    body = DialogueBodyFactory(short_name="SIX", cadence_months=6, grace_days=10, established_on=dt.date(2020, 1, 1))
+    MeetingFactory(body=body, held_on=dt.date(2026, 1, 15))
+    body = fresh(body.pk)
+    assert body.schedule() == Schedule(dt.date(2026, 1, 15), dt.date(2026, 7, 15), dt.date(2026, 7, 25))
+    assert body.schedule(last_meeting_on=None) == Schedule(None, dt.date(2020, 7, 1), dt.date(2020, 7, 11))
+
+    ad_hoc = DialogueBodyFactory(short_name="ADHOC", cadence_months=None, established_on=dt.date(2020, 1, 1))
+    MeetingFactory(body=ad_hoc, held_on=dt.date(2026, 3, 2))
+    ad_hoc.refresh_schedule()
+    assert (ad_hoc.last_meeting_on, ad_hoc.next_due_on, ad_hoc.overdue_after) == (dt.date(2026, 3, 2), None, None)
+    stored = fresh(ad_hoc.pk)
+    assert (stored.last_meeting_on, stored.next_due_on, stored.overdue_after) == (dt.date(2026, 3, 2), None, None)
+
+
+def test_the_notices_of_a_run_are_sent_once_however_often_their_sending_is_asked_for(
+    late_body, django_capture_on_commit_callbacks
+):
+    """A retried task or a repeated on-commit call sends nothing more: only pending notices of the run go out."""
+    from dialogues.services import flag_notices_send
+
+    ContactFactory(body=late_body)
+    with at(TODAY), django_capture_on_commit_callbacks(execute=True):
+        overdue_sweep()
+    notice = FlagNotification.objects.get()
+    assert (notice.status, len(mail.outbox)) == (NotificationStatus.SENT, 1)
+    with at(TODAY):
+        assert flag_notices_send(claim_token=notice.claim_token) == 0
+    assert len(mail.outbox) == 1 and FlagNotification.objects.get().attempts == notice.attempts

@@ -93,6 +93,7 @@ def test_sweep_opens_a_flag_for_the_overdue_body_and_emails_its_contacts_and_tho
     assert email.extra_headers["Message-ID"] == f"<overdue-flag-{flag.pk}-opened-0@127.0.0.1>"
     assert email.extra_headers["Auto-Submitted"] == "auto-generated"  # RFC 3834: no auto-replies, please
     notice = FlagNotification.objects.get()
+    assert notice.claimed_at == flag.opened_at  # the sweep's moment, for the flag and the notice it claims
     assert (notice.kind, notice.status, notice.attempts) == (NotificationKind.OPENED, NotificationStatus.SENT, 1)
     assert notice.recipients == "sd-deputy@example.eu, sd-desk@example.eu, sherpa@example.eu"
 
