@@ -123,8 +123,8 @@ class _FoundToken:
     """What a token look-up found, as column values: each request gets model instances of its own, so nothing a
     request caches on its user (related objects, permissions) outlives it."""
 
-    token: dict
-    user: dict
+    token: tuple
+    user: tuple
     is_editor: bool
 
     @classmethod
@@ -133,21 +133,15 @@ class _FoundToken:
 
     def rebuild(self, token_model):
         user_model = token_model.user.field.related_model
-        user, token = _instance(user_model, self.user), _instance(token_model, self.token)
+        # ``from_db`` with every column, in order: the instances a queryset would give, built the way it builds them.
+        user, token = user_model.from_db("default", None, self.user), token_model.from_db("default", None, self.token)
         user._tracker_is_editor = self.is_editor
         token.user = user
         return user, token
 
 
-def _columns(instance) -> dict:
-    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
-
-
-def _instance(model, columns: dict):
-    instance = model(**columns)
-    instance._state.adding = False
-    instance._state.db = "default"
-    return instance
+def _columns(instance) -> tuple:
+    return tuple(getattr(instance, field.attname) for field in instance._meta.concrete_fields)
 
 
 class CachedTokenAuthentication(TokenAuthentication):

@@ -199,6 +199,8 @@ class ConditionalMixin:
         Django applies RFC 9110 §13.2.2: weak comparison for ``If-None-Match``, which decides when present;
         otherwise ``If-Modified-Since`` may. Lists get no ``Last-Modified`` to compare, so only their ETag counts.
         """
+        if not _has_preconditions(self.request):
+            return None  # what Django's verdict is without any of its headers: skip reading them one by one
         last_modified = validators.last_modified if single_object else None
         answer = get_conditional_response(
             self.request,
