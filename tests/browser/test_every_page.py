@@ -164,6 +164,13 @@ def test_overview_prints_on_at_most_three_a4_pages(new_page, reviewer, seed_data
     assert len(reader.pages) <= 3, f"the overview prints on {len(reader.pages)} pages"
     text = " ".join(reader.pages[0].extract_text().split())
     assert "EU–Japan cooperation at a glance" in text and "Overdue dialogue bodies" in text
+    # "Progress by framework" prints with its colour key, its scale and its first bar on one page.
+    pages = [" ".join(sheet.extract_text().split()) for sheet in reader.pages]
+    (progress,) = [sheet for sheet in pages if "Progress by framework" in sheet]
+    assert "Not started" in progress and "All bars share one scale" in progress
+    assert "Strategic Partnership Agreement between the EU" in progress
+    # The key is inside its note (a list inside a paragraph would have been pushed out of it by the parser).
+    assert page.locator("#progress .scale-note .legend li").count() == 6
     # Colours are kept: the status badges and bars ask the printer for exact colours.
     adjust = page.evaluate(
         "() => { document.querySelector('link[media=print]').media = 'all';"
