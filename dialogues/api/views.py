@@ -131,7 +131,7 @@ it, and if that makes the body overdue again the overdue flag it had closed open
                     "id": 9,
                     "url": "https://tracker.example.eu/api/v1/meetings/9/",
                     "dialogue": "SUMMIT",
-                    "dialogue_name": "EU–Japan Summit",
+                    "dialogue_name": "Japan–EU Summit",
                     "held_on": "2023-07-13",
                     "held_on_precision": "day",
                     "place": "Brussels",
