@@ -114,7 +114,7 @@ def measure_size(
                 throughput["skipped"] = load_case.missing(picks)
             # Alternate the two so that a noisy neighbour hurts both alike.
             totals = {name: [0, 0.0, 0] for name in targets}
-            rounds = 2
+            rounds = 5  # short alternating windows: a change of load between two long ones would skew the ratio
             for _ in range(rounds):
                 for name, (url, headers) in targets.items():
                     result = load_tools.measure(
