@@ -22,16 +22,12 @@ from core.models import (
     ProvenanceMixin,
     SourcedModel,
     SourceDocument,
-    basis_assumed_by_field,
-    basis_field,
-    basis_locator_field,
-    basis_reason_field,
-    basis_source_field,
     code_validator,
     precision_constraint,
     precision_errors,
     precision_field,
     provenance_constraints,
+    provenance_fields,
 )
 from core.templatetags.facts import format_approx_date
 from core.validators import validate_uri
@@ -92,16 +88,10 @@ class Agreement(ProvenanceMixin, SourcedModel):
         default="",
         help_text="Where the sources disagree on a date: what each of them says.",
     )
-    signed_on_basis = basis_field()
-    signed_on_reason = basis_reason_field()
-    signed_on_assumed_by = basis_assumed_by_field()
-    signed_on_source = basis_source_field()
-    signed_on_locator = basis_locator_field()
-    in_force_on_basis = basis_field()
-    in_force_on_reason = basis_reason_field()
-    in_force_on_assumed_by = basis_assumed_by_field()
-    in_force_on_source = basis_source_field()
-    in_force_on_locator = basis_locator_field()
+    signed_on_basis, signed_on_reason, signed_on_assumed_by, signed_on_source, signed_on_locator = provenance_fields()
+    in_force_on_basis, in_force_on_reason, in_force_on_assumed_by, in_force_on_source, in_force_on_locator = (
+        provenance_fields()
+    )
 
     PROVENANCE_FACTS = {"signed_on": "signed_on", "in_force_on": "in_force_on"}
     PROVENANCE_LABELS = {"signed_on": "Signature date", "in_force_on": "Date in force"}

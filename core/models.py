@@ -110,6 +110,14 @@ def basis_locator_field() -> models.CharField:
     return models.CharField(max_length=200, blank=True, default="")
 
 
+def provenance_fields() -> tuple[
+    models.CharField, models.CharField, models.CharField, models.ForeignKey, models.CharField
+]:
+    """The five columns of one fact, in the order a model names them:
+    ``<fact>_basis, <fact>_reason, <fact>_assumed_by, <fact>_source, <fact>_locator = provenance_fields()``."""
+    return basis_field(), basis_reason_field(), basis_assumed_by_field(), basis_source_field(), basis_locator_field()
+
+
 def precision_field() -> models.CharField:
     """``<date>_precision``: how much of the date the documents give."""
     return models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)

@@ -22,16 +22,12 @@ from core.models import (
     DatePrecision,
     ProvenanceMixin,
     SourcedModel,
-    basis_assumed_by_field,
-    basis_field,
-    basis_locator_field,
-    basis_reason_field,
-    basis_source_field,
     code_validator,
     precision_constraint,
     precision_errors,
     precision_field,
     provenance_constraints,
+    provenance_fields,
 )
 from core.templatetags.facts import format_approx_date
 
@@ -154,26 +150,18 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     active = models.BooleanField(default=True)
 
     # The basis of each fact that drives behaviour (see core.models, "Facts with provenance").
-    cadence_basis = basis_field()
-    cadence_reason = basis_reason_field()
-    cadence_assumed_by = basis_assumed_by_field()
-    cadence_source = basis_source_field()
-    cadence_locator = basis_locator_field()
-    level_basis = basis_field()
-    level_reason = basis_reason_field()
-    level_assumed_by = basis_assumed_by_field()
-    level_source = basis_source_field()
-    level_locator = basis_locator_field()
-    reports_to_basis = basis_field()
-    reports_to_reason = basis_reason_field()
-    reports_to_assumed_by = basis_assumed_by_field()
-    reports_to_source = basis_source_field()
-    reports_to_locator = basis_locator_field()
-    established_on_basis = basis_field()
-    established_on_reason = basis_reason_field()
-    established_on_assumed_by = basis_assumed_by_field()
-    established_on_source = basis_source_field()
-    established_on_locator = basis_locator_field()
+    cadence_basis, cadence_reason, cadence_assumed_by, cadence_source, cadence_locator = provenance_fields()
+    level_basis, level_reason, level_assumed_by, level_source, level_locator = provenance_fields()
+    reports_to_basis, reports_to_reason, reports_to_assumed_by, reports_to_source, reports_to_locator = (
+        provenance_fields()
+    )
+    (
+        established_on_basis,
+        established_on_reason,
+        established_on_assumed_by,
+        established_on_source,
+        established_on_locator,
+    ) = provenance_fields()
 
     last_meeting_on = models.DateField(null=True, blank=True, editable=False)
     next_due_on = models.DateField(null=True, blank=True, editable=False)
