@@ -243,6 +243,12 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     def get_success_url(self) -> str:
         return self.commitment.get_absolute_url()
 
+    def done(self, message: str, *, saved: bool = True, to: str = "") -> HttpResponseRedirect:
+        """After the form: say what was saved (``saved=False``: that there was nothing to save) and go back to the
+        page the form is about (or to ``to``)."""
+        (messages.success if saved else messages.info)(self.request, message)
+        return HttpResponseRedirect(to or self.get_success_url())
+
     def versioned_kwargs(self, data: dict) -> dict:
         """What every write under the commitment's version takes from its form: the version the form was opened at,
         and its author."""
@@ -294,18 +300,13 @@ class CommitmentUpdateStatusView(CommitmentFormView):
         common = {**self.entry_kwargs(data), "status": data["status"], "progress": data["progress"]}
         if data.get("party"):
             update = commitment_update_party_status(**common, party=data["party"])
-            messages.success(
-                self.request,
+            return self.done(
                 f"Saved: {update.get_party_display()} is “{update.get_party_status_display()}” on "
-                f"{self.commitment.reference}; together “{update.get_status_display()}”.",
+                f"{self.commitment.reference}; together “{update.get_status_display()}”."
             )
-            return HttpResponseRedirect(self.get_success_url())
         update = commitment_update_status(**common)
         progress = f" ({update.progress}%)" if update.progress is not None else ""
-        messages.success(
-            self.request, f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}."
-        )
-        return HttpResponseRedirect(self.get_success_url())
+        return self.done(f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}.")
 
 
 class CommitmentConfirmView(CommitmentFormView):
@@ -318,12 +319,10 @@ class CommitmentConfirmView(CommitmentFormView):
     def form_valid(self, form):
         data = form.cleaned_data
         commitment_confirm_unchanged(**self.entry_kwargs(data))
-        messages.success(
-            self.request,
+        return self.done(
             f"Saved: {self.commitment.reference} reviewed, status unchanged "
-            f"(“{self.commitment.get_status_display()}”).",
+            f"(“{self.commitment.get_status_display()}”)."
         )
-        return HttpResponseRedirect(self.get_success_url())
 
 
 class CommitmentEditView(CommitmentFormView):
@@ -347,12 +346,10 @@ class CommitmentEditView(CommitmentFormView):
             author=self.request.user,
             **{name: data[name] for name in form.Meta.fields},
         )
-        if changed:
-            labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
-            messages.success(self.request, f"Saved: {commitment.reference} ({labels} changed).")
-        else:
-            messages.info(self.request, f"Nothing to save: {commitment.reference} was left as it was.")
-        return HttpResponseRedirect(self.get_success_url())
+        if not changed:
+            return self.done(f"Nothing to save: {commitment.reference} was left as it was.", saved=False)
+        labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
+        return self.done(f"Saved: {commitment.reference} ({labels} changed).")
 
 
 class WithdrawFormView(CommitmentFormView):
@@ -394,13 +391,11 @@ class StatusUpdateWithdrawView(WithdrawFormView):
 
     def form_valid(self, form):
         withdrawal = status_update_withdraw(update=self.update, **self.withdrawal_kwargs(form.cleaned_data))
-        messages.success(
-            self.request,
+        return self.done(
             f"Withdrawn: {self.update.get_kind_display().lower()} of "
             f"{date_format(timezone.localtime(self.update.recorded_at), 'j F Y')}; {self.commitment.reference} is "
-            f"now “{withdrawal.get_status_display()}”.",
+            f"now “{withdrawal.get_status_display()}”."
         )
-        return HttpResponseRedirect(self.get_success_url())
 
 
 # -- Milestones -----------------------------------------------------------------------------------------------
@@ -424,8 +419,10 @@ class MilestoneAddView(MilestoneFormView):
 
     def form_valid(self, form):
         milestone = milestone_add(commitment=self.commitment, **self.milestone_kwargs(form.cleaned_data))
-        messages.success(self.request, f"Saved: milestone “{milestone.title}” added to {self.commitment.reference}.")
-        return HttpResponseRedirect(milestone.get_absolute_url())
+        return self.done(
+            f"Saved: milestone “{milestone.title}” added to {self.commitment.reference}.",
+            to=milestone.get_absolute_url(),
+        )
 
 
 class MilestoneFormViewMixin:
@@ -453,11 +450,9 @@ class MilestoneEditView(MilestoneFormViewMixin, MilestoneFormView):
 
     def form_valid(self, form):
         milestone, changed = milestone_update(milestone=self.milestone, **self.milestone_kwargs(form.cleaned_data))
-        if changed:
-            messages.success(self.request, f"Saved: milestone “{milestone.title}”.")
-        else:
-            messages.info(self.request, f"Nothing to save: milestone “{milestone.title}” was left as it was.")
-        return HttpResponseRedirect(self.get_success_url())
+        if not changed:
+            return self.done(f"Nothing to save: milestone “{milestone.title}” was left as it was.", saved=False)
+        return self.done(f"Saved: milestone “{milestone.title}”.")
 
 
 class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
@@ -469,8 +464,7 @@ class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
 
     def form_valid(self, form):
         milestone_withdraw(milestone=self.milestone, **self.withdrawal_kwargs(form.cleaned_data))
-        messages.success(self.request, f"Withdrawn: milestone “{self.milestone.title}”.")
-        return HttpResponseRedirect(self.commitment.get_absolute_url())
+        return self.done(f"Withdrawn: milestone “{self.milestone.title}”.", to=self.commitment.get_absolute_url())
 
 
 class ProgressSourceView(CommitmentFormView):
@@ -486,10 +480,8 @@ class ProgressSourceView(CommitmentFormView):
             commitment=self.commitment, source=data["progress_source"], **self.versioned_kwargs(data)
         )
         if entry is None:
-            messages.info(self.request, "Nothing to save: the progress already came from there.")
-        else:
-            messages.success(self.request, f"Saved: {self.commitment.reference}: {entry.note}")
-        return HttpResponseRedirect(self.get_success_url())
+            return self.done("Nothing to save: the progress already came from there.", saved=False)
+        return self.done(f"Saved: {self.commitment.reference}: {entry.note}")
 
 
 class CommitmentExportCsvView(View):
