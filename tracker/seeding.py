@@ -93,6 +93,11 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _approx_date(row: dict, name: str) -> dict[str, Any]:
+    """The date ``name`` of ``row`` and how much of it is known (``<name>_precision``; the whole day if not said)."""
+    return {name: _date(row.get(name)), f"{name}_precision": row.get(f"{name}_precision") or DatePrecision.DAY}
+
+
 class _Loader:
     def __init__(self, *, refresh: bool = False) -> None:
         self.refresh = refresh
@@ -221,6 +226,15 @@ class _Loader:
         self.writable.add((model, obj.pk))
         return obj
 
+    def keep(self, table: str, model, lookup: dict, values: dict, where: str):
+        """:meth:`upsert` the record its natural key (``lookup``, one field) names, counted under ``table``, and keep
+        it in ``self.<table>`` under that key for the sections that refer to it; ``None`` if it could not be saved."""
+        obj = self.upsert(model, lookup, values, where, table)
+        if obj is not None:
+            (key,) = lookup.values()
+            getattr(self, table)[key] = obj
+        return obj
+
     def may_write(self, obj) -> bool:
         """Whether this run may set ``obj``'s relations: it created the record, or it refreshes existing ones."""
         return obj is not None and (type(obj), obj.pk) in self.writable
@@ -263,36 +277,32 @@ class _Loader:
         for row in rows:
             where = f"sources[{row.get('key')}]"
             with self.row(where):
-                obj = self.upsert(
+                self.keep(
+                    "sources",
                     SourceDocument,
                     {"key": row["key"]},
                     {
                         "title": row["title"],
                         "publisher": row.get("publisher") or "",
-                        "published_on": _date(row.get("published_on")),
-                        "published_on_precision": row.get("published_on_precision") or DatePrecision.DAY,
+                        **_approx_date(row, "published_on"),
                         "seed_file": row.get("seed_file") or "",
                     },
                     where,
-                    "sources",
                 )
-                if obj is not None:
-                    self.sources[obj.key] = obj
 
     def load_agreements(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"agreements[{row.get('code')}]"
             with self.row(where):
-                obj = self.upsert(
+                self.keep(
+                    "agreements",
                     Agreement,
                     {"code": row["code"]},
                     {
                         "title": row["title"],
                         "kind": row["kind"],
-                        "signed_on": _date(row.get("signed_on")),
-                        "signed_on_precision": row.get("signed_on_precision") or DatePrecision.DAY,
-                        "in_force_on": _date(row.get("in_force_on")),
-                        "in_force_on_precision": row.get("in_force_on_precision") or DatePrecision.DAY,
+                        **_approx_date(row, "signed_on"),
+                        **_approx_date(row, "in_force_on"),
                         "summary": row.get("summary") or "",
                         "date_note": row.get("date_note") or "",
                         **self.source(row, where),
@@ -303,17 +313,15 @@ class _Loader:
                         ),
                     },
                     where,
-                    "agreements",
                 )
-                if obj is not None:
-                    self.agreements[obj.code] = obj
         self.link_parents(rows, "agreements", "code", "parent", what="parent agreement", counter="agreement parents")
 
     def load_bodies(self, rows: list[dict]) -> None:
         for row in rows:
             where = f"bodies[{row.get('short_name')}]"
             with self.row(where):
-                obj = self.upsert(
+                obj = self.keep(
+                    "bodies",
                     DialogueBody,
                     {"short_name": row["short_name"]},
                     {
@@ -321,8 +329,7 @@ class _Loader:
                         "level": row["level"],
                         "cadence_months": row.get("cadence_months"),
                         "grace_days": row.get("grace_days", 60),
-                        "established_on": _date(row.get("established_on")),
-                        "established_on_precision": row.get("established_on_precision") or DatePrecision.DAY,
+                        **_approx_date(row, "established_on"),
                         "eu_lead": row.get("eu_lead") or "",
                         "japan_lead": row.get("japan_lead") or "",
                         "description": row.get("description") or "",
@@ -340,11 +347,9 @@ class _Loader:
                         ),
                     },
                     where,
-                    "bodies",
                 )
                 if obj is None:
                     continue
-                self.bodies[obj.short_name] = obj
                 agreements = [
                     self.lookup(self.agreements, code, where, "agreement") for code in row.get("agreements", [])
                 ]
@@ -365,7 +370,8 @@ class _Loader:
                     if row.get("agreement") is None:
                         self.problem(where, "agreement: every commitment belongs to a framework")
                     continue
-                obj = self.upsert(
+                self.keep(
+                    "commitments",
                     Commitment,
                     {"reference": row["reference"]},
                     {
@@ -380,10 +386,7 @@ class _Loader:
                         **self.source(row, where),
                     },
                     where,
-                    "commitments",
                 )
-                if obj is not None:
-                    self.commitments[obj.reference] = obj
 
     def load_meetings(self, rows: list[dict]) -> None:
         for row in rows:
