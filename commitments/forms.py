@@ -43,6 +43,22 @@ def evidence_url_field(help_text: str) -> forms.URLField:
     )
 
 
+def _whole_number_field(
+    label: str, low: int, high: int, *, help_text: str, out_of_range: str, invalid: str
+) -> forms.IntegerField:
+    """An optional whole number from ``low`` to ``high`` (a progress, a milestone's weight), typed on a numeric
+    keypad: one message for either bound, one for what is not a whole number."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=low,
+        max_value=high,
+        help_text=help_text,
+        error_messages={**dict.fromkeys(("min_value", "max_value"), out_of_range), "invalid": invalid},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+    )
+
+
 class _EvidenceFieldsMixin(forms.ModelForm):
     """The evidence fields shared by a status update and a review."""
 
@@ -60,18 +76,13 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
     to mark it achieved, achieved means 100 %, the evidence date is not in the future."""
 
     status = forms.ChoiceField(label="New status", choices=Status.choices, widget=forms.RadioSelect)
-    progress = forms.IntegerField(
-        label="Progress (%)",
-        required=False,
-        min_value=0,
-        max_value=100,
+    progress = _whole_number_field(
+        "Progress (%)",
+        0,
+        100,
         help_text="A whole number from 0 to 100. Leave empty if it cannot be measured; achieved is always 100.",
-        error_messages={
-            "min_value": PROGRESS_RANGE_MESSAGE,
-            "max_value": PROGRESS_RANGE_MESSAGE,
-            "invalid": "Enter progress as a whole number from 0 to 100.",
-        },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+        out_of_range=PROGRESS_RANGE_MESSAGE,
+        invalid="Enter progress as a whole number from 0 to 100.",
     )
     expected_version = _expected_version_field()
 
@@ -209,18 +220,13 @@ class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
     is entered as the 1st of that month."""
 
     evidence_url = evidence_url_field("A public link to the document that shows it is done.")
-    weight = forms.IntegerField(
-        label="Weight",
-        required=False,
-        min_value=1,
-        max_value=1000,
+    weight = _whole_number_field(
+        "Weight",
+        1,
+        1000,
         help_text="How much it counts in a progress rolled up from milestones (1 to 1,000). Empty counts as 1.",
-        error_messages={
-            "min_value": "A weight is a whole number from 1 to 1,000.",
-            "max_value": "A weight is a whole number from 1 to 1,000.",
-            "invalid": "Enter the weight as a whole number from 1 to 1,000.",
-        },
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+        out_of_range="A weight is a whole number from 1 to 1,000.",
+        invalid="Enter the weight as a whole number from 1 to 1,000.",
     )
     expected_version = _expected_version_field()
 
