@@ -17,7 +17,13 @@ from commitments.choices import Actor, CommitmentState, Party, Status, UpdateKin
 from commitments.models import MILESTONE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictURLField, recorded_choice
 from core.api.schema import ErrorSerializer
-from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawalSerializer, display_name
+from core.api.serializers import (
+    FactBasisSerializer,
+    SourceSerializer,
+    WithdrawalSerializer,
+    WithdrawnRecordSerializer,
+    display_name,
+)
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -68,7 +74,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         return f"{url}?agreement={obj.code}"
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(WithdrawnRecordSerializer, serializers.ModelSerializer):
     """A milestone as the API serves it (in the list and nested read-only in a commitment)."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:milestone-detail")
@@ -76,10 +82,6 @@ class MilestoneSerializer(serializers.ModelSerializer):
     evidence_url = StrictURLField(read_only=True, allow_blank=True, help_text="A URL, or empty.")
     done = serializers.BooleanField(source="is_done", read_only=True, help_text="Whether it has a done_on date.")
     overdue = serializers.SerializerMethodField(help_text="Due by a day before today, not done, not withdrawn.")
-    withdrawn = serializers.BooleanField(
-        source="is_withdrawn", read_only=True, help_text="Withdrawn as recorded by mistake: it no longer counts."
-    )
-    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
     author = serializers.SerializerMethodField(help_text="Who added it; null for the seed data.")
     source = SourceSerializer(source="*", read_only=True)
 
@@ -112,16 +114,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "due_on_precision": {"help_text": "How much of due_on is known: day, month or year."},
             "due_by": {"help_text": "The last day due_on can mean (31 May 2025 for May 2025): overdue after it."},
             "weight": {"help_text": "Its weight in a rolled-up progress; null counts as 1."},
-            "withdrawn_at": {"help_text": "When it was withdrawn; null if it was not."},
         }
 
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, obj: Milestone) -> bool:
         return obj.is_overdue(self.context.get("today"))
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_withdrawal_reason(self, obj: Milestone) -> str | None:
-        return obj.withdrawal_reason if obj.is_withdrawn else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_author(self, obj: Milestone) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.models import WITHDRAWAL_REASON_MAX_LENGTH
@@ -32,6 +33,23 @@ class WithdrawalSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=WITHDRAWAL_REASON_MAX_LENGTH, help_text="What was wrong; shown next to the withdrawn entry."
     )
+
+
+# What the API says of a record withdrawn as recorded by mistake that stays listed (a milestone, a meeting): whether
+# it is, since when and why; the model has ``is_withdrawn``, ``withdrawn_at`` and ``withdrawal_reason``. A comment,
+# not a docstring: the schema would take a docstring for the description of every serializer built on this one.
+class WithdrawnRecordSerializer(serializers.Serializer):
+    withdrawn = serializers.BooleanField(
+        source="is_withdrawn", read_only=True, help_text="Withdrawn as recorded by mistake: it no longer counts."
+    )
+    withdrawn_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it was withdrawn; null if it was not."
+    )
+    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_withdrawal_reason(self, obj) -> str | None:
+        return obj.withdrawal_reason if obj.is_withdrawn else None
 
 
 class FactBasisSerializer(serializers.Serializer):

@@ -14,7 +14,7 @@ from rest_framework.reverse import reverse
 
 from commitments.models import Commitment
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
-from core.api.serializers import FactBasisSerializer, SourceSerializer, display_name
+from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawnRecordSerializer, display_name
 from dialogues.choices import BodyState
 from dialogues.models import DialogueBody, Meeting
 
@@ -132,7 +132,7 @@ class CommitmentReferenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(WithdrawnRecordSerializer, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:meeting-detail")
     dialogue = serializers.SlugRelatedField(
         source="body", slug_field="short_name", read_only=True, help_text="Short name of the body that met."
@@ -141,10 +141,6 @@ class MeetingSerializer(serializers.ModelSerializer):
     commitments_advanced = CommitmentReferenceSerializer(many=True, read_only=True)
     recorded_by = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
     source = SourceSerializer(source="*", read_only=True)
-    withdrawn = serializers.BooleanField(
-        source="is_withdrawn", read_only=True, help_text="Withdrawn as recorded by mistake: it no longer counts."
-    )
-    withdrawal_reason = serializers.SerializerMethodField(help_text="Why it was withdrawn; null if it was not.")
     withdrawn_by = serializers.SerializerMethodField(help_text="Who withdrew it; null if it was not withdrawn.")
 
     class Meta:
@@ -168,18 +164,11 @@ class MeetingSerializer(serializers.ModelSerializer):
             "withdrawn_by",
         ]
         read_only_fields = fields
-        extra_kwargs = {
-            "summary": {"help_text": "The outcome."},
-            "withdrawn_at": {"help_text": "When it was withdrawn; null if it was not."},
-        }
+        extra_kwargs = {"summary": {"help_text": "The outcome."}}
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_recorded_by(self, obj: Meeting) -> str | None:
         return display_name(obj.recorded_by)
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_withdrawal_reason(self, obj: Meeting) -> str | None:
-        return obj.withdrawal_reason if obj.is_withdrawn else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_withdrawn_by(self, obj: Meeting) -> str | None:
