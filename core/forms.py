@@ -9,6 +9,8 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 
+from core.filters import BIGINT_MAX
+
 
 @dataclass(frozen=True)
 class ErrorLink:
@@ -137,3 +139,13 @@ class FactConfirmForm(AccessibleFormMixin, forms.Form):
         if fact:
             cleaned["expected_fingerprint"] = seen[fact]
         return cleaned
+
+
+def posted_id(value) -> int | None:
+    """An id as a form posted it (a string, a number or a model instance), or ``None`` when it is not one: not a
+    whole number, or one no id column can hold (SQLite refuses to even compare with such a number)."""
+    try:
+        number = int(getattr(value, "pk", value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= BIGINT_MAX else None

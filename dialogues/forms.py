@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from commitments.models import Commitment
-from core.forms import AccessibleFormMixin, DateInput
+from core.forms import AccessibleFormMixin, DateInput, posted_id
 
 from .models import DialogueBody, Meeting
 
@@ -116,22 +116,11 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
             )
         else:
             raw = self.initial.get(name) or []
-        values = []
-        for value in raw if isinstance(raw, (list, tuple)) else [raw]:
-            try:
-                values.append(int(getattr(value, "pk", value)))
-            except (TypeError, ValueError):
-                continue
-        return values
+        ids = (posted_id(value) for value in (raw if isinstance(raw, (list, tuple)) else [raw]))
+        return [pk for pk in ids if pk is not None]
 
     def _chosen_body_id(self) -> int | None:
-        value = self._value("body")
-        if isinstance(value, DialogueBody):
-            return value.pk
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
+        return posted_id(self._value("body"))
 
     def clean(self):
         cleaned = super().clean()

@@ -335,3 +335,16 @@ def test_the_commitment_picker_is_bounded_and_finds_the_others_without_javascrip
     saved = editor_client.post(meeting_url(), {**posted, "commitments_advanced": [own[0].pk, target.pk]})
     assert saved.status_code == 302
     assert set(Meeting.objects.get().commitments_advanced.all()) == {own[0], target}
+
+
+@pytest.mark.parametrize("field", ["body", "commitments_advanced"])
+def test_an_id_no_column_can_hold_is_a_field_error_not_a_crash(editor_client, body, frozen_today, field):
+    """A tampered form: an id beyond 64 bits (SQLite refused to even compare with it: a 500 before)."""
+    commitment = CommitmentFactory(responsible_body=body)
+    data = {"body": body.pk, "held_on": "2026-03-01", "commitments_advanced": [commitment.pk]}
+    data[field] = [str(2**70), str(commitment.pk)] if field == "commitments_advanced" else str(2**70)
+    response = editor_client.post(meeting_url(), data)
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
+    assert "not one of the available choices" in response.context["form"].errors[field][0]
+    assert Meeting.objects.count() == 0
