@@ -191,3 +191,21 @@ def test_what_changed_prints_without_overlap(new_page, reviewer, seed_data, scre
             .map(td => td.textContent.trim().slice(0, 60))"""
     )
     assert not spilled, spilled
+
+
+def test_a_framework_page_prints_its_commitments_readably(new_page, reviewer, seed_data, screenshot_dir):
+    """The SDP's page on A4: the commitment's own text gets the width of its table (the fixed columns once left it a
+    few letters wide, 19 pages), and the links hidden on paper leave no separators behind."""
+    pypdf = pytest.importorskip("pypdf")
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:agreement_detail", kwargs={"code": "SDP"}))
+    pdf = page.pdf(path=screenshot_dir / "framework-print.pdf", prefer_css_page_size=True, print_background=True)
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) <= 10
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    widths = page.evaluate(
+        """() => [...document.querySelectorAll('.area-table')].map(
+            table => [table.querySelector('thead th:nth-child(2)').offsetWidth, table.offsetWidth])"""
+    )
+    assert widths and all(column >= 0.35 * table for column, table in widths), widths
+    assert page.locator(".headline").inner_text().strip().endswith("%).")  # "… achieved (n%)." and nothing after
