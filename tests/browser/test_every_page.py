@@ -209,3 +209,22 @@ def test_a_framework_page_prints_its_commitments_readably(new_page, reviewer, se
     )
     assert widths and all(column >= 0.35 * table for column, table in widths), widths
     assert page.locator(".headline").inner_text().strip().endswith("%).")  # "… achieved (n%)." and nothing after
+
+
+def test_the_commitment_list_prints_within_the_page(new_page, reviewer, seed_data, screenshot_dir):
+    """Its eleven columns fit A4: no cell runs past its column or the table past the page (dates were cut off)."""
+    page = new_page(reviewer)
+    page.goto(reverse("commitments:commitment_list"))
+    page.pdf(path=screenshot_dir / "commitment-list-print.pdf", prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    overflow = page.evaluate(
+        """() => {
+            const table = document.querySelector('table.commitments');
+            const cells = [...table.querySelectorAll('td, th')]
+                .filter(cell => cell.scrollWidth > cell.clientWidth + 1)
+                .map(cell => cell.textContent.trim().slice(0, 40));
+            return {right: table.getBoundingClientRect().right, page: document.documentElement.clientWidth, cells};
+        }"""
+    )
+    assert overflow["right"] <= overflow["page"] and not overflow["cells"], overflow
