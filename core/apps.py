@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import generation, lookups  # noqa: F401 (lookups: registers ``in`` on integer columns)
+        from . import generation, lookups  # noqa: F401 (lookups: range-checked integer ``in`` and foreign-key lookups)
 
         # Every write moves the data generation that keys the API's answer cache (core.generation).
         connection_created.connect(generation.install, dispatch_uid="core.generation.install")

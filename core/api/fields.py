@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db import models
 from rest_framework import serializers
 
+from core.filters import BIGINT_MAX
 from core.validators import validate_uri
 
 # The largest id a BigAutoField can hold: larger ids in request bodies are refused before they reach the database.
-MAX_ID = 2**63 - 1
+MAX_ID = BIGINT_MAX
 
 
 class _StringOnly:
