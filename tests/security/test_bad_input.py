@@ -9,6 +9,7 @@ comparing the whole database content before and after.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.test import Client
@@ -154,6 +155,9 @@ def test_meeting_form(setting, data):
     submit(setting, reverse("dialogues:meeting_create"), payload)
 
 
+_examples = itertools.count()
+
+
 @given(data=st.data())
 @FUZZ
 @pytest.mark.parametrize("kind", ["body", "agreement"])
@@ -161,11 +165,14 @@ def test_confirm_fact_forms(setting, data, kind):
     """The confirmation of an assumed fact (a body's cadence, an agreement's signature), through either page."""
     from commitments.tests.factories import AgreementFactory, SourceDocumentFactory
 
+    # A record of its own for each example: the factories get or create by code, and an example that confirmed the
+    # fact would leave the next one a record with nothing to confirm.
+    code = f"GUESS-{next(_examples)}"
     if kind == "body":
-        record = DialogueBodyFactory(short_name="GUESS", assumed_cadence=True)
+        record = DialogueBodyFactory(short_name=code, assumed_cadence=True)
         url, fact = reverse("dialogues:body_confirm_fact", args=[record.short_name]), "cadence"
     else:
-        record = AgreementFactory(code="GUESS", assumed_signature=True)
+        record = AgreementFactory(code=code, assumed_signature=True)
         url, fact = reverse("commitments:agreement_confirm_fact", args=[record.code]), "signed_on"
     record.refresh_from_db()
     document = SourceDocumentFactory(key="fuzz-doc")
