@@ -44,6 +44,22 @@ def rolled_up(commitment: Commitment) -> Commitment:
     return commitment
 
 
+def achieved_with_one_done_milestone(author) -> Commitment:
+    """A commitment whose progress is rolled up from its one milestone, done, and which is marked achieved."""
+    commitment = rolled_up(CommitmentFactory())
+    MilestoneFactory(commitment=commitment, done=True)
+    commitment.refresh_from_db()
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        status=Status.ACHIEVED,
+        evidence_reference="Summit statement",
+    )
+    commitment.refresh_from_db()
+    return commitment
+
+
 # -- the model ------------------------------------------------------------------------------------------------
 
 
@@ -494,17 +510,7 @@ def test_a_milestone_added_keeps_its_author_source_date_precision_and_time_and_i
 
 
 def test_an_open_milestone_is_refused_under_an_achieved_rolled_up_commitment_and_a_done_one_accepted(author):
-    commitment = rolled_up(CommitmentFactory())
-    MilestoneFactory(commitment=commitment, done=True)
-    commitment.refresh_from_db()
-    commitment_update_status(
-        commitment=commitment,
-        expected_version=commitment.version,
-        author=author,
-        status=Status.ACHIEVED,
-        evidence_reference="Summit statement",
-    )
-    commitment.refresh_from_db()
+    commitment = achieved_with_one_done_milestone(author)
     version = commitment.version
     with pytest.raises(ValidationError) as excinfo:
         milestone_add(commitment=commitment, expected_version=version, author=author, title="Open")
@@ -561,17 +567,7 @@ def test_a_milestone_withdrawal_entry_carries_no_evidence(author):
 
 
 def test_withdrawing_an_update_is_refused_when_it_would_leave_an_achieved_commitment_with_an_open_milestone(author):
-    commitment = rolled_up(CommitmentFactory())
-    MilestoneFactory(commitment=commitment, done=True)
-    commitment.refresh_from_db()
-    commitment_update_status(
-        commitment=commitment,
-        expected_version=commitment.version,
-        author=author,
-        status=Status.ACHIEVED,
-        evidence_reference="Summit statement",
-    )
-    commitment.refresh_from_db()
+    commitment = achieved_with_one_done_milestone(author)
     reopened = commitment_update_status(
         commitment=commitment, expected_version=commitment.version, author=author, status=Status.IN_PROGRESS
     )
