@@ -134,10 +134,6 @@ class Agreement(ProvenanceMixin, SourcedModel):
         """The signature date to the precision the documents give ("May 2020"), or empty."""
         return format_approx_date(self.signed_on, self.signed_on_precision)
 
-    @property
-    def in_force_on_display(self) -> str:
-        return format_approx_date(self.in_force_on, self.in_force_on_precision)
-
 
 def progress_constraints(prefix: str) -> list[models.CheckConstraint]:
     """The progress rules a commitment and each of its status updates keep alike: a percentage, and 100 when

@@ -67,7 +67,6 @@ def _party_entry(
     note: str,
     evidence_url: str,
     evidence_reference: str,
-    evidence_date,
 ) -> tuple[str, str, int | None, dict]:
     """A status recorded for one party of a joint commitment: the party's status, the combined status it leads to
     (the less advanced of the two once both are recorded; until then the combined status stays), the commitment's
@@ -205,7 +204,6 @@ def _append_update(
                 note=note,
                 evidence_url=evidence_url,
                 evidence_reference=evidence_reference,
-                evidence_date=evidence_date,
             )
         elif kind == UpdateKind.REVIEW:
             status, progress = locked.status, locked.progress

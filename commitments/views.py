@@ -21,7 +21,7 @@ from core.forms import DateInput
 from core.roles import EditorRequiredMixin
 from core.views import DomainErrorsMixin, FactConfirmView
 
-from . import selectors
+from . import selectors, services
 from .exports import commitment_export_response
 from .filtersets import CommitmentFilterSet
 from .forms import (
@@ -35,18 +35,6 @@ from .forms import (
 )
 from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import attach_milestone_counts
-from .services import (
-    MILESTONE_FIELDS,
-    commitment_confirm_unchanged,
-    commitment_set_progress_source,
-    commitment_update,
-    commitment_update_party_status,
-    commitment_update_status,
-    milestone_add,
-    milestone_update,
-    milestone_withdraw,
-    status_update_withdraw,
-)
 
 # -- The commitment list -------------------------------------------------------------------------------------
 
@@ -299,12 +287,12 @@ class CommitmentUpdateStatusView(CommitmentFormView):
         data = form.cleaned_data
         common = {**self.entry_kwargs(data), "status": data["status"], "progress": data["progress"]}
         if data.get("party"):
-            update = commitment_update_party_status(**common, party=data["party"])
+            update = services.commitment_update_party_status(**common, party=data["party"])
             return self.done(
                 f"Saved: {update.get_party_display()} is “{update.get_party_status_display()}” on "
                 f"{self.commitment.reference}; together “{update.get_status_display()}”."
             )
-        update = commitment_update_status(**common)
+        update = services.commitment_update_status(**common)
         progress = f" ({update.progress}%)" if update.progress is not None else ""
         return self.done(f"Saved: {self.commitment.reference} is now “{update.get_status_display()}”{progress}.")
 
@@ -318,7 +306,7 @@ class CommitmentConfirmView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        commitment_confirm_unchanged(**self.entry_kwargs(data))
+        services.commitment_confirm_unchanged(**self.entry_kwargs(data))
         return self.done(
             f"Saved: {self.commitment.reference} reviewed, status unchanged "
             f"(“{self.commitment.get_status_display()}”)."
@@ -340,7 +328,7 @@ class CommitmentEditView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        commitment, changed = commitment_update(
+        commitment, changed = services.commitment_update(
             commitment=self.commitment,
             expected_edit_version=data["expected_edit_version"],
             author=self.request.user,
@@ -390,7 +378,7 @@ class StatusUpdateWithdrawView(WithdrawFormView):
         return super().get_context_data(update=self.update, **kwargs)
 
     def form_valid(self, form):
-        withdrawal = status_update_withdraw(update=self.update, **self.withdrawal_kwargs(form.cleaned_data))
+        withdrawal = services.status_update_withdraw(update=self.update, **self.withdrawal_kwargs(form.cleaned_data))
         return self.done(
             f"Withdrawn: {self.update.get_kind_display().lower()} of "
             f"{date_format(timezone.localtime(self.update.recorded_at), 'j F Y')}; {self.commitment.reference} is "
@@ -409,7 +397,7 @@ class MilestoneFormView(CommitmentFormView):
 
     def milestone_kwargs(self, data: dict) -> dict:
         """What the milestone services take from the form: the version, the author and the milestone's fields."""
-        return {**self.versioned_kwargs(data), **{name: data[name] for name in MILESTONE_FIELDS}}
+        return {**self.versioned_kwargs(data), **{name: data[name] for name in services.MILESTONE_FIELDS}}
 
 
 class MilestoneAddView(MilestoneFormView):
@@ -418,7 +406,7 @@ class MilestoneAddView(MilestoneFormView):
     page_title = "Add a milestone"
 
     def form_valid(self, form):
-        milestone = milestone_add(commitment=self.commitment, **self.milestone_kwargs(form.cleaned_data))
+        milestone = services.milestone_add(commitment=self.commitment, **self.milestone_kwargs(form.cleaned_data))
         return self.done(
             f"Saved: milestone “{milestone.title}” added to {self.commitment.reference}.",
             to=milestone.get_absolute_url(),
@@ -449,7 +437,9 @@ class MilestoneEditView(MilestoneFormViewMixin, MilestoneFormView):
         return {"commitment": commitment, "instance": Milestone.objects.get(pk=self.milestone.pk)}
 
     def form_valid(self, form):
-        milestone, changed = milestone_update(milestone=self.milestone, **self.milestone_kwargs(form.cleaned_data))
+        milestone, changed = services.milestone_update(
+            milestone=self.milestone, **self.milestone_kwargs(form.cleaned_data)
+        )
         if not changed:
             return self.done(f"Nothing to save: milestone “{milestone.title}” was left as it was.", saved=False)
         return self.done(f"Saved: milestone “{milestone.title}”.")
@@ -463,7 +453,7 @@ class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
     page_title = "Withdraw a milestone"
 
     def form_valid(self, form):
-        milestone_withdraw(milestone=self.milestone, **self.withdrawal_kwargs(form.cleaned_data))
+        services.milestone_withdraw(milestone=self.milestone, **self.withdrawal_kwargs(form.cleaned_data))
         return self.done(f"Withdrawn: milestone “{self.milestone.title}”.", to=self.commitment.get_absolute_url())
 
 
@@ -476,7 +466,7 @@ class ProgressSourceView(CommitmentFormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        entry = commitment_set_progress_source(
+        entry = services.commitment_set_progress_source(
             commitment=self.commitment, source=data["progress_source"], **self.versioned_kwargs(data)
         )
         if entry is None:

@@ -108,10 +108,6 @@ def _written_table(sql: str) -> str | None:
     return match[1].lower()
 
 
-def _tracked(sql: str) -> bool:
-    return _written_table(sql) is not None
-
-
 def _ready(connection: BaseDatabaseWrapper) -> bool:
     """Whether the generation exists in this database (not before ``core``'s migration has run)."""
     ready = getattr(connection, _READY, None)

@@ -13,16 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import registered_models
-from simple_history.utils import get_history_model_for_model
 
 from .exceptions import DomainConflict
-
-
-def historical_models() -> list:
-    """Every historical model that django-simple-history registered (one per audited model)."""
-    models = [get_history_model_for_model(model) for model in registered_models.values()]
-    return sorted(models, key=lambda model: model._meta.db_table)
 
 
 class ReadOnlyAdminMixin:

@@ -235,13 +235,6 @@ def dialogue_body_save(*, body: DialogueBody, author=None) -> DialogueBody:
     return body
 
 
-def dialogue_body_update(*, body: DialogueBody, author=None, **changes: Any) -> DialogueBody:
-    """Change fields of ``body`` (e.g. ``cadence_months``) through :func:`dialogue_body_save`."""
-    for name, value in changes.items():
-        setattr(body, name, value)
-    return dialogue_body_save(body=body, author=author)
-
-
 def overdue_flags_close_for_body(*, body: DialogueBody, meeting: Meeting | None = None, reason: str = "") -> int:
     """Close the open overdue flag of ``body`` once it is no longer overdue (e.g. a meeting was just recorded).
 

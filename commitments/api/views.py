@@ -21,20 +21,12 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from commitments import services
 from commitments.choices import UpdateKind
 from commitments.exports import commitment_csv_response
 from commitments.filtersets import CommitmentFilterSet, MilestoneFilterSet, StatusUpdateFilterSet
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
-from commitments.services import (
-    CommitmentConflict,
-    commitment_confirm_unchanged,
-    commitment_update_party_status,
-    commitment_update_status,
-    milestone_add,
-    milestone_update,
-    milestone_withdraw,
-    status_update_withdraw,
-)
+from commitments.services import CommitmentConflict
 from core.api.conditional import ConditionalMixin, Freshness
 from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin
 from core.api.viewsets import RecordingViewSet
@@ -408,7 +400,7 @@ class StatusUpdateViewSet(RecordingViewSet):
         update = self.get_object()
         data = self.validated_input(StatusUpdateWithdrawSerializer)
         # A stale expected_version raises CommitmentConflict: 409 with conflict_extra (core.api.exceptions).
-        withdrawal = status_update_withdraw(
+        withdrawal = services.status_update_withdraw(
             update=update, expected_version=data["expected_version"], author=request.user, reason=data["reason"]
         )
         return self.stored_answer(withdrawal, StatusUpdateSerializer, created_route="api:statusupdate-detail")
@@ -438,13 +430,13 @@ class StatusUpdateViewSet(RecordingViewSet):
         if data["kind"] == UpdateKind.REVIEW:
             if data.get("party"):
                 raise DRFValidationError({"party": ["A review is of the commitment as a whole: send no party."]})
-            update = commitment_confirm_unchanged(**common)
+            update = services.commitment_confirm_unchanged(**common)
         elif data.get("party"):
-            update = commitment_update_party_status(
+            update = services.commitment_update_party_status(
                 **common, party=data["party"], status=data["status"], progress=data.get("progress")
             )
         else:
-            update = commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
+            update = services.commitment_update_status(**common, status=data["status"], progress=data.get("progress"))
         return self.stored_answer(update, StatusUpdateSerializer, created_route="api:statusupdate-detail")
 
 
@@ -555,7 +547,7 @@ class MilestoneViewSet(RecordingViewSet, mixins.UpdateModelMixin):
 
     def create(self, request, *args, **kwargs):
         data = self.validated_input(MilestoneCreateSerializer)
-        milestone = milestone_add(
+        milestone = services.milestone_add(
             commitment=data.pop("commitment"),
             expected_version=data.pop("expected_version"),
             author=request.user,
@@ -570,7 +562,7 @@ class MilestoneViewSet(RecordingViewSet, mixins.UpdateModelMixin):
         data = self.validated_input(MilestoneUpdateSerializer, partial=True)
         if "expected_version" not in data:
             raise DRFValidationError({"expected_version": ["This field is required."]})
-        milestone, _ = milestone_update(
+        milestone, _ = services.milestone_update(
             milestone=milestone, expected_version=data.pop("expected_version"), author=request.user, **data
         )
         return self.stored_answer(milestone, MilestoneSerializer)
@@ -579,7 +571,7 @@ class MilestoneViewSet(RecordingViewSet, mixins.UpdateModelMixin):
     def withdraw(self, request, *args, **kwargs):
         milestone = self.get_object()
         data = self.validated_input(MilestoneWithdrawSerializer)
-        milestone_withdraw(
+        services.milestone_withdraw(
             milestone=milestone, expected_version=data["expected_version"], author=request.user, reason=data["reason"]
         )
         return self.stored_answer(milestone, MilestoneSerializer)

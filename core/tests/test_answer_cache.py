@@ -319,11 +319,11 @@ def test_an_insert_that_skips_every_row_moves_nothing(reviewer, editors_group):
 def test_untracked_tables_do_not_move_it(reviewer, client):
     before = generation.current()
     client.force_login(reviewer)  # a session row and last_login... the user row is tracked, the session is not
-    assert generation._tracked('INSERT INTO "django_session" ("session_key") VALUES (%s)') is False
-    assert generation._tracked('UPDATE "commitments_commitment" SET "title" = %s') is True
-    assert generation._tracked("DELETE FROM dialogues_meeting") is True
-    assert generation._tracked('TRUNCATE "commitments_statusupdate", "x"') is True
-    assert generation._tracked("SELECT 1") is False
+    assert generation._written_table('INSERT INTO "django_session" ("session_key") VALUES (%s)') is None
+    assert generation._written_table('UPDATE "commitments_commitment" SET "title" = %s') == "commitments_commitment"
+    assert generation._written_table("DELETE FROM dialogues_meeting") == "dialogues_meeting"
+    assert generation._written_table('TRUNCATE "commitments_statusupdate", "x"') == "commitments_statusupdate"
+    assert generation._written_table("SELECT 1") is None
     assert before is None or generation.current() is not None
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from commitments.tests.factories import SourceDocumentFactory
 from dialogues.choices import Level, NotificationKind, NotificationStatus
 from dialogues.models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
+from dialogues.services import dialogue_body_save
 
 
 class DialogueBodyFactory(factory.django.DjangoModelFactory):
@@ -140,3 +141,10 @@ class FlagNotificationFactory(factory.django.DjangoModelFactory):
         sent = factory.Trait(
             status=NotificationStatus.SENT, sent_at=factory.LazyFunction(timezone.now), recipients="desk@example.eu"
         )
+
+
+def change_body(body: DialogueBody, *, author=None, **changes) -> DialogueBody:
+    """Change fields of ``body`` (e.g. ``cadence_months``) as the admin does: through ``dialogue_body_save``."""
+    for name, value in changes.items():
+        setattr(body, name, value)
+    return dialogue_body_save(body=body, author=author)

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from dialogues.models import DialogueBody, OverdueFlag
 from dialogues.services import meeting_record
-from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory, change_body
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,7 @@ def test_ad_hoc_and_inactive_bodies_are_never_overdue():
 
 
 def test_changing_the_cadence_moves_the_due_date(body):
-    from dialogues.services import dialogue_body_update
-
-    dialogue_body_update(body=body, cadence_months=6)
+    change_body(body, cadence_months=6)
     body.refresh_from_db()
     assert body.next_due_on == dt.date(2024, 9, 15)
 

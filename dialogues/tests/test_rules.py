@@ -29,6 +29,7 @@ from dialogues.tests.factories import (
     FlagNotificationFactory,
     MeetingFactory,
     OverdueFlagFactory,
+    change_body,
 )
 from dialogues.tests.test_services import at
 from tests.support import assert_clean_errors
@@ -796,10 +797,8 @@ def test_deleting_a_late_meeting_that_closed_nothing_leaves_the_overdue_body_as_
 
 
 def test_changing_a_body_records_who_changed_it(late_body):
-    from dialogues.services import dialogue_body_update
-
     admin = UserFactory(admin=True)
-    dialogue_body_update(body=late_body, author=admin, cadence_months=6)
+    change_body(late_body, author=admin, cadence_months=6)
     assert late_body.history.first().history_user == admin
     assert (late_body.cadence_months, fresh(late_body.pk).next_due_on) == (6, dt.date(2024, 9, 15))
 
@@ -924,10 +923,8 @@ def test_a_withdrawal_is_in_the_meetings_audit_history_with_who_and_when(late_bo
 )
 @time_machine.travel(dt.datetime(2026, 11, 27, 9), tick=False)
 def test_changing_a_body_closes_its_flag_saying_why(late_body, change, reason):
-    from dialogues.services import dialogue_body_update
-
     flag = OverdueFlagFactory(body=late_body, due_on=dt.date(2025, 3, 15))
-    dialogue_body_update(body=late_body, **change)
+    change_body(late_body, **change)
     flag.refresh_from_db()
     assert (flag.is_open, flag.close_reason, flag.closed_by_meeting) == (False, reason, None)
 
@@ -975,19 +972,17 @@ def test_a_body_saved_from_a_copy_read_before_the_sweep_still_has_its_flag_close
 ):
     """A form opened before the morning's sweep and saved after it (``dialogue_body_save`` of a copy whose mark is
     out of date) neither hides the open flag from the sweep nor keeps a closed one counted as open."""
-    from dialogues.services import dialogue_body_update
-
     read_before_opening = fresh(late_body.pk)
     with at(TODAY), django_capture_on_commit_callbacks(execute=True):
         assert overdue_sweep().opened == 1
     with at(TODAY):
-        dialogue_body_update(body=read_before_opening, description="Meets in Brussels and Tokyo in turn.")
+        change_body(read_before_opening, description="Meets in Brussels and Tokyo in turn.")
     MeetingFactory(body=late_body, held_on=dt.date(2026, 11, 20))  # recorded outside the services
     read_before_closing = fresh(late_body.pk)
     with at(TODAY), django_capture_on_commit_callbacks(execute=True):
         assert overdue_sweep().closed == 1
     with at(TODAY):  # a monthly cadence with 3 days' grace: overdue again since 23 December... of next month
-        dialogue_body_update(body=read_before_closing, cadence_months=1, grace_days=3)
+        change_body(read_before_closing, cadence_months=1, grace_days=3)
     later = dt.date(2026, 12, 24)
     with at(later), django_capture_on_commit_callbacks(execute=True):
         summary = overdue_sweep()

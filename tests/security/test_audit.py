@@ -10,11 +10,12 @@ from django.contrib import admin
 from django.db import IntegrityError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from simple_history.models import registered_models
+from simple_history.utils import get_history_model_for_model
 
 from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, StatusUpdate
 from commitments.services import commitment_update_status
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory, UserFactory
-from core.history import historical_models
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
@@ -22,6 +23,12 @@ from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 pytestmark = pytest.mark.django_db
 
 AUDITED = [Agreement, Commitment, DialogueBody, Meeting]
+
+
+def historical_models() -> list:
+    """Every historical model that django-simple-history registered (one per audited model)."""
+    models = [get_history_model_for_model(model) for model in registered_models.values()]
+    return sorted(models, key=lambda model: model._meta.db_table)
 
 
 @pytest.fixture
