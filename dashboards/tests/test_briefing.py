@@ -205,3 +205,10 @@ def test_a_framework_pack_lists_each_commitments_milestones_and_marks_the_overdu
         text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["SDP"])))
     assert "Done 1 May 2025: Plan agreed" in text
     assert "Due May 2026: Exercise held (overdue)" in text
+
+
+def test_the_framework_page_names_each_area_pack_as_the_area_is_written(seed_data, reviewer_client):
+    """The link to an area's pack keeps the area's label as written ("Hybrid threats and FIMI", not "fimi")."""
+    page = reviewer_client.get(reverse("dashboards:agreement_detail", args=["SDP"])).content.decode()
+    url = reverse("dashboards:area_briefing", args=["hybrid_fimi"])
+    assert f'<a href="{url}">Hybrid threats and FIMI across all frameworks: briefing pack (PDF)</a>' in page

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from commitments.choices import Actor, Party, PolicyArea, Status
 from commitments.models import Commitment
@@ -656,3 +657,13 @@ def test_the_kept_overview_body_holds_nothing_of_the_reader(client, world, froze
     client.force_login(second)
     page = client.get(reverse("dashboards:home")).content.decode()
     assert "by Kenji Reader" in page and "Hana" not in page
+
+
+def test_the_bars_say_they_count_the_recorded_status_not_the_state(reviewer_client, world):
+    """The figures at the top count states (a "not started" commitment may be stale), the bars recorded statuses: the
+    overview and a framework's page say which is which, so two "not started" counts do not read as a contradiction."""
+    agreement = Commitment.objects.order_by("pk").first().agreement
+    for url in (reverse("dashboards:home"), agreement.get_absolute_url()):
+        text = " ".join(strip_tags(reviewer_client.get(url).content.decode()).split())
+        assert "The bars count each commitment's last recorded status" in text, url
+        assert "a status not updated for 12 months counts as stale" in text, url

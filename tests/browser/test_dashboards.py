@@ -235,6 +235,28 @@ def test_overview_and_what_changed_print_as_a_briefing(new_page, reviewer, seed_
         assert page.locator("header.site-header").is_visible()
 
 
+def test_every_page_says_on_paper_when_it_was_printed(new_page, reviewer, seed_data):
+    """Days overdue and states are as of the moment of printing: a printed page of a framework, a body, a meeting or a
+    commitment says when, and by whom, it was printed; on screen the line is hidden."""
+    meeting = DialogueBody.objects.get(short_name="SUMMIT").meetings.order_by("-held_on").first()
+    page = new_page(reviewer)
+    for url in (
+        reverse("dashboards:agreement_detail", kwargs={"code": "SDP"}),
+        reverse("dialogues:body_detail", kwargs={"short_name": "SDD"}),
+        reverse("dialogues:meeting_detail", kwargs={"pk": meeting.pk}),
+        Commitment.objects.order_by("pk").first().get_absolute_url(),
+        reverse("commitments:commitment_list"),
+    ):
+        page.goto(url)
+        meta = page.locator(".briefing-meta")
+        assert meta.count() == 1 and not meta.is_visible(), url
+        page.emulate_media(media="print")
+        assert meta.is_visible(), url
+        printed = rf"printed {timezone.localdate():%-d %B %Y}, \d\d:\d\d by {re.escape(reviewer.get_full_name())}"
+        assert re.search(printed, meta.inner_text()), url
+        page.emulate_media(media="screen")
+
+
 def test_fresh_install_dashboards_read_well(new_page, reviewer, screenshot_dir):
     page = new_page(reviewer)
     page.goto(reverse("dashboards:home"))
