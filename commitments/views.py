@@ -158,7 +158,30 @@ class CommitmentListView(FilterView):
         context["active_filters"] = [
             name for name in form.fields if name not in ("ordering",) and form.data.get(name) not in (None, "")
         ]
+        context["filters_in_words"] = filters_in_words(form, context["active_filters"])
         return context
+
+
+def filters_in_words(form: forms.Form, names: list[str]) -> list[tuple[str, str]]:
+    """``(label, chosen values)`` of each active filter as the form shows it, for the printed list (whose filter
+    form does not print): "Status", "Achieved or In progress"; an agreement by its name, a date written out."""
+    cleaned = getattr(form, "cleaned_data", {})
+    described = []
+    for name in names:
+        field = form.fields[name]
+        raw = [value for value in form.data.getlist(name) if value not in (None, "")]
+        choices = {
+            str(key): str(label) for key, label in getattr(field.widget, "choices", ()) if key not in (None, "")
+        }
+        value = cleaned.get(name)
+        if choices:
+            words = " or ".join(choices.get(v, v) for v in raw)
+        elif isinstance(value, datetime):
+            words = date_format(timezone.localtime(value), "j F Y")
+        else:
+            words = f"“{raw[0]}”" if raw else ""
+        described.append((str(field.label or name), words))
+    return described
 
 
 # -- One commitment ------------------------------------------------------------------------------------------

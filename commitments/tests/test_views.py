@@ -353,6 +353,54 @@ def test_a_page_past_the_end_is_404_not_500(reviewer_client, catalogue):
     assert reviewer_client.get(reverse("commitments:commitment_list"), {"page": 99}).status_code == 404
 
 
+def print_scope(response) -> str:
+    """The words of the block that only prints (the filter form and page links do not), tags out, spaces collapsed."""
+    block = re.search(
+        r'<div class="print-only print-scope" id="print-scope">(.*?)</div>', response.content.decode(), re.S
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", block.group(1)).split())
+
+
+def results_count(response) -> str:
+    heading = re.search(r'<h2 class="results-count"[^>]*>(.*?)</h2>', response.content.decode(), re.S)
+    return " ".join(heading.group(1).split())
+
+
+def test_a_printed_page_of_the_list_says_which_rows_of_how_many_it_holds(reviewer_client):
+    CommitmentFactory.create_batch(60, agreement=AgreementFactory(code="BIG"))
+    url = reverse("commitments:commitment_list")
+    first, second = reviewer_client.get(url), reviewer_client.get(url, {"page": 2})
+    assert "This print holds commitments 1–50 of 60 (page 1 of 2)" in print_scope(first)
+    assert "This print holds commitments 51–60 of 60 (page 2 of 2)" in print_scope(second)
+    assert results_count(first) == "60 commitments"  # no filter: nothing says "match"
+
+
+def test_a_printed_filtered_list_names_its_filters_in_words(reviewer_client, catalogue):
+    response = reviewer_client.get(
+        reverse("commitments:commitment_list"),
+        {"agreement": "SDP", "status": ["in_progress", "achieved"], "search": "cyber", "overdue_body": "false"},
+    )
+    words = print_scope(response)
+    assert words.startswith("Filters: Search: “cyber”; Agreement: SDP"), words
+    assert "Status: In progress or Achieved" in words
+    assert "Responsible body overdue: Not overdue." in words
+    assert "in_progress" not in words and "overdue_body" not in words and "This print holds" not in words
+    assert results_count(response) == "1 commitment matches the filters"
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [
+        ({"strength": "explore"}, "2 commitments match the filters"),
+        ({"search": "nothing like it"}, "0 commitments match the filters"),
+    ],
+)
+def test_the_count_of_matches_agrees_in_number(reviewer_client, catalogue, query, heading):
+    response = reviewer_client.get(reverse("commitments:commitment_list"), query)
+    assert results_count(response) == heading
+    assert print_scope(response).startswith("Filters: ")
+
+
 def make_rows(count):
     agreement = AgreementFactory()
     bodies = [DialogueBodyFactory(overdue=True), DialogueBodyFactory()]
