@@ -8,6 +8,7 @@ by Playwright, so the site itself serves no test script and its CSP stays strict
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Commitment, StatusUpdate
+from commitments.tests.factories import MilestoneFactory
 from dialogues.models import DialogueBody, Meeting
 from subscriptions.services import unsubscribe_token
 from subscriptions.tests.factories import FollowFactory
@@ -228,3 +230,60 @@ def test_the_commitment_list_prints_within_the_page(new_page, reviewer, seed_dat
         }"""
     )
     assert overflow["right"] <= overflow["page"] and not overflow["cells"], overflow
+
+
+# The main tables and how each fits its container: a table wider than its container scrolls sideways, hiding columns.
+TABLES_FIT = """() => ({
+    page: document.documentElement.scrollWidth,
+    tables: [...document.querySelectorAll('main table')].map(table => ({
+        table: table.id || table.className,
+        width: table.scrollWidth,
+        room: table.parentElement.clientWidth,
+        display: getComputedStyle(table).display,
+    })),
+})"""
+LISTS = {
+    "commitment list": lambda: reverse("commitments:commitment_list"),
+    "body list": lambda: reverse("dialogues:body_list"),
+    "framework page": lambda: reverse("dashboards:agreement_detail", args=["SDP"]),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_on_a_phone_the_lists_are_cards_that_show_every_column(name, new_page, reviewer, seed_data, screenshot_dir):
+    """At 390 px no column hides behind a sideways scroll (the list showed reference and title only): each row is a
+    card whose cells say what they are; on paper the same table stays a table."""
+    page = new_page(reviewer, viewport={"width": 390, "height": 800})
+    page.goto(LISTS[name]())
+    page.screenshot(path=screenshot_dir / f"{name.replace(' ', '-')}-cards-390.png", full_page=True)
+    fit = page.evaluate(TABLES_FIT)
+    assert fit["page"] <= 390, fit
+    assert fit["tables"] and all(t["width"] <= t["room"] for t in fit["tables"]), fit
+    state = page.locator("main table td[data-label='State']").first
+    assert state.is_visible() and state.inner_text().strip()
+    box = state.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    page.emulate_media(media="print")
+    assert all(t["display"] == "table" for t in page.evaluate(TABLES_FIT)["tables"])
+
+
+def test_the_commitment_list_fits_a_laptop_with_milestones(new_page, reviewer, seed_data, screenshot_dir):
+    """At 1366 px the eleven columns fit without a sideways scroll once rows count milestones ("1 of 2 done",
+    an overdue badge): the milestone cell once kept to one line and pushed "Last update" out of sight."""
+    for commitment in Commitment.objects.in_reference_order()[:3]:
+        MilestoneFactory(commitment=commitment, due_on=dt.date(2020, 1, 1))  # overdue
+        MilestoneFactory(
+            commitment=commitment,
+            due_on=dt.date(2020, 1, 1),
+            done_on=dt.date(2019, 12, 1),
+            evidence_reference="Council document 1/19",
+        )
+    page = new_page(reviewer, viewport={"width": 1366, "height": 900})
+    page.goto(reverse("commitments:commitment_list") + "?ordering=reference")
+    assert page.locator("td.milestones").first.inner_text().startswith("1 of 2 done")
+    page.screenshot(path=screenshot_dir / "commitment-list-milestones-1366.png", full_page=True)
+    fit = page.evaluate(TABLES_FIT)
+    assert fit["page"] <= 1366 and all(t["width"] <= t["room"] for t in fit["tables"]), fit
+    last = page.get_by_role("columnheader", name="Last update").bounding_box()
+    room = page.locator(".table-scroll").bounding_box()
+    assert last["x"] + last["width"] <= room["x"] + room["width"]
