@@ -53,7 +53,7 @@ def test_editor_filters_opens_and_marks_in_progress_with_evidence(new_page, trac
     page.locator("summary", has_text="Policy area").click()
     page.get_by_label("Maritime security").check()
     page.get_by_role("button", name="Apply filters").click()
-    expect(page.get_by_role("heading", name="1 commitment match the filters")).to_be_visible()
+    expect(page.get_by_role("heading", name="1 commitment matches the filters")).to_be_visible()
     assert re.search(r"agreement=SDP.*status=not_started.*area=maritime_security", page.url)
     page.screenshot(path=screenshot_dir / "commitment_list_filtered.png", full_page=True)
 
