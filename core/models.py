@@ -96,7 +96,7 @@ def basis_reason_field() -> models.CharField:
 
 
 def basis_assumed_by_field() -> models.CharField:
-    """``<fact>_assumed_by``: who assumed it ("the tracker's default", "seed editors", a person)."""
+    """``<fact>_assumed_by``: who assumed it ("the tracker's default", "the tracker's editors", a person)."""
     return models.CharField(max_length=100, blank=True, default="")
 
 

@@ -189,7 +189,7 @@ class _Loader:
                     **{
                         f"{fact}_basis": Basis.ASSUMED,
                         f"{fact}_reason": str(entry["assumed"])[:300],
-                        f"{fact}_assumed_by": str(entry.get("by") or "seed editors")[:100],
+                        f"{fact}_assumed_by": str(entry.get("by") or "the tracker's editors")[:100],
                     },
                 )
                 self.fact_counts[Basis.ASSUMED] += 1

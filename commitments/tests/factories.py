@@ -90,7 +90,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
             signed_on_source=None,
             signed_on_locator="",
             signed_on_reason="placeholder: the documents give no date",
-            signed_on_assumed_by="seed editors",
+            signed_on_assumed_by="the tracker's editors",
         )
 
 
