@@ -104,7 +104,10 @@ def test_an_editor_confirms_an_agreements_date_through_the_form(editor_client, l
     page = editor_client.get(loi.get_absolute_url()).content.decode()
     assert url(loi) in page and "Confirm an assumed date" in page
     form = editor_client.get(url(loi)).content.decode()
-    assert "Signature date: May 2020 (assumed by the tracker's editors: placeholder: the documents give no date)" in form
+    assert (
+        "Signature date: May 2020 (assumed by the tracker&#x27;s editors: placeholder: the documents give no date)"
+        in form
+    )
     response = editor_client.post(
         url(loi), {"fact": "signed_on", "source_document": source.pk, "locator": "3.1", "seen": seen(loi)}
     )
