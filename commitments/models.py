@@ -542,6 +542,23 @@ class StatusUpdate(SourcedModel):
         except StatusUpdate.DoesNotExist:
             return None
 
+    @property
+    def is_undated(self) -> bool:
+        """Written by the seed loader (no author) from a document that gives no date for it (no evidence date):
+        its ``recorded_at`` is when the seed was loaded, not when anything happened. The rule of
+        ``StatusUpdateQuerySet.dated``, which leaves such entries out of the date-based views."""
+        return self.author_id is None and self.evidence_date is None
+
+    @property
+    def undated_label(self) -> str:
+        """What the timeline shows instead of a date for an undated entry: "undated: from MARTENS-2024", with the
+        source's publication date to the precision it is known, if any (never an invented day)."""
+        source = self.source_document
+        if source is None:
+            return "undated"
+        published = format_approx_date(source.published_on, source.published_on_precision)
+        return f"undated: from {source.key}" + (f" ({published})" if published else "")
+
 
 def due_period_end(due_on: date | None, precision: str) -> date | None:
     """The last day a date known to ``precision`` can mean: "May 2025" is due by 31 May 2025, "2025" by

@@ -277,6 +277,14 @@ class StatusUpdateQuerySet(models.QuerySet):
         withdrawn = self.model._base_manager.filter(withdraws__isnull=False, withdraws_id=models.OuterRef("pk"))
         return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(~models.Exists(withdrawn))
 
+    def dated(self) -> StatusUpdateQuerySet:
+        """The entries whose ``recorded_at`` a reader may take as when the change happened: all but the undated
+        ones (``StatusUpdate.is_undated``), which the seed loader wrote (no author) from a document that gives no
+        date for them, so their ``recorded_at`` is only the moment the seed was loaded. The date-based views
+        (latest updates, what changed, briefings, digests) list these only; the commitment's timeline lists
+        every entry, and its current status still comes from the undated one where it is the latest."""
+        return self.exclude(author__isnull=True, evidence_date__isnull=True)
+
     def newest_first(self) -> StatusUpdateQuerySet:
         return self.order_by("-recorded_at", "-version")
 

@@ -674,6 +674,7 @@ def overview(*, on: date | None = None, stale_limit: int = 25, updates_limit: in
     from_history = on < today
     updates = (
         StatusUpdate.objects.effective()
+        .dated()
         .select_related("commitment__agreement", "author")
         .order_by("-recorded_at", "-version")
     )
@@ -842,6 +843,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
 
 def changes_since(*, since: date, until: date | None = None, limit: int = LIST_LIMIT) -> Changes:
     """Every status transition, other update, meeting and newly overdue body from ``since`` to ``until``.
+    Updates with no date a reader can rely on (``StatusUpdateQuerySet.dated``) are not news of any window.
 
     Seven queries whatever the data size. Lists are newest first and capped at ``limit`` rows each (the counts
     are exact), so the page stays readable and printable however long the window.
@@ -853,11 +855,13 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
     is_transition = Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(status=F("previous_status"))
     counts = (
         StatusUpdate.objects.effective()
+        .dated()
         .filter(window)
         .aggregate(transitions=Count("pk", filter=is_transition), others=Count("pk", filter=~is_transition))
     )
     updates = (
         StatusUpdate.objects.effective()
+        .dated()
         .filter(window)
         .select_related("commitment__agreement", "author")
         .order_by("-recorded_at", "-version")

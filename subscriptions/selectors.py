@@ -109,12 +109,14 @@ class DigestContent:
 def digest_content(*, scope: Scope, start: datetime, end: datetime) -> DigestContent:
     """Everything a digest for ``scope`` reports over [start, end): status changes (with their evidence),
     meetings recorded, bodies whose overdue flag opened, target dates that passed with the commitment still open,
-    and withdrawals. Six queries whatever the scope. What was withdrawn is reported once, as a withdrawal."""
+    and withdrawals. Six queries whatever the scope. What was withdrawn is reported once, as a withdrawal. Undated
+    seeded entries (``StatusUpdateQuerySet.dated``) are no period's news."""
     content = DigestContent(start=start, end=end)
     if scope.is_empty:
         return content
     content.status_changes = list(
         StatusUpdate.objects.effective()
+        .dated()
         .filter(
             scope.commitments_q("commitment__"),
             kind=UpdateKind.STATUS_CHANGE,
