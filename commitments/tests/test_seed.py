@@ -326,3 +326,51 @@ def test_the_seed_data_shows_one_commitment_state_on_every_page_the_csv_and_the_
             problems.append(f"{commitment.reference} achieved by {commitment.responsible_body}, which never met")
     assert len(api) == len(rule)
     assert problems == []
+
+
+# --- What readers see of the seed --------------------------------------------------------------------------------
+
+
+def test_seeded_texts_speak_to_readers_without_the_teams_seed_jargon(seed_data):
+    """Readers see these texts on the meeting, agreement, body and commitment pages and in source lists: they say
+    what the tracker's source documents state, never "the seeds" or "seed editors"."""
+    for model in (SourceDocument, Agreement, Commitment, DialogueBody, Meeting, StatusUpdate):
+        columns = [
+            field.name
+            for field in model._meta.concrete_fields
+            if field.get_internal_type() in ("CharField", "TextField") and field.name != "seed_file"
+        ]
+        for row in model.objects.values("pk", *columns):
+            for column in columns:
+                assert "seed" not in str(row[column]).lower(), (model.__name__, row["pk"], column, row[column])
+    assumed = DialogueBody.objects.filter(level_basis="assumed")
+    assert assumed.exists()
+    assert set(assumed.values_list("level_assumed_by", flat=True)) == {"the tracker's editors"}
+    press = SourceDocument.objects.get(key="PRESS-2023")
+    assert press.title.endswith("(headline not included in the tracker's copy)")
+
+
+def test_an_undated_seeded_assessment_is_no_news_but_stays_on_its_commitments_timeline(seed_data, reviewer_client):
+    """The documents give no date for the assessment that the 2001 Action Plan stalled (MARTENS-2024 is dated
+    only by its copyright year): it is stored when the seed was loaded, which is no day anything happened."""
+    commitment = Commitment.objects.get(reference="AP-2001 (MARTENS Ever-Closer)")
+    entry = commitment.updates.get(status=Status.STALLED)
+    assert entry.is_undated
+    assert commitment.status == Status.STALLED  # the current status still comes from it
+
+    overview = reviewer_client.get(reverse("dashboards:home"))
+    latest = overview.context["overview"].latest_updates
+    assert latest and entry not in latest  # the latest updates are the dated ones
+    changes = reviewer_client.get(reverse("dashboards:changes")).content.decode()
+    assert "What changed" in changes and "MARTENS Ever-Closer" not in changes
+    assert "MARTENS Ever-Closer" not in overview.content.decode()
+
+    page = reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    assert "Undated: from MARTENS-2024" in page
+    assert "the Action Plan did not go beyond declarations" in page.replace("&#x27;", "'")
+
+
+def test_a_dated_seeded_update_keeps_its_evidence_date_as_when_it_happened(seed_data):
+    spa = StatusUpdate.objects.filter(commitment__reference="SPA (EP-IDA §2.1)", evidence_date=date(2024, 4, 22)).get()
+    assert not spa.is_undated and spa in StatusUpdate.objects.dated()
+    assert spa.recorded_at.date() == date(2024, 4, 22)

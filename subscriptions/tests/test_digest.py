@@ -255,3 +255,17 @@ def test_the_factories_make_consistent_rows():
     assert follow.kind == FollowKind.AREA and follow.area and follow.commitment is None
     assert FollowerSettingsFactory(user=follow.user).digest_weekday == 0
     assert DigestFactory(sent=True).status == DigestStatus.SENT
+
+
+@pytest.mark.django_db
+def test_an_undated_seeded_assessment_is_no_period_news_in_a_digest(seed_data):
+    """The seed records that the 2001 Action Plan stalled from a document that gives no date for it: the moment the
+    seed was loaded is no day anything happened, so the digest of that week does not report it."""
+    from commitments.models import Commitment
+    from subscriptions.selectors import Scope, digest_content
+
+    commitment = Commitment.objects.get(reference="AP-2001 (MARTENS Ever-Closer)")
+    loaded = commitment.updates.get().recorded_at
+    scope = Scope(agreement_ids=frozenset({commitment.agreement_id}))
+    content = digest_content(scope=scope, start=loaded - dt.timedelta(days=7), end=loaded + dt.timedelta(days=1))
+    assert commitment.status == Status.STALLED and content.status_changes == []
