@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from commitments.choices import Status
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -367,6 +368,8 @@ def test_an_undated_seeded_assessment_is_no_news_but_stays_on_its_commitments_ti
 
     page = reviewer_client.get(commitment.get_absolute_url()).content.decode()
     assert "Undated: from MARTENS-2024" in page
+    # Who wrote it, in the reader's words: no one on the staff, the tracker's source documents.
+    assert "from the tracker's source documents" in page and "seed" not in strip_tags(page).lower()
     assert "the Action Plan did not go beyond declarations" in page.replace("&#x27;", "'")
 
 
