@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -14,3 +17,60 @@ def assert_clean_errors(record, errors: dict[str, list[str]]) -> None:
     with pytest.raises(ValidationError) as refused:
         record.clean()
     assert refused.value.message_dict == errors
+
+
+@dataclass
+class PageSection:
+    """What a reader sees under one ``<h2>`` of a page: its tables' column headers and rows (cell texts), the
+    sentences that say a list is empty (``<p class="empty">``), and the summary line (``.outcome-summary``)."""
+
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+class _Sections(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, PageSection] = {}
+        self.current = PageSection()
+        self.text: list[str] | None = None  # the text of the element being read (h2, th, td, p.empty)
+        self.kind = ""
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in ("h2", "th", "td") or (tag == "p" and ("empty" in classes or "outcome-summary" in classes)):
+            self.text, self.kind = [], tag if tag != "p" else ("empty" if "empty" in classes else "summary")
+        elif tag == "tr":
+            self.row: list[str] = []
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "tr" and getattr(self, "row", None):
+            self.current.rows.append(self.row)
+            self.row = []
+        if self.text is None or tag != {"empty": "p", "summary": "p"}.get(self.kind, self.kind):
+            return
+        text = " ".join("".join(self.text).split())
+        self.text = None
+        if self.kind == "h2":
+            self.current = self.sections.setdefault(text, PageSection())
+        elif self.kind == "th":
+            self.current.headers.append(text)
+        elif self.kind == "td":
+            self.row.append(text)
+        elif self.kind == "empty":
+            self.current.empty.append(text)
+        else:
+            self.current.summary = text
+
+
+def page_sections(html: str) -> dict[str, PageSection]:
+    """The sections of a page by their ``<h2>`` text, as a reader sees them (see :class:`PageSection`)."""
+    parser = _Sections()
+    parser.feed(html)
+    return parser.sections

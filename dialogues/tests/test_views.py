@@ -14,6 +14,7 @@ from commitments.tests.factories import CommitmentFactory, UserFactory
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory, OverdueFlagFactory
+from tests.support import page_sections
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,19 @@ def test_body_page_shows_reporting_line_cadence_meetings_and_commitments(reviewe
     assert "20 November 2025" in content and "Brussels" in content
     assert "next meeting due by 20 November 2026" in content
     assert "SDP §11" in content and commitment.get_absolute_url() in content
+
+
+def test_body_page_lists_its_commitments_without_repeating_itself_as_their_responsible_body(reviewer_client, body):
+    CommitmentFactory(reference="SDP §11", title="Joint exercises", responsible_body=body)
+    page = page_sections(reviewer_client.get(body.get_absolute_url()).content.decode())
+    section = page["Commitments it is responsible for"]
+    assert section.headers == ["Reference", "Commitment", "Policy area", "State", "Progress", "Target date"]
+    assert [row[:2] for row in section.rows] == [["SDP §11", "Joint exercises"]]
+
+
+def test_a_body_with_no_commitment_says_so(reviewer_client, body):
+    page = page_sections(reviewer_client.get(body.get_absolute_url()).content.decode())
+    assert page["Commitments it is responsible for"].empty == ["No commitment names this body as responsible."]
 
 
 def test_body_page_shows_overdue_state_with_days_and_open_flags(reviewer_client, body, frozen_today):
