@@ -151,3 +151,19 @@ def status_summary(statuses) -> str:
     order += tuple(value for value in Status if value not in order)
     parts = [f"{counts[value]} {Status(value).label.lower()}" for value in order if counts[value]]
     return f"{total} commitment{'s' if total != 1 else ''}: {', '.join(parts)}"
+
+
+def state_summary(states) -> str:
+    """One line about a group of commitments from their states today (``Commitment.state``, the one rule the lists
+    show): "19 commitments, by their state today: 3 moving, 16 stale" (in the order readers meet the states, only
+    those present); "" for none (the page says so in a sentence of its own)."""
+    from collections import Counter
+
+    from .states import STATE_LABELS, STATE_ORDER
+
+    counts = Counter(state.code for state in states)
+    total = sum(counts.values())
+    if not total:
+        return ""
+    parts = [f"{counts[code]} {STATE_LABELS[code].lower()}" for code in STATE_ORDER if counts[code]]
+    return f"{total} commitment{'s' if total != 1 else ''}, by their state today: {', '.join(parts)}"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from commitments.models import Commitment
-from commitments.selectors import status_summary
+from commitments.selectors import state_summary, status_summary
 
 from .choices import NotificationStatus
 from .models import DialogueBody, Meeting, OverdueFlag
@@ -43,15 +43,25 @@ def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: da
 
 @dataclass(frozen=True)
 class MeetingOutcomes:
-    """A meeting and the commitments it produced (their status today), with a one-line summary."""
+    """A meeting, the commitments it produced and those it advanced.
+
+    ``summary`` counts the outcomes' recorded statuses (the API's ``outcomes_summary``); ``state_summary`` counts
+    their states today (``Commitment.state``), as the meeting's page, like every list, shows them.
+    """
 
     meeting: Meeting
     outcomes: list[Commitment]
     summary: str
+    advanced: list[Commitment] = field(default_factory=list)
+
+    @property
+    def state_summary(self) -> str:
+        return state_summary(c.state() for c in self.outcomes)
 
 
 def meeting_outcomes(*, pk: int) -> MeetingOutcomes:
-    """A meeting with its body, and the commitments made at it in reference order (2 queries).
+    """A meeting with its body, the commitments made at it and those it advanced, each in reference order
+    (3 queries).
 
     Raises ``Meeting.DoesNotExist``. Withdrawn meetings are shown too (marked), as on the body's page.
     """
@@ -61,4 +71,5 @@ def meeting_outcomes(*, pk: int) -> MeetingOutcomes:
         .select_related("agreement", "responsible_body", "made_at_source")
         .in_reference_order()
     )
-    return MeetingOutcomes(meeting, outcomes, status_summary(c.status for c in outcomes))
+    advanced = list(meeting.commitments_advanced.select_related("agreement", "responsible_body").in_reference_order())
+    return MeetingOutcomes(meeting, outcomes, status_summary(c.status for c in outcomes), advanced)

@@ -49,7 +49,8 @@ class DialogueBodyListView(FilterView):
 
 
 class MeetingDetailView(DetailView):
-    """One meeting: when and where, what it produced, and the commitments made at it with their status today."""
+    """One meeting: when and where, what it produced, the commitments made at it with their state today, and those
+    it advanced."""
 
     template_name = "dialogues/meeting_detail.html"
     context_object_name = "meeting"

@@ -1,20 +1,28 @@
-"""Where a commitment was made: the meeting that produced it, the meeting's page listing its outcomes with their status
-today and a one-line summary, ``outcomes`` on the meeting in the API, and the seed data's links."""
+"""Where a commitment was made: the meeting that produced it, the meeting's page listing its outcomes with their state
+today (as the commitment list shows it) and a one-line summary, and the commitments the meeting advanced;
+``outcomes`` on the meeting in the API, and the seed data's links."""
+
+import datetime as dt
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from commitments.choices import Status
 from commitments.models import Commitment
-from commitments.selectors import status_summary
+from commitments.selectors import state_summary, status_summary
 from commitments.services import commitment_update
 from commitments.tests.api_support import _fresh_throttle_counters, reviewer_api
 from commitments.tests.factories import CommitmentFactory, SourceDocumentFactory, StatusUpdateFactory, UserFactory
 from dialogues.models import Meeting
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from tests.support import page_sections
 
 __all__ = ["_fresh_throttle_counters", "reviewer_api"]  # fixtures used by name
+
+MADE = "Commitments made at this meeting"
+ADVANCED = "Commitments advanced at this meeting"
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +49,12 @@ def test_the_summary_line_counts_each_status_in_order():
     assert status_summary([]) == "No commitments recorded."
 
 
+def test_the_state_summary_counts_each_state_in_the_order_readers_meet_them():
+    states = [CommitmentFactory.build(status=status).state() for status in ("not_started", "in_progress", "achieved")]
+    assert state_summary(states) == "3 commitments, by their state today: 1 achieved, 1 moving, 1 not started"
+    assert state_summary([]) == ""
+
+
 def test_a_source_for_where_it_was_made_needs_the_meeting(summit):
     commitment = Commitment.objects.filter(made_at=summit).first()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -59,25 +73,82 @@ def test_changing_the_meeting_by_the_edit_service_drops_the_old_source_and_is_au
     assert commitment.history.first().history_user == editor
 
 
-def test_the_meeting_page_lists_its_outcomes_with_their_status_today(reviewer_client, summit):
-    page = reviewer_client.get(reverse("dialogues:meeting_detail", args=[summit.pk])).content.decode()
-    assert "4 commitments: 1 achieved, 2 in progress, 1 not started" in page
-    for n in range(1, 5):
-        assert f"JS §{n}" in page
-    assert "Press report of the summit, ¶1" in page
+def test_the_meeting_page_lists_its_outcomes_with_their_state_today(reviewer_client, summit):
+    page = page_sections(reviewer_client.get(reverse("dialogues:meeting_detail", args=[summit.pk])).content.decode())
+    made = page[MADE]
+    # Updated today: the achieved one is achieved, the two in progress are moving, the one never updated not started.
+    assert made.summary == "4 commitments, by their state today: 1 achieved, 2 moving, 1 not started"
+    assert [row[0] for row in made.rows] == ["JS §1", "JS §2", "JS §3", "JS §4"]
+    assert made.headers[2] == "State" and "Status today" not in made.headers
+    assert [row[2] for row in made.rows] == ["Achieved", "Moving in progress", "Moving in progress", "Not started"]
+    assert made.rows[0][-1] == "Press report of the summit, ¶1"
     assert reviewer_client.get(reverse("dialogues:meeting_detail", args=[999999])).status_code == 404
 
 
-def test_the_meeting_page_costs_the_same_queries_for_4_or_20_outcomes(
+def test_a_stale_outcome_reads_stale_on_the_meeting_page_as_in_the_commitment_list(reviewer_client):
+    """Recorded "in progress" two years ago and not updated since: the list says stale, so the meeting page does."""
+    meeting = MeetingFactory(body=DialogueBodyFactory(short_name="SUMMIT", name="Japan–EU Summit"))
+    with time_machine.travel(dt.datetime(2024, 7, 1, 12, tzinfo=dt.UTC), tick=False):
+        commitment = CommitmentFactory(reference="JS §7", made_at=meeting)
+        StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS)
+    listed = page_sections(reviewer_client.get(reverse("commitments:commitment_list")).content.decode())
+    (list_row,) = [row for section in listed.values() for row in section.rows if row[:1] == ["JS §7"]]
+    page = page_sections(reviewer_client.get(meeting.get_absolute_url()).content.decode())
+    (row,) = page[MADE].rows
+    assert row[2] == "Stale recorded: in progress" and row[2] in list_row
+    assert row[4] == "1 Jul 2024"  # the recorded status's date, as the list's "Last reviewed"
+    assert page[MADE].summary == "1 commitment, by their state today: 1 stale"
+
+
+def test_the_meeting_page_lists_the_commitments_it_advanced_with_their_state(reviewer_client, summit):
+    council = DialogueBodyFactory(short_name="DPC", name="Japan–EU Digital Partnership Council")
+    advanced = [
+        CommitmentFactory(reference="DP §2", responsible_body=council, title="Cooperate on semiconductors"),
+        CommitmentFactory(reference="DP §1", title="Data flows with trust", achieved=True),
+    ]
+    summit.commitments_advanced.set(advanced)
+    page = page_sections(reviewer_client.get(summit.get_absolute_url()).content.decode())
+    section = page[ADVANCED]
+    assert "Responsible body" in section.headers and "State" in section.headers
+    assert [row[:2] for row in section.rows] == [
+        ["DP §1", "Data flows with trust"],
+        ["DP §2", "Cooperate on semiconductors"],
+    ]
+    body = section.headers.index("Responsible body")
+    state = section.headers.index("State")
+    assert [(row[body], row[state]) for row in section.rows] == [
+        ("—", "Achieved"),
+        ("Japan–EU Digital Partnership Council", "Not started"),
+    ]
+    assert section.empty == []
+
+
+def test_an_empty_meeting_says_so_once_per_section(reviewer_client):
+    meeting = MeetingFactory()
+    page = page_sections(reviewer_client.get(meeting.get_absolute_url()).content.decode())
+    assert (page[MADE].empty, page[MADE].summary, page[MADE].rows) == (
+        ["No commitment is recorded as made at this meeting."],
+        "",
+        [],
+    )
+    assert page[ADVANCED].empty == ["No commitment is recorded as advanced at this meeting."]
+    assert page[ADVANCED].rows == []
+    assert "No commitments recorded." not in reviewer_client.get(meeting.get_absolute_url()).content.decode()
+
+
+def test_the_meeting_page_costs_the_same_queries_for_4_or_20_outcomes_and_advanced(
     reviewer_client, summit, django_assert_max_num_queries
 ):
     url = reverse("dialogues:meeting_detail", args=[summit.pk])
-    with django_assert_max_num_queries(10) as few:
+    summit.commitments_advanced.set([CommitmentFactory(with_body=True)])
+    with django_assert_max_num_queries(11) as few:
         reviewer_client.get(url)
     for n in range(5, 21):
         CommitmentFactory(reference=f"JS §{n}", made_at=summit)
+        summit.commitments_advanced.add(CommitmentFactory(with_body=True))
     with django_assert_max_num_queries(len(few)):
-        assert "20 commitments" in reviewer_client.get(url).content.decode()
+        page = page_sections(reviewer_client.get(url).content.decode())
+    assert len(page[MADE].rows) == 20 and len(page[ADVANCED].rows) == 17
 
 
 def test_the_commitment_page_names_the_meeting_it_was_made_at(reviewer_client, summit):
@@ -112,10 +183,11 @@ def test_the_seed_ties_the_2023_summits_statement_to_the_summit(seed_data, revie
     assert all(c.made_at_source_id and c.made_at_locator for c in outcomes)
     page = reviewer_client.get(summit.get_absolute_url()).content.decode()
     assert "JS-2023 (PRESS ¶4)" in page and "Launch an annual Strategic Dialogue" in page
-    statuses = [c.get_status_display() for c in outcomes]
-    assert "19 commitments: " in page
-    for label in set(statuses):
-        assert f"{statuses.count(label)} {label.lower()}" in page
+    states = [c.state().label for c in outcomes]
+    summary = page_sections(page)[MADE].summary
+    assert summary.startswith("19 commitments, by their state today: ")
+    for label in set(states):
+        assert f"{states.count(label)} {label.lower()}" in summary
     # Only what the documents state: the Green Alliance at the 2021 summit, the Digital Partnership at the 2022 one.
     assert set(Commitment.objects.filter(made_at__held_on="2021-05-27").values_list("agreement__code", flat=True)) == {
         "GA"

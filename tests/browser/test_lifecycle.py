@@ -68,7 +68,7 @@ def test_editor_adds_a_milestone_gets_the_errors_then_marks_it_done(new_page, sc
     assert commitment.progress == 100
 
 
-def test_the_2023_summit_page_lists_its_outcomes_with_their_status(new_page, seed_data, screenshot_dir):
+def test_the_2023_summit_page_lists_its_outcomes_with_their_state(new_page, seed_data, screenshot_dir):
     from dialogues.models import Meeting
 
     reviewer = UserFactory(reviewer=True, username="rita")
@@ -77,7 +77,7 @@ def test_the_2023_summit_page_lists_its_outcomes_with_their_status(new_page, see
     page.goto(summit.body.get_absolute_url())
     page.locator(f'a[href="{summit.get_absolute_url()}"]').click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("13 July 2023, Brussels")
-    expect(page.locator("#outcome-summary")).to_contain_text("19 commitments:")
+    expect(page.locator("#outcome-summary")).to_contain_text("19 commitments, by their state today:")
     rows = page.locator("table.outcomes tbody tr")
     expect(rows).to_have_count(19)
     row = rows.filter(has_text="JS-2023 (PRESS ¶4)")
