@@ -99,7 +99,10 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
         )
         if related_ids["responsible_body"]
         else {},
-        "made_at": {meeting.pk: str(meeting) for meeting in meetings().filter(pk__in=related_ids["made_at"])}
+        "made_at": {
+            meeting.pk: str(meeting)
+            for meeting in meetings().filter(pk__in=related_ids["made_at"]).select_related("body")
+        }
         if related_ids["made_at"]
         else {},
     }

@@ -415,7 +415,7 @@ class Meeting(SourcedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.body.short_name} — {self.held_on_display}"
+        return f"{self.body.name}, {self.held_on_display}"
 
     def get_absolute_url(self) -> str:
         return reverse("dialogues:meeting_detail", kwargs={"pk": self.pk})

@@ -100,6 +100,12 @@ def test_a_stale_outcome_reads_stale_on_the_meeting_page_as_in_the_commitment_li
     assert page[MADE].summary == "1 commitment, by their state today: 1 stale"
 
 
+def test_the_meetings_breadcrumb_names_the_body(reviewer_client, summit):
+    page = reviewer_client.get(summit.get_absolute_url()).content.decode()
+    crumbs = page[page.index('class="breadcrumb"') : page.index("</nav>", page.index('class="breadcrumb"'))]
+    assert ">EU–Japan Summit</a>" in crumbs and ">SUMMIT<" not in crumbs
+
+
 def test_the_meeting_page_lists_the_commitments_it_advanced_with_their_state(reviewer_client, summit):
     council = DialogueBodyFactory(short_name="DPC", name="Japan–EU Digital Partnership Council")
     advanced = [
@@ -149,6 +155,21 @@ def test_the_meeting_page_costs_the_same_queries_for_4_or_20_outcomes_and_advanc
     with django_assert_max_num_queries(len(few)):
         page = page_sections(reviewer_client.get(url).content.decode())
     assert len(page[MADE].rows) == 20 and len(page[ADVANCED].rows) == 17
+
+
+def test_a_meeting_is_named_by_its_bodys_name_in_the_edit_form_and_the_timeline(editor_client, editor):
+    summit = MeetingFactory(
+        body=DialogueBodyFactory(short_name="SUMMIT", name="Japan–EU Summit"), held_on=dt.date(2023, 7, 13)
+    )
+    commitment = CommitmentFactory(reference="JS §9")
+    summit.body.agreements.add(commitment.agreement)
+    form = editor_client.get(reverse("commitments:commitment_edit", args=[commitment.pk])).content.decode()
+    assert f'<option value="{summit.pk}">Japan–EU Summit, 13 July 2023</option>' in form
+    assert "SUMMIT — " not in form
+    commitment_update(commitment=commitment, expected_edit_version=0, author=editor, made_at=summit)
+    page = editor_client.get(commitment.get_absolute_url()).content.decode()
+    assert "Japan–EU Summit, 13 July 2023" in page and "SUMMIT — " not in page
+    assert str(summit) == "Japan–EU Summit, 13 July 2023"
 
 
 def test_the_commitment_page_names_the_meeting_it_was_made_at(reviewer_client, summit):

@@ -241,7 +241,8 @@ def test_an_editor_records_where_a_commitment_was_made_from_the_meetings_offered
     made_at = page.get_by_label("Made at")
     options = made_at.locator("option")
     expect(options).to_have_count(2)  # "Not recorded" and the framework body's meeting, not the other body's
-    expect(made_at).not_to_contain_text("HLIED")
+    expect(made_at).not_to_contain_text("High-Level Industrial Dialogue")
+    expect(options.nth(1)).to_have_text("SDP Joint Committee, 12 March 2024")  # the body's name, not its code
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
