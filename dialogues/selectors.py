@@ -59,9 +59,9 @@ class MeetingOutcomes:
         return state_summary(c.state() for c in self.outcomes)
 
 
-def meeting_outcomes(*, pk: int) -> MeetingOutcomes:
-    """A meeting with its body, the commitments made at it and those it advanced, each in reference order
-    (3 queries).
+def meeting_outcomes(*, pk: int, with_advanced: bool = True) -> MeetingOutcomes:
+    """A meeting with its body, the commitments made at it and (``with_advanced``) those it advanced, each in
+    reference order (3 queries; 2 without those advanced).
 
     Raises ``Meeting.DoesNotExist``. Withdrawn meetings are shown too (marked), as on the body's page.
     """
@@ -71,5 +71,9 @@ def meeting_outcomes(*, pk: int) -> MeetingOutcomes:
         .select_related("agreement", "responsible_body", "made_at_source")
         .in_reference_order()
     )
-    advanced = list(meeting.commitments_advanced.select_related("agreement", "responsible_body").in_reference_order())
+    advanced = (
+        list(meeting.commitments_advanced.select_related("agreement", "responsible_body").in_reference_order())
+        if with_advanced
+        else []
+    )
     return MeetingOutcomes(meeting, outcomes, status_summary(c.status for c in outcomes), advanced)

@@ -199,7 +199,8 @@ class MeetingViewSet(RecordingViewSet):
     def get_object(self):
         meeting = super().get_object()
         if self.action == "retrieve":
-            outcomes = selectors.meeting_outcomes(pk=meeting.pk)
+            # The commitments advanced are prefetched with the meeting (get_queryset), as the API shows them.
+            outcomes = selectors.meeting_outcomes(pk=meeting.pk, with_advanced=False)
             meeting.outcome_list, meeting.outcomes_summary = outcomes.outcomes, outcomes.summary
         return meeting
 
