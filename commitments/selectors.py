@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -11,6 +12,7 @@ from django.utils.formats import date_format
 
 from .models import EDITABLE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies, meetings
+from .states import STATE_LABELS, STATE_ORDER
 
 # The fields whose changes the audit history shows on a commitment's timeline, in display order.
 AUDITED_FIELDS = (
@@ -160,10 +162,6 @@ def state_summary(states) -> str:
     """One line about a group of commitments from their states today (``Commitment.state``, the one rule the lists
     show): "19 commitments, by their state today: 3 moving, 16 stale" (in the order readers meet the states, only
     those present); "" for none (the page says so in a sentence of its own)."""
-    from collections import Counter
-
-    from .states import STATE_LABELS, STATE_ORDER
-
     counts = Counter(state.code for state in states)
     total = sum(counts.values())
     if not total:
