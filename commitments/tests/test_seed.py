@@ -1,5 +1,6 @@
 """The seed data is complete, traceable and loads idempotently; a broken seed file writes nothing."""
 
+import importlib
 from datetime import date
 from io import StringIO
 
@@ -349,6 +350,31 @@ def test_seeded_texts_speak_to_readers_without_the_teams_seed_jargon(seed_data):
     assert set(assumed.values_list("level_assumed_by", flat=True)) == {"the tracker's editors"}
     press = SourceDocument.objects.get(key="PRESS-2023")
     assert press.title.endswith("(headline not included in the tracker's copy)")
+
+
+def test_a_database_seeded_in_the_old_words_is_reworded_once_migrated(seed_data):
+    """The loader keeps existing rows, so dialogues' migration 0010 rewrites the texts a database seeded before the
+    rewording still holds, and only where they are still the seed's own words (an editor's correction stays)."""
+    from django.apps import apps
+
+    reword = importlib.import_module("dialogues.migrations.0010_seed_texts_in_readers_words").reword
+    reword(apps, None, backwards=True)  # the database as the old seed files left it
+    press = SourceDocument.objects.get(key="PRESS-2023")
+    assert press.title.endswith("(headline not included in the seed text)")
+    assert set(DialogueBody.objects.filter(level_basis="assumed").values_list("level_assumed_by", flat=True)) == {
+        "seed editors"
+    }
+    Agreement.objects.filter(code="EPA").update(summary="Corrected by an editor (the seeds had no day).")
+
+    reword(apps, None)
+    press.refresh_from_db()
+    assert press.title.endswith("(headline not included in the tracker's copy)")
+    assert set(DialogueBody.objects.filter(level_basis="assumed").values_list("level_assumed_by", flat=True)) == {
+        "the tracker's editors"
+    }
+    assert Agreement.objects.get(code="EPA").summary == "Corrected by an editor (the seeds had no day)."
+    reworded = [Agreement.objects.get(code="SPA").summary, *Meeting.objects.values_list("summary", flat=True)]
+    assert not [text for text in reworded if "seed" in text.lower()]
 
 
 def test_an_undated_seeded_assessment_is_no_news_but_stays_on_its_commitments_timeline(seed_data, reviewer_client):
