@@ -33,6 +33,17 @@ def overdue_key() -> models.Case:
     )
 
 
+def last_meeting_precision(prefix: str = "") -> models.Subquery:
+    """The precision of the last meeting of a body (``prefix``: the path to the body, e.g. ``"flag__body__"``): how
+    much of its ``last_meeting_on`` the documents give."""
+    from .models import Meeting  # the model module imports this one
+
+    last = Meeting.objects.held().filter(
+        body=models.OuterRef(f"{prefix}pk"), held_on=models.OuterRef(f"{prefix}last_meeting_on")
+    )
+    return models.Subquery(last.values("held_on_precision")[:1])
+
+
 class DialogueBodyQuerySet(models.QuerySet):
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
@@ -58,10 +69,7 @@ class DialogueBodyQuerySet(models.QuerySet):
 
     def with_last_meeting_precision(self) -> DialogueBodyQuerySet:
         """Annotate ``last_meeting_precision``: how much of the last meeting's date the documents give."""
-        from .models import Meeting  # the model module imports this one
-
-        last = Meeting.objects.held().filter(body=models.OuterRef("pk"), held_on=models.OuterRef("last_meeting_on"))
-        return self.annotate(last_meeting_precision=models.Subquery(last.values("held_on_precision")[:1]))
+        return self.annotate(last_meeting_precision=last_meeting_precision())
 
     def for_listing(self) -> DialogueBodyQuerySet:
         return self.select_related("reports_to").prefetch_related("agreements").with_last_meeting_precision()

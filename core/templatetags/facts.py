@@ -28,6 +28,14 @@ def format_approx_date(value: dt.date | None, precision: str = DatePrecision.DAY
     return date_format(value, formats.get(precision or DatePrecision.DAY, formats[DatePrecision.DAY]))
 
 
+def format_approx_date_on(value: dt.date | None, precision: str = DatePrecision.DAY, *, short: bool = False) -> str:
+    """The date with its preposition: "on 13 July 2023", "in July 2023", "in 2023"; empty for no date."""
+    if value is None:
+        return ""
+    preposition = "on" if (precision or DatePrecision.DAY) == DatePrecision.DAY else "in"
+    return f"{preposition} {format_approx_date(value, precision, short=short)}"
+
+
 @register.filter
 def approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
     """``{{ date|approx_date:precision }}``: "13 July 2023", "July 2023" or "2023"."""
@@ -38,6 +46,18 @@ def approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> st
 def approx_date_short(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
     """``{{ date|approx_date_short:precision }}``: "13 Jul 2023", "Jul 2023" or "2023" (tables)."""
     return format_approx_date(value, precision, short=True)
+
+
+@register.filter
+def on_approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
+    """``met {{ date|on_approx_date:precision }}``: "on 13 July 2023", "in July 2023" or "in 2023"."""
+    return format_approx_date_on(value, precision)
+
+
+@register.filter
+def on_approx_date_short(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
+    """``met {{ date|on_approx_date_short:precision }}``: "on 13 Jul 2023", "in Jul 2023" or "in 2023"."""
+    return format_approx_date_on(value, precision, short=True)
 
 
 @register.inclusion_tag("includes/fact_basis.html")
