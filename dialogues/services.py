@@ -61,22 +61,34 @@ from django.utils import timezone
 
 from core.events import publish_on_commit
 from core.exceptions import DomainConflict
+from core.models import DatePrecision
+from core.templatetags.facts import format_approx_date, format_approx_date_on
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
+from .querysets import last_meeting_precision
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class MeetingConflict(DomainConflict):
-    """Another meeting of ``body`` on ``held_on`` was recorded at the same moment (the one-a-day constraint)."""
+    """Another meeting of ``body`` on ``held_on`` was recorded at the same moment (the one-a-day constraint).
+
+    ``precision``: how much of that stored meeting's date the documents give. A meeting known only as "January
+    2025" is stored on 1 January and so takes that day: the message says the month, not a day it does not know."""
 
     body: DialogueBody
     held_on: date
+    precision: str = DatePrecision.DAY
 
     def __str__(self) -> str:
-        return f"{self.body.name} already has a meeting recorded on {self.held_on:%d %B %Y}: nothing was saved."
+        if self.precision == DatePrecision.DAY:
+            return f"{self.body.name} already has a meeting recorded on {format_approx_date(self.held_on)}: nothing was saved."
+        return (
+            f"{self.body.name} already has a meeting recorded {format_approx_date_on(self.held_on, self.precision)}"
+            f", which takes the date you entered ({format_approx_date(self.held_on)}): nothing was saved."
+        )
 
 
 @dataclass
@@ -86,7 +98,8 @@ class MeetingAlreadyWithdrawn(DomainConflict):
     meeting: Meeting
 
     def __str__(self) -> str:
-        return f"The meeting of {self.meeting.body.name} on {self.meeting.held_on:%d %B %Y} was already withdrawn."
+        held = format_approx_date_on(self.meeting.held_on, self.meeting.held_on_precision)
+        return f"The meeting of {self.meeting.body.name} {held} was already withdrawn."
 
 
 def _save_meeting(meeting: Meeting, *, author) -> None:
@@ -99,7 +112,13 @@ def _save_meeting(meeting: Meeting, *, author) -> None:
             meeting.save()
     except IntegrityError as exc:
         # full_clean() found no meeting that day, but one was committed in between: the unique constraint.
-        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on) from exc
+        stored = (
+            Meeting.objects.held()
+            .filter(body=meeting.body, held_on=meeting.held_on)
+            .values_list("held_on_precision", flat=True)
+            .first()
+        )
+        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on, precision=stored or DatePrecision.DAY) from exc
 
 
 def _schedule_moved(*, body: DialogueBody, meeting: Meeting | None = None) -> None:
@@ -550,10 +569,14 @@ def flag_notices_send(*, claim_token: uuid.UUID, on: date | None = None) -> int:
     notices = list(
         FlagNotification.objects.filter(claim_token=claim_token, status=NotificationStatus.PENDING)
         .select_related("flag__body__reports_to")
+        # How much of the body's last meeting date the documents give ("It last met in January 2023").
+        .annotate(last_meeting_precision=last_meeting_precision("flag__body__"))
         .order_by("pk")
     )
     if not notices:
         return 0
+    for notice in notices:
+        notice.flag.body.last_meeting_precision = notice.last_meeting_precision
     bodies = {notice.flag.body_id for notice in notices} | {
         notice.flag.body.reports_to_id for notice in notices if notice.flag.body.reports_to_id
     }

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 from commitments.models import Commitment
 from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
+from core.templatetags.facts import format_approx_date_on
 from core.views import DomainErrorsMixin, FactConfirmView
 
 from . import selectors
@@ -119,7 +120,7 @@ class MeetingDoneMixin:
         else:
             due = self.undated_phrase
         messages.success(
-            self.request, f"{self.done}: meeting of {body.name} on {date_format(meeting.held_on, 'j F Y')}; {due}."
+            self.request, f"{self.done}: meeting of {body.name} {format_approx_date_on(meeting.held_on, meeting.held_on_precision)}; {due}."
         )
         return HttpResponseRedirect(body.get_absolute_url())
 
