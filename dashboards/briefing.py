@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from commitments.choices import PolicyArea
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
+from core.templatetags.facts import format_approx_date
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting
 
@@ -95,6 +96,7 @@ def _bodies_with_meetings(bodies) -> list[DialogueBody]:
     """Bodies in level order with their latest meetings prefetched as ``recent_meetings`` (2 queries)."""
     return list(
         bodies.select_related("reports_to")
+        .with_last_meeting_precision()
         .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("-held_on"), to_attr="all_meetings"))
         .order_by(selectors.choice_rank("level", Level.values), "name")
     )
@@ -126,6 +128,21 @@ def _breakdown(commitments: list[Commitment], key: str, label: str, list_query: 
         state = commitment.state(on=today).code
         states[state] = states.get(state, 0) + 1
     return selectors.StatusBreakdown(key=key, label=label, counts=counts, list_query=list_query, states=states)
+
+
+def _dated_fact(record, name: str, *, missing: str) -> str:
+    """A date fact of ``record`` to its precision ("May 2020"), saying so where no document states it."""
+    fact = record.fact(name)
+    if not fact.known:
+        return missing
+    return fact.display_value + _assumed_note(fact)
+
+
+def _assumed_note(fact) -> str:
+    """ " (assumed: no document states it; <why>)" for an assumed fact, else nothing."""
+    if not fact.is_assumed:
+        return ""
+    return f" (assumed: no document states it{'; ' + fact.reason if fact.reason else ''})"
 
 
 def _who(user) -> str:
@@ -202,8 +219,8 @@ def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
     )
     facts = [
         ("Kind", agreement.get_kind_display()),
-        ("Signed or adopted", agreement.signed_on.strftime("%-d %B %Y") if agreement.signed_on else "not recorded"),
-        ("In force since", agreement.in_force_on.strftime("%-d %B %Y") if agreement.in_force_on else "not recorded"),
+        ("Signed or adopted", _dated_fact(agreement, "signed_on", missing="not recorded")),
+        ("In force since", _dated_fact(agreement, "in_force_on", missing="not recorded")),
     ]
     if agreement.parent:
         facts.append(("Builds on", str(agreement.parent)))
@@ -226,17 +243,17 @@ def agreement_briefing(*, code: str, since: date, user=None) -> Briefing:
 def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
     """The pack of one dialogue body: its cadence and meetings, the bodies reporting to it, the commitments it is
     responsible for, and what changed since ``since``. Raises ``DialogueBody.DoesNotExist``."""
-    body = DialogueBody.objects.select_related("reports_to").get(short_name=short_name)
+    body = DialogueBody.objects.select_related("reports_to").with_last_meeting_precision().get(short_name=short_name)
     today = timezone.localdate()
     commitments = _across_frameworks(Commitment.objects.filter(responsible_body=body))
     cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
-    if body.cadence_months and body.fact("cadence").is_assumed:
-        cadence += " (assumed: no document states it)"
+    if body.cadence_months:
+        cadence += _assumed_note(body.fact("cadence"))
     facts = [
         ("Level", body.get_level_display()),
         ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
         ("Cadence", cadence),
-        ("Last met", body.last_meeting_on.strftime("%-d %B %Y") if body.last_meeting_on else "never recorded"),
+        ("Last met", format_approx_date(body.last_meeting_on, body.last_meeting_precision) or "never recorded"),
         ("Next meeting due", body.next_due_on.strftime("%-d %B %Y") if body.next_due_on else "—"),
     ]
     days = body.days_overdue(on=today)

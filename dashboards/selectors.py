@@ -41,6 +41,7 @@ from commitments.choices import FINISHED_STATUSES, Actor, CommitmentState, Polic
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
+from core.models import DatePrecision
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
 from dialogues.selectors import open_flags_for
@@ -927,6 +928,14 @@ class TimelineRow:
     meetings: list[date]
     spans: list[Span]
     days_overdue: int | None
+    # How much of each meeting's date the documents give (day, month, year), in the order of ``meetings``.
+    meeting_precisions: list[str] = field(default_factory=list)
+
+    @property
+    def dated_meetings(self) -> list[tuple[date, str]]:
+        """(held on, precision) of each meeting, to show a date only as far as it is known ("Jan 2023")."""
+        precisions = self.meeting_precisions or [DatePrecision.DAY] * len(self.meetings)
+        return list(zip(self.meetings, precisions, strict=True))
 
     @property
     def state(self):
@@ -1008,13 +1017,15 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
         bodies = bodies.filter(agreements__code=agreement)
     bodies = list(bodies)
     meetings: dict[int, list[date]] = defaultdict(list)
-    for body_id, held_on in (
+    precisions: dict[int, list[str]] = defaultdict(list)
+    for body_id, held_on, precision in (
         Meeting.objects.held()
         .filter(body__in=[body.pk for body in bodies])
         .order_by("body_id", "held_on")
-        .values_list("body_id", "held_on")
+        .values_list("body_id", "held_on", "held_on_precision")
     ):
         meetings[body_id].append(held_on)
+        precisions[body_id].append(precision)
     rows = []
     for body in bodies:
         held = meetings.get(body.pk, [])
@@ -1024,6 +1035,7 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
                 meetings=held,
                 spans=_spans(body, held, today) if body.cadence_months else [],
                 days_overdue=body.days_overdue(on=today),
+                meeting_precisions=precisions.get(body.pk, []),
             )
         )
     # The window starts at the earliest thing drawn (a meeting or a cadence band): a body that never met and keeps

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from core.templatetags.facts import format_approx_date_on
 from dashboards.selectors import StatusBreakdown, Timeline
 
 register = template.Library()
@@ -119,8 +120,8 @@ def cadence_chart(timeline: Timeline) -> dict:
                 }
             )
         marks = [
-            {"x": _num(geometry.x(held_on)), "title": f"Met on {held_on:%d %b %Y}"}
-            for held_on in row.meetings
+            {"x": _num(geometry.x(held_on)), "title": f"Met {format_approx_date_on(held_on, precision, short=True)}"}
+            for held_on, precision in row.dated_meetings
             if timeline.start <= held_on <= timeline.end
         ]
         assumed = row.assumed_facts
