@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from core.templatetags.facts import format_approx_date_on
 from dialogues.models import DialogueBody
 
 from .selectors import Scope, calendar_bodies, calendar_commitments, calendar_milestones, next_day
@@ -25,7 +26,9 @@ def cadence_basis(body: DialogueBody) -> tuple[str, str]:
     assumed cadence (or, for a body that never met, an assumed start date), ``"stated"`` where the documents give
     both (``DialogueBody.schedule_rests_on_assumption``, the rule the pages and the API use)."""
     counted_from = (
-        f"its last meeting on {body.last_meeting_on.isoformat()}" if body.last_meeting_on else "its establishment"
+        f"its last meeting {format_approx_date_on(body.last_meeting_on, body.last_meeting_precision)}"
+        if body.last_meeting_on
+        else "its establishment"
     )
     if not body.schedule_rests_on_assumption:
         return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}."

@@ -175,7 +175,7 @@ def _withdrawals(*, scope: Scope, start: datetime, end: datetime) -> list[str]:
         for entry in entries
     ]
     lines += [
-        f"{meeting.body.short_name}: the meeting of {meeting.held_on:%d %B %Y} was withdrawn "
+        f"{meeting.body.short_name}: the meeting of {meeting.held_on_display} was withdrawn "
         f"({meeting.withdrawal_reason})"
         for meeting in meetings
     ]
@@ -187,7 +187,7 @@ def _withdrawals(*, scope: Scope, start: datetime, end: datetime) -> list[str]:
 
 def calendar_bodies(*, scope: Scope | None) -> QuerySet[DialogueBody]:
     """Active bodies with a next due date: in ``scope``, or all of them (``None``)."""
-    bodies = DialogueBody.objects.filter(active=True, next_due_on__isnull=False)
+    bodies = DialogueBody.objects.filter(active=True, next_due_on__isnull=False).with_last_meeting_precision()
     if scope is not None:
         bodies = bodies.filter(scope.bodies_q()).distinct()
     return bodies.order_by("next_due_on", "short_name")
