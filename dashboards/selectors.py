@@ -914,6 +914,10 @@ class Span:
     end: date
     due_on: date | None = None
     assumed: bool = False
+    # How much of ``start`` / ``end`` the documents give: a stretch that starts or ends at a meeting known only as
+    # "January 2023" (or at an establishment known only by its year) does not claim its day.
+    start_precision: str = DatePrecision.DAY
+    end_precision: str = DatePrecision.DAY
 
     @property
     def days_late(self) -> int:
@@ -978,11 +982,13 @@ class Timeline:
     rows: list[TimelineRow] = field(default_factory=list)
 
 
-def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
+def _spans(body: DialogueBody, meetings: list[date], today: date, precisions: list[str] | None = None) -> list[Span]:
     """The cadence band of a body: for each restart (establishment, then every meeting), the cadence up to the
-    due date, the grace period, and the overdue stretch until the next meeting (or today)."""
+    due date, the grace period, and the overdue stretch until the next meeting (or today). ``precisions``: how much
+    of each meeting's date the documents give (default: the day)."""
     spans: list[Span] = []
     restarts: list[date | None] = [None, *meetings]
+    known = [body.established_on_precision, *(precisions or [DatePrecision.DAY] * len(meetings))]
     cadence_assumed = body.fact("cadence").is_assumed
     start_assumed = body.fact("established_on").is_assumed
     for index, start in enumerate(restarts):
@@ -993,11 +999,32 @@ def _spans(body: DialogueBody, meetings: list[date], today: date) -> list[Span]:
             continue
         first_overdue_day = schedule.overdue_after + timedelta(days=1)
         assumed = cadence_assumed or (start is None and start_assumed)
-        spans.append(Span("cadence", begin, min(schedule.next_due_on, end), assumed=assumed))
+        at_end = known[index + 1] if index + 1 < len(restarts) else DatePrecision.DAY
+        spans.append(
+            Span(
+                "cadence",
+                begin,
+                min(schedule.next_due_on, end),
+                assumed=assumed,
+                start_precision=known[index],
+                end_precision=at_end if end <= schedule.next_due_on else DatePrecision.DAY,
+            )
+        )
         if schedule.next_due_on < end:
-            spans.append(Span("grace", schedule.next_due_on, min(first_overdue_day, end), assumed=assumed))
+            grace_end = min(first_overdue_day, end)
+            spans.append(
+                Span(
+                    "grace",
+                    schedule.next_due_on,
+                    grace_end,
+                    assumed=assumed,
+                    end_precision=at_end if end <= first_overdue_day else DatePrecision.DAY,
+                )
+            )
         if body.active and first_overdue_day < end:
-            spans.append(Span("overdue", first_overdue_day, end, schedule.next_due_on, assumed=assumed))
+            spans.append(
+                Span("overdue", first_overdue_day, end, schedule.next_due_on, assumed=assumed, end_precision=at_end)
+            )
     return spans
 
 
@@ -1033,7 +1060,7 @@ def cadence_timeline(*, agreement: str = "", from_year: int | None = None) -> Ti
             TimelineRow(
                 body=body,
                 meetings=held,
-                spans=_spans(body, held, today) if body.cadence_months else [],
+                spans=_spans(body, held, today, precisions.get(body.pk, [])) if body.cadence_months else [],
                 days_overdue=body.days_overdue(on=today),
                 meeting_precisions=precisions.get(body.pk, []),
             )

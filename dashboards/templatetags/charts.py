@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from core.templatetags.facts import format_approx_date_on
+from core.templatetags.facts import format_approx_date, format_approx_date_on
 from dashboards.selectors import StatusBreakdown, Timeline
 
 register = template.Library()
@@ -114,7 +114,9 @@ def cadence_chart(timeline: Timeline) -> dict:
                     "kind": span.kind,
                     "x": _num(x1),
                     "width": _num(max(x2 - x1, 1.0)),
-                    "title": f"{span.kind.capitalize()}: {span.start:%d %b %Y} – {span.end:%d %b %Y}"
+                    "title": f"{span.kind.capitalize()}: "
+                    f"{format_approx_date(span.start, span.start_precision, short=True)} – "
+                    f"{format_approx_date(span.end, span.end_precision, short=True)}"
                     + (" (due date on an assumed cadence or start date)" if span.assumed else ""),
                     "assumed": span.assumed,
                 }
