@@ -1185,3 +1185,32 @@ def test_the_notices_of_a_run_are_sent_once_however_often_their_sending_is_asked
     with at(TODAY):
         assert flag_notices_send(claim_token=notice.claim_token) == 0
     assert len(mail.outbox) == 1 and FlagNotification.objects.get().attempts == notice.attempts
+
+
+def test_a_conflict_with_a_month_precise_meeting_says_its_month_not_a_day(late_body, monkeypatch):
+    """A meeting known only as "January 2025" is stored on the 1st: someone entering 1 January 2025 at the same
+    moment is told of a meeting in January, which takes the day they entered, not of one on 1 January."""
+    competing = Meeting(body=late_body, held_on=dt.date(2025, 1, 1), held_on_precision="month", place="Brussels")
+    original_full_clean = Meeting.full_clean
+
+    def validate_then_lose_the_race(self, *args, **kwargs):
+        original_full_clean(self, *args, **kwargs)
+        Meeting.objects.bulk_create([competing])
+
+    monkeypatch.setattr(Meeting, "full_clean", validate_then_lose_the_race)
+    with pytest.raises(MeetingConflict) as conflict:
+        meeting_record(body=late_body, held_on=dt.date(2025, 1, 1), place="Osaka")
+    assert str(conflict.value) == (
+        f"{late_body.name} already has a meeting recorded in January 2025, which takes the date you entered "
+        "(1 January 2025): nothing was saved."
+    )
+
+
+def test_a_month_precise_meeting_already_withdrawn_is_named_by_its_month(late_body):
+    from dialogues.services import MeetingAlreadyWithdrawn, meeting_withdraw
+
+    meeting = MeetingFactory(body=late_body, held_on=dt.date(2023, 1, 1), held_on_precision="month")
+    meeting_withdraw(meeting=meeting, author=None, reason="Wrong body.")
+    with pytest.raises(MeetingAlreadyWithdrawn) as refused:
+        meeting_withdraw(meeting=Meeting.objects.get(pk=meeting.pk), author=None, reason="Again.")
+    assert str(refused.value) == f"The meeting of {late_body.name} in January 2023 was already withdrawn."

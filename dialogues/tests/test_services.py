@@ -98,6 +98,16 @@ def test_sweep_opens_a_flag_for_the_overdue_body_and_emails_its_contacts_and_tho
     assert notice.recipients == "sd-deputy@example.eu, sd-desk@example.eu, sherpa@example.eu"
 
 
+def test_the_notice_of_a_body_last_met_in_a_month_names_the_month_not_a_day(
+    bodies, django_capture_on_commit_callbacks
+):
+    """SD's last meeting is known only as "June 2025" (stored on the 1st): the notice must not say 1 June."""
+    bodies["SD"].meetings.update(held_on_precision="month")
+    sweep(capture=django_capture_on_commit_callbacks)
+    (email,) = mail.outbox
+    assert "It last met in June 2025" in email.body and "1 June 2025" not in email.body
+
+
 def test_the_link_uses_site_url(bodies, django_capture_on_commit_callbacks, settings):
     settings.SITE_URL = "https://tracker.example.eu"
     sweep(capture=django_capture_on_commit_callbacks)

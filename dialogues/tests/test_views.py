@@ -362,3 +362,46 @@ def test_an_id_no_column_can_hold_is_a_field_error_not_a_crash(editor_client, bo
     assert list(response.context["form"].errors) == [field]
     assert "not one of the available choices" in response.context["form"].errors[field][0]
     assert Meeting.objects.count() == 0
+
+
+# -- A date the documents give as a month is a month ---------------------------------------------------------
+
+
+@pytest.fixture
+def met_in_january(db):
+    """SPACE met in January 2023, day unknown: stored on the 1st, month-precise."""
+    body = DialogueBodyFactory(
+        short_name="SPACE", name="Space Policy Dialogue", cadence_months=12, established_on=dt.date(2015, 1, 1)
+    )
+    meeting = MeetingFactory(body=body, held_on=dt.date(2023, 1, 1), held_on_precision="month", summary="Talked")
+    body.refresh_from_db()
+    return meeting
+
+
+def test_the_body_page_shows_a_month_precise_meeting_as_its_month(editor_client, met_in_january, frozen_today):
+    content = editor_client.get(met_in_january.body.get_absolute_url()).content.decode()
+    assert "<dt>Last met</dt><dd>January 2023</dd>" in content
+    assert "Withdraw<span class=\"visually-hidden\"> the meeting of January 2023</span>" in content
+    assert "1 January 2023" not in content and "1 Jan 2023" not in content
+
+
+def test_a_day_precise_meeting_still_shows_its_day(reviewer_client, met_in_january, frozen_today):
+    body = met_in_january.body
+    MeetingFactory(body=body, held_on=dt.date(2024, 2, 5))
+    assert "<dt>Last met</dt><dd>5 February 2024</dd>" in reviewer_client.get(body.get_absolute_url()).content.decode()
+    assert "5 Feb 2024" in reviewer_client.get(reverse("dialogues:body_list")).content.decode()
+
+
+def test_the_body_list_shows_a_month_precise_last_meeting_as_its_month(reviewer_client, met_in_january, frozen_today):
+    content = reviewer_client.get(reverse("dialogues:body_list")).content.decode()
+    assert '<td class="nowrap">Jan 2023</td>' in content
+    assert "1 Jan 2023" not in content
+
+
+def test_withdrawing_a_month_precise_meeting_names_its_month(editor_client, met_in_january, frozen_today):
+    url = reverse("dialogues:meeting_withdraw", args=[met_in_january.pk])
+    page = editor_client.get(url).content.decode()
+    assert "Space Policy Dialogue, January 2023</span>" in page and "1 January 2023" not in page
+    response = editor_client.post(url, {"reason": "Recorded for the wrong body"})
+    message = str(next(iter(get_messages(response.wsgi_request))))
+    assert message.startswith("Withdrawn: meeting of Space Policy Dialogue in January 2023;")
