@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -215,3 +216,33 @@ def test_the_framework_page_names_each_area_pack_as_the_area_is_written(seed_dat
     page = reviewer_client.get(reverse("dashboards:agreement_detail", args=["SDP"])).content.decode()
     url = reverse("dashboards:area_briefing", args=["hybrid_fimi"])
     assert f'<a href="{url}">Hybrid threats and FIMI across all frameworks: briefing pack (PDF)</a>' in page
+
+
+# --- A date the documents give as a month is a month --------------------------------------------------------
+
+
+def test_a_body_pack_shows_month_precise_meetings_as_their_month(reviewer_client):
+    from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+
+    space = DialogueBodyFactory(short_name="SPACE", name="Space Policy Dialogue", established_on=dt.date(2015, 1, 1))
+    MeetingFactory(body=space, held_on=dt.date(2022, 10, 3), place="Brussels")
+    MeetingFactory(body=space, held_on=dt.date(2023, 1, 1), held_on_precision="month", place="Tokyo")
+    url = reverse("dashboards:body_briefing", args=["SPACE"])
+    text, _ = pdf_text(reviewer_client.get(url, {"since": "2022-12-01"}))
+    assert "Last met January 2023" in text  # the pack's facts and the body's paragraph
+    assert "Last met January 2023; next meeting due by" in text
+    assert "Meetings: Jan 2023 (Tokyo) · 3 Oct 2022 (Brussels)." in text
+    assert "Meetings: SPACE in Jan 2023." in text  # what changed since 1 December 2022
+    assert "1 January 2023" not in text and "1 Jan 2023" not in text
+
+
+def test_a_framework_pack_gives_its_dates_to_their_precision_and_says_which_are_assumed(reviewer_client):
+    from commitments.tests.factories import AgreementFactory
+
+    AgreementFactory(code="STI-LOI", signed_on=dt.date(2020, 5, 1), signed_on_precision="month", assumed_signature=True)
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["STI-LOI"])))
+    assert (
+        "Signed or adopted May 2020 (assumed: no document states it; placeholder: the documents give no date)" in text
+    )
+    assert "In force since not recorded" in text
+    assert "1 May 2020" not in text

@@ -667,3 +667,34 @@ def test_the_bars_say_they_count_the_recorded_status_not_the_state(reviewer_clie
         text = " ".join(strip_tags(reviewer_client.get(url).content.decode()).split())
         assert "The bars count each commitment's last recorded status" in text, url
         assert "a status not updated for 12 months counts as stale" in text, url
+
+
+# --- A date the documents give as a month is a month --------------------------------------------------------
+
+
+@pytest.fixture
+def met_in_january(world):
+    """SPACE met in January 2023 (day unknown: stored on the 1st), then on 5 February 2024."""
+    space = DialogueBodyFactory(
+        short_name="SPACE", name="Space Policy Dialogue", cadence_months=12, established_on=dt.date(2015, 1, 1)
+    )
+    MeetingFactory(body=space, held_on=dt.date(2023, 1, 1), held_on_precision="month")
+    MeetingFactory(body=space, held_on=dt.date(2024, 2, 5))
+    return space
+
+
+def test_changes_page_shows_a_month_precise_meeting_as_its_month(reviewer_client, met_in_january):
+    content = reviewer_client.get(reverse("dashboards:changes"), {"since": "2022-12-01"}).content.decode()
+    assert '<td class="date" data-label="Held on">Jan 2023</td>' in content
+    assert '<td class="date" data-label="Held on">5 Feb 2024</td>' in content  # a day that is known stays
+    # The picker of a meeting to look back from: the month as its label, the stored day as its value.
+    assert 'value="2023-01-01">Jan 2023 — Space Policy Dialogue</option>' in content
+    assert "1 Jan 2023" not in content and "1 January 2023" not in content
+
+
+def test_timeline_shows_a_month_precise_meeting_as_its_month(reviewer_client, met_in_january):
+    content = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
+    assert "<li>Jan 2023</li><li>5 Feb 2024</li>" in content
+    assert "Met in Jan 2023" in content and "Met on 5 Feb 2024" in content  # the chart's marks
+    assert "Cadence: Jan 2023 – 1 Jan 2024" in content  # the band restarts at the meeting, due a year on
+    assert "1 Jan 2023" not in content and "01 Jan 2023" not in content
