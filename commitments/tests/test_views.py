@@ -476,6 +476,22 @@ def test_detail_shows_the_promise_its_source_and_the_responsible_body(reviewer_c
     assert body.next_due_on.strftime("%-d %B %Y") in content
 
 
+def test_detail_shows_a_month_precise_meeting_as_its_month(reviewer_client, commitment):
+    """Made at, and advanced at, a meeting known only as "January 2023" (stored on the 1st)."""
+    meeting = MeetingFactory(
+        body=commitment.responsible_body,
+        held_on=dt.date(2023, 1, 1),
+        held_on_precision="month",
+        place="Tokyo",
+        commitments=[commitment],
+    )
+    Commitment.objects.filter(pk=commitment.pk).update(made_at=meeting)
+    content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    assert "Security and Defence Dialogue, January 2023</a>" in content  # made at
+    assert "Security and Defence Dialogue</a>, January 2023, Tokyo</li>" in content  # meetings that advanced it
+    assert "1 January 2023" not in content
+
+
 def test_detail_says_how_far_the_progress_is_and_where_it_comes_from(reviewer_client):
     silent = CommitmentFactory()
     content = reviewer_client.get(silent.get_absolute_url()).content.decode()

@@ -103,6 +103,23 @@ def test_the_digest_tells_each_follower_what_changed_in_what_they_follow(
 
 
 @pytest.mark.django_db
+def test_a_meeting_known_by_its_month_is_reported_by_its_month(followers, django_capture_on_commit_callbacks):
+    """Entered last week, an old meeting the documents date only as "January 2023" (stored on the 1st)."""
+    meeting = MeetingFactory(
+        body=DialogueBodyFactory(short_name="SDD"), held_on=dt.date(2023, 1, 1), held_on_precision="month"
+    )
+    type(meeting).objects.filter(pk=meeting.pk).update(created_at=LAST_WEEK, place="")
+    with django_capture_on_commit_callbacks(execute=True):
+        _run()
+    (bob,) = [message for message in mail.outbox if message.to == ["bob@example.eu"]]
+    assert "- Security and Defence Dialogue (SDD) met in January 2023\n" in bob.body
+    assert "met on 20 November 2026 in Brussels" in bob.body  # a known day stays a day
+    html, _ = bob.alternatives[0]
+    assert "</a> met in January 2023</li>" in html
+    assert "1 January 2023" not in bob.body and "1 January 2023" not in html
+
+
+@pytest.mark.django_db
 def test_a_second_run_on_the_same_day_sends_nothing_and_next_week_covers_only_the_new(
     followers, django_capture_on_commit_callbacks
 ):
