@@ -83,12 +83,10 @@ class MeetingConflict(DomainConflict):
     precision: str = DatePrecision.DAY
 
     def __str__(self) -> str:
-        if self.precision == DatePrecision.DAY:
-            return f"{self.body.name} already has a meeting recorded on {format_approx_date(self.held_on)}: nothing was saved."
-        return (
-            f"{self.body.name} already has a meeting recorded {format_approx_date_on(self.held_on, self.precision)}"
-            f", which takes the date you entered ({format_approx_date(self.held_on)}): nothing was saved."
-        )
+        held = format_approx_date_on(self.held_on, self.precision)
+        if self.precision != DatePrecision.DAY:
+            held += f", which takes the date you entered ({format_approx_date(self.held_on)})"
+        return f"{self.body.name} already has a meeting recorded {held}: nothing was saved."
 
 
 @dataclass
@@ -118,7 +116,8 @@ def _save_meeting(meeting: Meeting, *, author) -> None:
             .values_list("held_on_precision", flat=True)
             .first()
         )
-        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on, precision=stored or DatePrecision.DAY) from exc
+        precision = stored or DatePrecision.DAY
+        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on, precision=precision) from exc
 
 
 def _schedule_moved(*, body: DialogueBody, meeting: Meeting | None = None) -> None:

@@ -119,9 +119,8 @@ class MeetingDoneMixin:
             due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
         else:
             due = self.undated_phrase
-        messages.success(
-            self.request, f"{self.done}: meeting of {body.name} {format_approx_date_on(meeting.held_on, meeting.held_on_precision)}; {due}."
-        )
+        held = format_approx_date_on(meeting.held_on, meeting.held_on_precision)
+        messages.success(self.request, f"{self.done}: meeting of {body.name} {held}; {due}.")
         return HttpResponseRedirect(body.get_absolute_url())
 
 

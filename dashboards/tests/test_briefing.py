@@ -239,7 +239,9 @@ def test_a_body_pack_shows_month_precise_meetings_as_their_month(reviewer_client
 def test_a_framework_pack_gives_its_dates_to_their_precision_and_says_which_are_assumed(reviewer_client):
     from commitments.tests.factories import AgreementFactory
 
-    AgreementFactory(code="STI-LOI", signed_on=dt.date(2020, 5, 1), signed_on_precision="month", assumed_signature=True)
+    AgreementFactory(
+        code="STI-LOI", signed_on=dt.date(2020, 5, 1), signed_on_precision="month", assumed_signature=True
+    )
     text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["STI-LOI"])))
     assert (
         "Signed or adopted May 2020 (assumed: no document states it; placeholder: the documents give no date)" in text

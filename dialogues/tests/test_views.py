@@ -381,7 +381,7 @@ def met_in_january(db):
 def test_the_body_page_shows_a_month_precise_meeting_as_its_month(editor_client, met_in_january, frozen_today):
     content = editor_client.get(met_in_january.body.get_absolute_url()).content.decode()
     assert "<dt>Last met</dt><dd>January 2023</dd>" in content
-    assert "Withdraw<span class=\"visually-hidden\"> the meeting of January 2023</span>" in content
+    assert 'Withdraw<span class="visually-hidden"> the meeting of January 2023</span>' in content
     assert "1 January 2023" not in content and "1 Jan 2023" not in content
 
 

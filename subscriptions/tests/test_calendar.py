@@ -68,6 +68,7 @@ def test_the_secret_feed_holds_what_the_user_follows(client, feed_data):
 def test_an_expected_meeting_says_when_the_last_one_was_to_its_precision(client, feed_data):
     """The due date is a day (the cadence counts from the stored date); the last meeting is said as far as it is
     known: "on 4 May 2026", or "in June 2026" for a meeting the documents date only by its month."""
+
     def description():
         events = events_of(_feed(client, feed_data["user"]).content)
         return str(events["Expected meeting: Security and Defence Dialogue (SDD)"]["DESCRIPTION"])
