@@ -29,6 +29,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -751,6 +752,7 @@ class BecameOverdue:
     overdue_since: date
     met_again_on: date | None
     days_overdue_now: int | None
+    met_again_precision: str = DatePrecision.DAY  # how much of ``met_again_on`` the documents give
 
 
 @dataclass
@@ -807,13 +809,15 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
         .order_by("name")
     )
     in_window: dict[int, list[date]] = defaultdict(list)
-    for body_id, held_on in (
+    precision_of: dict[tuple[int, date], str] = {}
+    for body_id, held_on, precision in (
         Meeting.objects.held()
         .filter(held_on__gte=since, held_on__lte=until, body__active=True)
         .order_by("body_id", "held_on")
-        .values_list("body_id", "held_on")
+        .values_list("body_id", "held_on", "held_on_precision")
     ):
         in_window[body_id].append(held_on)
+        precision_of[body_id, held_on] = precision
     today = timezone.localdate()
     found = []
     for body in bodies:
@@ -836,6 +840,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
                     overdue_since=overdue_since,
                     met_again_on=next_meeting,
                     days_overdue_now=body.days_overdue(on=today) if still_overdue else None,
+                    met_again_precision=precision_of.get((body.pk, next_meeting), DatePrecision.DAY),
                 )
             )
     found.sort(key=lambda item: (item.overdue_since, item.body.name))
@@ -1181,10 +1186,12 @@ def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
     """Bodies with at least one meeting up to ``on`` (default: any), leaders first, each with ``last_met``, its
     last meeting up to that day (1 query)."""
     last_met = Max("meetings__held_on", filter=Q(meetings__held_on__lte=on)) if on else Max("meetings__held_on")
+    # How much of that meeting's date the documents give: the picker says "Jan 2023", not a day it does not know.
+    last = Meeting.objects.filter(body=OuterRef("pk"), **({"held_on__lte": on} if on else {})).order_by("-held_on")
     # Only what the picker shows: grouping the meetings by every column of the body cost more than the join.
     return list(
         DialogueBody.objects.only("pk", "short_name", "name", "level")
-        .annotate(last_met=last_met)
+        .annotate(last_met=last_met, last_met_precision=Subquery(last.values("held_on_precision")[:1]))
         .filter(last_met__isnull=False)
         .order_by(choice_rank("level", Level.values), "name")
     )

@@ -698,3 +698,14 @@ def test_timeline_shows_a_month_precise_meeting_as_its_month(reviewer_client, me
     assert "Met in Jan 2023" in content and "Met on 5 Feb 2024" in content  # the chart's marks
     assert "Cadence: Jan 2023 – 1 Jan 2024" in content  # the band restarts at the meeting, due a year on
     assert "1 Jan 2023" not in content and "01 Jan 2023" not in content
+
+
+def test_a_body_that_met_again_in_a_month_and_the_overview_picker_say_the_month(reviewer_client, world):
+    """BACK fell overdue on 21 May 2026 and met again in June 2026, day unknown (stored on the 1st)."""
+    world["recovered"].meetings.filter(held_on=dt.date(2026, 6, 5)).update(
+        held_on=dt.date(2026, 6, 1), held_on_precision="month"
+    )
+    changes = reviewer_client.get(reverse("dashboards:changes"), {"since": "2026-05-16"}).content.decode()
+    assert "met in Jun 2026" in changes and "met on 1 Jun 2026" not in changes
+    overview = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    assert ">Recovered dialogue (Jun 2026)</option>" in overview
