@@ -32,8 +32,7 @@ def format_approx_date_on(value: dt.date | None, precision: str = DatePrecision.
     """The date with its preposition: "on 13 July 2023", "in July 2023", "in 2023"; empty for no date."""
     if value is None:
         return ""
-    preposition = "on" if (precision or DatePrecision.DAY) == DatePrecision.DAY else "in"
-    return f"{preposition} {format_approx_date(value, precision, short=short)}"
+    return f"{date_preposition(precision)} {format_approx_date(value, precision, short=short)}"
 
 
 @register.filter
@@ -49,15 +48,9 @@ def approx_date_short(value: dt.date | None, precision: str = DatePrecision.DAY)
 
 
 @register.filter
-def on_approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
-    """``met {{ date|on_approx_date:precision }}``: "on 13 July 2023", "in July 2023" or "in 2023"."""
-    return format_approx_date_on(value, precision)
-
-
-@register.filter
-def on_approx_date_short(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
-    """``met {{ date|on_approx_date_short:precision }}``: "on 13 Jul 2023", "in Jul 2023" or "in 2023"."""
-    return format_approx_date_on(value, precision, short=True)
+def date_preposition(precision: str = DatePrecision.DAY) -> str:
+    """``met {{ precision|date_preposition }} {{ date|approx_date:precision }}``: "on" a day, "in" a month or year."""
+    return "on" if (precision or DatePrecision.DAY) == DatePrecision.DAY else "in"
 
 
 @register.inclusion_tag("includes/fact_basis.html")
