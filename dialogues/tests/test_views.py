@@ -394,7 +394,7 @@ def test_a_day_precise_meeting_still_shows_its_day(reviewer_client, met_in_janua
 
 def test_the_body_list_shows_a_month_precise_last_meeting_as_its_month(reviewer_client, met_in_january, frozen_today):
     content = reviewer_client.get(reverse("dialogues:body_list")).content.decode()
-    assert '<td class="nowrap">Jan 2023</td>' in content
+    assert '<td class="nowrap" data-label="Last met">Jan 2023</td>' in content
     assert "1 Jan 2023" not in content
 
 
