@@ -254,11 +254,10 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
         ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
         ("Cadence", cadence),
         ("Last met", format_approx_date(body.last_meeting_on, body.last_meeting_precision) or "never recorded"),
-        ("Next meeting due", body.next_due_on.strftime("%-d %B %Y") if body.next_due_on else "—"),
+        ("Next meeting due", body.next_due_display or "—"),
     ]
-    days = body.days_overdue(on=today)
-    if days is not None:
-        facts.append(("Overdue", f"by {days} days"))
+    if body.is_overdue(on=today):
+        facts.append(("Overdue", body.overdue_phrase.removeprefix("overdue ")))
     return _pack(
         kind="dialogue body",
         title=body.name,

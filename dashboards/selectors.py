@@ -43,8 +43,9 @@ from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from core.models import DatePrecision
+from core.templatetags.facts import format_approx_date
 from dialogues.choices import Level
-from dialogues.models import DialogueBody, Meeting, OverdueFlag
+from dialogues.models import DialogueBody, Meeting, OverdueFlag, overdue_phrase
 from dialogues.selectors import open_flags_for
 
 # Left to right in a bar: delivered first, then what is moving, then what is not.
@@ -430,6 +431,15 @@ class OverdueBody:
     days_overdue: int
     flag: OverdueFlag | None = None
 
+    @property
+    def due_display(self) -> str:
+        """The due date as far as it is known ("January 2024" for a schedule counted from a month)."""
+        return format_approx_date(self.due_on, self.body.schedule_precision)
+
+    @property
+    def overdue_phrase(self) -> str:
+        return overdue_phrase(self.days_overdue, self.due_on, self.body.schedule_precision)
+
 
 def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
     """Bodies overdue today from their stored schedule, most overdue first, each with its open overdue flag (if
@@ -753,6 +763,23 @@ class BecameOverdue:
     met_again_on: date | None
     days_overdue_now: int | None
     met_again_precision: str = DatePrecision.DAY  # how much of ``met_again_on`` the documents give
+    # How much of the due date is known: as much as of the meeting (or start) its schedule counts from.
+    due_precision: str = DatePrecision.DAY
+
+    @property
+    def due_display(self) -> str:
+        return format_approx_date(self.due_on, self.due_precision, short=True)
+
+    @property
+    def overdue_since_display(self) -> str:
+        return format_approx_date(self.overdue_since, self.due_precision, short=True)
+
+    @property
+    def overdue_phrase(self) -> str:
+        """How overdue it is today (``DialogueBody.overdue_phrase``'s words); empty once it has met again."""
+        if self.days_overdue_now is None:
+            return ""
+        return overdue_phrase(self.days_overdue_now, self.due_on, self.due_precision)
 
 
 @dataclass
@@ -782,6 +809,7 @@ BODY_SCHEDULE_FIELDS = (
     "cadence_months",
     "grace_days",
     "established_on",
+    "established_on_precision",
     "last_meeting_on",
     "next_due_on",
     "overdue_after",
@@ -803,7 +831,13 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
         .annotate(
             last_before=Max(
                 "meetings__held_on", filter=Q(meetings__held_on__lt=since, meetings__withdrawn_at__isnull=True)
-            )
+            ),
+            last_before_precision=Subquery(
+                Meeting.objects.held()
+                .filter(body=OuterRef("pk"), held_on__lt=since)
+                .order_by("-held_on")
+                .values("held_on_precision")[:1]
+            ),
         )
         .select_related("reports_to")
         .order_by("name")
@@ -833,6 +867,12 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
             if next_meeting is not None and next_meeting <= overdue_since:
                 continue
             still_overdue = next_meeting is None and body.is_overdue(on=today)
+            if start is None:
+                due_precision = body.established_on_precision
+            elif index == 0:
+                due_precision = body.last_before_precision
+            else:
+                due_precision = precision_of[body.pk, start]
             found.append(
                 BecameOverdue(
                     body=body,
@@ -841,6 +881,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
                     met_again_on=next_meeting,
                     days_overdue_now=body.days_overdue(on=today) if still_overdue else None,
                     met_again_precision=precision_of.get((body.pk, next_meeting), DatePrecision.DAY),
+                    due_precision=due_precision or DatePrecision.DAY,
                 )
             )
     found.sort(key=lambda item: (item.overdue_since, item.body.name))

@@ -57,6 +57,13 @@ class BodyStatus:
     days_overdue: int | None = None
     due_on: date | None = None
     assumed: bool = False
+    due_precision: str = DatePrecision.DAY
+
+    @property
+    def due_display(self) -> str:
+        """The due date as far as it is known: "13 July 2024", or "January 2024" when the schedule counts from a
+        meeting or a start the documents give only as a month (the stored day is that month's first)."""
+        return format_approx_date(self.due_on, self.due_precision)
 
     @property
     def text(self) -> str:
@@ -73,11 +80,17 @@ def body_state(
     overdue_after: date | None,
     on: date,
     assumed: bool = False,
+    due_precision: str = DatePrecision.DAY,
 ) -> BodyStatus:
     """The one rule for a body's state: met on schedule, due, overdue, never met, cannot tell (or ad hoc, inactive).
 
     ``assumed`` says that the schedule rests on an assumed cadence or start date; the state then says so.
+    ``due_precision`` is how much of the due date is known (``DialogueBody.schedule_precision``): a due date that
+    counts from a meeting known only as "January 2023" is "January 2024", so the state says "overdue since January
+    2024" rather than a count of days it cannot know (the count, from the month's first day, stays in
+    ``days_overdue`` for sorting and the API).
     """
+    due = format_approx_date(next_due_on, due_precision, short=True) if next_due_on else ""
     if not active:
         return BodyStatus(BodyState.INACTIVE, "Inactive")
     if not cadence_months:
@@ -89,26 +102,25 @@ def body_state(
     never = "" if last_meeting_on else ", never met"
     if overdue_after is not None and overdue_after < on:
         days = (on - next_due_on).days
-        return BodyStatus(
-            BodyState.OVERDUE, f"Overdue by {days} day{'s' if days != 1 else ''}{never}", days, next_due_on, assumed
-        )
+        by = f"by {days} day{'s' if days != 1 else ''}" if due_precision == DatePrecision.DAY else f"since {due}"
+        return BodyStatus(BodyState.OVERDUE, f"Overdue {by}{never}", days, next_due_on, assumed, due_precision)
     if next_due_on <= on:
-        return BodyStatus(
-            BodyState.DUE,
-            f"Due since {format_approx_date(next_due_on, short=True)}{never}",
-            None,
-            next_due_on,
-            assumed,
-        )
+        return BodyStatus(BodyState.DUE, f"Due since {due}{never}", None, next_due_on, assumed, due_precision)
     if last_meeting_on is None:
         return BodyStatus(
-            BodyState.NEVER_MET,
-            f"Never met: first due by {format_approx_date(next_due_on, short=True)}",
-            None,
-            next_due_on,
-            assumed,
+            BodyState.NEVER_MET, f"Never met: first due by {due}", None, next_due_on, assumed, due_precision
         )
-    return BodyStatus(BodyState.ON_SCHEDULE, "Met on schedule", None, next_due_on, assumed)
+    return BodyStatus(BodyState.ON_SCHEDULE, "Met on schedule", None, next_due_on, assumed, due_precision)
+
+
+def overdue_phrase(days: int, due_on: date, precision: str) -> str:
+    """ "overdue by 877 days (about 2 years)"; where the due date is known only to the month or the year (it counts
+    from a meeting or a start the documents give so), "overdue since January 2024 (about 3 years)": the day count,
+    from the period's first day, would claim a precision the documents do not give."""
+    years = f" (about {round(days / 365)} years)" if days >= 730 else ""
+    if precision == DatePrecision.DAY:
+        return f"overdue by {days} day{'s' if days != 1 else ''}{years}"
+    return f"overdue since {format_approx_date(due_on, precision)}{years}"
 
 
 class DialogueBody(ProvenanceMixin, SourcedModel):
@@ -279,7 +291,29 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
             overdue_after=self.overdue_after,
             on=on or timezone.localdate(),
             assumed=self.schedule_rests_on_assumption,
+            due_precision=self.schedule_precision,
         )
+
+    @property
+    def schedule_precision(self) -> str:
+        """How much of the next due date is known: as much as of the date the schedule counts from, the last
+        meeting (``last_meeting_precision``, set by ``DialogueBodyQuerySet.with_last_meeting_precision``; a body
+        read without it counts its last meeting to the day) or, for a body that never met, its start."""
+        if self.last_meeting_on:
+            return self.last_meeting_precision or DatePrecision.DAY
+        return self.established_on_precision or DatePrecision.DAY
+
+    @property
+    def overdue_phrase(self) -> str:
+        """How overdue it is today, as far as the due date is known: "overdue by 877 days (about 2 years)", or
+        "overdue since January 2024 (about 2 years)"; empty when it is not overdue."""
+        days = self.days_overdue()
+        return "" if days is None else overdue_phrase(days, self.next_due_on, self.schedule_precision)
+
+    @property
+    def next_due_display(self) -> str:
+        """The next due date as far as it is known ("13 July 2024", "January 2024", "2015"); empty if none."""
+        return format_approx_date(self.next_due_on, self.schedule_precision)
 
     @property
     def earliest_meeting_on(self) -> date:
@@ -487,6 +521,16 @@ class OverdueFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def due_precision(self) -> str:
+        """How much of ``due_on`` is known: as much as of the body's schedule while the flag is about its current
+        due date (an open flag always is: a meeting that moves the schedule closes it), else the day."""
+        return self.body.schedule_precision if self.due_on == self.body.next_due_on else DatePrecision.DAY
+
+    @property
+    def due_display(self) -> str:
+        return format_approx_date(self.due_on, self.due_precision)
 
 
 class FlagNotification(models.Model):

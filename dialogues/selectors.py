@@ -14,6 +14,7 @@ from commitments.selectors import state_summary, status_summary
 
 from .choices import NotificationStatus
 from .models import DialogueBody, Meeting, OverdueFlag
+from .querysets import last_meeting_precision
 
 
 def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: date | None = None) -> list[OverdueFlag]:
@@ -30,6 +31,7 @@ def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: da
         .annotate(
             notices_sent=Count("notifications", filter=Q(notifications__status=NotificationStatus.SENT)),
             last_notified_at=Max("notifications__sent_at"),
+            body_last_meeting_precision=last_meeting_precision("body__"),
         )
         .order_by("due_on", "body__name")
     )
@@ -38,6 +40,7 @@ def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: da
     result = list(flags)
     for flag in result:
         flag.days_overdue = max((on - flag.due_on).days, 0)
+        flag.body.last_meeting_precision = flag.body_last_meeting_precision
     return result
 
 

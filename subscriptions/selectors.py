@@ -11,6 +11,7 @@ from django.utils import timezone
 from commitments.choices import Status, UpdateKind
 from commitments.models import Commitment, StatusUpdate
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
+from dialogues.querysets import last_meeting_precision
 
 from .choices import FollowKind
 from .models import Follow
@@ -137,9 +138,12 @@ def digest_content(*, scope: Scope, start: datetime, end: datetime) -> DigestCon
     content.fell_overdue = list(
         OverdueFlag.objects.filter(scope.bodies_q("body__"), opened_at__gte=start, opened_at__lt=end)
         .select_related("body")
+        .annotate(body_last_meeting_precision=last_meeting_precision("body__"))
         .distinct()
         .order_by("overdue_since", "pk")
     )
+    for flag in content.fell_overdue:  # its due date as far as it is known (OverdueFlag.due_display)
+        flag.body.last_meeting_precision = flag.body_last_meeting_precision
     first_day, last_day = timezone.localdate(start), timezone.localdate(end)
     content.deadlines_passed = list(
         Commitment.objects.filter(scope.commitments_q(), target_date__gte=first_day, target_date__lt=last_day)

@@ -35,10 +35,11 @@ def test_framework_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence
     )
     total = Commitment.objects.filter(agreement__code="SDP").count()
     assert f"Key figures {total} commitments" in text
-    overdue = [b for b in DialogueBody.objects.filter(agreements__code="SDP") if b.is_overdue()]
+    bodies = DialogueBody.objects.with_last_meeting_precision().filter(agreements__code="SDP")
+    overdue = [body for body in bodies if body.is_overdue()]
     assert overdue, "the seed data has overdue SDP bodies"
     for body in overdue:
-        assert f"{body.name}: overdue by {body.days_overdue()} days" in text
+        assert f"{body.name}: {body.overdue_phrase}" in text
     # A commitment's latest evidence: SDP §5 was achieved on the evidence of the adopted text.
     latest = StatusUpdate.objects.filter(commitment__reference="SDP §5").order_by("-recorded_at", "-version").first()
     assert latest.evidence_reference and " ".join(latest.evidence_reference.split()) in text

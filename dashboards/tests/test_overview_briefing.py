@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from commitments.models import Commitment
 from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
@@ -101,6 +102,36 @@ def test_long_overdue_periods_are_also_given_in_years(seed_data, reviewer_client
     long_overdue = [item for item in selectors.overdue_bodies() if item.days_overdue >= 730]
     assert long_overdue, "the seed data has a body overdue for years"
     for item in long_overdue:
-        assert f"{item.days_overdue} days (about {round(item.days_overdue / 365)} years) overdue" in content
+        years = f"(about {round(item.days_overdue / 365)} years)"
+        if item.body.schedule_precision == "day":
+            assert f"overdue by {item.days_overdue} days {years}" in content
+        else:  # a due date known to the month or the year is no count of days
+            assert f"overdue since {item.due_display} {years}" in content
     short = next(item for item in selectors.overdue_bodies() if item.days_overdue < 730)
-    assert f"{short.days_overdue} days overdue" in content
+    assert f"overdue by {short.days_overdue} days<" in content
+
+
+def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, reviewer_client):
+    """The Space Dialogue last met in "January 2023" and the Cyber Dialogue started in "2014" without a meeting
+    since: their next meetings were due in January 2024 and in 2015, no more precisely, on every page that says so."""
+    pages = {
+        "overview": reverse("dashboards:home"),
+        "bodies": reverse("dialogues:body_list"),
+        "space": reverse("dialogues:body_detail", args=["SPACE"]),
+        "cyber": reverse("dialogues:body_detail", args=["CYBER"]),
+    }
+    text = {}
+    for name, url in pages.items():
+        text[name] = " ".join(strip_tags(reviewer_client.get(url).content.decode()).split())
+    for name, page in text.items():
+        assert "1 Jan 2024" not in page and "1 January 2024" not in page, name
+        assert "1 Jan 2015" not in page and "1 January 2015" not in page, name
+    assert "overdue since January 2024 (about" in text["overview"] and "due January 2024" in text["overview"]
+    assert "overdue since 2015 (about" in text["overview"] and "due 2015" in text["overview"]
+    assert "Overdue since Jan 2024" in text["space"] and "its meeting was due in January 2024" in text["space"]
+    assert "<dt>Next meeting due</dt><dd>January 2024</dd>" in reviewer_client.get(pages["space"]).content.decode()
+    assert "Overdue since 2015, never met" in text["cyber"]
+    assert "<dt>Next meeting due</dt><dd>2015</dd>" in reviewer_client.get(pages["cyber"]).content.decode()
+    # A body whose last meeting has a day keeps its count of days.
+    summit = DialogueBody.objects.with_last_meeting_precision().get(short_name="SUMMIT")
+    assert f"overdue by {summit.days_overdue()} days" in text["overview"]

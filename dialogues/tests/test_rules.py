@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from commitments.tests.factories import SourceDocumentFactory, UserFactory
 from dialogues.choices import BodyState, FlagCloseReason, NotificationKind, NotificationStatus
-from dialogues.models import DialogueBody, FlagNotification, Meeting, OverdueFlag, Schedule
+from dialogues.models import DialogueBody, FlagNotification, Meeting, OverdueFlag, Schedule, body_state
 from dialogues.services import (
     MeetingConflict,
     meeting_delete,
@@ -1214,3 +1214,20 @@ def test_a_month_precise_meeting_already_withdrawn_is_named_by_its_month(late_bo
     with pytest.raises(MeetingAlreadyWithdrawn) as refused:
         meeting_withdraw(meeting=Meeting.objects.get(pk=meeting.pk), author=None, reason="Again.")
     assert str(refused.value) == f"The meeting of {late_body.name} in January 2023 was already withdrawn."
+
+
+def test_a_due_date_known_to_the_month_or_year_is_no_count_of_days():
+    """A schedule that counts from "January 2023" (stored on the 1st) is due in January 2024: the state says since
+    when, not a count of days from a first of the month the documents never gave; the count stays for sorting."""
+    common = {"active": True, "cadence_months": 12, "last_meeting_on": D(2023, 1, 1), "next_due_on": D(2024, 1, 1)}
+    overdue = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7), due_precision="month")
+    assert (overdue.code, overdue.label, overdue.days_overdue) == ("overdue", "Overdue since Jan 2024", 1071)
+    assert overdue.due_display == "January 2024"
+    due = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2024, 1, 15), due_precision="month")
+    assert (due.code, due.label) == ("due", "Due since Jan 2024")
+    never = {**common, "last_meeting_on": None, "next_due_on": D(2015, 1, 1)}
+    waiting = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2014, 6, 1), due_precision="year")
+    assert (waiting.code, waiting.label) == ("never_met", "Never met: first due by 2015")
+    late = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2026, 12, 7), due_precision="year")
+    assert late.label == "Overdue since 2015, never met"
+    assert body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7)).label == "Overdue by 1071 days"

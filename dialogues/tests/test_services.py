@@ -106,6 +106,10 @@ def test_the_notice_of_a_body_last_met_in_a_month_names_the_month_not_a_day(
     sweep(capture=django_capture_on_commit_callbacks)
     (email,) = mail.outbox
     assert "It last met in June 2025" in email.body and "1 June 2025" not in email.body
+    # Nor a day for the due date that counts from it, nor a count of days from that day.
+    assert "its next meeting was due in June 2026" in email.body and "1 June 2026" not in email.body
+    assert "days past the due date" not in email.body
+    assert email.subject.startswith("Overdue: ") and "was due in June 2026" in email.subject
 
 
 def test_the_link_uses_site_url(bodies, django_capture_on_commit_callbacks, settings):
