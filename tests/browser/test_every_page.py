@@ -230,6 +230,19 @@ def test_the_commitment_list_prints_within_the_page(new_page, reviewer, seed_dat
         }"""
     )
     assert overflow["right"] <= overflow["page"] and not overflow["cells"], overflow
+    # Nor does a column heading break inside a word ("Responsibl / e body", "Milestone / s").
+    broken = page.evaluate(
+        """() => {
+            const context = document.createElement('canvas').getContext('2d');
+            return [...document.querySelectorAll('table.commitments thead th')].filter(th => {
+                const style = getComputedStyle(th);
+                context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+                const room = th.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                return th.textContent.trim().split(/\\s+/).some(word => context.measureText(word).width > room);
+            }).map(th => th.textContent.trim());
+        }"""
+    )
+    assert not broken, broken
 
 
 # The main tables and how each fits its container: a table wider than its container scrolls sideways, hiding columns.
