@@ -290,7 +290,7 @@ def area_briefing(*, area: str, since: date, user=None) -> Briefing:
     unassigned = sum(1 for commitment in commitments if commitment.responsible_body_id is None)
     facts = [
         ("Frameworks", ", ".join(f"{code} ({n})" for code, n in per_framework.items()) or "none"),
-        ("Responsible bodies", ", ".join(b.short_name for b in bodies) or "none recorded"),
+        ("Responsible bodies", "; ".join(b.name for b in bodies) or "none recorded"),
     ]
     if unassigned:
         facts.append(("No responsible body", f"{unassigned} commitment{'s' if unassigned != 1 else ''}"))

@@ -366,6 +366,14 @@ def results_count(response) -> str:
     return " ".join(heading.group(1).split())
 
 
+def test_the_list_names_each_responsible_body_behind_its_short_code(reviewer_client):
+    """The narrow column shows the code; the body's name is one hover (and one screen-reader announcement) away."""
+    body = DialogueBodyFactory(short_name="SDD", name="Japan–EU Security and Defence Dialogue")
+    CommitmentFactory(responsible_body=body)
+    content = reviewer_client.get(reverse("commitments:commitment_list")).content.decode()
+    assert '<abbr title="Japan–EU Security and Defence Dialogue">SDD</abbr>' in content
+
+
 def test_a_printed_page_of_the_list_says_which_rows_of_how_many_it_holds(reviewer_client):
     CommitmentFactory.create_batch(60, agreement=AgreementFactory(code="BIG"))
     url = reverse("commitments:commitment_list")

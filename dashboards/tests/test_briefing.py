@@ -103,6 +103,7 @@ def test_area_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence(seed
     assert "Dialogue bodies: cadence and meetings" in text
     for body in bodies:
         assert body.name in text
+    assert "ATALANTA-JMSDF" not in text  # a body by its name, never by the tracker's code for it
     # A commitment's latest evidence.
     update = (
         StatusUpdate.objects.filter(commitment__area=area)
