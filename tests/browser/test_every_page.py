@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,23 @@ def test_the_commitment_list_fits_a_laptop_with_milestones(new_page, reviewer, s
     last = page.get_by_role("columnheader", name="Last update").bounding_box()
     room = page.locator(".table-scroll").bounding_box()
     assert last["x"] + last["width"] <= room["x"] + room["width"]
+
+
+@pytest.mark.parametrize("name", ["commitment list", "body list"])
+def test_on_a_phone_a_link_skips_the_filters_to_the_list(name, new_page, reviewer, seed_data):
+    """The filters fill the first screens of a phone: a link at the top says how many rows there are and jumps to
+    them; a laptop, which shows filters and list together, and paper do without it."""
+    page = new_page(reviewer, viewport={"width": 390, "height": 800})
+    page.goto(LISTS[name]())
+    skip = page.locator(".skip-to-results a")
+    assert skip.is_visible() and re.match(r"Skip the filters: \d+ (commitments|bodies)$", skip.inner_text())
+    results = page.locator("#results")
+    assert not results.is_visible() or results.bounding_box()["y"] > 800  # below the first screen
+    skip.click()
+    box = results.bounding_box()
+    assert 0 <= box["y"] < 800, box  # the list's heading is now on screen
+    page.emulate_media(media="print")
+    assert not skip.is_visible()
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert not skip.is_visible()
