@@ -709,3 +709,10 @@ def test_a_body_that_met_again_in_a_month_and_the_overview_picker_say_the_month(
     assert "met in Jun 2026" in changes and "met on 1 Jun 2026" not in changes
     overview = reviewer_client.get(reverse("dashboards:home")).content.decode()
     assert ">Recovered dialogue (Jun 2026)</option>" in overview
+
+
+def test_a_framework_page_names_the_instruments_under_it(reviewer_client):
+    framework = AgreementFactory(code="SDPX", title="Security and Defence Partnership")
+    AgreementFactory(code="SOIAX", title="Security of Information Agreement", parent=framework)
+    content = reviewer_client.get(framework.get_absolute_url()).content.decode()
+    assert "Security of Information Agreement</a> (SOIAX)" in content
