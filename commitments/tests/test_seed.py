@@ -403,3 +403,12 @@ def test_a_dated_seeded_update_keeps_its_evidence_date_as_when_it_happened(seed_
     spa = StatusUpdate.objects.filter(commitment__reference="SPA (EP-IDA §2.1)", evidence_date=date(2024, 4, 22)).get()
     assert not spa.is_undated and spa in StatusUpdate.objects.dated()
     assert spa.recorded_at.date() == date(2024, 4, 22)
+
+
+def test_where_the_loader_recorded_a_commitment_was_made_reads_as_recorded_not_edited(seed_data, reviewer_client):
+    """The loader ties a commitment to the meeting that made it after creating both: its timeline says the detail
+    was recorded from the source documents, not that someone edited it."""
+    commitment = Commitment.objects.filter(made_at__body__short_name="SUMMIT", made_at__held_on=date(2023, 7, 13))[0]
+    page = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
+    assert "Details recorded from the tracker's source documents" in page
+    assert "Japan–EU Summit, 13 July 2023" in page and "Details edited" not in page
