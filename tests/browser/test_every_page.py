@@ -260,6 +260,7 @@ LISTS = {
     "commitment list": lambda: reverse("commitments:commitment_list"),
     "body list": lambda: reverse("dialogues:body_list"),
     "framework page": lambda: reverse("dashboards:agreement_detail", args=["SDP"]),
+    "body page": lambda: reverse("dialogues:body_detail", args=["SUMMIT"]),
 }
 
 
