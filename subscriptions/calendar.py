@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from core.models import DatePrecision
 from core.templatetags.facts import format_approx_date_on
 from dialogues.models import DialogueBody
 
@@ -30,11 +31,17 @@ def cadence_basis(body: DialogueBody) -> tuple[str, str]:
         if body.last_meeting_on
         else "its establishment"
     )
+    # An event needs a day: where the due date is known only to the month or the year, it stands on the first.
+    period = (
+        ""
+        if body.schedule_precision == DatePrecision.DAY
+        else f" Due in {body.next_due_display}: the event stands on the first day of it."
+    )
     if not body.schedule_rests_on_assumption:
-        return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}."
+        return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}.{period}"
     return "assumed", (
         f"Expected from an assumed cadence (every {body.cadence_months} months after {counted_from}): an "
-        "assumption, not an announced date."
+        f"assumption, not an announced date.{period}"
     )
 
 
