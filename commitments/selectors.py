@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.formats import date_format
 
 from .models import EDITABLE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
@@ -45,7 +45,7 @@ class CommitmentEdit:
 
 def commitment_detail(*, pk: int) -> Commitment:
     """A commitment with everything its page shows: agreement, body, timeline (newest first) and meetings."""
-    return (
+    commitment = (
         Commitment.objects.select_related(
             "agreement",
             "responsible_body",
@@ -63,8 +63,21 @@ def commitment_detail(*, pk: int) -> Commitment:
             ),
             "meetings__body",
         )
+        # How much of its body's last meeting date is known, so that the page gives its due date no more precisely
+        # (``DialogueBody.schedule_precision``).
+        .annotate(
+            body_last_meeting_precision=Subquery(
+                meetings()
+                .held()
+                .filter(body=OuterRef("responsible_body"), held_on=OuterRef("responsible_body__last_meeting_on"))
+                .values("held_on_precision")[:1]
+            )
+        )
         .get(pk=pk)
     )
+    if commitment.responsible_body is not None:
+        commitment.responsible_body.last_meeting_precision = commitment.body_last_meeting_precision
+    return commitment
 
 
 def commitment_edits(*, commitment_id: int, after_edit_version: int | None = None) -> list[CommitmentEdit]:

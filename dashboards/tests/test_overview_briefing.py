@@ -135,3 +135,13 @@ def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, r
     # A body whose last meeting has a day keeps its count of days.
     summit = DialogueBody.objects.with_last_meeting_precision().get(short_name="SUMMIT")
     assert f"overdue by {summit.days_overdue()} days" in text["overview"]
+
+
+def test_a_commitment_page_gives_its_bodys_due_date_to_the_same_precision(seed_data, reviewer_client):
+    """COPERNICUS (EP-IDA §2.6) is the Space Dialogue's, which last met in "January 2023": its page says the body is
+    overdue since January 2024, as the body's own page does, not by a count of days from 1 January."""
+    commitment = Commitment.objects.get(reference="COPERNICUS (EP-IDA §2.6)")
+    assert commitment.responsible_body.short_name == "SPACE"
+    page = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
+    assert "overdue since January 2024 (about" in page and "its meeting was due in January 2024" in page
+    assert "1 January 2024" not in page
