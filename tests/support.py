@@ -74,3 +74,12 @@ def page_sections(html: str) -> dict[str, PageSection]:
     parser = _Sections()
     parser.feed(html)
     return parser.sections
+
+
+def registered_task(name: str):
+    """The Celery task ``name`` as a worker finds it at start-up, after autodiscovery of the installed apps' tasks
+    modules: not only if an earlier test in the same process happened to import its module."""
+    from tracker.celery import app
+
+    app.loader.import_default_modules()
+    return app.tasks[name]

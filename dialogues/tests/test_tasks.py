@@ -14,6 +14,7 @@ from dialogues.models import FlagNotification, OverdueFlag
 from dialogues.services import SweepSummary
 from dialogues.tasks import flag_overdue_dialogues
 from dialogues.tests.factories import ContactFactory, DialogueBodyFactory, MeetingFactory
+from tests.support import registered_task
 from tracker.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_a_malformed_date_fails_without_sweeping(eager_failures_recorded):
 
 
 def test_the_task_is_acknowledged_late_and_time_limited():
-    task = celery_app.tasks["dialogues.tasks.flag_overdue_dialogues"]
+    task = registered_task("dialogues.tasks.flag_overdue_dialogues")
     assert task.acks_late and task.reject_on_worker_lost
     assert (task.soft_time_limit, task.time_limit) == (300, 360)
     assert task.max_retries == 5 and OperationalError in task.autoretry_for

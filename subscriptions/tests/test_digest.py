@@ -24,6 +24,7 @@ from subscriptions.models import Digest, FollowerSettings
 from subscriptions.services import digests_run, follow_add, unsubscribe_token
 from subscriptions.tasks import send_weekly_digests
 from subscriptions.tests.factories import DigestFactory, FollowerSettingsFactory, FollowFactory
+from tests.support import registered_task
 from tracker.celery import app as celery_app
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -248,7 +249,7 @@ def test_beat_runs_the_digest_daily_at_seven_in_brussels():
     task = PeriodicTask.objects.get(task="subscriptions.tasks.send_weekly_digests")
     assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("7", "0")
     assert str(task.crontab.timezone) == "Europe/Brussels"
-    registered = celery_app.tasks["subscriptions.tasks.send_weekly_digests"]
+    registered = registered_task("subscriptions.tasks.send_weekly_digests")
     assert registered.acks_late and registered.reject_on_worker_lost and registered.time_limit
 
 

@@ -13,7 +13,7 @@ from django.core import mail
 from commitments.choices import Status
 from commitments.services import commitment_update_status
 from commitments.tests.factories import CommitmentFactory, UserFactory
-from tracker.celery import app as celery_app
+from tests.support import registered_task
 from webhooks.choices import AttemptOutcome, DeliveryStatus, EventType
 from webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from webhooks.tests.factories import WebhookFactory
@@ -152,6 +152,6 @@ def test_the_hook_disables_itself_after_the_configured_failures(make_receiver, r
 
 
 def test_the_delivery_task_is_acknowledged_late_and_time_limited():
-    task = celery_app.tasks["webhooks.tasks.deliver_webhook"]
+    task = registered_task("webhooks.tasks.deliver_webhook")
     assert task.acks_late and task.reject_on_worker_lost
     assert task.soft_time_limit and task.time_limit
