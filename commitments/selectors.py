@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 from django.utils.formats import date_format
 
 from .models import EDITABLE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
@@ -65,14 +65,7 @@ def commitment_detail(*, pk: int) -> Commitment:
         )
         # How much of its body's last meeting date is known, so that the page gives its due date no more precisely
         # (``DialogueBody.schedule_precision``).
-        .annotate(
-            body_last_meeting_precision=Subquery(
-                meetings()
-                .held()
-                .filter(body=OuterRef("responsible_body"), held_on=OuterRef("responsible_body__last_meeting_on"))
-                .values("held_on_precision")[:1]
-            )
-        )
+        .annotate(body_last_meeting_precision=meetings().last_precision("responsible_body__"))
         .get(pk=pk)
     )
     if commitment.responsible_body is not None:

@@ -33,17 +33,6 @@ def overdue_key() -> models.Case:
     )
 
 
-def last_meeting_precision(prefix: str = "") -> models.Subquery:
-    """The precision of the last meeting of a body (``prefix``: the path to the body, e.g. ``"flag__body__"``): how
-    much of its ``last_meeting_on`` the documents give."""
-    from .models import Meeting  # the model module imports this one
-
-    last = Meeting.objects.held().filter(
-        body=models.OuterRef(f"{prefix}pk"), held_on=models.OuterRef(f"{prefix}last_meeting_on")
-    )
-    return models.Subquery(last.values("held_on_precision")[:1])
-
-
 class DialogueBodyQuerySet(models.QuerySet):
     def overdue(self, *, on: date | None = None) -> DialogueBodyQuerySet:
         """Bodies overdue against their cadence on ``on`` (default today), in one query.
@@ -69,7 +58,8 @@ class DialogueBodyQuerySet(models.QuerySet):
 
     def with_last_meeting_precision(self) -> DialogueBodyQuerySet:
         """Annotate ``last_meeting_precision``: how much of the last meeting's date the documents give."""
-        return self.annotate(last_meeting_precision=last_meeting_precision())
+        meetings = self.model._meta.get_field("meetings").related_model.objects  # the model module imports this one
+        return self.annotate(last_meeting_precision=meetings.last_precision())
 
     def for_listing(self) -> DialogueBodyQuerySet:
         return self.select_related("reports_to").prefetch_related("agreements").with_last_meeting_precision()
@@ -80,3 +70,10 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings that count: not withdrawn. The schedule, the sweep, the dashboards and the as-of views read only
         these; pages and the API list the withdrawn ones too, marked (see ``dialogues.services.meeting_withdraw``)."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def last_precision(self, body: str = "") -> models.Subquery:
+        """To annotate: how much of a body's ``last_meeting_on`` the documents give (the precision of its last
+        meeting held). ``body``: the path from the annotated model to the body, e.g. ``"flag__body__"``; the
+        commitments app, below this one, reaches it through ``commitments.querysets.meetings()``."""
+        last = self.held().filter(body=models.OuterRef(f"{body}pk"), held_on=models.OuterRef(f"{body}last_meeting_on"))
+        return models.Subquery(last.values("held_on_precision")[:1])

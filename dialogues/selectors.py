@@ -14,7 +14,6 @@ from commitments.selectors import state_summary, status_summary
 
 from .choices import NotificationStatus
 from .models import DialogueBody, Meeting, OverdueFlag
-from .querysets import last_meeting_precision
 
 
 def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: date | None = None) -> list[OverdueFlag]:
@@ -31,7 +30,7 @@ def open_flags_for(*, bodies: Iterable[DialogueBody | int] | None = None, on: da
         .annotate(
             notices_sent=Count("notifications", filter=Q(notifications__status=NotificationStatus.SENT)),
             last_notified_at=Max("notifications__sent_at"),
-            body_last_meeting_precision=last_meeting_precision("body__"),
+            body_last_meeting_precision=Meeting.objects.last_precision("body__"),
         )
         .order_by("due_on", "body__name")
     )

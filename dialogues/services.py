@@ -66,7 +66,6 @@ from core.templatetags.facts import format_approx_date, format_approx_date_on
 
 from .choices import FlagCloseReason, NotificationKind, NotificationStatus
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
-from .querysets import last_meeting_precision
 
 logger = logging.getLogger(__name__)
 
@@ -569,7 +568,7 @@ def flag_notices_send(*, claim_token: uuid.UUID, on: date | None = None) -> int:
         FlagNotification.objects.filter(claim_token=claim_token, status=NotificationStatus.PENDING)
         .select_related("flag__body__reports_to")
         # How much of the body's last meeting date the documents give ("It last met in January 2023").
-        .annotate(last_meeting_precision=last_meeting_precision("flag__body__"))
+        .annotate(last_meeting_precision=Meeting.objects.last_precision("flag__body__"))
         .order_by("pk")
     )
     if not notices:

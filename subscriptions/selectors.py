@@ -11,7 +11,6 @@ from django.utils import timezone
 from commitments.choices import Status, UpdateKind
 from commitments.models import Commitment, StatusUpdate
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
-from dialogues.querysets import last_meeting_precision
 
 from .choices import FollowKind
 from .models import Follow
@@ -138,7 +137,7 @@ def digest_content(*, scope: Scope, start: datetime, end: datetime) -> DigestCon
     content.fell_overdue = list(
         OverdueFlag.objects.filter(scope.bodies_q("body__"), opened_at__gte=start, opened_at__lt=end)
         .select_related("body")
-        .annotate(body_last_meeting_precision=last_meeting_precision("body__"))
+        .annotate(body_last_meeting_precision=Meeting.objects.last_precision("body__"))
         .distinct()
         .order_by("overdue_since", "pk")
     )
