@@ -1,6 +1,7 @@
 """Signing in and out in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,8 +18,10 @@ def test_wrong_password_shows_an_error_and_stays_on_sign_in(new_page, editor):
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill("editor-user")
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").is_visible()
+    # The click starts a form submission; wait for the answer rather than read the page that sent it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("enter a correct username and password")
     assert "/accounts/login/" in page.url
 
 
