@@ -1046,14 +1046,17 @@ def _spans(body: DialogueBody, meetings: list[date], today: date, precisions: li
         first_overdue_day = schedule.overdue_after + timedelta(days=1)
         assumed = cadence_assumed or (start is None and start_assumed)
         at_end = known[index + 1] if index + 1 < len(restarts) else DatePrecision.DAY
+        # The due date, and the grace and overdue days counted from it, are known as far as the date the schedule
+        # counts from ("January 2023" makes it due in "January 2024"), as DialogueBody.schedule_precision says.
+        due = known[index]
         spans.append(
             Span(
                 "cadence",
                 begin,
                 min(schedule.next_due_on, end),
                 assumed=assumed,
-                start_precision=known[index],
-                end_precision=at_end if end <= schedule.next_due_on else DatePrecision.DAY,
+                start_precision=due,
+                end_precision=at_end if end <= schedule.next_due_on else due,
             )
         )
         if schedule.next_due_on < end:
@@ -1064,12 +1067,21 @@ def _spans(body: DialogueBody, meetings: list[date], today: date, precisions: li
                     schedule.next_due_on,
                     grace_end,
                     assumed=assumed,
-                    end_precision=at_end if end <= first_overdue_day else DatePrecision.DAY,
+                    start_precision=due,
+                    end_precision=at_end if end <= first_overdue_day else due,
                 )
             )
         if body.active and first_overdue_day < end:
             spans.append(
-                Span("overdue", first_overdue_day, end, schedule.next_due_on, assumed=assumed, end_precision=at_end)
+                Span(
+                    "overdue",
+                    first_overdue_day,
+                    end,
+                    schedule.next_due_on,
+                    assumed=assumed,
+                    start_precision=due,
+                    end_precision=at_end,
+                )
             )
     return spans
 

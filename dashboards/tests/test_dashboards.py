@@ -696,8 +696,11 @@ def test_timeline_shows_a_month_precise_meeting_as_its_month(reviewer_client, me
     content = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
     assert "<li>Jan 2023</li><li>5 Feb 2024</li>" in content
     assert "Met in Jan 2023" in content and "Met on 5 Feb 2024" in content  # the chart's marks
-    assert "Cadence: Jan 2023 – 1 Jan 2024" in content  # the band restarts at the meeting, due a year on
-    assert "1 Jan 2023" not in content and "01 Jan 2023" not in content
+    # The band restarts at the meeting and is due a year on, known to the month as the meeting is; the grace
+    # period and the overdue stretch counted from that due date are known to the month too.
+    assert "Cadence: Jan 2023 – Jan 2024" in content
+    assert "Grace: Jan 2024 – " in content
+    assert "1 Jan 2023" not in content and "01 Jan 2023" not in content and "1 Jan 2024" not in content
 
 
 def test_a_body_that_met_again_in_a_month_and_the_overview_picker_say_the_month(reviewer_client, world):
