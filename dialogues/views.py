@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -113,10 +112,13 @@ class MeetingDoneMixin:
     undated_phrase = ""
 
     def meeting_done(self, meeting: Meeting, body: DialogueBody) -> HttpResponseRedirect:
+        # Read again for the schedule the change left, with how much of its last meeting's date is known: a due date
+        # counted from a meeting of "January 2023" is "January 2024", not 1 January.
+        body = DialogueBody.objects.with_last_meeting_precision().get(pk=body.pk)
         if body.is_overdue():
-            due = self.overdue_phrase.format(due=date_format(body.next_due_on, "j F Y"))
+            due = self.overdue_phrase.format(due=format_approx_date_on(body.next_due_on, body.schedule_precision))
         elif body.next_due_on:
-            due = f"next meeting due by {date_format(body.next_due_on, 'j F Y')}"
+            due = f"next meeting due by {body.next_due_display}"
         else:
             due = self.undated_phrase
         held = format_approx_date_on(meeting.held_on, meeting.held_on_precision)
@@ -135,7 +137,7 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
     form_class = MeetingForm
     conflict_message = "Your meeting was not saved: someone else recorded a meeting of this body on that day."
     done = "Saved"
-    overdue_phrase = "it is still overdue (the next meeting was due on {due})"
+    overdue_phrase = "it is still overdue (the next meeting was due {due})"
     undated_phrase = "it meets ad hoc"
 
     def get_initial(self):
@@ -170,7 +172,6 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
             commitments=data["commitments_advanced"],
             recorded_by=self.request.user,
         )
-        body.refresh_from_db()
         return self.meeting_done(meeting, body)
 
 
@@ -182,7 +183,7 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMix
     form_class = WithdrawalForm
     conflict_message = "Nothing was withdrawn: someone else withdrew this meeting after you opened the form."
     done = "Withdrawn"
-    overdue_phrase = "it is overdue again (its meeting was due on {due})"
+    overdue_phrase = "it is overdue again (its meeting was due {due})"
     undated_phrase = "no due date can be worked out"
 
     @cached_property

@@ -405,3 +405,37 @@ def test_withdrawing_a_month_precise_meeting_names_its_month(editor_client, met_
     response = editor_client.post(url, {"reason": "Recorded for the wrong body"})
     message = str(next(iter(get_messages(response.wsgi_request))))
     assert message.startswith("Withdrawn: meeting of Space Policy Dialogue in January 2023;")
+
+
+def test_recording_an_older_meeting_gives_the_due_date_of_a_month_precise_last_meeting_as_its_month(
+    editor_client, met_in_january, frozen_today
+):
+    """Entered for the record, a 2022 meeting leaves January 2023 the last: due in January 2024, not on the 1st."""
+    body = met_in_january.body
+    response = editor_client.post(meeting_url(), {"body": body.pk, "held_on": "2022-05-10", "place": "Brussels"})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved: meeting of Space Policy Dialogue on 10 May 2022; it is still overdue (the next meeting was due in "
+        "January 2024)."
+    ]
+
+
+def test_withdrawing_a_meeting_back_to_a_month_precise_one_gives_the_due_date_as_its_month(
+    editor_client, met_in_january, frozen_today
+):
+    later = MeetingFactory(body=met_in_january.body, held_on=dt.date(2025, 6, 3))
+    response = editor_client.post(
+        reverse("dialogues:meeting_withdraw", args=[later.pk]), {"reason": "Recorded for the wrong body"}
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Withdrawn: meeting of Space Policy Dialogue on 3 June 2025; it is overdue again (its meeting was due in "
+        "January 2024)."
+    ]
+
+
+def test_a_meeting_that_leaves_a_day_precise_schedule_gives_its_due_day(editor_client, met_in_january, frozen_today):
+    body = met_in_january.body
+    response = editor_client.post(meeting_url(), {"body": body.pk, "held_on": "2026-03-02", "place": "Tokyo"})
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved: meeting of Space Policy Dialogue on 2 March 2026; next meeting due by 2 March 2027."
+    ]
