@@ -80,7 +80,7 @@ MILESTONE_KINDS = (UpdateKind.MILESTONE, UpdateKind.PROGRESS_SOURCE)
 class ProgressSource(models.TextChoices):
     """Where a commitment's progress comes from: entered with each status update, or rolled up from milestones."""
 
-    MANUAL = "manual", "Entered by hand"
+    MANUAL = "manual", "Entered with each status update"
     MILESTONES = "milestones", "Rolled up from milestones"
 
 

@@ -253,7 +253,7 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
         ("Level", body.get_level_display()),
         ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
         ("Cadence", cadence),
-        ("Last met", format_approx_date(body.last_meeting_on, body.last_meeting_precision) or "never recorded"),
+        ("Last met", format_approx_date(body.last_meeting_on, body.last_meeting_precision) or "none recorded"),
         ("Next meeting due", body.next_due_display or "—"),
     ]
     if body.is_overdue(on=today):

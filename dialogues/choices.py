@@ -37,7 +37,7 @@ class BodyState(models.TextChoices):
     ON_SCHEDULE = "on_schedule", "Met on schedule"
     DUE = "due", "Due"
     OVERDUE = "overdue", "Overdue"
-    NEVER_MET = "never_met", "Never met"
+    NEVER_MET = "never_met", "No meeting recorded"
     CANNOT_TELL = "cannot_tell", "Cannot tell"
     AD_HOC = "ad_hoc", "Ad hoc"
     INACTIVE = "inactive", "Inactive"

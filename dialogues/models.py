@@ -82,7 +82,8 @@ def body_state(
     assumed: bool = False,
     due_precision: str = DatePrecision.DAY,
 ) -> BodyStatus:
-    """The one rule for a body's state: met on schedule, due, overdue, never met, cannot tell (or ad hoc, inactive).
+    """The one rule for a body's state: met on schedule, due, overdue, no meeting recorded, cannot tell (or ad hoc,
+    inactive).
 
     ``assumed`` says that the schedule rests on an assumed cadence or start date; the state then says so.
     ``due_precision`` is how much of the due date is known (``DialogueBody.schedule_precision``): a due date that
@@ -95,11 +96,13 @@ def body_state(
         return BodyStatus(BodyState.INACTIVE, "Inactive")
     if not cadence_months:
         if last_meeting_on is None:
-            return BodyStatus(BodyState.NEVER_MET, "Never met (meets ad hoc)")
+            return BodyStatus(BodyState.NEVER_MET, "No meeting recorded (meets ad hoc)")
         return BodyStatus(BodyState.AD_HOC, "Ad hoc")
     if next_due_on is None:
         return BodyStatus(BodyState.CANNOT_TELL, "Cannot tell: no meeting or start date")
-    never = "" if last_meeting_on else ", never met"
+    # The tracker knows the meetings it records: a body with none may still have met (the Cyber Dialogue is
+    # "regular since 2014" in the documents, with no meeting dated), so the state says what is recorded.
+    never = "" if last_meeting_on else ", no meeting recorded"
     if overdue_after is not None and overdue_after < on:
         days = (on - next_due_on).days
         by = f"by {days} day{'s' if days != 1 else ''}" if due_precision == DatePrecision.DAY else f"since {due}"
@@ -108,7 +111,7 @@ def body_state(
         return BodyStatus(BodyState.DUE, f"Due since {due}{never}", None, next_due_on, assumed, due_precision)
     if last_meeting_on is None:
         return BodyStatus(
-            BodyState.NEVER_MET, f"Never met: first due by {due}", None, next_due_on, assumed, due_precision
+            BodyState.NEVER_MET, f"No meeting recorded: first due by {due}", None, next_due_on, assumed, due_precision
         )
     return BodyStatus(BodyState.ON_SCHEDULE, "Met on schedule", None, next_due_on, assumed, due_precision)
 

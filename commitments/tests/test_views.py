@@ -503,10 +503,10 @@ def test_detail_shows_a_month_precise_meeting_as_its_month(reviewer_client, comm
 def test_detail_says_how_far_the_progress_is_and_where_it_comes_from(reviewer_client):
     silent = CommitmentFactory()
     content = reviewer_client.get(silent.get_absolute_url()).content.decode()
-    assert re.search(r"<dt>Progress</dt>\s*<dd>Not reported · entered by hand", content)
+    assert re.search(r"<dt>Progress</dt>\s*<dd>Not reported · entered with each status update", content)
     reported = CommitmentFactory(status=Status.IN_PROGRESS, progress=40)
     content = reviewer_client.get(reported.get_absolute_url()).content.decode()
-    assert re.search(r"<dt>Progress</dt>\s*<dd>40% complete · entered by hand", content)
+    assert re.search(r"<dt>Progress</dt>\s*<dd>40% complete · entered with each status update", content)
 
 
 def test_detail_says_when_the_responsible_body_is_overdue(reviewer_client):

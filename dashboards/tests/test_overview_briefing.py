@@ -130,7 +130,7 @@ def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, r
     assert "overdue since 2015 (about" in text["overview"] and "due 2015" in text["overview"]
     assert "Overdue since Jan 2024" in text["space"] and "its meeting was due in January 2024" in text["space"]
     assert "<dt>Next meeting due</dt><dd>January 2024</dd>" in reviewer_client.get(pages["space"]).content.decode()
-    assert "Overdue since 2015, never met" in text["cyber"]
+    assert "Overdue since 2015, no meeting recorded" in text["cyber"]
     assert "<dt>Next meeting due</dt><dd>2015</dd>" in reviewer_client.get(pages["cyber"]).content.decode()
     # A body whose last meeting has a day keeps its count of days.
     summit = DialogueBody.objects.with_last_meeting_precision().get(short_name="SUMMIT")
@@ -145,3 +145,25 @@ def test_a_commitment_page_gives_its_bodys_due_date_to_the_same_precision(seed_d
     page = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
     assert "overdue since January 2024 (about" in page and "its meeting was due in January 2024" in page
     assert "1 January 2024" not in page
+
+
+def test_bodies_with_no_meeting_in_the_tracker_are_not_said_never_to_have_met(seed_data, reviewer_client):
+    """The documents say the Cyber Dialogue has met regularly since 2014 without dating a meeting: the tracker
+    records none, which is all the pages may say; nor do they speak of the tracker's own machinery."""
+    pages = {
+        "overview": reverse("dashboards:home"),
+        "bodies": reverse("dialogues:body_list"),
+        "timeline": reverse("dashboards:timeline"),
+        "framework": reverse("dashboards:agreement_detail", args=["SDP"]),
+        "cyber": reverse("dialogues:body_detail", args=["CYBER"]),
+    }
+    for name, url in pages.items():
+        text = " ".join(strip_tags(reviewer_client.get(url).content.decode()).split())
+        assert "never met" not in text.lower() and "last met never" not in text, name
+        assert "daily check" not in text, name
+    overview = " ".join(strip_tags(reviewer_client.get(pages["overview"]).content.decode()).split())
+    assert "last met none recorded" in overview  # the Cyber Dialogue, overdue since 2015
+    assert "contacts not yet e-mailed" in overview  # no sweep has run on a freshly seeded database
+    cyber = reviewer_client.get(pages["cyber"]).content.decode()
+    assert "Overdue since 2015, no meeting recorded" in cyber
+    assert "<dt>Last met</dt><dd>no meeting recorded</dd>" in cyber

@@ -77,20 +77,20 @@ ON = dt.date(2026, 3, 10)
     ("kwargs", "code", "label"),
     [
         ({"active": False}, BodyState.INACTIVE, "Inactive"),
-        ({"cadence_months": None}, BodyState.NEVER_MET, "Never met (meets ad hoc)"),
+        ({"cadence_months": None}, BodyState.NEVER_MET, "No meeting recorded (meets ad hoc)"),
         ({"cadence_months": None, "last_meeting_on": dt.date(2025, 1, 1)}, BodyState.AD_HOC, "Ad hoc"),
         ({"next_due_on": None, "overdue_after": None}, BodyState.CANNOT_TELL, "Cannot tell: no meeting or start date"),
         (
             {"next_due_on": dt.date(2026, 1, 1), "overdue_after": dt.date(2026, 3, 2)},
             BodyState.OVERDUE,
-            "Overdue by 68 days, never met",
+            "Overdue by 68 days, no meeting recorded",
         ),
         (
             {"next_due_on": dt.date(2026, 3, 1), "overdue_after": dt.date(2026, 4, 30)},
             BodyState.DUE,
-            "Due since 1 Mar 2026, never met",
+            "Due since 1 Mar 2026, no meeting recorded",
         ),
-        ({"next_due_on": dt.date(2026, 6, 1)}, BodyState.NEVER_MET, "Never met: first due by 1 Jun 2026"),
+        ({"next_due_on": dt.date(2026, 6, 1)}, BodyState.NEVER_MET, "No meeting recorded: first due by 1 Jun 2026"),
         (
             {"next_due_on": dt.date(2026, 6, 1), "last_meeting_on": dt.date(2025, 6, 1)},
             BodyState.ON_SCHEDULE,

@@ -663,7 +663,11 @@ GRACE_END = D(2026, 7, 31)
     ("facts", "on", "expected"),
     [
         ({"active": False, "cadence_months": 12, "last_meeting_on": D(2020, 1, 1)}, TODAY, ("inactive", "Inactive")),
-        ({"cadence_months": None, "last_meeting_on": None}, TODAY, ("never_met", "Never met (meets ad hoc)")),
+        (
+            {"cadence_months": None, "last_meeting_on": None},
+            TODAY,
+            ("never_met", "No meeting recorded (meets ad hoc)"),
+        ),
         ({"cadence_months": None, "last_meeting_on": D(2020, 1, 1)}, TODAY, ("ad_hoc", "Ad hoc")),
         (
             {"last_meeting_on": None, "next_due_on": None, "overdue_after": None},
@@ -676,9 +680,13 @@ GRACE_END = D(2026, 7, 31)
         ({}, D(2026, 5, 31), ("on_schedule", "Met on schedule", None, DUE_ON)),
         ({"overdue_after": DUE_ON}, D(2026, 6, 2), ("overdue", "Overdue by 1 day", 1, DUE_ON)),
         ({"overdue_after": DUE_ON}, D(2026, 6, 3), ("overdue", "Overdue by 2 days", 2, DUE_ON)),
-        ({"last_meeting_on": None}, D(2026, 8, 1), ("overdue", "Overdue by 61 days, never met", 61, DUE_ON)),
-        ({"last_meeting_on": None}, DUE_ON, ("due", "Due since 1 Jun 2026, never met", None, DUE_ON)),
-        ({"last_meeting_on": None}, D(2026, 5, 1), ("never_met", "Never met: first due by 1 Jun 2026", None, DUE_ON)),
+        ({"last_meeting_on": None}, D(2026, 8, 1), ("overdue", "Overdue by 61 days, no meeting recorded", 61, DUE_ON)),
+        ({"last_meeting_on": None}, DUE_ON, ("due", "Due since 1 Jun 2026, no meeting recorded", None, DUE_ON)),
+        (
+            {"last_meeting_on": None},
+            D(2026, 5, 1),
+            ("never_met", "No meeting recorded: first due by 1 Jun 2026", None, DUE_ON),
+        ),
     ],
 )
 @pytest.mark.parametrize("assumed", [False, True])
@@ -1227,7 +1235,7 @@ def test_a_due_date_known_to_the_month_or_year_is_no_count_of_days():
     assert (due.code, due.label) == ("due", "Due since Jan 2024")
     never = {**common, "last_meeting_on": None, "next_due_on": D(2015, 1, 1)}
     waiting = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2014, 6, 1), due_precision="year")
-    assert (waiting.code, waiting.label) == ("never_met", "Never met: first due by 2015")
+    assert (waiting.code, waiting.label) == ("never_met", "No meeting recorded: first due by 2015")
     late = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2026, 12, 7), due_precision="year")
-    assert late.label == "Overdue since 2015, never met"
+    assert late.label == "Overdue since 2015, no meeting recorded"
     assert body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7)).label == "Overdue by 1071 days"
