@@ -6,7 +6,9 @@ instead of duplicating it (an expected meeting's UID stays the same when its dat
 
 from __future__ import annotations
 
-from datetime import UTC
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -49,26 +51,68 @@ def _host() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def _all_day_event(
-    *, uid: str, summary: str, on, stamp, categories: list[str], description: str = "", basis: str = "", url: str = ""
-) -> Event:
-    """One all-day event of the feed. An event with a page (``url``, site-relative) is marked free time
-    (``TRANSP:TRANSPARENT``): a due date is not a busy slot."""
-    event = Event()
-    event.add("uid", uid)
-    event.add("summary", summary)
-    event.add("dtstart", on)
-    event.add("dtend", next_day(on))
-    event.add("dtstamp", stamp)
-    if description:
-        event.add("description", description)
-    event.add("categories", categories)
-    if basis:
-        event.add("x-tracker-basis", basis)
-    if url:
-        event.add("url", f"{settings.SITE_URL}{url}")
-        event.add("transp", "TRANSPARENT")
-    return event
+@dataclass(frozen=True)
+class _FeedEvent:
+    """What one all-day event of the feed says; ``url`` is site-relative."""
+
+    uid: str
+    summary: str
+    on: date
+    categories: list[str]
+    description: str = ""
+    basis: str = ""
+    url: str = ""
+
+    def to_ical(self, *, stamp: datetime) -> Event:
+        """The event as iCalendar. An event with a page (``url``) is marked free time (``TRANSP:TRANSPARENT``): a
+        due date is not a busy slot."""
+        event = Event()
+        event.add("uid", self.uid)
+        event.add("summary", self.summary)
+        event.add("dtstart", self.on)
+        event.add("dtend", next_day(self.on))
+        event.add("dtstamp", stamp)
+        if self.description:
+            event.add("description", self.description)
+        event.add("categories", self.categories)
+        if self.basis:
+            event.add("x-tracker-basis", self.basis)
+        if self.url:
+            event.add("url", f"{settings.SITE_URL}{self.url}")
+            event.add("transp", "TRANSPARENT")
+        return event
+
+
+def _feed_events(*, scope: Scope | None, host: str) -> Iterator[_FeedEvent]:
+    """The feed's events in its order: each body's next expected meeting, each commitment's target date, each
+    milestone's due date."""
+    for body in calendar_bodies(scope=scope):
+        basis, explanation = cadence_basis(body)
+        yield _FeedEvent(
+            uid=f"body-{body.pk}-next-meeting@{host}",
+            summary=f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})",
+            on=body.next_due_on,
+            description=explanation,
+            categories=["Expected meeting", "Assumed" if basis == "assumed" else "Stated"],
+            basis=basis,
+            url=body.get_absolute_url(),
+        )
+    for commitment in calendar_commitments(scope=scope):
+        yield _FeedEvent(
+            uid=f"commitment-{commitment.pk}-target@{host}",
+            summary=f"Target date: {commitment.reference} {commitment.title}",
+            on=commitment.target_date,
+            description=f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}.",
+            categories=["Target date"],
+            url=commitment.get_absolute_url(),
+        )
+    for milestone in calendar_milestones(scope=scope):
+        yield _FeedEvent(
+            uid=f"milestone-{milestone.pk}@{host}",
+            summary=f"Milestone due: {milestone.title}",
+            on=milestone.due_on,
+            categories=["Milestone"],
+        )
 
 
 def build_calendar(*, scope: Scope | None, name: str) -> bytes:
@@ -80,46 +124,6 @@ def build_calendar(*, scope: Scope | None, name: str) -> bytes:
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now().astimezone(UTC).replace(microsecond=0)
-    host = _host()
-
-    for body in calendar_bodies(scope=scope):
-        basis, explanation = cadence_basis(body)
-        calendar.add_component(
-            _all_day_event(
-                uid=f"body-{body.pk}-next-meeting@{host}",
-                summary=f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})",
-                on=body.next_due_on,
-                stamp=stamp,
-                description=explanation,
-                categories=["Expected meeting", "Assumed" if basis == "assumed" else "Stated"],
-                basis=basis,
-                url=body.get_absolute_url(),
-            )
-        )
-
-    for commitment in calendar_commitments(scope=scope):
-        calendar.add_component(
-            _all_day_event(
-                uid=f"commitment-{commitment.pk}-target@{host}",
-                summary=f"Target date: {commitment.reference} {commitment.title}",
-                on=commitment.target_date,
-                stamp=stamp,
-                description=(
-                    f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}."
-                ),
-                categories=["Target date"],
-                url=commitment.get_absolute_url(),
-            )
-        )
-
-    for milestone in calendar_milestones(scope=scope):
-        calendar.add_component(
-            _all_day_event(
-                uid=f"milestone-{milestone.pk}@{host}",
-                summary=f"Milestone due: {milestone.title}",
-                on=milestone.due_on,
-                stamp=stamp,
-                categories=["Milestone"],
-            )
-        )
+    for event in _feed_events(scope=scope, host=_host()):
+        calendar.add_component(event.to_ical(stamp=stamp))
     return calendar.to_ical()
