@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from commitments.models import Agreement
 from core.forms import DateInput
+from dialogues.models import Meeting
 
 EARLIEST_DATE = date(1950, 1, 1)
 
@@ -51,6 +52,15 @@ class ChangesSinceForm(forms.Form):
     """The start of the "What changed since…" window (empty: the default window)."""
 
     since = PastDateField(what="a start date", label="Changes since")
+    # Or a past meeting to look back from (the picker): its date starts the window and the page names the meeting,
+    # whose day the documents may not give ("since the meeting of ... in January 2023", not "since 1 January").
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.held().select_related("body"),
+        required=False,
+        error_messages={
+            "invalid_choice": "That meeting is not in the tracker, or was withdrawn: pick one from the list."
+        },
+    )
     # The longer lists (``selectors.LIST_LIMIT`` of each kind instead of ``PAGE_LIST_LIMIT``).
     more = forms.BooleanField(required=False)
 

@@ -78,7 +78,8 @@ class OverviewView(QueryFormView):
 
 
 class ChangesView(QueryFormView):
-    """What changed since a date (``?since=YYYY-MM-DD``; default 30 days ago): the delegation's pre-meeting read."""
+    """What changed since a date (``?since=YYYY-MM-DD``; default 30 days ago) or since a meeting (``?meeting=<id>``,
+    from its date): the delegation's pre-meeting read."""
 
     template_name = "dashboards/changes.html"
     form_class = ChangesSinceForm
@@ -96,17 +97,19 @@ class ChangesView(QueryFormView):
         return {"today": self.today, "meetings_to_pick": selectors.meeting_dates()}
 
     def page_context(self, data: dict) -> dict:
-        since = data.get("since") or self.default_since
+        meeting = data.get("meeting")
+        since = meeting.held_on if meeting else data.get("since") or self.default_since
+        asked = {"meeting": meeting.pk} if meeting else {"since": since.isoformat()}
         limit = selectors.LIST_LIMIT if data.get("more") else selectors.PAGE_LIST_LIMIT
         # Kept as the overview's body is (core.fragments): once per data generation, day, role and address.
-        body = fragments.rendered(self.request, "changes", lambda: self.render_body(since, limit))
-        return {"changes_body": mark_safe(body), "shown_since": since}  # noqa: S308
+        body = fragments.rendered(self.request, "changes", lambda: self.render_body(since, limit, asked))
+        return {"changes_body": mark_safe(body), "shown_since": since, "since_meeting": meeting}  # noqa: S308
 
-    def render_body(self, since, limit: int) -> str:
+    def render_body(self, since, limit: int, asked: dict) -> str:
         changes = selectors.changes_since(since=since, until=self.today, limit=limit)
         more_url = None
         if limit < selectors.LIST_LIMIT:
-            more_url = f"{reverse('dashboards:changes')}?{urlencode({'since': since.isoformat(), 'more': 1})}"
+            more_url = f"{reverse('dashboards:changes')}?{urlencode({**asked, 'more': 1})}"
         context = {
             "changes": changes,
             "is_default": since == self.default_since,

@@ -417,7 +417,8 @@ def test_changes_page_defaults_to_30_days(reviewer_client, world):
     assert "What changed since 16 May 2026" in content
     assert "the last 30 days" in content
     assert "No dialogue meeting since 2024" in content and "Aiko Tanaka" in content
-    assert 'value="2026-06-05"' in content  # a past meeting date to pick
+    recovered = world["recovered"].meetings.get(held_on=dt.date(2026, 6, 5))
+    assert f'<option value="{recovered.pk}">5 Jun 2026 — ' in content  # a past meeting to pick
 
 
 def test_changes_page_lists_the_latest_first_and_more_on_request(reviewer_client, world, monkeypatch):
@@ -687,9 +688,33 @@ def test_changes_page_shows_a_month_precise_meeting_as_its_month(reviewer_client
     content = reviewer_client.get(reverse("dashboards:changes"), {"since": "2022-12-01"}).content.decode()
     assert '<td class="date" data-label="Held on">Jan 2023</td>' in content
     assert '<td class="date" data-label="Held on">5 Feb 2024</td>' in content  # a day that is known stays
-    # The picker of a meeting to look back from: the month as its label, the stored day as its value.
-    assert 'value="2023-01-01">Jan 2023 — Space Policy Dialogue</option>' in content
+    # The picker of a meeting to look back from: the month as its label; a date typed in picks no meeting.
+    january = met_in_january.meetings.get(held_on=dt.date(2023, 1, 1))
+    assert f'<option value="{january.pk}">Jan 2023 — Space Policy Dialogue</option>' in content
     assert "1 Jan 2023" not in content and "1 January 2023" not in content
+
+
+def test_what_changed_since_a_month_precise_meeting_names_the_meeting_and_its_month(reviewer_client, met_in_january):
+    january = met_in_january.meetings.get(held_on=dt.date(2023, 1, 1))
+    response = reviewer_client.get(reverse("dashboards:changes"), {"meeting": january.pk})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>What changed since the meeting of Space Policy Dialogue in January 2023</h1>" in content
+    assert f'<option value="{january.pk}" selected>Jan 2023 — Space Policy Dialogue</option>' in content
+    # The window starts at the first day the meeting may have been held: the meeting itself is in it.
+    assert '<td class="date" data-label="Held on">Jan 2023</td>' in content
+    assert response.context["shown_since"] == dt.date(2023, 1, 1)
+
+
+def test_what_changed_since_an_unknown_or_withdrawn_meeting_is_a_400_that_says_so(reviewer_client, met_in_january):
+    january = met_in_january.meetings.get(held_on=dt.date(2023, 1, 1))
+    type(january).objects.filter(pk=january.pk).update(withdrawn_at=timezone.now(), withdrawal_reason="Wrong body")
+    for value in (january.pk, 999999, "x"):
+        response = reviewer_client.get(reverse("dashboards:changes"), {"meeting": value})
+        assert response.status_code == 400
+        assert "That meeting is not in the tracker, or was withdrawn: pick one from the list." in (
+            response.content.decode()
+        )
 
 
 def test_timeline_shows_a_month_precise_meeting_as_its_month(reviewer_client, met_in_january):

@@ -175,9 +175,15 @@ def test_what_changed_offers_past_meeting_dates(new_page, reviewer, seed_data):
     page = new_page(reviewer)
     page.goto(reverse("dashboards:changes"))
     latest = DialogueBody.objects.filter(last_meeting_on__isnull=False).order_by("-last_meeting_on")[0]
-    page.get_by_label("or since the meeting of").select_option(latest.last_meeting_on.isoformat())
+    meeting = latest.meetings.get(held_on=latest.last_meeting_on)
+    page.get_by_label("or since the meeting of").select_option(str(meeting.pk))
     page.get_by_role("button", name="Show").nth(1).click()
-    page.wait_for_url(re.compile(rf"since={latest.last_meeting_on.isoformat()}"))
+    page.wait_for_url(re.compile(rf"meeting={meeting.pk}"))
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith(f"What changed since the meeting of {latest.name}")
+    )
     meetings = page.locator("#meetings").inner_text()
     assert latest.name in meetings
 
