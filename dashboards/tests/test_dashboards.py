@@ -737,6 +737,9 @@ def test_a_body_that_met_again_in_a_month_and_the_overview_picker_say_the_month(
     assert "met in Jun 2026" in changes and "met on 1 Jun 2026" not in changes
     overview = reviewer_client.get(reverse("dashboards:home")).content.decode()
     assert ">Recovered dialogue (Jun 2026)</option>" in overview
+    picked = reviewer_client.get(reverse("dashboards:home"), {"since_body": world["recovered"].short_name})
+    assert '<p class="since-summary">Since its meeting in June 2026:</p>' in picked.content.decode()
+    assert "Since 1 June 2026" not in picked.content.decode()
 
 
 def test_a_framework_page_names_the_instruments_under_it(reviewer_client):
