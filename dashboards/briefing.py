@@ -28,6 +28,8 @@ from dialogues.models import DialogueBody, Meeting
 from . import selectors
 
 MEETINGS_PER_BODY = 6
+# The facts of a dialogue body that the pack's bodies section prints, each marked where it is assumed.
+BODY_FACTS_PRINTED = ("level", "reports_to", "cadence")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class Briefing:
     def shows_target(self) -> bool:
         """A target column only if some commitment of the pack has a target date (no column of dashes)."""
         return any(line.commitment.target_date for line in self.commitments)
+
+    @property
+    def marks_assumed_body_facts(self) -> bool:
+        """True when the bodies section marks a level, reporting line or cadence "assumed" (so it says what that
+        means, as the list of bodies does)."""
+        return any(body.fact(name).is_assumed for body in self.bodies for name in BODY_FACTS_PRINTED)
 
     @property
     def shows_code(self) -> bool:
@@ -135,14 +143,13 @@ def _dated_fact(record, name: str, *, missing: str) -> str:
     fact = record.fact(name)
     if not fact.known:
         return missing
-    return fact.display_value + _assumed_note(fact)
+    return _with_basis(fact.display_value, fact)
 
 
-def _assumed_note(fact) -> str:
-    """ " (assumed: no document states it; <why>)" for an assumed fact, else nothing."""
-    if not fact.is_assumed:
-        return ""
-    return f" (assumed: no document states it{'; ' + fact.reason if fact.reason else ''})"
+def _with_basis(value: str, fact) -> str:
+    """``value`` as the pack prints it, followed for an assumed fact by the words its web page gives
+    (``Fact.basis_text``): "Director (assumed by the tracker's editors: no document gives this body's level)"."""
+    return f"{value} ({fact.basis_text})" if fact.is_assumed else value
 
 
 def _who(user) -> str:
@@ -246,13 +253,15 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
     body = DialogueBody.objects.select_related("reports_to").with_last_meeting_precision().get(short_name=short_name)
     today = timezone.localdate()
     commitments = _across_frameworks(Commitment.objects.filter(responsible_body=body))
-    cadence = f"every {body.cadence_months} months" if body.cadence_months else "ad hoc"
-    if body.cadence_months:
-        cadence += _assumed_note(body.fact("cadence"))
+    cadence = (
+        _with_basis(f"every {body.cadence_months} months", body.fact("cadence")) if body.cadence_months else "ad hoc"
+    )
+    reports_to = _with_basis(body.reports_to.name, body.fact("reports_to")) if body.reports_to else "no other body"
     facts = [
-        ("Level", body.get_level_display()),
-        ("Reports to", body.reports_to.name if body.reports_to else "no other body"),
+        ("Level", _with_basis(body.get_level_display(), body.fact("level"))),
+        ("Reports to", reports_to),
         ("Cadence", cadence),
+        ("Started", _dated_fact(body, "established_on", missing="not recorded")),
         ("Last met", format_approx_date(body.last_meeting_on, body.last_meeting_precision) or "none recorded"),
         ("Next meeting due", body.next_due_display or "—"),
     ]

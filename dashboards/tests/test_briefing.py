@@ -103,7 +103,8 @@ def test_area_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence(seed
     assert "Dialogue bodies: cadence and meetings" in text
     for body in bodies:
         assert body.name in text
-    assert "ATALANTA-JMSDF" not in text  # a body by its name, never by the tracker's code for it
+    # The cover names a body by its name, never by the tracker's code for it (the bodies section gives both).
+    assert "ATALANTA-JMSDF" not in text[: text.index("Dialogue bodies: cadence and meetings")]
     # A commitment's latest evidence.
     update = (
         StatusUpdate.objects.filter(commitment__area=area)
@@ -250,7 +251,70 @@ def test_a_framework_pack_gives_its_dates_to_their_precision_and_says_which_are_
     )
     text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["STI-LOI"])))
     assert (
-        "Signed or adopted May 2020 (assumed: no document states it; placeholder: the documents give no date)" in text
+        "Signed or adopted May 2020 (assumed by the tracker's editors: placeholder: the documents give no date)"
+        in text
     )
     assert "In force since not recorded" in text
     assert "1 May 2020" not in text
+
+
+# --- What a pack prints as assumed, it says is assumed -------------------------------------------------------
+
+
+def test_a_body_pack_says_which_of_the_bodys_facts_are_assumed_and_why(seed_data, reviewer_client):
+    cyber = DialogueBody.objects.select_related("reports_to").get(short_name="CYBER")
+    assert all(cyber.fact(name).is_assumed for name in ("level", "reports_to", "cadence"))
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=["CYBER"])))
+    # The cover gives each assumed fact in the words of the body's page: "assumed by <who>: <why>".
+    assert f"Level Director ({cyber.fact('level').basis_text}) Reports to" in text
+    assert f"Reports to {cyber.reports_to.name} ({cyber.fact('reports_to').basis_text}) Cadence" in text
+    assert f"Cadence every 12 months ({cyber.fact('cadence').basis_text}) Started" in text
+    # Its section among the bodies marks them, and says once what "assumed" means.
+    bodies = text[text.index("Dialogue bodies: cadence and meetings") :]
+    assert "Facts marked assumed are not stated by any of the tracker's documents" in bodies
+    assert "Japan–EU Cyber Dialogue (CYBER) (Director assumed)" in bodies
+    assert f"reports to {cyber.reports_to.name} assumed." in bodies
+    # The Space Dialogue's level, as the review read it in its pack: "Level: Director", without the assumption.
+    space = DialogueBody.objects.get(short_name="SPACE")
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=["SPACE"])))
+    assert f"Level Director ({space.fact('level').basis_text})" in text
+    assert "(SPACE) (Director assumed)" in text
+
+
+def test_a_framework_and_an_area_pack_mark_assumed_levels_and_reporting_lines_and_no_stated_one(
+    seed_data, reviewer_client
+):
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["SDP"])))
+    bodies = text[text.index("Dialogue bodies: cadence and meetings") :]
+    sdd = "Japan–EU Security and Defence Dialogue (DG/MD level)"
+    assert f"(CYBER) (Director assumed) Meets every 12 months assumed; reports to {sdd} assumed." in bodies
+    # Stated by a document: no mark.
+    assert "(SUMMIT) (Leaders) Meets" in bodies
+    assert f"THEMATIC) (Director assumed) Meets ad hoc; reports to {sdd}. Last met" in bodies
+    assert DialogueBody.objects.get(short_name="SDP-THEMATIC").fact("reports_to").is_stated
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:area_briefing", args=["space"])))
+    assert "(SPACE) (Director assumed) Meets every 12 months assumed." in text
+
+
+def test_a_body_pack_gives_an_assumed_start_date_as_assumed(reviewer_client):
+    from dialogues.tests.factories import DialogueBodyFactory
+
+    DialogueBodyFactory(
+        short_name="BODY-X",
+        established_on=dt.date(2014, 1, 1),
+        established_on_precision="year",
+        established_on_basis="assumed",
+        established_on_source=None,
+        established_on_reason="the documents give only the year of the first meeting",
+        established_on_assumed_by="the tracker's editors",
+    )
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=["BODY-X"])))
+    assert (
+        "Started 2014 (assumed by the tracker's editors: the documents give only the year of the first meeting)"
+        in text
+    )
+    stated = DialogueBodyFactory(
+        short_name="BODY-Y", established_on=dt.date(2014, 1, 1), established_on_precision="year"
+    )
+    text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=[stated.short_name])))
+    assert "Started 2014 Last met" in text and "assumed" not in text
