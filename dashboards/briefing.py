@@ -30,6 +30,9 @@ from . import selectors
 MEETINGS_PER_BODY = 6
 # The facts of a dialogue body that the pack's bodies section prints, each marked where it is assumed.
 BODY_FACTS_PRINTED = ("level", "reports_to", "cadence")
+# A last page this little filled (a fraction of its height) holds a few lines a reader turns a page for: the pack
+# is laid out once more, tighter (``render_pdf``).
+SHORT_LAST_PAGE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -324,11 +327,33 @@ def _refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"A briefing pack fetches no resource ({url}).")
 
 
-def render_pdf(briefing: Briefing) -> bytes:
-    """The pack as PDF bytes, from ``dashboards/briefing_pack.html`` and ``static/css/briefing.css``."""
+def _layout(briefing: Briefing, *, tight: bool):
+    """The pack laid out in pages (a WeasyPrint ``Document``), in the normal or the tighter print style."""
     from weasyprint import CSS, HTML  # imported here: loading Pango costs time that only this view should pay
 
-    html = render_to_string("dashboards/briefing_pack.html", {"b": briefing, "meetings_per_body": MEETINGS_PER_BODY})
+    context = {"b": briefing, "meetings_per_body": MEETINGS_PER_BODY, "tight": tight}
+    html = render_to_string("dashboards/briefing_pack.html", context)
     stylesheet = CSS(filename=finders.find("css/briefing.css"))
-    document = HTML(string=html, url_fetcher=_refuse_fetch, base_url="/")
-    return document.write_pdf(stylesheets=[stylesheet])
+    return HTML(string=html, url_fetcher=_refuse_fetch, base_url="/").render(stylesheets=[stylesheet])
+
+
+def _last_page_fill(document) -> float:
+    """How much of the last page's height the pack's text takes (0 to 1): the root box's height on that page."""
+    page = document.pages[-1]._page_box
+    root = next(box for box in page.children if box.element_tag == "html")
+    return root.margin_height() / page.height
+
+
+def render_pdf(briefing: Briefing) -> bytes:
+    """The pack as PDF bytes, from ``dashboards/briefing_pack.html`` and ``static/css/briefing.css``.
+
+    Page breaks fall between whole rows and whole bodies, so a pack a little longer than its pages can end on a
+    page that holds a few lines (``SHORT_LAST_PAGE``). Then the pack is laid out once more in the stylesheet's
+    tighter style (``html.tight``: the same content, a little smaller and closer, the commitments going on under
+    the cover), and that layout is kept if it needs a page fewer."""
+    document = _layout(briefing, tight=False)
+    if len(document.pages) > 1 and _last_page_fill(document) < SHORT_LAST_PAGE:
+        tighter = _layout(briefing, tight=True)
+        if len(tighter.pages) < len(document.pages):
+            document = tighter
+    return document.write_pdf()

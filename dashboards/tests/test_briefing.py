@@ -318,3 +318,39 @@ def test_a_body_pack_gives_an_assumed_start_date_as_assumed(reviewer_client):
     )
     text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=[stated.short_name])))
     assert "Started 2014 Last met" in text and "assumed" not in text
+
+
+# --- No pack ends on a page that holds a few lines -------------------------------------------------------------
+
+# The seeded packs' last pages, read back as text lines (pypdf, the footer left out), measured when the packs were
+# laid out without regard to their length: 5 lines for a framework with no commitment and no body (FPA, SOIA), 7
+# for a body with none (ASEP, EP-DIET, SD-CONS), 7 and 8 for two bodies spilling onto a page of their own (SDP's
+# 7th page, the economic-security and maritime-security areas). Now the shortest last page of a pack longer than
+# one page has 13 lines (a third of the page: the SP-2003 dialogue's commitments and body); a pack that would end
+# on less is laid out tighter. Ten lines lies between the two.
+FEWEST_LINES_ON_A_LAST_PAGE = 10
+
+
+def last_page_lines(response) -> tuple[int, int]:
+    assert response.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    lines = [line for line in reader.pages[-1].extract_text().splitlines() if line.strip()]
+    footer = [line for line in lines if line.startswith("EU–Japan commitment tracker · briefing pack")]
+    return len(reader.pages), len(lines) - len(footer)
+
+
+def test_no_seeded_pack_ends_on_a_page_that_holds_only_a_few_lines(seed_data, reviewer_client):
+    from commitments.choices import PolicyArea
+    from commitments.models import Agreement
+
+    urls = [reverse("dashboards:agreement_briefing", args=[a.code]) for a in Agreement.objects.all()]
+    urls += [reverse("dashboards:body_briefing", args=[b.short_name]) for b in DialogueBody.objects.all()]
+    urls += [reverse("dashboards:area_briefing", args=[area]) for area in PolicyArea.values]
+    short = {}
+    for url in urls:
+        pages, lines = last_page_lines(reviewer_client.get(url))
+        if pages > 1 and lines < FEWEST_LINES_ON_A_LAST_PAGE:
+            short[url] = f"page {pages} holds {lines} lines"
+    assert not short
+    # A pack with nothing to list fits on its first page.
+    assert last_page_lines(reviewer_client.get(reverse("dashboards:area_briefing", args=["health"])))[0] == 1
