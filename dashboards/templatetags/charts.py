@@ -87,6 +87,8 @@ TIMELINE_RIGHT = 16
 TIMELINE_AXIS = 30
 TIMELINE_ROW = 30
 TAG_WIDTH = 62
+# The strip of short names that stays at the left of the chart while it scrolls on a phone.
+TIMELINE_NAMES = 124
 
 
 @register.inclusion_tag("includes/charts/cadence_timeline.html")
@@ -157,6 +159,7 @@ def cadence_chart(timeline: Timeline) -> dict:
         "axis": axis,
         "rows": rows,
         "width": TIMELINE_WIDTH,
+        "names_width": TIMELINE_NAMES,
         "height": height,
         "plot_left": TIMELINE_LABEL,
         "plot_right": TIMELINE_WIDTH - TIMELINE_RIGHT,
