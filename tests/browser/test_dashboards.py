@@ -276,3 +276,102 @@ def test_fresh_install_dashboards_read_well(new_page, reviewer, screenshot_dir):
     assert page.get_by_role("heading", name="Nothing changed in this period").is_visible()
     page.goto(reverse("dashboards:timeline"))
     assert page.get_by_role("heading", name="No dialogue body to show").is_visible()
+
+
+def in_view(box: dict, room: dict) -> bool:
+    """Whether some of ``box`` lies inside ``room`` (both bounding boxes)."""
+    return box["x"] < room["x"] + room["width"] and box["x"] + box["width"] > room["x"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_on_a_phone_the_timeline_opens_at_today_and_says_it_scrolls(
+    javascript, new_page, reviewer, seed_data, screenshot_dir
+):
+    """At 390 px the 1120 px chart sat in a 358 px scroller showing the names and 2013–15 only, with no cue to
+    scroll: it opens at its right end (today and the overdue stretches), with the body of each row in a strip at the
+    left and a hint that it scrolls, with or without JavaScript. A laptop and paper see neither strip nor hint."""
+    page = new_page(reviewer, viewport={"width": 390, "height": 844}, java_script_enabled=javascript)
+    page.goto(reverse("dashboards:timeline"))
+    hint = page.locator(".scroll-hint")
+    assert hint.is_visible() and "Swipe it sideways for earlier years" in hint.inner_text()
+    page.locator(".timeline-scroll").scroll_into_view_if_needed()
+    page.screenshot(path=screenshot_dir / f"timeline-390-{'js' if javascript else 'no-js'}.png")
+    room = page.locator(".timeline-scroll").bounding_box()
+    assert in_view(page.locator("svg.cadence-timeline line.today").bounding_box(), room)
+    # Each overdue body's latest overdue stretch is in view, next to its name in the strip.
+    overdue = DialogueBody.objects.overdue().values_list("short_name", flat=True)
+    assert overdue
+    for short_name in overdue:
+        stretch = page.locator(f'svg.cadence-timeline g[data-body="{short_name}"] rect.span.overdue').last
+        assert in_view(stretch.bounding_box(), room), short_name
+        name = page.locator("svg.cadence-names text", has_text=re.compile(rf"^{re.escape(short_name)}$"))
+        assert name.is_visible() and in_view(name.bounding_box(), room), short_name
+    # Sideways, the earliest years and the full names (links to each body) are still there.
+    page.locator(".timeline-scroll").evaluate("box => { box.scrollLeft = -box.scrollWidth; }")
+    first = page.locator("svg.cadence-timeline a.label-link").first
+    assert in_view(first.bounding_box(), room) and first.bounding_box()["x"] >= room["x"] + 100  # beside the strip
+    page.emulate_media(media="print")
+    assert not hint.is_visible() and not page.locator("svg.cadence-names").is_visible()
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    assert not hint.is_visible() and not page.locator("svg.cadence-names").is_visible()
+    assert page.locator(".timeline-scroll").evaluate("box => box.scrollWidth <= box.clientWidth")
+
+
+def pdf_text(page, pypdf, path) -> str:
+    import io
+
+    pdf = page.pdf(path=path, format="A4", prefer_css_page_size=True, print_background=True)
+    return " ".join(" ".join(sheet.extract_text().split()) for sheet in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_on_paper_folded_content_is_shown(javascript, new_page, reviewer, seed_data, screenshot_dir):
+    """Print showed the timeline's meeting dates folded behind their count, and left the overview's progress by policy
+    area and by who must act out: on paper they print open, by print.css (::details-content) without JavaScript.
+    The instruments under each framework stay folded (their summary line counts them; their rows would take a page),
+    as does a long note, whose shortened text says where the whole of it is."""
+    pypdf = pytest.importorskip("pypdf")
+    page = new_page(reviewer, java_script_enabled=javascript)
+    suffix = "js" if javascript else "no-js"
+    page.goto(reverse("dashboards:timeline"))
+    dates = page.locator("#cadence-table .meeting-dates li")
+    assert dates.count() and not dates.first.is_visible()  # folded on screen
+    text = pdf_text(page, pypdf, screenshot_dir / f"timeline-print-{suffix}.pdf")
+    assert all(dates.nth(i).text_content() in text for i in range(dates.count()))
+    page.emulate_media(media="print")
+    assert all(dates.nth(i).is_visible() for i in range(dates.count()))
+
+    page.goto(reverse("dashboards:home"))
+    area = page.locator("details.areas .fw-name").first.text_content().strip()
+    actor = page.locator("details.actors .fw-name").first.text_content().strip()
+    instrument = page.locator("details.fw-instruments .fw-name").first.text_content().strip()
+    text = pdf_text(page, pypdf, screenshot_dir / f"overview-print-{suffix}.pdf")
+    assert "Progress by policy area" in text and "Progress by who must act" in text
+    assert area in text.split("Progress by policy area", 1)[1]
+    assert actor in text.split("Progress by who must act", 1)[1]
+    page.emulate_media(media="print")
+    assert page.locator("details.areas .fw-row").first.is_visible()
+    assert page.locator("details.actors .fw-row").first.is_visible()
+    assert not page.locator("details.fw-instruments .fw-row").first.is_visible(), instrument
+
+
+def test_printing_opens_the_folds_and_closes_them_after(new_page, reviewer, seed_data):
+    """With JavaScript (for browsers without ::details-content) printing opens every fold but those meant to stay
+    folded on paper, and afterwards leaves each as the reader had it."""
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:home"))
+    page.locator("details.actors > summary").click()  # the reader opened one
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    state = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('details')].map(d => [d.className, d.open]))"
+    )
+    assert state["areas"] and state["actors"] and not state["fw-instruments print-folded"], state
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert not page.locator("details.areas").evaluate("d => d.open")
+    assert page.locator("details.actors").evaluate("d => d.open")
+    page.goto(reverse("dashboards:timeline"))
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("details.meeting-dates").evaluate_all("all => all.length > 0 && all.every(d => d.open)")
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator("details.meeting-dates").evaluate_all("all => all.every(d => !d.open)")

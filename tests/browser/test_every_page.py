@@ -1,6 +1,6 @@
 """Every page at 1366 and 390 px on the seed data: nothing scrolls sideways, axe-core finds no violation, and a
 screenshot of each is written to the screenshot folder (set SCREENSHOT_DIR to keep them). The overview prints
-on at most 3 A4 pages; "What changed" prints without text spilling out of its columns.
+on at most 4 A4 pages; "What changed" prints without text spilling out of its columns.
 
 axe-core is vendored (``tests/browser/vendor/axe.min.js``, see the README there) and injected into each page
 by Playwright, so the site itself serves no test script and its CSP stays strict.
@@ -158,13 +158,15 @@ def test_focus_ring_favicon_and_api_docs_link(new_page, reviewer, seed_data):
     assert contrast(style[2]) >= 3, style
 
 
-def test_overview_prints_on_at_most_three_a4_pages(new_page, reviewer, seed_data, screenshot_dir):
+def test_overview_prints_on_at_most_four_a4_pages(new_page, reviewer, seed_data, screenshot_dir):
+    """The briefing on paper, at most 4 A4 pages (3 before it printed its progress by policy area and by who must act,
+    which it left out, folded)."""
     pypdf = pytest.importorskip("pypdf")
     page = new_page(reviewer)
     page.goto(reverse("dashboards:home"))
     pdf = page.pdf(path=screenshot_dir / "overview-print.pdf", prefer_css_page_size=True, print_background=True)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) <= 3, f"the overview prints on {len(reader.pages)} pages"
+    assert len(reader.pages) <= 4, f"the overview prints on {len(reader.pages)} pages"
     text = " ".join(reader.pages[0].extract_text().split())
     assert "EU–Japan cooperation at a glance" in text and "Overdue dialogue bodies" in text
     # "Progress by framework" prints with its colour key, its scale and its first bar on one page.
