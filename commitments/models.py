@@ -166,6 +166,10 @@ EDITABLE_FIELDS = (
 )
 
 
+# What the pages say where a date is empty because the only document that reports it gives none.
+DATE_NOT_GIVEN = "date not given in the source"
+
+
 MADE_AT_REFUSED = (
     "Choose a meeting of the responsible body or of a dialogue body of this commitment's framework (or of a "
     "framework it sits under)."
@@ -243,8 +247,13 @@ class Commitment(SourcedModel):
         "Japan's status", max_length=20, choices=Status.choices, blank=True, default="", editable=False
     )
     progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Empty when no dated entry says so: never updated, or known only from a document that gives no date
+    # (``StatusUpdate.is_undated``; see ``status_date_unknown``). The precision is that of the entry they come from
+    # (``StatusUpdate.date_precision``): a document's "May 2020" stays a month.
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_precision = precision_field()
     last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_reviewed_precision = precision_field()
     version = models.PositiveIntegerField(default=0, editable=False)
     edit_version = models.PositiveIntegerField(default=0, editable=False)
 
@@ -257,7 +266,9 @@ class Commitment(SourcedModel):
             "status",
             "progress",
             "status_changed_at",
+            "status_changed_precision",
             "last_reviewed_at",
+            "last_reviewed_precision",
             "version",
             "updated_at",
             "reference_sort_key",
@@ -312,6 +323,8 @@ class Commitment(SourcedModel):
                 name="commitment_made_at_source_needs_a_meeting",
                 violation_error_message="A source for where it was made needs the meeting it names.",
             ),
+            precision_constraint("commitment", "status_changed"),
+            precision_constraint("commitment", "last_reviewed"),
         ]
 
     def __str__(self) -> str:
@@ -330,6 +343,44 @@ class Commitment(SourcedModel):
     def progress_cell(self) -> str:
         """Its progress in a table's cell ("40%"), by the same rule."""
         return progress_text(status=self.status, progress=self.progress, short=True)
+
+    @property
+    def status_date_unknown(self) -> bool:
+        """Its status (other than "not started") was recorded, but no document or person dated the change: it
+        comes from an undated entry (``StatusUpdate.is_undated``), so ``status_changed_at`` is empty."""
+        return self.status_changed_at is None and self.version > 0 and self.status != Status.NOT_STARTED
+
+    @property
+    def review_date_unknown(self) -> bool:
+        """Its status rests only on undated entries: recorded, yet no dated update or review, so
+        ``last_reviewed_at`` is empty; the state rule then counts from when it was entered, as for a commitment
+        never updated."""
+        return self.last_reviewed_at is None and self.version > 0 and self.status != Status.NOT_STARTED
+
+    @property
+    def status_since_display(self) -> str:
+        """Since when it has its status, to the precision known ("13 July 2023", "May 2020"), "date not given in
+        the source" where only an undated entry says so, else empty."""
+        if self.status_changed_at is None:
+            return DATE_NOT_GIVEN if self.status_date_unknown else ""
+        return format_approx_date(timezone.localtime(self.status_changed_at).date(), self.status_changed_precision)
+
+    def _last_review(self, *, short: bool) -> str:
+        if self.last_reviewed_at is None:
+            return DATE_NOT_GIVEN if self.review_date_unknown else "never"
+        day = timezone.localtime(self.last_reviewed_at).date()
+        return format_approx_date(day, self.last_reviewed_precision, short=short)
+
+    @property
+    def last_review_display(self) -> str:
+        """Its last dated update or review ("13 July 2023", "May 2020"), "date not given in the source", or
+        "never"."""
+        return self._last_review(short=False)
+
+    @property
+    def last_review_short(self) -> str:
+        """:attr:`last_review_display` for a table's cell ("13 Jul 2023", "May 2020")."""
+        return self._last_review(short=True)
 
     def save(self, *args, **kwargs) -> None:
         self.reference_sort_key = reference_sort_key(self.reference)
@@ -408,6 +459,8 @@ class StatusUpdate(SourcedModel):
     evidence_url = models.URLField("evidence URL", max_length=500, blank=True)
     evidence_reference = models.CharField("evidence document reference", max_length=300, blank=True)
     evidence_date = models.DateField(null=True, blank=True)
+    # How much of the evidence date the document gives ("May 2020" is stored on 1 May with ``month``).
+    evidence_date_precision = precision_field()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="status_updates"
     )
@@ -488,6 +541,7 @@ class StatusUpdate(SourcedModel):
                 name="statusupdate_milestone_entry_names_its_milestone",
                 violation_error_message="A milestone entry names its milestone, and only a milestone entry does.",
             ),
+            precision_constraint("statusupdate", "evidence_date"),
         ]
 
     def __str__(self) -> str:
@@ -506,6 +560,7 @@ class StatusUpdate(SourcedModel):
         today = timezone.localdate()
         if self.evidence_date and self.evidence_date > today:
             errors["evidence_date"] = "The evidence date cannot be in the future."
+        errors.update(precision_errors(self.evidence_date, self.evidence_date_precision, "evidence_date"))
         status_change = self.kind == UpdateKind.STATUS_CHANGE
         if status_change and self.status == Status.ACHIEVED and self.progress not in (None, 100):
             errors["progress"] = "An achieved commitment is 100% complete."
@@ -548,6 +603,63 @@ class StatusUpdate(SourcedModel):
         its ``recorded_at`` is when the seed was loaded, not when anything happened. The rule of
         ``StatusUpdateQuerySet.dated``, which leaves such entries out of the date-based views."""
         return self.author_id is None and self.evidence_date is None
+
+    @property
+    def from_sources(self) -> bool:
+        """Taken from a source document by the seed loader (no author): the document gives a day, a month or a
+        year (``evidence_date`` to ``evidence_date_precision``) or no date at all (:attr:`is_undated`), never a
+        time of day, so its ``recorded_at`` is not shown as one."""
+        return self.author_id is None and self.source_document_id is not None
+
+    @property
+    def date_precision(self) -> str | None:
+        """How much of when this entry happened is known: ``None`` for an undated entry, the evidence date's
+        precision for one taken from a source document (its ``recorded_at`` is that date), else ``day`` (staff
+        entries also know the time). The commitment's ``status_changed_precision`` and ``last_reviewed_precision``
+        are copied from it."""
+        if self.is_undated:
+            return None
+        if self.from_sources and self.evidence_date is not None:
+            return self.evidence_date_precision or DatePrecision.DAY
+        return DatePrecision.DAY
+
+    @property
+    def evidence_date_display(self) -> str:
+        """The evidence date to the precision the document gives ("May 2020"), or empty."""
+        return format_approx_date(self.evidence_date, self.evidence_date_precision)
+
+    def _when(self, *, short: bool) -> str:
+        if self.is_undated:
+            return self.undated_label
+        if self.from_sources and self.evidence_date is not None:
+            return format_approx_date(self.evidence_date, self.evidence_date_precision, short=short)
+        moment = timezone.localtime(self.recorded_at)
+        if short:
+            return format_approx_date(moment.date(), DatePrecision.DAY, short=True)
+        return f"{format_approx_date(moment.date())}, {moment:%H:%M}"
+
+    @property
+    def when_display(self) -> str:
+        """When it happened, as far as anyone knows: "13 July 2023, 14:05" for an entry the staff recorded,
+        "13 July 2023" or "May 2020" for one taken from a document that gives that much (no invented time of
+        day), the :attr:`undated_label` for one whose document gives no date."""
+        return self._when(short=False)
+
+    @property
+    def when_machine(self) -> str:
+        """:attr:`when_display` for a ``<time datetime>`` attribute: "2023-07-13", "2020-05" or "2020" for an entry
+        taken from a document (to its precision), the full moment for a staff entry, empty for an undated one."""
+        if self.is_undated:
+            return ""
+        if self.from_sources and self.evidence_date is not None:
+            iso = self.evidence_date.isoformat()
+            return {DatePrecision.MONTH: iso[:7], DatePrecision.YEAR: iso[:4]}.get(self.evidence_date_precision, iso)
+        return timezone.localtime(self.recorded_at).isoformat()
+
+    @property
+    def when_short(self) -> str:
+        """:attr:`when_display` for a table's cell: "13 Jul 2023", "May 2020", no time of day."""
+        return self._when(short=True)
 
     @property
     def undated_label(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 
 from core.events import publish_on_commit
 from core.exceptions import DomainConflict
+from core.models import DatePrecision
 
 from .choices import MILESTONE_KINDS, Actor, Party, ProgressSource, Status, UpdateKind, combined_status
 from .models import EDITABLE_FIELDS, MILESTONE_FIELDS, Commitment, Milestone, StatusUpdate, rolled_up_progress
@@ -186,6 +187,7 @@ def _append_update(
     evidence_reference: str,
     evidence_date: date | None,
     recorded_at: datetime | None,
+    evidence_date_precision: str = DatePrecision.DAY,
     source_document=None,
     source_locator: str = "",
     party: str = "",
@@ -234,6 +236,7 @@ def _append_update(
             evidence_url=evidence_url.strip(),
             evidence_reference=evidence_reference.strip(),
             evidence_date=evidence_date,
+            evidence_date_precision=evidence_date_precision or DatePrecision.DAY,
             author=author,
             recorded_at=recorded_at,
             source_document=source_document,
@@ -242,16 +245,21 @@ def _append_update(
             party_status=party_status,
         )
         update.full_clean(exclude=["commitment", "version"])
-        changes = {
-            "version": expected_version + 1,
-            "last_reviewed_at": recorded_at,
-            "updated_at": timezone.now(),
-            **party_changes,
-        }
+        changes = {"version": expected_version + 1, "updated_at": timezone.now(), **party_changes}
+        # An undated entry (taken from a document that gives no date) moves the status but dates nothing: its
+        # recorded_at is only when the seed was loaded, so it neither reviews the commitment nor dates the change.
+        precision = update.date_precision
+        if precision is not None:
+            changes.update(last_reviewed_at=recorded_at, last_reviewed_precision=precision)
         if kind == UpdateKind.STATUS_CHANGE:
             changes.update(status=status, progress=progress)
-            if status != locked.status or locked.status_changed_at is None:
-                changes["status_changed_at"] = recorded_at
+            if status != locked.status:
+                changes.update(
+                    status_changed_at=None if precision is None else recorded_at,
+                    status_changed_precision=precision or DatePrecision.DAY,
+                )
+            elif locked.status_changed_at is None and not locked.status_date_unknown and precision is not None:
+                changes.update(status_changed_at=recorded_at, status_changed_precision=precision)
         _write_new_entry(locked=locked, expected_version=expected_version, changes=changes, entry=update)
     _apply_changes(commitment, changes)
     return update
@@ -272,6 +280,7 @@ def commitment_update_status(
     source_document=None,
     source_locator: str = "",
     party: str = "",
+    evidence_date_precision: str = DatePrecision.DAY,
 ) -> StatusUpdate:
     """Record a new status for ``commitment`` and make it the current one (with ``party``, one party's own status:
     see :func:`commitment_update_party_status`).
@@ -290,6 +299,7 @@ def commitment_update_status(
         evidence_url=evidence_url,
         evidence_reference=evidence_reference,
         evidence_date=evidence_date,
+        evidence_date_precision=evidence_date_precision,
         recorded_at=recorded_at,
         source_document=source_document,
         source_locator=source_locator,
@@ -463,10 +473,16 @@ def commitment_update(
 def _effective_state(updates: list[StatusUpdate]) -> dict:
     """The commitment's derived fields replayed from its effective entries (oldest first), as if the withdrawn
     ones had never been recorded: no entry left means "not started", never reviewed."""
-    status, progress, changed_at, reviewed_at = Status.NOT_STARTED, None, None, None
+    status, progress = Status.NOT_STARTED, None
+    changed, reviewed = (None, DatePrecision.DAY), (None, DatePrecision.DAY)
+    since_unknown = False  # the status came from an undated entry: no later entry with the same status dates it
     parties = {"eu_status": "", "japan_status": ""}
     for update in updates:
-        reviewed_at = update.recorded_at
+        # An undated entry (StatusUpdate.is_undated) moves the status but dates nothing, as in _append_update.
+        precision = update.date_precision
+        when = (None, DatePrecision.DAY) if precision is None else (update.recorded_at, precision)
+        if precision is not None:
+            reviewed = when
         # Milestone entries carry the progress of their moment (a snapshot); a rolled-up progress is worked out
         # again from the milestones by the caller, so they only count as news here.
         if update.kind == UpdateKind.STATUS_CHANGE and update.party:
@@ -474,19 +490,23 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
             parties[PARTY_FIELDS[update.party]] = update.party_status
             combined = combined_status(parties["eu_status"], parties["japan_status"]) or status
             if combined != status:
-                changed_at = update.recorded_at
+                changed, since_unknown = when, precision is None
             kept = None if combined == Status.ACHIEVED else progress
             status, progress = combined, progress_for_status(status=combined, progress=kept, rolled_up=False)
         elif update.kind == UpdateKind.STATUS_CHANGE:
-            if update.status != status or changed_at is None:
-                changed_at = update.recorded_at
+            if update.status != status:
+                changed, since_unknown = when, precision is None
+            elif changed[0] is None and not since_unknown:
+                changed = when
             status = update.status
             progress = progress_for_status(status=status, progress=update.progress, rolled_up=False)
     return {
         "status": status,
         "progress": progress,
-        "status_changed_at": changed_at,
-        "last_reviewed_at": reviewed_at,
+        "status_changed_at": changed[0],
+        "status_changed_precision": changed[1],
+        "last_reviewed_at": reviewed[0],
+        "last_reviewed_precision": reviewed[1],
         **parties,
     }
 
@@ -627,6 +647,7 @@ def _write_milestone_entry(
             "version": expected_version + 1,
             "progress": progress,
             "last_reviewed_at": recorded_at,
+            "last_reviewed_precision": DatePrecision.DAY,
             "updated_at": timezone.now(),
             "progress_source": locked.progress_source,
         }

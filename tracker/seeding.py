@@ -479,6 +479,9 @@ class _Loader:
                     # Staff have recorded its status since: a seeded entry would become the latest and override it.
                     self.counts["status updates skipped (staff history)"] += 1
                     continue
+                # Filed under its evidence date (noon, so that no time zone moves it to another day); the pages show
+                # that date to the precision the document gives, never this time of day. With no date, the entry is
+                # undated (StatusUpdate.is_undated): filed at the moment of loading, which dates nothing.
                 recorded_at = None
                 if evidence_date is not None:
                     recorded_at = timezone.make_aware(dt.datetime.combine(evidence_date, dt.time(12)))
@@ -493,6 +496,7 @@ class _Loader:
                         evidence_url=row.get("evidence_url") or "",
                         evidence_reference=row.get("evidence_reference") or "",
                         evidence_date=evidence_date,
+                        evidence_date_precision=row.get("evidence_date_precision") or DatePrecision.DAY,
                         recorded_at=recorded_at,
                         **source,
                     )

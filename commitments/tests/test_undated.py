@@ -1,0 +1,123 @@
+"""An entry taken from a document that gives no date (``StatusUpdate.is_undated``) moves the status but dates
+nothing; one taken from a document that gives a month is dated to the month; staff entries keep their time."""
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from commitments.choices import Status
+from commitments.models import Commitment
+from commitments.services import commitment_update_status, status_update_withdraw
+from commitments.tests.factories import CommitmentFactory, SourceDocumentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _from_sources(commitment, *, status, evidence_date=None, precision="day", note="From the document."):
+    """What the seed loader writes: no author, a source document, the evidence date as recorded_at (noon)."""
+    recorded_at = None
+    if evidence_date is not None:
+        recorded_at = timezone.make_aware(dt.datetime.combine(evidence_date, dt.time(12)))
+    return commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=None,
+        status=status,
+        note=note,
+        evidence_reference="A document, p. 3",
+        evidence_date=evidence_date,
+        evidence_date_precision=precision,
+        recorded_at=recorded_at,
+        source_document=SourceDocumentFactory(),
+    )
+
+
+def test_an_undated_entry_moves_the_status_but_dates_neither_the_change_nor_a_review():
+    commitment = CommitmentFactory()
+    entry = _from_sources(commitment, status=Status.STALLED)
+    commitment.refresh_from_db()
+    assert entry.is_undated and commitment.status == Status.STALLED
+    assert commitment.status_changed_at is None and commitment.last_reviewed_at is None
+    assert commitment.status_since_display == "date not given in the source"
+    assert commitment.last_review_display == "date not given in the source"
+    # The state rule then counts from when it was entered, as for a commitment never updated.
+    entered = timezone.localdate(commitment.created_at)
+    assert commitment.state(on=entered + dt.timedelta(days=400)).code == "stale"
+    assert Commitment.objects.stale(on=entered + dt.timedelta(days=400)).filter(pk=commitment.pk).exists()
+
+
+def test_a_dated_entry_after_an_undated_one_with_the_same_status_does_not_say_since_when():
+    """It was stalled before the staff's entry (the undated one said so): "since <the staff's day>" would be false."""
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.STALLED)
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=UserFactory(),
+        status=Status.STALLED,
+        note="Still stalled.",
+    )
+    commitment.refresh_from_db()
+    assert commitment.last_reviewed_at is not None  # a dated review
+    assert commitment.status_changed_at is None and commitment.status_date_unknown
+
+
+def test_withdrawing_a_later_entry_replays_an_undated_one_without_a_date():
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.STALLED)
+    editor = UserFactory(editor=True)
+    later = commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=editor, status=Status.IN_PROGRESS
+    )
+    status_update_withdraw(update=later, expected_version=commitment.version, author=editor, reason="Wrong one.")
+    commitment.refresh_from_db()
+    assert commitment.status == Status.STALLED
+    assert commitment.status_changed_at is None and commitment.last_reviewed_at is None
+
+
+def test_a_month_from_a_document_dates_the_commitment_to_the_month():
+    commitment = CommitmentFactory()
+    entry = _from_sources(commitment, status=Status.ONGOING, evidence_date=dt.date(2020, 5, 1), precision="month")
+    commitment.refresh_from_db()
+    assert entry.when_display == "May 2020" and entry.when_machine == "2020-05"
+    assert commitment.status_since_display == "May 2020" and commitment.last_review_short == "May 2020"
+
+
+def test_a_staff_entry_keeps_its_date_and_time_and_a_document_entry_its_day_only():
+    commitment = CommitmentFactory()
+    seeded = _from_sources(commitment, status=Status.ONGOING, evidence_date=dt.date(2023, 7, 13))
+    moment = timezone.make_aware(dt.datetime(2024, 3, 5, 14, 5))
+    staff = commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=UserFactory(),
+        status=Status.STALLED,
+        recorded_at=moment,
+    )
+    assert seeded.when_display == "13 July 2023" and seeded.when_short == "13 Jul 2023"
+    assert staff.when_display == "5 March 2024, 14:05" and staff.when_short == "5 Mar 2024"
+
+
+def test_the_migration_undates_what_an_earlier_loader_dated_with_the_moment_of_loading():
+    """A database seeded before: the commitment's dates are still the undated entry's time, and become none; a
+    commitment whose later dated entry moved them is left alone."""
+    loaded_before = CommitmentFactory()
+    entry = _from_sources(loaded_before, status=Status.STALLED)
+    Commitment.objects.filter(pk=loaded_before.pk).update(
+        status_changed_at=entry.recorded_at, last_reviewed_at=entry.recorded_at
+    )
+    moved_on = CommitmentFactory()
+    old = _from_sources(moved_on, status=Status.STALLED)
+    staff_time = timezone.now()
+    Commitment.objects.filter(pk=moved_on.pk).update(status_changed_at=old.recorded_at, last_reviewed_at=staff_time)
+
+    migration = importlib.import_module("commitments.migrations.0020_undated_entries_date_nothing")
+    migration.undate(apps, None)
+
+    loaded_before.refresh_from_db()
+    moved_on.refresh_from_db()
+    assert loaded_before.status_changed_at is None and loaded_before.last_reviewed_at is None
+    assert moved_on.last_reviewed_at == staff_time and moved_on.status_changed_at is None
