@@ -250,10 +250,18 @@ class StaleItem:
     commitment: Commitment
     status: str
     last_update: datetime | None
+    last_update_precision: str = DatePrecision.DAY
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def last_update_short(self) -> str:
+        """The last update to the precision known ("13 Jul 2023", "May 2020"), or empty."""
+        if self.last_update is None:
+            return ""
+        return format_approx_date(timezone.localtime(self.last_update).date(), self.last_update_precision, short=True)
 
 
 def cells_now(*, on: date) -> list[Cell]:
@@ -274,7 +282,7 @@ def stale_now(*, on: date, limit: int) -> list[StaleItem]:
     stalest = stale.select_related("agreement").order_by(
         F("last_reviewed_at").asc(nulls_first=True), "created_at", "reference"
     )[:limit]
-    return [StaleItem(c, c.status, c.last_reviewed_at) for c in stalest]
+    return [StaleItem(c, c.status, c.last_reviewed_at, c.last_reviewed_precision) for c in stalest]
 
 
 def latest_updates_as_of(day: date, *, per_party: bool = False) -> QuerySet[StatusUpdate]:
@@ -414,7 +422,11 @@ def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
         .order_by("recorded_at", "version")[:limit]
     )
     items = [StaleItem(c, Status.NOT_STARTED, None) for c in never]
-    items += [StaleItem(u.commitment, u.status, u.recorded_at) for u in old]
+    # An undated entry (StatusUpdate.is_undated) gives no date to show: its recorded_at is when the seed was loaded.
+    items += [
+        StaleItem(u.commitment, u.status, None if u.is_undated else u.recorded_at, u.date_precision or "day")
+        for u in old
+    ]
     return items[:limit]
 
 

@@ -1,12 +1,15 @@
 """The seed data is complete, traceable and loads idempotently; a broken seed file writes nothing."""
 
 import importlib
+import re
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format
 from django.utils.html import strip_tags
 
 from commitments.choices import Status
@@ -412,3 +415,57 @@ def test_where_the_loader_recorded_a_commitment_was_made_reads_as_recorded_not_e
     page = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
     assert "Details recorded from the tracker's source documents" in page
     assert "Japan–EU Summit, 13 July 2023" in page and "Details edited" not in page
+
+
+def _text(response) -> str:
+    """The page's words, without the print header's "printed <today>, <time> by <user>"."""
+    text = " ".join(strip_tags(response.content.decode()).replace("&#x27;", "'").split())
+    return re.sub(r"printed \d+ \w+ \d{4}, \d\d:\d\d", "printed", text)
+
+
+def test_an_undated_seeded_assessment_dates_neither_the_status_nor_a_review(seed_data, reviewer_client):
+    """AP-2001's only status comes from a document that gives no date for it: the moment the seed was loaded is not
+    shown as when it became stalled or was last reviewed, on the page, in the list, the CSV or the API."""
+    commitment = Commitment.objects.get(reference="AP-2001 (MARTENS Ever-Closer)")
+    assert commitment.status == Status.STALLED
+    assert commitment.status_changed_at is None and commitment.last_reviewed_at is None
+    loaded = [format(timezone.localdate(), "j F Y"), format(timezone.localdate(), "j M Y")]
+
+    page = _text(reviewer_client.get(commitment.get_absolute_url()))
+    assert "Stalled · since when: date not given in the source" in page
+    assert "Last update or review date not given in the source" in page
+    assert not [day for day in loaded if day in page]
+
+    listing = _text(reviewer_client.get(reverse("commitments:commitment_list"), {"agreement": "AP-2001"}))
+    assert "date not given in the source" in listing and not [day for day in loaded if day in listing]
+
+    api = reviewer_client.get(f"/api/v1/commitments/{commitment.pk}/").json()
+    assert api["status"] == "stalled" and api["status_changed_at"] is None and api["last_reviewed_at"] is None
+
+    csv = b"".join(reviewer_client.get(reverse("commitments:commitment_export_csv")).streaming_content).decode()
+    row = next(line for line in csv.splitlines() if "AP-2001 (MARTENS Ever-Closer)," in line)
+    assert timezone.localdate().isoformat() not in row
+
+
+def test_seeded_entries_show_their_documents_date_without_an_invented_time_of_day(seed_data, reviewer_client):
+    commitment = Commitment.objects.get(reference="SPA (EP-IDA §2.1)")
+    page = _text(reviewer_client.get(commitment.get_absolute_url()))
+    assert "22 April 2024 · Status update" in page
+    assert "12:00" not in page
+
+
+def test_a_month_the_documents_give_stays_a_month(seed_data, reviewer_client):
+    """The STI Letter of Intent is "May 2020 per the text": STA-2011's status, its last review, its timeline entry
+    and its evidence say May 2020, nowhere 1 May 2020."""
+    commitment = Commitment.objects.get(reference="STA-2011 (EP-IDA §2.3)")
+    entry = commitment.updates.get()
+    assert entry.evidence_date_precision == "month"
+    page = _text(reviewer_client.get(commitment.get_absolute_url()))
+    assert "Ongoing · since May 2020" in page
+    assert "Last update or review May 2020" in page
+    assert "May 2020 · Status update" in page and "(May 2020)" in page
+    assert "1 May 2020" not in page
+    overview = _text(reviewer_client.get(reverse("dashboards:home")))
+    assert "STA-2011 (EP-IDA §2.3)" in overview and "1 May 2020" not in overview
+    listing = _text(reviewer_client.get(reverse("commitments:commitment_list"), {"agreement": "STA-2011"}))
+    assert "May 2020" in listing and "1 May 2020" not in listing
