@@ -114,7 +114,7 @@ def test_the_migration_undates_what_an_earlier_loader_dated_with_the_moment_of_l
     staff_time = timezone.now()
     Commitment.objects.filter(pk=moved_on.pk).update(status_changed_at=old.recorded_at, last_reviewed_at=staff_time)
 
-    migration = importlib.import_module("commitments.migrations.0020_undated_entries_date_nothing")
+    migration = importlib.import_module("commitments.migrations.0021_undated_entries_date_nothing")
     migration.undate(apps, None)
 
     loaded_before.refresh_from_db()

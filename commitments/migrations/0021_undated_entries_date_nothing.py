@@ -42,6 +42,6 @@ def undate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commitments", "0019_dates_to_the_precision_known")]
+    dependencies = [("commitments", "0020_dates_to_the_precision_known")]
 
     operations = [migrations.RunPython(undate, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0018_party_entry_evidence_backs_the_partys_status'),
+        ('commitments', '0019_labels_say_what_is_recorded'),
         ('core', '0006_auth_generation'),
         ('dialogues', '0010_seed_texts_in_readers_words'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
