@@ -432,7 +432,7 @@ def test_an_undated_seeded_assessment_dates_neither_the_status_nor_a_review(seed
     loaded = [format(timezone.localdate(), "j F Y"), format(timezone.localdate(), "j M Y")]
 
     page = _text(reviewer_client.get(commitment.get_absolute_url()))
-    assert "Stalled · since when: date not given in the source" in page
+    assert "Stalled · since a date the source does not give" in page
     assert "Last update or review date not given in the source" in page
     assert not [day for day in loaded if day in page]
 
