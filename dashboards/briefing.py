@@ -269,7 +269,7 @@ def body_briefing(*, short_name: str, since: date, user=None) -> Briefing:
         ("Next meeting due", body.next_due_display or "—"),
     ]
     if body.is_overdue(on=today):
-        facts.append(("Overdue", body.overdue_phrase.removeprefix("overdue ")))
+        facts.append(("Overdue", body.overdue_phrase))
     return _pack(
         kind="dialogue body",
         title=body.name,

@@ -815,6 +815,12 @@ class Changes:
     def is_empty(self) -> bool:
         return not (self.transition_count or self.other_count or self.meeting_count or self.became_overdue)
 
+    @property
+    def became_overdue_body_count(self) -> int:
+        """How many bodies fell overdue: a body that fell overdue, met and fell overdue again in the window is one
+        body (``became_overdue`` lists it once per time)."""
+        return len({item.body.pk for item in self.became_overdue})
+
 
 BODY_SCHEDULE_FIELDS = (
     "active",
@@ -1028,6 +1034,21 @@ class TimelineRow:
     def days_late_total(self) -> int:
         """Days late over every overdue stretch (each counted from its due date to the meeting, or today)."""
         return sum(span.days_late for span in self.overdue_spans)
+
+    @property
+    def days_late_display(self) -> str:
+        """``days_late_total`` as far as it is known: "1,049 days" when every overdue stretch counts from a due date
+        and to an end the documents give to the day; otherwise "about 3 years" (or "about 7 months"), since a
+        count from the first of a month no document gives would claim a day it cannot know. Empty if never late."""
+        total = self.days_late_total
+        if not self.overdue_spans:
+            return ""
+        if all(span.start_precision == span.end_precision == DatePrecision.DAY for span in self.overdue_spans):
+            return f"{total:,} day{'s' if total != 1 else ''}"
+        if total >= 730:
+            return f"about {round(total / 365)} years"
+        months = round(total / 30.44)
+        return "under a month" if months < 1 else f"about {months} month{'s' if months != 1 else ''}"
 
 
 @dataclass

@@ -87,9 +87,9 @@ def body_state(
 
     ``assumed`` says that the schedule rests on an assumed cadence or start date; the state then says so.
     ``due_precision`` is how much of the due date is known (``DialogueBody.schedule_precision``): a due date that
-    counts from a meeting known only as "January 2023" is "January 2024", so the state says "overdue since January
+    counts from a meeting known only as "January 2023" is "January 2024", so the state says "past due since Jan
     2024" rather than a count of days it cannot know (the count, from the month's first day, stays in
-    ``days_overdue`` for sorting and the API).
+    ``days_overdue`` for sorting and the API). "Overdue since" names only the first day after the grace period.
     """
     due = format_approx_date(next_due_on, due_precision, short=True) if next_due_on else ""
     if not active:
@@ -105,8 +105,8 @@ def body_state(
     never = "" if last_meeting_on else ", no meeting recorded"
     if overdue_after is not None and overdue_after < on:
         days = (on - next_due_on).days
-        by = f"by {days} day{'s' if days != 1 else ''}" if due_precision == DatePrecision.DAY else f"since {due}"
-        return BodyStatus(BodyState.OVERDUE, f"Overdue {by}{never}", days, next_due_on, assumed, due_precision)
+        late = _days_past_due(days) if due_precision == DatePrecision.DAY else f"past due since {due}"
+        return BodyStatus(BodyState.OVERDUE, f"Overdue: {late}{never}", days, next_due_on, assumed, due_precision)
     if next_due_on <= on:
         return BodyStatus(BodyState.DUE, f"Due since {due}{never}", None, next_due_on, assumed, due_precision)
     if last_meeting_on is None:
@@ -116,14 +116,21 @@ def body_state(
     return BodyStatus(BodyState.ON_SCHEDULE, "Met on schedule", None, next_due_on, assumed, due_precision)
 
 
+def _days_past_due(days: int) -> str:
+    """ "1,049 days past due": counted from the due date, with the thousands marked so it reads at a glance."""
+    return f"{days:,} day{'s' if days != 1 else ''} past due"
+
+
 def overdue_phrase(days: int, due_on: date, precision: str) -> str:
-    """ "overdue by 877 days (about 2 years)"; where the due date is known only to the month or the year (it counts
-    from a meeting or a start the documents give so), "overdue since January 2024 (about 3 years)": the day count,
-    from the period's first day, would claim a precision the documents do not give."""
+    """How late an overdue body is, counted from its DUE date (not from the day it fell overdue after its grace):
+    "1,049 days past due (about 3 years)"; where the due date is known only to the month or the year (it counts
+    from a meeting or a start the documents give so), "past due since January 2024 (about 3 years)": the day count,
+    from the period's first day, would claim a precision the documents do not give. "Overdue since" is kept for
+    the first day after the grace period, so the two never name different dates with the same words."""
     years = f" (about {round(days / 365)} years)" if days >= 730 else ""
     if precision == DatePrecision.DAY:
-        return f"overdue by {days} day{'s' if days != 1 else ''}{years}"
-    return f"overdue since {format_approx_date(due_on, precision)}{years}"
+        return f"{_days_past_due(days)}{years}"
+    return f"past due since {format_approx_date(due_on, precision)}{years}"
 
 
 class DialogueBody(ProvenanceMixin, SourcedModel):
@@ -308,10 +315,21 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
 
     @property
     def overdue_phrase(self) -> str:
-        """How overdue it is today, as far as the due date is known: "overdue by 877 days (about 2 years)", or
-        "overdue since January 2024 (about 2 years)"; empty when it is not overdue."""
+        """How late it is today, from its due date as far as that is known: "877 days past due (about 2 years)",
+        or "past due since January 2024 (about 2 years)"; empty when it is not overdue."""
         days = self.days_overdue()
         return "" if days is None else overdue_phrase(days, self.next_due_on, self.schedule_precision)
+
+    @property
+    def overdue_since(self) -> date | None:
+        """The first day it counts as overdue (the day after its due date plus grace); ``None`` without a cadence."""
+        return self.overdue_after + timedelta(days=1) if self.overdue_after else None
+
+    @property
+    def overdue_since_display(self) -> str:
+        """That first overdue day as far as it is known ("24 March 2024", or "March 2024" for a schedule counted
+        from a month); empty without a cadence."""
+        return format_approx_date(self.overdue_since, self.schedule_precision) if self.overdue_since else ""
 
     @property
     def next_due_display(self) -> str:
