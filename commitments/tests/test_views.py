@@ -513,7 +513,7 @@ def test_detail_says_when_the_responsible_body_is_overdue(reviewer_client):
     body = DialogueBodyFactory(overdue=True)
     commitment = CommitmentFactory(responsible_body=body)
     content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
-    assert f"overdue by {body.days_overdue()} days" in content
+    assert f"{body.days_overdue():,} days past due" in content
 
 
 def test_detail_timeline_is_newest_first_with_evidence_and_authors(reviewer_client, commitment):

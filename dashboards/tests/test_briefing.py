@@ -99,7 +99,7 @@ def test_area_pack_has_cover_key_figures_overdue_bodies_and_latest_evidence(seed
     overdue = [b for b in bodies if b.is_overdue()]
     assert overdue, "the seed data has an overdue body responsible for maritime security"
     for body in overdue:
-        assert f"{body.name}: overdue by {body.days_overdue()} days" in text
+        assert f"{body.name}: {body.days_overdue():,} days past due" in text
     assert "Dialogue bodies: cadence and meetings" in text
     for body in bodies:
         assert body.name in text

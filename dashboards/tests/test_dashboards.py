@@ -463,7 +463,7 @@ def test_timeline_page_highlights_overdue_bodies(reviewer_client, world):
 def test_agreement_page_shows_areas_and_bodies(reviewer_client, world):
     content = reviewer_client.get(world["sdp"].get_absolute_url()).content.decode()
     assert "Cyber security" in content and "SDP §9" in content
-    assert "Overdue by 457 days" in content
+    assert "Overdue: 457 days past due" in content
 
 
 def test_agreement_page_leaves_out_columns_no_commitment_fills(reviewer_client, world):

@@ -104,11 +104,11 @@ def test_long_overdue_periods_are_also_given_in_years(seed_data, reviewer_client
     for item in long_overdue:
         years = f"(about {round(item.days_overdue / 365)} years)"
         if item.body.schedule_precision == "day":
-            assert f"overdue by {item.days_overdue} days {years}" in content
+            assert f"{item.days_overdue:,} days past due {years}" in content
         else:  # a due date known to the month or the year is no count of days
-            assert f"overdue since {item.due_display} {years}" in content
+            assert f"past due since {item.due_display} {years}" in content
     short = next(item for item in selectors.overdue_bodies() if item.days_overdue < 730)
-    assert f"overdue by {short.days_overdue} days<" in content
+    assert f">{short.days_overdue:,} days past due<" in content
 
 
 def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, reviewer_client):
@@ -126,24 +126,25 @@ def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, r
     for name, page in text.items():
         assert "1 Jan 2024" not in page and "1 January 2024" not in page, name
         assert "1 Jan 2015" not in page and "1 January 2015" not in page, name
-    assert "overdue since January 2024 (about" in text["overview"] and "due January 2024" in text["overview"]
-    assert "overdue since 2015 (about" in text["overview"] and "due 2015" in text["overview"]
-    assert "Overdue since Jan 2024" in text["space"] and "its meeting was due in January 2024" in text["space"]
+    assert "past due since January 2024 (about" in text["overview"] and "due January 2024" in text["overview"]
+    assert "past due since 2015 (about" in text["overview"] and "due 2015" in text["overview"]
+    assert "Overdue: past due since Jan 2024" in text["space"]
+    assert "its meeting was due in January 2024" in text["space"]
     assert "<dt>Next meeting due</dt><dd>January 2024</dd>" in reviewer_client.get(pages["space"]).content.decode()
-    assert "Overdue since 2015, no meeting recorded" in text["cyber"]
+    assert "Overdue: past due since 2015, no meeting recorded" in text["cyber"]
     assert "<dt>Next meeting due</dt><dd>2015</dd>" in reviewer_client.get(pages["cyber"]).content.decode()
     # A body whose last meeting has a day keeps its count of days.
     summit = DialogueBody.objects.with_last_meeting_precision().get(short_name="SUMMIT")
-    assert f"overdue by {summit.days_overdue()} days" in text["overview"]
+    assert f"{summit.days_overdue():,} days past due" in text["overview"]
 
 
 def test_a_commitment_page_gives_its_bodys_due_date_to_the_same_precision(seed_data, reviewer_client):
     """COPERNICUS (EP-IDA §2.6) is the Space Dialogue's, which last met in "January 2023": its page says the body is
-    overdue since January 2024, as the body's own page does, not by a count of days from 1 January."""
+    past due since January 2024, as the body's own page does, not by a count of days from 1 January."""
     commitment = Commitment.objects.get(reference="COPERNICUS (EP-IDA §2.6)")
     assert commitment.responsible_body.short_name == "SPACE"
     page = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
-    assert "overdue since January 2024 (about" in page and "its meeting was due in January 2024" in page
+    assert "past due since January 2024 (about" in page and "its meeting was due in January 2024" in page
     assert "1 January 2024" not in page
 
 
@@ -165,5 +166,5 @@ def test_bodies_with_no_meeting_in_the_tracker_are_not_said_never_to_have_met(se
     assert "last met none recorded" in overview  # the Cyber Dialogue, overdue since 2015
     assert "contacts not yet e-mailed" in overview  # no sweep has run on a freshly seeded database
     cyber = reviewer_client.get(pages["cyber"]).content.decode()
-    assert "Overdue since 2015, no meeting recorded" in cyber
+    assert "Overdue: past due since 2015, no meeting recorded" in cyber
     assert "<dt>Last met</dt><dd>no meeting recorded</dd>" in cyber

@@ -83,7 +83,7 @@ ON = dt.date(2026, 3, 10)
         (
             {"next_due_on": dt.date(2026, 1, 1), "overdue_after": dt.date(2026, 3, 2)},
             BodyState.OVERDUE,
-            "Overdue by 68 days, no meeting recorded",
+            "Overdue: 68 days past due, no meeting recorded",
         ),
         (
             {"next_due_on": dt.date(2026, 3, 1), "overdue_after": dt.date(2026, 4, 30)},
@@ -132,7 +132,7 @@ def test_the_list_the_body_page_and_the_timeline_mark_an_assumed_cadence(reviewe
     page = reviewer_client.get(guessed.get_absolute_url()).content.decode()
     assert "<strong>assumed</strong> by the tracker (its default): dialogues meet annually" in page
     timeline = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
-    assert "<strong>assumed</strong>" in timeline and "Overdue by" in timeline
+    assert "<strong>assumed</strong>" in timeline and "days past due" in timeline
 
 
 def test_the_timeline_chart_marks_due_dates_that_rest_on_an_assumption(reviewer_client, guessed):

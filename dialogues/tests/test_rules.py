@@ -142,7 +142,7 @@ def test_one_sweep_over_many_bodies_opens_closes_and_tells_each_body_about_its_o
     }
     emails = {tuple(m.to): m for m in mail.outbox}
     assert set(emails) == {("alpha@example.eu",), ("bravo@example.eu",)}
-    assert emails[("alpha@example.eu",)].subject == "Reminder: Alpha Dialogue is still overdue (179 days)"
+    assert emails[("alpha@example.eu",)].subject == "Reminder: Alpha Dialogue is still overdue (179 days past due)"
     assert emails[("bravo@example.eu",)].subject == (
         "Overdue: Bravo Dialogue has not met since its meeting was due on 1 September 2026"
     )
@@ -270,7 +270,7 @@ def test_days_overdue_on_a_given_day_is_counted_from_the_due_date_whatever_today
 def test_without_a_day_days_overdue_counts_to_today(late_body):
     with at(dt.date(2025, 5, 20)):
         assert late_body.days_overdue() == 66
-        assert late_body.state().label == "Overdue by 66 days"
+        assert late_body.state().label == "Overdue: 66 days past due"
 
 
 # --- Reporting lines and framework parents that loop in the stored data --------------------------------------------
@@ -674,13 +674,17 @@ GRACE_END = D(2026, 7, 31)
             TODAY,
             ("cannot_tell", "Cannot tell: no meeting or start date"),
         ),
-        ({}, D(2026, 8, 1), ("overdue", "Overdue by 61 days", 61, DUE_ON)),
+        ({}, D(2026, 8, 1), ("overdue", "Overdue: 61 days past due", 61, DUE_ON)),
         ({}, GRACE_END, ("due", "Due since 1 Jun 2026", None, DUE_ON)),
         ({}, DUE_ON, ("due", "Due since 1 Jun 2026", None, DUE_ON)),
         ({}, D(2026, 5, 31), ("on_schedule", "Met on schedule", None, DUE_ON)),
-        ({"overdue_after": DUE_ON}, D(2026, 6, 2), ("overdue", "Overdue by 1 day", 1, DUE_ON)),
-        ({"overdue_after": DUE_ON}, D(2026, 6, 3), ("overdue", "Overdue by 2 days", 2, DUE_ON)),
-        ({"last_meeting_on": None}, D(2026, 8, 1), ("overdue", "Overdue by 61 days, no meeting recorded", 61, DUE_ON)),
+        ({"overdue_after": DUE_ON}, D(2026, 6, 2), ("overdue", "Overdue: 1 day past due", 1, DUE_ON)),
+        ({"overdue_after": DUE_ON}, D(2026, 6, 3), ("overdue", "Overdue: 2 days past due", 2, DUE_ON)),
+        (
+            {"last_meeting_on": None},
+            D(2026, 8, 1),
+            ("overdue", "Overdue: 61 days past due, no meeting recorded", 61, DUE_ON),
+        ),
         ({"last_meeting_on": None}, DUE_ON, ("due", "Due since 1 Jun 2026, no meeting recorded", None, DUE_ON)),
         (
             {"last_meeting_on": None},
@@ -1229,7 +1233,7 @@ def test_a_due_date_known_to_the_month_or_year_is_no_count_of_days():
     when, not a count of days from a first of the month the documents never gave; the count stays for sorting."""
     common = {"active": True, "cadence_months": 12, "last_meeting_on": D(2023, 1, 1), "next_due_on": D(2024, 1, 1)}
     overdue = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7), due_precision="month")
-    assert (overdue.code, overdue.label, overdue.days_overdue) == ("overdue", "Overdue since Jan 2024", 1071)
+    assert (overdue.code, overdue.label, overdue.days_overdue) == ("overdue", "Overdue: past due since Jan 2024", 1071)
     assert overdue.due_display == "January 2024"
     due = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2024, 1, 15), due_precision="month")
     assert (due.code, due.label) == ("due", "Due since Jan 2024")
@@ -1237,5 +1241,6 @@ def test_a_due_date_known_to_the_month_or_year_is_no_count_of_days():
     waiting = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2014, 6, 1), due_precision="year")
     assert (waiting.code, waiting.label) == ("never_met", "No meeting recorded: first due by 2015")
     late = body_state(**never, overdue_after=D(2015, 1, 31), on=D(2026, 12, 7), due_precision="year")
-    assert late.label == "Overdue since 2015, no meeting recorded"
-    assert body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7)).label == "Overdue by 1071 days"
+    assert late.label == "Overdue: past due since 2015, no meeting recorded"
+    day_precise = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7))
+    assert day_precise.label == "Overdue: 1,071 days past due"

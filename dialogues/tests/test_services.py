@@ -222,7 +222,7 @@ def test_a_reminder_every_30_days_while_the_flag_stays_open(bodies, django_captu
             sweep(on=None, capture=django_capture_on_commit_callbacks)
             sent_on[offset] = [m.subject for m in mail.outbox[before:]]
     assert [offset for offset, subjects in sent_on.items() if subjects] == [0, 30, 60]
-    assert sent_on[30] == ["Reminder: Strategic Dialogue is still overdue (209 days)"]
+    assert sent_on[30] == ["Reminder: Strategic Dialogue is still overdue (209 days past due)"]
     notices = list(FlagNotification.objects.values_list("kind", "sequence", "status"))
     assert notices == [("opened", 0, "sent"), ("reminder", 1, "sent"), ("reminder", 2, "sent")]
 
@@ -257,7 +257,8 @@ def test_reminders_switched_on_again_reach_a_flag_opened_while_they_were_off(
     assert len(mail.outbox) == 1  # the flag is 29 days old: no reminder due yet
     with at(TODAY + dt.timedelta(days=30)):
         sweep(on=None, capture=django_capture_on_commit_callbacks)
-    assert [m.subject for m in mail.outbox][1:] == ["Reminder: Strategic Dialogue is still overdue (209 days)"]
+    reminder = "Reminder: Strategic Dialogue is still overdue (209 days past due)"
+    assert [m.subject for m in mail.outbox][1:] == [reminder]
     assert list(FlagNotification.objects.filter(kind="reminder").values_list("sequence", flat=True)) == [1]
 
 

@@ -110,12 +110,12 @@ def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, see
         assert body.name in text
         days = body.days_overdue(on=today)
         if body.schedule_precision == "day":
-            # A long period is also given in years: "overdue by 919 days (about 3 years)".
-            assert re.search(rf"\boverdue by {days} days?( \(about \d+ years?\))?", text), text
+            # Counted from the due date, a long period also in years: "919 days past due (about 3 years)".
+            assert re.search(rf"\b{days:,} days? past due( \(about \d+ years?\))?", text), text
             assert f"due {body.next_due_on:%-d %B %Y}" in text
         else:  # due in a month or a year the documents give, not on a day they do not
-            assert f"overdue since {body.next_due_display}" in text and f"due {body.next_due_display} " in text, text
-            assert f"{days} days" not in text
+            assert f"past due since {body.next_due_display}" in text and f"due {body.next_due_display} " in text, text
+            assert f"{days} days" not in text and f"{days:,} days" not in text
 
 
 def test_a_status_update_appears_in_what_changed_and_not_as_of_the_day_before(
