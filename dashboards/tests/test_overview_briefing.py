@@ -163,7 +163,7 @@ def test_bodies_with_no_meeting_in_the_tracker_are_not_said_never_to_have_met(se
         assert "never met" not in text.lower() and "last met never" not in text, name
         assert "daily check" not in text, name
     overview = " ".join(strip_tags(reviewer_client.get(pages["overview"]).content.decode()).split())
-    assert "last met none recorded" in overview  # the Cyber Dialogue, overdue since 2015
+    assert "last met none recorded" in overview  # the Cyber Dialogue, past due since 2015
     assert "contacts not yet e-mailed" in overview  # no sweep has run on a freshly seeded database
     cyber = reviewer_client.get(pages["cyber"]).content.decode()
     assert "Overdue: past due since 2015, no meeting recorded" in cyber
