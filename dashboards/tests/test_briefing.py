@@ -274,6 +274,8 @@ def test_a_body_pack_says_which_of_the_bodys_facts_are_assumed_and_why(seed_data
     assert "Facts marked assumed are not stated by any of the tracker's documents" in bodies
     assert "Japan–EU Cyber Dialogue (CYBER) (Director assumed)" in bodies
     assert f"reports to {cyber.reports_to.name} assumed." in bodies
+    # It has met regularly since 2014 by the documents, on no date they give: the tracker records no meeting of it.
+    assert "Last met none recorded" in bodies and "never" not in text.lower()
     # The Space Dialogue's level, as the review read it in its pack: "Level: Director", without the assumption.
     space = DialogueBody.objects.get(short_name="SPACE")
     text, _ = pdf_text(reviewer_client.get(reverse("dashboards:body_briefing", args=["SPACE"])))
@@ -285,6 +287,7 @@ def test_a_framework_and_an_area_pack_mark_assumed_levels_and_reporting_lines_an
     seed_data, reviewer_client
 ):
     text, _ = pdf_text(reviewer_client.get(reverse("dashboards:agreement_briefing", args=["SDP"])))
+    assert "last met none recorded" in text and "last met never" not in text  # the overdue Cyber Dialogue
     bodies = text[text.index("Dialogue bodies: cadence and meetings") :]
     sdd = "Japan–EU Security and Defence Dialogue (DG/MD level)"
     assert f"(CYBER) (Director assumed) Meets every 12 months assumed; reports to {sdd} assumed." in bodies
