@@ -116,6 +116,18 @@ def _():
     return _update(CommitmentFactory(), made_at_locator="§2")
 
 
+for _date in ("status_changed", "last_reviewed"):
+
+    @case(Commitment, f"commitment_{_date}_precision_valid")
+    def _(date=_date):
+        return _update(CommitmentFactory(), **{f"{date}_precision": "week"})
+
+
+@case(StatusUpdate, "statusupdate_evidence_date_precision_valid")
+def _():
+    return _insert(_history_entry(evidence_date=dt.date(2020, 5, 1), evidence_date_precision="week"))
+
+
 @case(StatusUpdate, "statusupdate_party_status_with_its_party")
 def _():
     return _insert(_history_entry(party="eu", party_status=""))

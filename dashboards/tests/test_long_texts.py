@@ -45,7 +45,7 @@ def test_shorten_cuts_by_characters_at_a_word_boundary_where_there_is_one():
 def _whole_only_behind_details(html: str, text: str) -> None:
     """``text`` appears in full exactly once, inside a "Read the whole …" <details>, and shortened before it."""
     assert html.count(text) == 1, "the whole text is shown more than once (or not at all)"
-    opened = html.rindex('<details class="note-full">', 0, html.index(text))
+    opened = html.rindex('<details class="note-full print-folded">', 0, html.index(text))
     assert "Read the whole" in html[opened : html.index(text)]
     assert any(shorten_text(text, limit) in html for limit in (160, 240, 600))
 

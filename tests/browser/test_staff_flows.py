@@ -279,7 +279,7 @@ def test_withdraw_a_meeting_and_the_due_date_and_the_timeline_change_back(new_pa
     page.goto("/timeline/")
     row = page.locator(f'#cadence-table tr[data-body="{body.short_name}"]')
     expect(row).to_contain_text(re.compile("overdue", re.IGNORECASE))
-    expect(row.locator("td.date")).to_have_text("never")
+    expect(row.locator("td.date")).to_have_text("none recorded")
     assert Meeting.objects.get(body=body).is_withdrawn
 
 
