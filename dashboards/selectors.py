@@ -424,7 +424,9 @@ def stale_as_of(day: date, *, limit: int) -> list[StaleItem]:
     items = [StaleItem(c, Status.NOT_STARTED, None) for c in never]
     # An undated entry (StatusUpdate.is_undated) gives no date to show: its recorded_at is when the seed was loaded.
     items += [
-        StaleItem(u.commitment, u.status, None if u.is_undated else u.recorded_at, u.date_precision or "day")
+        StaleItem(
+            u.commitment, u.status, None if u.is_undated else u.recorded_at, u.date_precision or DatePrecision.DAY
+        )
         for u in old
     ]
     return items[:limit]
