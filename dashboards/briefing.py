@@ -33,6 +33,8 @@ BODY_FACTS_PRINTED = ("level", "reports_to", "cadence")
 # A last page this little filled (a fraction of its height) holds a few lines a reader turns a page for: the pack
 # is laid out once more, tighter (``render_pdf``).
 SHORT_LAST_PAGE = 1 / 3
+# The id of the empty element that ends the pack's template, whose position says where the text ends.
+PACK_END = "pack-end"
 
 
 @dataclass(frozen=True)
@@ -338,10 +340,10 @@ def _layout(briefing: Briefing, *, tight: bool):
 
 
 def _last_page_fill(document) -> float:
-    """How much of the last page's height the pack's text takes (0 to 1): the root box's height on that page."""
-    page = document.pages[-1]._page_box
-    root = next(box for box in page.children if box.element_tag == "html")
-    return root.margin_height() / page.height
+    """How far down its last page the pack's text ends (0 to 1): the position of the empty ``#pack-end`` anchor
+    at the foot of ``briefing_pack.html``, read from WeasyPrint's public ``Page.anchors``."""
+    page = document.pages[-1]
+    return page.anchors[PACK_END][1] / page.height
 
 
 def render_pdf(briefing: Briefing) -> bytes:
