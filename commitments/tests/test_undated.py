@@ -6,11 +6,17 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from commitments.choices import Status
-from commitments.models import Commitment
-from commitments.services import commitment_update_status, status_update_withdraw
+from commitments.choices import Actor, Party, Status
+from commitments.models import Commitment, StatusUpdate
+from commitments.services import (
+    commitment_confirm_unchanged,
+    commitment_update_party_status,
+    commitment_update_status,
+    status_update_withdraw,
+)
 from commitments.tests.factories import CommitmentFactory, SourceDocumentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +90,99 @@ def test_a_month_from_a_document_dates_the_commitment_to_the_month():
     commitment.refresh_from_db()
     assert entry.when_display == "May 2020" and entry.when_machine == "2020-05"
     assert commitment.status_since_display == "May 2020" and commitment.last_review_short == "May 2020"
+
+
+def test_a_day_given_with_a_month_precision_is_refused_and_writes_nothing():
+    commitment = CommitmentFactory()
+    with pytest.raises(ValidationError) as refused:
+        _from_sources(commitment, status=Status.ONGOING, evidence_date=dt.date(2020, 5, 17), precision="month")
+    assert refused.value.message_dict == {
+        "evidence_date": ["A date known to the month is stored as the 1st of that month."]
+    }
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status) == (0, Status.NOT_STARTED)
+    assert not StatusUpdate.objects.filter(commitment=commitment).exists()
+
+
+def test_a_staff_entry_after_a_month_from_a_document_dates_the_change_and_the_review_to_the_day():
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.ONGOING, evidence_date=dt.date(2020, 5, 1), precision="month")
+    author = UserFactory()
+    commitment_confirm_unchanged(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        note="Checked with the desk.",
+        recorded_at=timezone.make_aware(dt.datetime(2024, 3, 5, 14, 5)),
+    )
+    commitment.refresh_from_db()
+    assert commitment.last_review_short == "5 Mar 2024" and commitment.status_since_display == "May 2020"
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=author,
+        status=Status.STALLED,
+        recorded_at=timezone.make_aware(dt.datetime(2024, 4, 9, 10, 0)),
+    )
+    commitment.refresh_from_db()
+    assert commitment.status_since_display == "9 April 2024" and commitment.last_review_short == "9 Apr 2024"
+
+
+def test_a_first_dated_entry_that_keeps_the_status_says_since_when():
+    """A commitment never updated has no status date; the first dated entry gives one, even with the same status."""
+    commitment = CommitmentFactory()
+    first = commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=UserFactory(),
+        status=Status.NOT_STARTED,
+        note="Nothing has begun yet.",
+        recorded_at=timezone.make_aware(dt.datetime(2024, 3, 5, 14, 5)),
+    )
+    commitment.refresh_from_db()
+    assert commitment.status_changed_at == first.recorded_at and commitment.status_since_display == "5 March 2024"
+
+    # Replayed after a withdrawal, the same entry still dates it.
+    editor = UserFactory(editor=True)
+    later = commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=editor, status=Status.IN_PROGRESS
+    )
+    status_update_withdraw(update=later, expected_version=commitment.version, author=editor, reason="Wrong one.")
+    commitment.refresh_from_db()
+    assert commitment.status == Status.NOT_STARTED and commitment.status_changed_at == first.recorded_at
+
+
+def test_a_replayed_history_keeps_an_undated_partys_status_undated():
+    """Both parties' statuses from a document that gives no date make the combined status; a staff entry with the
+    same status afterwards does not date it, before or after another entry is withdrawn."""
+    commitment = CommitmentFactory(actor=Actor.BOTH)
+    source = SourceDocumentFactory()
+    for party in (Party.EU, Party.JAPAN):
+        commitment_update_party_status(
+            commitment=commitment,
+            expected_version=commitment.version,
+            author=None,
+            party=party,
+            status=Status.IN_PROGRESS,
+            note="From the document.",
+            evidence_reference="A document, p. 3",
+            source_document=source,
+        )
+    editor = UserFactory(editor=True)
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=commitment.version,
+        author=editor,
+        status=Status.IN_PROGRESS,
+        note="Still.",
+    )
+    mistaken = commitment_confirm_unchanged(
+        commitment=commitment, expected_version=commitment.version, author=editor, note="Checked."
+    )
+    status_update_withdraw(update=mistaken, expected_version=commitment.version, author=editor, reason="Wrong one.")
+    commitment.refresh_from_db()
+    assert commitment.status == Status.IN_PROGRESS
+    assert commitment.status_changed_at is None and commitment.status_since_display == "date not given in the source"
 
 
 def test_a_staff_entry_keeps_its_date_and_time_and_a_document_entry_its_day_only():
