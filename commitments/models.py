@@ -29,7 +29,7 @@ from core.models import (
     provenance_constraints,
     provenance_fields,
 )
-from core.templatetags.facts import format_approx_date
+from core.templatetags.facts import approx_iso, format_approx_date
 from core.validators import validate_uri
 
 from .choices import (
@@ -162,6 +162,7 @@ EDITABLE_FIELDS = (
     "actor",
     "responsible_body",
     "target_date",
+    "target_date_precision",
     "made_at",
 )
 
@@ -200,7 +201,10 @@ class Commitment(SourcedModel):
     responsible_body = models.ForeignKey(
         "dialogues.DialogueBody", on_delete=models.PROTECT, null=True, blank=True, related_name="commitments"
     )
+    # As far as the documents give it: "in the course of 2023" is 1 January 2023 with ``target_date_precision=year``
+    # (never an invented 31 December); ``target_by`` is the last day it can mean.
     target_date = models.DateField(null=True, blank=True)
+    target_date_precision = precision_field()
     actor = models.CharField(
         "who must act",
         max_length=10,
@@ -325,6 +329,7 @@ class Commitment(SourcedModel):
             ),
             precision_constraint("commitment", "status_changed"),
             precision_constraint("commitment", "last_reviewed"),
+            precision_constraint("commitment", "target_date"),
         ]
 
     def __str__(self) -> str:
@@ -382,6 +387,44 @@ class Commitment(SourcedModel):
         """:attr:`last_review_display` for a table's cell ("13 Jul 2023", "May 2020")."""
         return self._last_review(short=True)
 
+    @property
+    def target_by(self) -> date | None:
+        """The last day the target date can mean: 31 December 2023 for "2023", 31 May 2025 for "May 2025"."""
+        return due_period_end(self.target_date, self.target_date_precision)
+
+    @property
+    def target_date_display(self) -> str:
+        """The target date as far as it is known: "13 July 2023", "May 2025" or "2023"; empty for none."""
+        return format_approx_date(self.target_date, self.target_date_precision)
+
+    @property
+    def target_date_short(self) -> str:
+        """:attr:`target_date_display` for a table's cell: "13 Jul 2023", "May 2025" or "2023"."""
+        return format_approx_date(self.target_date, self.target_date_precision, short=True)
+
+    @property
+    def target_date_iso(self) -> str:
+        """ISO 8601 as far as it is known ("2023-07-13", "2025-05", "2023"): the CSV's and ``<time datetime>``'s."""
+        return approx_iso(self.target_date, self.target_date_precision)
+
+    @property
+    def target_due_phrase(self) -> str:
+        """When it is due, in words: "due 13 July 2023", "due by the end of May 2025", "due by the end of 2023"."""
+        if self.target_date is None:
+            return ""
+        if (self.target_date_precision or DatePrecision.DAY) == DatePrecision.DAY:
+            return f"due {self.target_date_display}"
+        return f"due by the end of {self.target_date_display}"
+
+    def is_target_passed(self, on: date | None = None) -> bool:
+        """Its target date has passed on ``on`` (today) and it is neither achieved nor discontinued: the last day the
+        target can mean (:attr:`target_by`) is before ``on`` ("2023" passes on 1 January 2024). The queryset's
+        ``target_passed()`` is the same rule in SQL (``querysets.target_passed_condition``)."""
+        target_by = self.target_by
+        return (
+            target_by is not None and target_by < (on or timezone.localdate()) and self.status not in FINISHED_STATUSES
+        )
+
     def save(self, *args, **kwargs) -> None:
         self.reference_sort_key = reference_sort_key(self.reference)
         update_fields = kwargs.get("update_fields")
@@ -419,14 +462,13 @@ class Commitment(SourcedModel):
             raise ValidationError({"made_at": MADE_AT_REFUSED})
 
     def clean(self) -> None:
+        errors = precision_errors(self.target_date, self.target_date_precision, "target_date")
+        if errors:
+            raise ValidationError(errors)
         agreement = self.agreement if self.agreement_id else None
-        # A signature known only to the month or year is stored on its first day: the bound is that day.
-        if (
-            self.target_date
-            and agreement is not None
-            and agreement.signed_on
-            and self.target_date < agreement.signed_on
-        ):
+        # A signature known only to the month or year is stored on its first day: the bound is that day. A target
+        # known only to the month or year counts to its last day ("2023" fits a framework signed in July 2023).
+        if self.target_date and agreement is not None and agreement.signed_on and self.target_by < agreement.signed_on:
             raise ValidationError(
                 {
                     "target_date": f"The target date cannot predate the signature of {agreement.code} "

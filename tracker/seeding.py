@@ -382,7 +382,7 @@ class _Loader:
                         "strength": row["strength"],
                         "actor": row.get("actor") or "",
                         "responsible_body": self.lookup(self.bodies, row.get("body"), where, "body"),
-                        "target_date": _date(row.get("target_date")),
+                        **_approx_date(row, "target_date"),
                         **self.source(row, where),
                     },
                     where,

@@ -28,6 +28,18 @@ def format_approx_date(value: dt.date | None, precision: str = DatePrecision.DAY
     return date_format(value, formats.get(precision or DatePrecision.DAY, formats[DatePrecision.DAY]))
 
 
+def approx_iso(value: dt.date | None, precision: str | None = DatePrecision.DAY) -> str:
+    """ISO 8601 as far as the date is known: "2023-07-13", "2023-07" or "2023" (CSV, ``<time datetime>``); empty
+    for no date."""
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value:%Y}"
+    if precision == DatePrecision.MONTH:
+        return f"{value:%Y-%m}"
+    return value.isoformat()
+
+
 def format_approx_date_on(value: dt.date | None, precision: str = DatePrecision.DAY, *, short: bool = False) -> str:
     """The date with its preposition: "on 13 July 2023", "in July 2023", "in 2023"; empty for no date."""
     if value is None:
