@@ -58,6 +58,23 @@ def stale_condition(
     return old & ~models.Q(**{f"{status}__in": FINISHED_STATUSES})
 
 
+def target_passed_condition(*, on: date, prefix: str = "") -> models.Q:
+    """The target date has passed on ``on``: the last day it can mean is before ``on``. A day passes the day after
+    it, "May 2025" on 1 June 2025, "2023" on 1 January 2024 (never on an invented day). In SQL on the stored date
+    and its precision, without a derived column; ``prefix`` reaches a related commitment ("commitment__"). The one
+    rule: ``CommitmentQuerySet.target_date_passed`` / ``target_passed`` filter on it, and
+    ``Commitment.is_target_passed`` says the same of one commitment."""
+    from core.models import DatePrecision
+
+    date_field, precision = f"{prefix}target_date", f"{prefix}target_date_precision"
+    # Every bound is at most ``on``: the first term lets the (target_date, ...) index narrow the scan.
+    return models.Q(**{f"{date_field}__lt": on}) & (
+        models.Q(**{precision: DatePrecision.DAY})
+        | models.Q(**{precision: DatePrecision.MONTH, f"{date_field}__lt": on.replace(day=1)})
+        | models.Q(**{precision: DatePrecision.YEAR, f"{date_field}__lt": on.replace(month=1, day=1)})
+    )
+
+
 def _milestones_of_outer() -> models.QuerySet:
     """The milestones that count of the commitment in the outer query (for correlated subqueries)."""
     from .models import Milestone
@@ -202,11 +219,17 @@ class CommitmentQuerySet(models.QuerySet):
         """
         return self.filter(stale_condition(on=on or timezone.localdate(), days=days))
 
+    def target_date_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
+        """Commitments whose target date has passed on ``on`` (today), whatever their status: the last day it can
+        mean is before ``on`` (``target_passed_condition``: "2023" has passed from 1 January 2024)."""
+        return self.filter(target_passed_condition(on=on or timezone.localdate()))
+
     def target_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
-        """Commitments whose target date is before ``on`` (today) and that are neither achieved nor discontinued."""
+        """Commitments whose target date has passed on ``on`` (today) and that are neither achieved nor
+        discontinued."""
         from .choices import FINISHED_STATUSES
 
-        return self.filter(target_date__lt=on or timezone.localdate()).exclude(status__in=FINISHED_STATUSES)
+        return self.target_date_passed(on=on).exclude(status__in=FINISHED_STATUSES)
 
     def deadline_passed(self, *, on: date | None = None) -> CommitmentQuerySet:
         """Commitments with a deadline passed without completion on ``on`` (today): their target date has passed
@@ -218,7 +241,7 @@ class CommitmentQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         overdue = Milestone.objects.overdue(on=on).filter(commitment=models.OuterRef("pk"))
         return self.filter(
-            (models.Q(target_date__lt=on) & ~models.Q(status__in=FINISHED_STATUSES)) | models.Exists(overdue)
+            (target_passed_condition(on=on) & ~models.Q(status__in=FINISHED_STATUSES)) | models.Exists(overdue)
         )
 
     def with_overdue_body(self, *, on: date | None = None) -> CommitmentQuerySet:

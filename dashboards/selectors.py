@@ -622,13 +622,14 @@ class Headline:
 
 
 def target_dates_passed(*, on: date, limit: int = 5) -> tuple[int, list[Commitment]]:
-    """Commitments whose target date passed before ``on`` and that were not achieved or discontinued by then,
-    the longest past first (2 queries). Today from the stored status, for a past day from the history."""
+    """Commitments whose target date passed before ``on`` (the last day it can mean: "2023" from 1 January 2024,
+    ``CommitmentQuerySet.target_date_passed``) and that were not achieved or discontinued by then, the earliest
+    target first (2 queries). Today from the stored status, for a past day from the history."""
     if on >= timezone.localdate():
         passed = Commitment.objects.target_passed(on=on)
     else:
         finished = latest_updates_as_of(on).filter(status__in=FINISHED_STATUSES).values("commitment_id")
-        passed = Commitment.objects.filter(target_date__lt=on).exclude(pk__in=finished)
+        passed = Commitment.objects.target_date_passed(on=on).exclude(pk__in=finished)
     rows = passed.select_related("agreement", "responsible_body").order_by("target_date", "reference_sort_key")
     return passed.count(), list(rows[:limit])
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from commitments.choices import Status, UpdateKind
 from commitments.models import Commitment, StatusUpdate
+from commitments.querysets import target_passed_condition
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
 
 from .choices import FollowKind
@@ -145,7 +146,10 @@ def digest_content(*, scope: Scope, start: datetime, end: datetime) -> DigestCon
         flag.body.last_meeting_precision = flag.body_last_meeting_precision
     first_day, last_day = timezone.localdate(start), timezone.localdate(end)
     content.deadlines_passed = list(
-        Commitment.objects.filter(scope.commitments_q(), target_date__gte=first_day, target_date__lt=last_day)
+        # Passed in the period: passed by its last day, not yet on its first ("2023" passes as 2024 begins).
+        Commitment.objects.filter(scope.commitments_q())
+        .target_date_passed(on=last_day)
+        .exclude(target_passed_condition(on=first_day))
         .exclude(status__in=CLOSED_STATUSES)
         .select_related("agreement")
         .order_by("target_date", "reference")
