@@ -16,6 +16,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from core.exports import csv_response, xlsx_response
+from core.templatetags.facts import approx_iso
 
 from .models import Commitment
 
@@ -65,12 +66,6 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
-def _approx_iso(value: date | None, precision: str | None) -> str:
-    if value is None:
-        return ""
-    return {"year": f"{value:%Y}", "month": f"{value:%Y-%m}"}.get(precision or "day", value.isoformat())
-
-
 def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today: date | None = None) -> list:
     """One CSV row (in the order of :data:`COLUMNS`) of a commitment read by ``CommitmentQuerySet.for_export``;
     its state is ``Commitment.state`` on ``today`` (the one rule the pages and the API use)."""
@@ -97,7 +92,8 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today
         state.text,
         "" if commitment.progress is None else commitment.progress,
         body.short_name if body else "",
-        _iso(commitment.target_date),
+        # As far as it is known: "2023" for a target in the course of 2023 (the import reads it back as a year).
+        commitment.target_date_iso,
         _iso(commitment.status_changed_at),
         _iso(commitment.last_reviewed_at),
         commitment.version,
@@ -110,7 +106,7 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today
         commitment.milestones_overdue,
         commitment.next_milestone_title or "",
         # As far as it is known: "2025-05" for May 2025, "2025" for a year, never an invented day.
-        _approx_iso(commitment.next_milestone_due_on, commitment.next_milestone_due_on_precision),
+        approx_iso(commitment.next_milestone_due_on, commitment.next_milestone_due_on_precision),
         source,
         absolute(commitment.get_absolute_url()),
     ]

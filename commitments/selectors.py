@@ -9,6 +9,9 @@ from itertools import pairwise
 
 from django.db.models import Prefetch
 from django.utils.formats import date_format
+from simple_history.models import ModelChange
+
+from core.templatetags.facts import format_approx_date
 
 from .models import EDITABLE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies, meetings
@@ -91,6 +94,14 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
             continue
         # simple-history compares the two records (foreign keys as ids, so no query); shown in AUDITED_FIELDS order.
         delta = {change.field: change for change in after.diff_against(before, included_fields=AUDITED_FIELDS).changes}
+        if "target_date" in delta or "target_date_precision" in delta:
+            # One change, the date as far as it is known before and after ("31 December 2023" → "2023").
+            delta["target_date"] = ModelChange(
+                "target_date",
+                (before.target_date, before.target_date_precision),
+                (after.target_date, after.target_date_precision),
+            )
+            delta.pop("target_date_precision", None)
         changes = [delta[name] for name in AUDITED_FIELDS if name in delta]
         if not changes:
             continue
@@ -123,6 +134,8 @@ def commitment_edits(*, commitment_id: int, after_edit_version: int | None = Non
             return names[name].get(value, f"#{value}")
         if f.choices:
             return str(dict(f.flatchoices).get(value, value))
+        if name == "target_date":
+            return format_approx_date(*value) or "—"
         if hasattr(value, "isoformat"):
             return date_format(value, "j F Y")
         return str(value)

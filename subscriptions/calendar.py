@@ -62,6 +62,7 @@ class _FeedEvent:
     description: str = ""
     basis: str = ""
     url: str = ""
+    until: date | None = None  # the last day of an event that spans a period (a target known to the month or year)
 
     def to_ical(self, *, stamp: datetime) -> Event:
         """The event as iCalendar. An event with a page (``url``) is marked free time (``TRANSP:TRANSPARENT``): a
@@ -70,7 +71,7 @@ class _FeedEvent:
         event.add("uid", self.uid)
         event.add("summary", self.summary)
         event.add("dtstart", self.on)
-        event.add("dtend", next_day(self.on))
+        event.add("dtend", next_day(self.until or self.on))
         event.add("dtstamp", stamp)
         if self.description:
             event.add("description", self.description)
@@ -98,14 +99,7 @@ def _feed_events(*, scope: Scope | None, host: str) -> Iterator[_FeedEvent]:
             url=body.get_absolute_url(),
         )
     for commitment in calendar_commitments(scope=scope):
-        yield _FeedEvent(
-            uid=f"commitment-{commitment.pk}-target@{host}",
-            summary=f"Target date: {commitment.reference} {commitment.title}",
-            on=commitment.target_date,
-            description=f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}.",
-            categories=["Target date"],
-            url=commitment.get_absolute_url(),
-        )
+        yield _target_event(commitment, host=host)
     for milestone in calendar_milestones(scope=scope):
         yield _FeedEvent(
             uid=f"milestone-{milestone.pk}@{host}",
@@ -113,6 +107,29 @@ def _feed_events(*, scope: Scope | None, host: str) -> Iterator[_FeedEvent]:
             on=milestone.due_on,
             categories=["Milestone"],
         )
+
+
+def _target_event(commitment, *, host: str) -> _FeedEvent:
+    """A commitment's target date. A target known only to the month or the year is no day: the event spans the
+    whole month or year (all-day, from its first day to its last), and says so, instead of standing on a day no
+    document gives."""
+    description = f"{commitment.agreement.code}: {commitment.title}. Status: {commitment.get_status_display()}."
+    period = commitment.target_date_precision != DatePrecision.DAY
+    if period:
+        description += (
+            f" Target: {commitment.target_date_display}, no day given; it has passed only once "
+            f"{commitment.target_date_display} is over."
+        )
+    return _FeedEvent(
+        uid=f"commitment-{commitment.pk}-target@{host}",
+        summary=f"Target date{f' in {commitment.target_date_display}' if period else ''}: {commitment.reference} "
+        f"{commitment.title}",
+        on=commitment.target_date,
+        until=commitment.target_by if period else None,
+        description=description,
+        categories=["Target date"],
+        url=commitment.get_absolute_url(),
+    )
 
 
 def build_calendar(*, scope: Scope | None, name: str) -> bytes:
