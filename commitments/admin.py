@@ -4,6 +4,7 @@ a change to a commitment goes through ``commitments.services.commitment_update``
 from django import forms
 from django.contrib import admin
 
+from core.forms import optional_precision
 from core.history import AuditedAdmin, ReadOnlyAdminMixin, ServiceAdmin
 
 from .models import Agreement, Commitment, Milestone, StatusUpdate
@@ -47,6 +48,7 @@ class CommitmentAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expected_edit_version"].initial = self.instance.edit_version if self.instance.pk else 0
+        optional_precision(self.fields["target_date_precision"])
 
 
 @admin.register(Commitment)

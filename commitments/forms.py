@@ -11,7 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm
+from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm, optional_precision
 from core.validators import validate_uri
 
 from .choices import Actor, Party, ProgressSource, Status, UpdateKind
@@ -160,7 +160,8 @@ MADE_AT_CHOICES = 50  # meetings offered in the commitment form's "made at" choi
 
 
 class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
-    """The editorial fields of a commitment: what was promised and who is responsible for it."""
+    """The editorial fields of a commitment: what was promised and who is responsible for it. Validated by
+    ``Commitment.clean()``: a target date known to the month is entered as the 1st, to the year as 1 January."""
 
     expected_edit_version = _expected_version_field()
 
@@ -168,14 +169,20 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         model = Commitment
         fields = list(EDITABLE_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 5}), "target_date": DateInput()}
+        labels = {"target_date_precision": "The target date is known to the"}
         help_texts = {
             "strength": "How firmly it was promised: “explore” is weaker than “implement”.",
-            "target_date": "Only if the text sets a deadline.",
+            "target_date": (
+                "Only if the text sets a deadline. For a month (“by May 2025”), enter its 1st day; for a year "
+                "(“in the course of 2023”), 1 January."
+            ),
+            "target_date_precision": "As much as the text gives: a day, a month or only a year.",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("expected_edit_version", self.instance.edit_version)
+        optional_precision(self.fields["target_date_precision"])
         body = self.fields["responsible_body"]
         body.queryset = body.queryset.order_by("name")
         body.empty_label = "None named"

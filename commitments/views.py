@@ -124,7 +124,10 @@ class CommitmentListView(FilterView):
         ):
             fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
         fields["target_passed"].label = "Target date"
-        fields["target_passed"].help_text = "Passed: the target date is over and it is not achieved or discontinued."
+        fields["target_passed"].help_text = (
+            "Passed: the target date is over (a month or a year once all of it is over) and it is not achieved or "
+            "discontinued."
+        )
         fields["deadline_passed"].label = "Deadlines"
         fields[
             "deadline_passed"
@@ -359,7 +362,9 @@ class CommitmentEditView(CommitmentFormView):
         )
         if not changed:
             return self.done(f"Nothing to save: {commitment.reference} was left as it was.", saved=False)
-        labels = ", ".join(str(form.fields[name].label).lower() for name in changed)
+        # The date and how much of it is known are one fact to the reader: "target date changed".
+        names = list(dict.fromkeys("target_date" if name == "target_date_precision" else name for name in changed))
+        labels = ", ".join(str(form.fields[name].label).lower() for name in names)
         return self.done(f"Saved: {commitment.reference} ({labels} changed).")
 
 

@@ -10,6 +10,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 
 from core.filters import BIGINT_MAX
+from core.models import DatePrecision
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,15 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def optional_precision(field: forms.TypedChoiceField) -> forms.TypedChoiceField:
+    """A ``<date>_precision`` choice as radio buttons (day, month, year), the whole day when none is sent: a form
+    posted without it (a date left empty, an older form) reads as a full date, as before precisions existed."""
+    field.widget = forms.RadioSelect(choices=field.choices)
+    field.required = False
+    field.empty_value = DatePrecision.DAY
+    return field
 
 
 class WithdrawalForm(AccessibleFormMixin, forms.Form):

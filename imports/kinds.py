@@ -30,6 +30,8 @@ from commitments.exports import COLUMNS as COMMITMENT_EXPORT_COLUMNS
 from commitments.forms import CommitmentForm, StatusUpdateForm
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import commitment_create, commitment_update, commitment_update_status
+from core.models import DatePrecision
+from core.templatetags.facts import approx_iso
 from dialogues.forms import MeetingForm
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record, meeting_save
@@ -203,6 +205,35 @@ class ImportKind:
 
 # --- Commitments ------------------------------------------------------------------------------------------------
 
+APPROX_DATE_FORMATS = {4: DatePrecision.YEAR, 7: DatePrecision.MONTH, 10: DatePrecision.DAY}
+APPROX_DATE_MESSAGE = (
+    "Enter the date as far as the text gives it: YYYY-MM-DD for a day, YYYY-MM for a month or YYYY for a year."
+)
+
+
+def approx_date_cell(result: RowResult, column: str, raw: str) -> tuple[date | None, str] | None:
+    """A date cell that may give a day, a month or a year ("2023-07-13", "2025-05", "2023"): (the date as stored,
+    on the 1st of the month or 1 January, and its precision); (None, day) for an empty cell; ``None`` with the
+    row's error for anything else (never a guessed day)."""
+    raw = raw.strip()
+    if not raw:
+        return None, DatePrecision.DAY
+    precision = APPROX_DATE_FORMATS.get(len(raw))
+    padded = {DatePrecision.YEAR: f"{raw}-01-01", DatePrecision.MONTH: f"{raw}-01"}.get(precision, raw)
+    try:
+        if precision is None or not raw[:4].isdigit():
+            raise ValueError(raw)
+        return date.fromisoformat(padded), precision
+    except ValueError:
+        result.error(column, APPROX_DATE_MESSAGE)
+        return None
+
+
+def _target_shown(values: dict) -> str:
+    """A commitment's target date as the file writes it, to its precision ("2023-07-13", "2025-05", "2023")."""
+    return approx_iso(values.get("target_date"), values.get("target_date_precision") or DatePrecision.DAY)
+
+
 _COMMITMENT_HELP = {
     "reference": "Stable citation, e.g. SDP §12(b): it identifies the commitment (a new one is added).",
     "agreement": "Code of the framework, e.g. SDP (cannot be changed once the commitment exists).",
@@ -211,7 +242,10 @@ _COMMITMENT_HELP = {
     "area": "Policy area code, e.g. security, trade, digital (see the area_label column of an export).",
     "strength": "explore, develop or implement.",
     "responsible_body": "Short name of the dialogue body responsible, e.g. SDD; empty for none.",
-    "target_date": "YYYY-MM-DD, only if the text sets a deadline.",
+    "target_date": (
+        "Only if the text sets a deadline, as far as the text gives it: YYYY-MM-DD (a day), YYYY-MM (a month: "
+        "“by May 2025” is 2025-05) or YYYY (a year: “in the course of 2023” is 2023); the precision follows."
+    ),
 }
 _COMMITMENT_REQUIRED = ("reference", "agreement", "title", "description", "area", "strength")
 _COMMITMENT_READ_ONLY_HELP = "Written by the export; not imported."
@@ -263,9 +297,13 @@ class CommitmentKind(ImportKind):
         if not cells.get("agreement") and record is None:
             result.error("agreement", "This field is required.")
         values = {}
-        for name in ("title", "description", "area", "strength", "target_date"):
+        for name in ("title", "description", "area", "strength"):
             if name in cells:
                 values[name] = self.clean_field(result, name, self.form_fields[name], cells[name])
+        if "target_date" in cells:
+            target = approx_date_cell(result, "target_date", cells["target_date"])
+            if target is not None:
+                values["target_date"], values["target_date_precision"] = target
         if "responsible_body" in cells:
             values["responsible_body"] = self.lookup(
                 result, "responsible_body", self.bodies, cells["responsible_body"], "dialogue body"
@@ -294,7 +332,11 @@ class CommitmentKind(ImportKind):
             if result.action == ERROR:
                 return
             result.action = NEW
-            result.changes = [(name, "", display(value)) for name, value in values.items() if value not in (None, "")]
+            result.changes = [
+                (name, "", _target_shown(values) if name == "target_date" else display(value))
+                for name, value in values.items()
+                if value not in (None, "") and name != "target_date_precision"
+            ]
         else:
             candidate = Commitment(**{f.attname: getattr(record, f.attname) for f in Commitment._meta.concrete_fields})
             candidate.agreement = self.agreements_by_id(record.agreement_id)
@@ -304,6 +346,13 @@ class CommitmentKind(ImportKind):
             if result.action == ERROR:
                 return
             for name, value in values.items():
+                if name == "target_date_precision":
+                    continue
+                if name == "target_date":  # the date and how much of it is known: one change ("2023-12-31" → "2023")
+                    before, after = _target_shown(vars(record)), _target_shown(values)
+                    if before != after:
+                        result.changes.append((name, before, after))
+                    continue
                 old = record.responsible_body_id if name == "responsible_body" else getattr(record, name)
                 new = value.pk if name == "responsible_body" and value is not None else value
                 if old != new:
@@ -313,7 +362,10 @@ class CommitmentKind(ImportKind):
                 return
             result.action = CHANGED
             result.target, result.expect = record.pk, record.edit_version
-            values = {name: value for name, value in values.items() if name in {c[0] for c in result.changes}}
+            changed = {c[0] for c in result.changes}
+            if "target_date" in changed:
+                changed.add("target_date_precision")
+            values = {name: value for name, value in values.items() if name in changed}
         result.values = {
             name: (value.pk if isinstance(value, DialogueBody | Agreement) else display(value) if value else value)
             for name, value in values.items()

@@ -176,6 +176,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "actor",
             "responsible_body",
             "target_date",
+            "target_date_precision",
             "made_at",
             "made_at_url",
             "status",
@@ -209,6 +210,14 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "says whether it is achieved."
             },
             "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
+            "target_date": {
+                "help_text": "The deadline the text sets, if any. Stored on the 1st of the month, or 1 January, when "
+                'target_date_precision says so ("in the course of 2023" is 2023-01-01 with precision year).'
+            },
+            "target_date_precision": {
+                "help_text": "How much of target_date the documents give: day, month or year. The target has "
+                "passed only once the last day it can mean is over (a year target on 1 January of the next year)."
+            },
         }
 
     def _state(self, obj: Commitment):
@@ -259,6 +268,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "actor": instance.actor,
             "responsible_body": instance.responsible_body.short_name if instance.responsible_body_id else None,
             "target_date": instance.target_date.isoformat() if instance.target_date else None,
+            "target_date_precision": instance.target_date_precision,
             "made_at": instance.made_at_id,
             "made_at_url": links[3].format(instance.made_at_id) if instance.made_at_id else None,
             "status": instance.status,

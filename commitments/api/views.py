@@ -183,6 +183,7 @@ COMMITMENT_DETAIL_EXAMPLE = OpenApiExample(
         "actor": "both",
         "responsible_body": "SDD",
         "target_date": None,
+        "target_date_precision": "day",
         "made_at": None,
         "made_at_url": None,
         "status": "stalled",
