@@ -116,7 +116,7 @@ def _():
     return _update(CommitmentFactory(), made_at_locator="§2")
 
 
-for _date in ("status_changed", "last_reviewed"):
+for _date in ("status_changed", "last_reviewed", "target_date"):
 
     @case(Commitment, f"commitment_{_date}_precision_valid")
     def _(date=_date):

@@ -192,6 +192,7 @@ def test_commitment_form_offers_only_the_editorial_fields(commitment):
         "actor",
         "responsible_body",
         "target_date",
+        "target_date_precision",
         "made_at",
         "expected_edit_version",
     }

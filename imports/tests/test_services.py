@@ -147,7 +147,8 @@ def test_a_mixed_file_previews_each_row_and_writes_nothing(three_commitments, ed
         "title": "This field is required.",
         "area": "Select a valid choice. cooking is not one of the available choices.",
         "responsible_body": "No dialogue body “NOPE” in the tracker.",
-        "target_date": "Enter a valid date.",
+        "target_date": "Enter the date as far as the text gives it: YYYY-MM-DD for a day, YYYY-MM for a month or "
+        "YYYY for a year.",
     }
     with pytest.raises(ValidationError):
         import_apply(run=run, author=editor)
