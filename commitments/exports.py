@@ -16,6 +16,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from core.exports import csv_response, xlsx_response
+from core.models import DatePrecision
 from core.templatetags.facts import approx_iso
 
 from .models import Commitment
@@ -66,6 +67,14 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+def _moment(value: datetime | None, precision: str) -> str:
+    """A moment to the precision known: the full moment (:func:`_iso`) to the day, "2020-05" or "2020" for a date a
+    document gives only to the month or the year."""
+    if value is None or precision == DatePrecision.DAY:
+        return _iso(value)
+    return approx_iso(timezone.localtime(value).date(), precision)
+
+
 def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today: date | None = None) -> list:
     """One CSV row (in the order of :data:`COLUMNS`) of a commitment read by ``CommitmentQuerySet.for_export``;
     its state is ``Commitment.state`` on ``today`` (the one rule the pages and the API use)."""
@@ -94,8 +103,9 @@ def commitment_row(commitment: Commitment, absolute: Callable[[str], str], today
         body.short_name if body else "",
         # As far as it is known: "2023" for a target in the course of 2023 (the import reads it back as a year).
         commitment.target_date_iso,
-        _iso(commitment.status_changed_at),
-        _iso(commitment.last_reviewed_at),
+        # To the precision known: "2020-05" for a status a document dates to May 2020, never its stored noon.
+        _moment(commitment.status_changed_at, commitment.status_changed_precision),
+        _moment(commitment.last_reviewed_at, commitment.last_reviewed_precision),
         commitment.version,
         commitment.latest_note or "",
         commitment.latest_evidence_url or "",

@@ -187,7 +187,9 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "progress",
             "progress_source",
             "status_changed_at",
+            "status_changed_precision",
             "last_reviewed_at",
+            "last_reviewed_precision",
             "version",
             "created_at",
             "updated_at",
@@ -209,7 +211,20 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "milestones (progress_source=milestones), where 100 means every milestone is done and status "
                 "says whether it is achieved."
             },
-            "last_reviewed_at": {"help_text": "When it was last updated or confirmed unchanged."},
+            "status_changed_at": {
+                "help_text": "Since when it has its status: the moment of a staff entry, or the date of the document "
+                "it comes from, to status_changed_precision. Null when no entry dates it (a document that gives no "
+                "date)."
+            },
+            "status_changed_precision": {
+                "help_text": "How much of status_changed_at is known: day, or month / year for a document that gives "
+                "only those (then status_changed_at stands on the period's first day, at noon, and means no more)."
+            },
+            "last_reviewed_at": {
+                "help_text": "When it was last updated or confirmed unchanged, to last_reviewed_precision. Null when "
+                "no dated entry says so."
+            },
+            "last_reviewed_precision": {"help_text": "How much of last_reviewed_at is known: day, month or year."},
             "target_date": {
                 "help_text": "The deadline the text sets, if any. Stored on the 1st of the month, or 1 January, when "
                 'target_date_precision says so ("in the course of 2023" is 2023-01-01 with precision year).'
@@ -279,7 +294,9 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "progress": instance.progress,
             "progress_source": instance.progress_source,
             "status_changed_at": _datetime(instance.status_changed_at, zone),
+            "status_changed_precision": instance.status_changed_precision,
             "last_reviewed_at": _datetime(instance.last_reviewed_at, zone),
+            "last_reviewed_precision": instance.last_reviewed_precision,
             "version": instance.version,
             "created_at": _datetime(instance.created_at, zone),
             "updated_at": _datetime(instance.updated_at, zone),

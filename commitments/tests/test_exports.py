@@ -129,3 +129,32 @@ def test_milestones_are_counted_and_the_next_one_named_to_its_precision(reviewer
     assert (row["milestones"], row["milestones_done"], row["milestones_overdue"]) == ("3", "1", "1")
     assert (row["next_milestone"], row["next_milestone_due"]) == ("Late", "2026-03")
     assert row["progress_source"] == "manual"
+
+
+@pytest.mark.parametrize("url", [WEB, API])
+def test_a_status_a_document_dates_to_the_month_is_exported_as_that_month(request, url, db):
+    """The stored noon of the month's first day is no fact: the CSV gives "2020-05", on both paths."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from commitments.services import commitment_update_status
+
+    from .factories import SourceDocumentFactory
+
+    client = request.getfixturevalue("reviewer_client" if url == WEB else "reviewer_api")
+    commitment = CommitmentFactory()
+    commitment_update_status(
+        commitment=commitment,
+        expected_version=0,
+        author=None,
+        status=Status.ONGOING,
+        note="From the document.",
+        evidence_reference="A document, p. 3",
+        evidence_date=dt.date(2020, 5, 1),
+        evidence_date_precision="month",
+        recorded_at=timezone.make_aware(dt.datetime(2020, 5, 1, 12)),
+        source_document=SourceDocumentFactory(),
+    )
+    (row,) = rows(client.get(url))
+    assert (row["status_changed_at"], row["last_reviewed_at"]) == ("2020-05", "2020-05")

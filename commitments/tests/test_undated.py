@@ -17,9 +17,14 @@ from commitments.services import (
     commitment_update_status,
     status_update_withdraw,
 )
+from commitments.tests import api_support
 from commitments.tests.factories import CommitmentFactory, SourceDocumentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# The API fixtures: a reviewer's token client, throttle counters fresh for each test.
+reviewer_api = api_support.reviewer_api
+_fresh_throttle_counters = api_support._fresh_throttle_counters
 
 
 def _from_sources(commitment, *, status, evidence_date=None, precision="day", note="From the document."):
@@ -220,3 +225,13 @@ def test_the_migration_undates_what_an_earlier_loader_dated_with_the_moment_of_l
     moved_on.refresh_from_db()
     assert loaded_before.status_changed_at is None and loaded_before.last_reviewed_at is None
     assert moved_on.last_reviewed_at == staff_time and moved_on.status_changed_at is None
+
+
+def test_the_api_says_how_much_of_the_status_and_review_dates_is_known(reviewer_api):
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.ONGOING, evidence_date=dt.date(2020, 5, 1), precision="month")
+    data = reviewer_api.get(f"/api/v1/commitments/{commitment.pk}/").json()
+    assert (data["status_changed_precision"], data["last_reviewed_precision"]) == ("month", "month")
+    assert data["status_changed_at"].startswith("2020-05-01")
+    listed = reviewer_api.get("/api/v1/commitments/").json()["results"][0]
+    assert (listed["status_changed_precision"], listed["last_reviewed_precision"]) == ("month", "month")
