@@ -47,6 +47,13 @@ def format_approx_date_on(value: dt.date | None, precision: str = DatePrecision.
     return f"{date_preposition(precision)} {format_approx_date(value, precision, short=short)}"
 
 
+def about_years(days: int) -> str:
+    """A long lateness in whole years, as a reader says it: "about 3 years" from 730 days on (under two years a
+    round number of years would hide a year); empty below. The one rounding behind the overdue phrase
+    (``dialogues.models.overdue_phrase``) and the timeline's total (``TimelineRow.days_late_display``)."""
+    return f"about {round(days / 365)} years" if days >= 730 else ""
+
+
 @register.filter
 def approx_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
     """``{{ date|approx_date:precision }}``: "13 July 2023", "July 2023" or "2023"."""
