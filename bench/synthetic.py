@@ -46,7 +46,7 @@ from commitments.choices import AgreementKind, PolicyArea, Status, Strength, Upd
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.references import reference_sort_key
 from core import generation
-from core.models import SourceDocument
+from core.models import DatePrecision, SourceDocument
 from core.roles import EDITORS, REVIEWERS
 from dialogues.choices import Level
 from dialogues.models import Contact, DialogueBody, Meeting
@@ -666,6 +666,7 @@ class _Generator:
                     days = cadence * 30.4 * self.rng.uniform(0.8, 1.25)
                     held = held + timedelta(days=max(1, int(days)))
 
+        # held_on_precision is left to its default, the day (the schedules in _schedules count on it).
         fields = ["id", "body_id", "held_on", "place", "summary", "recorded_by_id", "created_at"]
         self.writer.write(Meeting, [*fields, "source_document_id", "source_locator", "withdrawal_reason"], rows())
 
@@ -908,12 +909,18 @@ class _Generator:
         meetings = Meeting.objects.held().filter(body_id__gte=ids["gte"], body_id__lte=ids["lte"])
         last = dict(meetings.values_list("body_id").annotate(last=models.Max("held_on")).order_by())
         bodies = DialogueBody.objects.filter(pk__gte=ids["gte"], pk__lte=ids["lte"]).values_list(
-            "pk", "cadence_months", "grace_days", "established_on"
+            "pk", "cadence_months", "grace_days", "established_on", "established_on_precision"
         )
         rows = []
-        for pk, cadence_months, grace_days, established_on in bodies:
-            body = DialogueBody(cadence_months=cadence_months, grace_days=grace_days, established_on=established_on)
-            schedule = body.schedule(last_meeting_on=last.get(pk))
+        for pk, cadence_months, grace_days, established_on, established_precision in bodies:
+            body = DialogueBody(
+                cadence_months=cadence_months,
+                grace_days=grace_days,
+                established_on=established_on,
+                established_on_precision=established_precision,
+            )
+            # The generator writes every meeting to the day (held_on_precision's default, see _meetings).
+            schedule = body.schedule(last_meeting_on=last.get(pk), last_meeting_precision=DatePrecision.DAY)
             rows.append((schedule.last_meeting_on, schedule.next_due_on, schedule.overdue_after, pk))
         assert DialogueBody._meta.db_table == "dialogues_dialoguebody"
         with connection.cursor() as cursor:

@@ -43,7 +43,7 @@ from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from core.models import DatePrecision
-from core.templatetags.facts import format_approx_date
+from core.templatetags.facts import about_years, format_approx_date
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting, OverdueFlag, overdue_phrase
 from dialogues.selectors import open_flags_for
@@ -491,18 +491,28 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
         .annotate(
             last_met_as_of=Max(
                 "meetings__held_on", filter=Q(meetings__held_on__lte=day, meetings__withdrawn_at__isnull=True)
-            )
+            ),
+            last_met_as_of_precision=Subquery(
+                Meeting.objects.held()
+                .filter(body=OuterRef("pk"), held_on__lte=day)
+                .order_by("-held_on")
+                .values("held_on_precision")[:1]
+            ),
         )
         .select_related("reports_to")
         .order_by("name")
     )
     overdue = []
     for body in bodies:
-        schedule = body.schedule(last_meeting_on=body.last_met_as_of)
-        body.last_meeting_on, body.next_due_on, body.overdue_after = (
+        schedule = body.schedule(
+            last_meeting_on=body.last_met_as_of, last_meeting_precision=body.last_met_as_of_precision
+        )
+        # As it stood on that day, with the precision of that day's last meeting (which the due date shows).
+        body.last_meeting_on, body.next_due_on, body.overdue_after, body.last_meeting_precision = (
             schedule.last_meeting_on,
             schedule.next_due_on,
             schedule.overdue_after,
+            body.last_met_as_of_precision,
         )
         if body.is_overdue(on=day):
             overdue.append(
@@ -878,7 +888,13 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     for body in bodies:
         restarts: list[date | None] = [body.last_before, *in_window.get(body.pk, [])]
         for index, start in enumerate(restarts):
-            schedule = body.schedule(last_meeting_on=start)
+            if start is None:
+                start_precision = None
+            elif index == 0:
+                start_precision = body.last_before_precision
+            else:
+                start_precision = precision_of[body.pk, start]
+            schedule = body.schedule(last_meeting_on=start, last_meeting_precision=start_precision)
             if schedule.overdue_after is None:
                 continue
             overdue_since = schedule.overdue_after + timedelta(days=1)
@@ -888,12 +904,6 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
             if next_meeting is not None and next_meeting <= overdue_since:
                 continue
             still_overdue = next_meeting is None and body.is_overdue(on=today)
-            if start is None:
-                due_precision = body.established_on_precision
-            elif index == 0:
-                due_precision = body.last_before_precision
-            else:
-                due_precision = precision_of[body.pk, start]
             found.append(
                 BecameOverdue(
                     body=body,
@@ -902,7 +912,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
                     met_again_on=next_meeting,
                     days_overdue_now=body.days_overdue(on=today) if still_overdue else None,
                     met_again_precision=precision_of.get((body.pk, next_meeting), DatePrecision.DAY),
-                    due_precision=due_precision or DatePrecision.DAY,
+                    due_precision=schedule.precision,
                 )
             )
     found.sort(key=lambda item: (item.overdue_since, item.body.name))
@@ -1048,8 +1058,8 @@ class TimelineRow:
             return ""
         if all(span.start_precision == span.end_precision == DatePrecision.DAY for span in self.overdue_spans):
             return f"{total:,} day{'s' if total != 1 else ''}"
-        if total >= 730:
-            return f"about {round(total / 365)} years"
+        if years := about_years(total):
+            return years
         months = round(total / 30.44)
         return "under a month" if months < 1 else f"about {months} month{'s' if months != 1 else ''}"
 
@@ -1074,7 +1084,7 @@ def _spans(body: DialogueBody, meetings: list[date], today: date, precisions: li
     cadence_assumed = body.fact("cadence").is_assumed
     start_assumed = body.fact("established_on").is_assumed
     for index, start in enumerate(restarts):
-        schedule = body.schedule(last_meeting_on=start)
+        schedule = body.schedule(last_meeting_on=start, last_meeting_precision=known[index] if start else None)
         begin = start or body.established_on
         end = restarts[index + 1] if index + 1 < len(restarts) else today
         if schedule.next_due_on is None or begin is None or end is None or end <= begin:
@@ -1083,8 +1093,9 @@ def _spans(body: DialogueBody, meetings: list[date], today: date, precisions: li
         assumed = cadence_assumed or (start is None and start_assumed)
         at_end = known[index + 1] if index + 1 < len(restarts) else DatePrecision.DAY
         # The due date, and the grace and overdue days counted from it, are known as far as the date the schedule
-        # counts from ("January 2023" makes it due in "January 2024"), as DialogueBody.schedule_precision says.
-        due = known[index]
+        # counts from ("January 2023" makes it due by the end of "January 2024"), as DialogueBody.schedule_precision
+        # says.
+        due = schedule.precision
         spans.append(
             Span(
                 "cadence",

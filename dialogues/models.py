@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from commitments.models import due_period_end
 from core.hierarchy import ancestors, refuse_ancestor_loop
 from core.models import (
     LONG_TEXT_MAX,
@@ -29,7 +30,7 @@ from core.models import (
     provenance_constraints,
     provenance_fields,
 )
-from core.templatetags.facts import format_approx_date
+from core.templatetags.facts import about_years, format_approx_date
 
 from .choices import BodyState, FlagCloseReason, Level, NotificationKind, NotificationStatus
 from .querysets import DialogueBodyQuerySet, MeetingQuerySet, overdue_key
@@ -41,11 +42,38 @@ EARLIEST_MEETING = date(1950, 1, 1)
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a body should next meet, and the last day before it counts as overdue."""
+    """When a body should next meet (at the latest), the last day before it counts as overdue, and how much of the
+    due date is known (``precision``: "June 2027" is due by 30 June 2027, stored as that day)."""
 
     last_meeting_on: date | None
     next_due_on: date | None
     overdue_after: date | None
+    precision: str = DatePrecision.DAY
+
+
+def due_precision(start_precision: str | None, cadence_months: int | None) -> str:
+    """How much of a due date is known when it counts from a date known to ``start_precision``: as much as of that
+    date, except that a cadence of whole months from a year ("2015" + 6 months) is due by the end of a month
+    ("June 2016"), not of a year."""
+    precision = start_precision or DatePrecision.DAY
+    if precision == DatePrecision.YEAR and cadence_months and cadence_months % 12:
+        return DatePrecision.MONTH
+    return precision
+
+
+def due_by(start: date, precision: str | None, cadence_months: int) -> date:
+    """The day a body meeting every ``cadence_months`` is due by, counted from ``start`` known to ``precision``.
+
+    Counted from the LAST day the start can mean (``due_period_end``), so that no body is due, or overdue, before
+    anyone can know it: met "June 2026" with a 12-month cadence is due by 30 June 2027, started "2015" by
+    31 December 2016. A start known to the day counts from that day (31 January + 1 month = 28 February).
+    """
+    if precision not in (DatePrecision.MONTH, DatePrecision.YEAR):
+        return start + relativedelta(months=cadence_months)
+    # The start period ends on a month's last day; the due date is the last day of the month cadence_months later
+    # (30 June + 1 month is 31 July, which relativedelta alone would make 30 July).
+    last = due_period_end(start, precision)
+    return due_period_end(last.replace(day=1) + relativedelta(months=cadence_months), DatePrecision.MONTH)
 
 
 @dataclass(frozen=True)
@@ -87,9 +115,10 @@ def body_state(
 
     ``assumed`` says that the schedule rests on an assumed cadence or start date; the state then says so.
     ``due_precision`` is how much of the due date is known (``DialogueBody.schedule_precision``): a due date that
-    counts from a meeting known only as "January 2023" is "January 2024", so the state says "past due since Jan
-    2024" rather than a count of days it cannot know (the count, from the month's first day, stays in
-    ``days_overdue`` for sorting and the API). "Overdue since" names only the first day after the grace period.
+    counts from a meeting known only as "January 2023" is "January 2024" (stored as its last day, 31 January), so
+    the state says "past due since Jan 2024" rather than a count of days it cannot know (the count, from that last
+    day, so never more than the body can be late, stays in ``days_overdue`` for sorting and the API). "Overdue
+    since" names only the first day after the grace period.
     """
     due = format_approx_date(next_due_on, due_precision, short=True) if next_due_on else ""
     if not active:
@@ -125,9 +154,9 @@ def overdue_phrase(days: int, due_on: date, precision: str) -> str:
     """How late an overdue body is, counted from its DUE date (not from the day it fell overdue after its grace):
     "1,049 days past due (about 3 years)"; where the due date is known only to the month or the year (it counts
     from a meeting or a start the documents give so), "past due since January 2024 (about 3 years)": the day count,
-    from the period's first day, would claim a precision the documents do not give. "Overdue since" is kept for
+    from the period's last day, would claim a precision the documents do not give. "Overdue since" is kept for
     the first day after the grace period, so the two never name different dates with the same words."""
-    years = f" (about {round(days / 365)} years)" if days >= 730 else ""
+    years = f" ({about_years(days)})" if about_years(days) else ""
     if precision == DatePrecision.DAY:
         return f"{_days_past_due(days)}{years}"
     return f"past due since {format_approx_date(due_on, precision)}{years}"
@@ -137,11 +166,12 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     """A body that holds EU–Japan meetings (Summit, Strategic Dialogue, Cyber Dialogue, ...).
 
     The cadence rule lives in :meth:`schedule`: a body meeting every N months is due N months after its last
-    meeting (or after it was established, if it has never met) and overdue once the due date plus the grace
-    period has passed. ``last_meeting_on``, ``next_due_on`` and ``overdue_after`` store that rule's result so
-    that overdue bodies are found by one indexed query. :meth:`refresh_schedule` is the one function that stores
-    it; the services that create or change a body or record, change or withdraw a meeting call it, in their
-    transaction (``save()`` has no such side effect: a write that bypasses the services is visible as such).
+    meeting (or after it was established, if it has never met), counted from the last day that date can mean
+    ("June 2026" from 30 June), and overdue once the due date plus the grace period has passed. ``last_meeting_on``,
+    ``next_due_on`` and ``overdue_after`` store that rule's result so that overdue bodies are found by one indexed
+    query. :meth:`refresh_schedule` is the one function that stores it; the services that create or change a body or
+    record, change or withdraw a meeting call it, in their transaction (``save()`` has no such side effect: a write
+    that bypasses the services is visible as such).
     """
 
     short_name = models.CharField(max_length=20, unique=True, validators=[code_validator])
@@ -306,12 +336,13 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
 
     @property
     def schedule_precision(self) -> str:
-        """How much of the next due date is known: as much as of the date the schedule counts from, the last
-        meeting (``last_meeting_precision``, set by ``DialogueBodyQuerySet.with_last_meeting_precision``; a body
-        read without it counts its last meeting to the day) or, for a body that never met, its start."""
+        """How much of the next due date is known (:func:`due_precision`): as much as of the date the schedule
+        counts from, the last meeting (``last_meeting_precision``, set by
+        ``DialogueBodyQuerySet.with_last_meeting_precision``; a body read without it counts its last meeting to the
+        day) or, for a body that never met, its start."""
         if self.last_meeting_on:
-            return self.last_meeting_precision or DatePrecision.DAY
-        return self.established_on_precision or DatePrecision.DAY
+            return due_precision(self.last_meeting_precision, self.cadence_months)
+        return due_precision(self.established_on_precision, self.cadence_months)
 
     @property
     def overdue_phrase(self) -> str:
@@ -328,7 +359,8 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     @property
     def overdue_since_display(self) -> str:
         """That first overdue day as far as it is known ("24 March 2024", or "March 2024" for a schedule counted
-        from a month); empty without a cadence."""
+        from a month: the month of the first day it is overdue whichever day the month meant); empty without a
+        cadence."""
         return format_approx_date(self.overdue_since, self.schedule_precision) if self.overdue_since else ""
 
     @property
@@ -343,26 +375,56 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
 
     @staticmethod
     def compute_schedule(
-        *, cadence_months: int | None, grace_days: int, established_on: date | None, last_meeting_on: date | None
+        *,
+        cadence_months: int | None,
+        grace_days: int,
+        established_on: date | None,
+        established_on_precision: str | None,
+        last_meeting_on: date | None,
+        last_meeting_precision: str | None,
     ) -> Schedule:
-        """The cadence rule. Pure, so the job, the pages, the API and the benchmarks share it."""
-        start = last_meeting_on or established_on
+        """The cadence rule. Pure, so the job, the pages, the API and the benchmarks share it.
+
+        Each date comes with its precision: the body is due :func:`due_by` the last day the date it counts from can
+        mean, so a meeting "June 2026" (stored 1 June) is never counted as if held on 1 June."""
+        start, precision = (
+            (last_meeting_on, last_meeting_precision)
+            if last_meeting_on
+            else (established_on, established_on_precision)
+        )
         if not cadence_months or start is None:
             return Schedule(last_meeting_on, None, None)
-        due = start + relativedelta(months=cadence_months)
-        return Schedule(last_meeting_on, due, due + timedelta(days=grace_days))
+        due = due_by(start, precision, cadence_months)
+        return Schedule(
+            last_meeting_on, due, due + timedelta(days=grace_days), due_precision(precision, cadence_months)
+        )
 
-    def schedule(self, *, last_meeting_on: date | EllipsisType | None = ...) -> Schedule:
-        """This body's schedule by the cadence rule, counted from ``last_meeting_on`` (``None``: it never met, so
-        from its establishment; left out: the last meeting stored on the body). The one call of the rule: the
-        sweep, the pages as of a past day, the timeline and the benchmark's generator all come through here."""
+    def schedule(
+        self, *, last_meeting_on: date | EllipsisType | None = ..., last_meeting_precision: str | None = None
+    ) -> Schedule:
+        """This body's schedule by the cadence rule, counted from ``last_meeting_on`` known to
+        ``last_meeting_precision`` (``None``: it never met, so from its establishment; left out: the last meeting
+        stored on the body, with its precision). The one call of the rule: the sweep, the pages as of a past day,
+        the timeline and the benchmark's generator all come through here.
+
+        A meeting's precision is required with its date: the rule cannot guess it, and guessing the day would
+        count a meeting "June 2026" from 1 June (``TypeError`` otherwise)."""
         if last_meeting_on is ...:
             last_meeting_on = self.last_meeting_on
+            last_meeting_precision = self.last_meeting_precision
+            if last_meeting_on and last_meeting_precision is None:  # read without with_last_meeting_precision()
+                last_meeting_precision = (
+                    self.meetings.held().filter(held_on=last_meeting_on).values_list("held_on_precision", flat=True)
+                ).first()
+        if last_meeting_on and not last_meeting_precision:
+            raise TypeError("schedule(): a last meeting needs its precision (last_meeting_precision)")
         return self.compute_schedule(
             cadence_months=self.cadence_months,
             grace_days=self.grace_days,
             established_on=self.established_on,
+            established_on_precision=self.established_on_precision,
             last_meeting_on=last_meeting_on,
+            last_meeting_precision=last_meeting_precision,
         )
 
     def _apply_schedule(self, schedule: Schedule) -> None:
@@ -373,9 +435,12 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
     def refresh_schedule(self) -> None:
         """Recompute the schedule from the meetings held (withdrawn ones do not count) and store it, on this
         instance and in the database (one query, one update)."""
-        last = self.meetings.held().aggregate(last=models.Max("held_on"))["last"]
-        schedule = self.schedule(last_meeting_on=last)
+        last, precision = self.meetings.held().order_by("-held_on").values_list(
+            "held_on", "held_on_precision"
+        ).first() or (None, None)
+        schedule = self.schedule(last_meeting_on=last, last_meeting_precision=precision)
         self._apply_schedule(schedule)
+        self.last_meeting_precision = precision
         DialogueBody.objects.filter(pk=self.pk).update(
             last_meeting_on=schedule.last_meeting_on,
             next_due_on=schedule.next_due_on,
@@ -387,7 +452,8 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
         return bool(self.active and self.cadence_months and self.overdue_after and self.overdue_after < on)
 
     def days_overdue(self, *, on: date | None = None) -> int | None:
-        """Days since the meeting was due, or ``None`` when the body is not overdue."""
+        """Days since the meeting was due (from the last day of a due month or year: never more than it can be
+        late), or ``None`` when the body is not overdue."""
         on = on or timezone.localdate()
         if not self.is_overdue(on=on):
             return None

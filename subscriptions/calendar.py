@@ -33,11 +33,12 @@ def cadence_basis(body: DialogueBody) -> tuple[str, str]:
         if body.last_meeting_on
         else "its establishment"
     )
-    # An event needs a day: where the due date is known only to the month or the year, it stands on the first.
+    # An event needs a day: where the due date is known only to the month or the year, it stands on the last day
+    # of it, the day the body is due by (DialogueBody.compute_schedule).
     period = (
         ""
         if body.schedule_precision == DatePrecision.DAY
-        else f" Due in {body.next_due_display}: the event stands on the first day of it."
+        else f" Due by the end of {body.next_due_display}: the event stands on the last day of it."
     )
     if not body.schedule_rests_on_assumption:
         return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}.{period}"

@@ -43,6 +43,8 @@ SCOPE = [
     "dialogues.models.x_body_state*",
     "dialogues.models.xǁDialogueBodyǁclean*",
     "dialogues.models.xǁDialogueBodyǁstate*",
+    "dialogues.models.x_due_by*",
+    "dialogues.models.x_due_precision*",
     "dialogues.models.xǁDialogueBodyǁcompute_schedule*",
     "dialogues.models.xǁDialogueBodyǁschedule*",
     "dialogues.models.xǁDialogueBodyǁ_apply_schedule*",

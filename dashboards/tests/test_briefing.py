@@ -237,8 +237,8 @@ def test_a_body_pack_shows_month_precise_meetings_as_their_month(reviewer_client
     assert "Meetings: Jan 2023 (Tokyo) · 3 Oct 2022 (Brussels)." in text
     assert "Meetings: SPACE in Jan 2023." in text  # what changed since 1 December 2022
     assert "1 January 2023" not in text and "1 Jan 2023" not in text
-    # Due in January 2024, a year after a meeting known to the month: the day it fell overdue is not known either.
-    grace_ends = dt.date(2024, 1, 1) + dt.timedelta(days=space.grace_days + 1)
+    # Due by 31 January 2024, a year after a meeting known to the month: the day it fell overdue is not known either.
+    grace_ends = dt.date(2024, 1, 31) + dt.timedelta(days=space.grace_days + 1)
     assert f"1 body fell overdue (SPACE in {grace_ends:%b %Y})." in text
     assert f"{grace_ends.day} {grace_ends:%b %Y}" not in text
 

@@ -1,8 +1,8 @@
 """One vocabulary for a late body, on every page: "due" names the due date, "overdue since" only the first day
 after the grace period, and the count of days runs from the due date as "N days past due" (or, for a due date the
 documents give only to the month, "past due since January 2024"). The seed's Space Dialogue last met in "January
-2023" (due in January 2024, to the month); the High-Level Dialogue on Environment on 23 January 2023 (due on 23
-January 2024, to the day); both with 60 days' grace."""
+2023" (due by the end of January 2024, to the month; with its grace, overdue from 1 April); the High-Level Dialogue
+on Environment on 23 January 2023 (due on 23 January 2024, to the day); both with 60 days' grace."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def late(seed_data):
     """The two seed bodies the review compared: (Space, month-precise), (Environment, day-precise)."""
     bodies = DialogueBody.objects.with_last_meeting_precision()
     space, env = bodies.get(short_name="SPACE"), bodies.get(short_name="HLD-ENV")
-    assert (space.schedule_precision, space.next_due_on, space.grace_days) == ("month", dt.date(2024, 1, 1), 60)
+    assert (space.schedule_precision, space.next_due_on, space.grace_days) == ("month", dt.date(2024, 1, 31), 60)
     assert (env.schedule_precision, env.next_due_on, env.grace_days) == ("day", dt.date(2024, 1, 23), 60)
     assert space.is_overdue() and env.is_overdue()
     return space, env
@@ -52,7 +52,7 @@ def test_changes_page_names_one_overdue_since_date_per_row(late, reviewer_client
     html = reviewer_client.get(reverse("dashboards:changes"), {"since": "2023-01-01"}).content.decode()
     row = _row(html, "became-overdue", "SPACE")
     assert _cell(row, "Meeting due by") == "Jan 2024"
-    assert _cell(row, "Overdue since") == "Mar 2024"
+    assert _cell(row, "Overdue since") == "Apr 2024"
     now = _cell(row, "Now")
     assert now.startswith("past due since January 2024 (about ")
     assert "overdue since" not in now.lower() and "days" not in now
@@ -79,7 +79,7 @@ def test_body_pages_name_the_due_date_and_the_first_overdue_day_apart(late, revi
     space, env = late
     page = _text(reviewer_client.get(space.get_absolute_url()).content.decode())
     assert "Overdue: past due since Jan 2024" in page
-    assert "its meeting was due in January 2024; with 60 days' grace, it has been overdue since March 2024." in page, (
+    assert "its meeting was due in January 2024; with 60 days' grace, it has been overdue since April 2024." in page, (
         page
     )
     assert "Overdue since Jan" not in page and "overdue since January" not in page.replace("past due since", "")

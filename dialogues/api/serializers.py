@@ -15,6 +15,7 @@ from rest_framework.reverse import reverse
 from commitments.models import Commitment
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
 from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawnRecordSerializer, display_name
+from core.models import DatePrecision
 from dialogues.choices import BodyState
 from dialogues.models import DialogueBody, Meeting
 
@@ -35,8 +36,16 @@ class DialogueBodySerializer(serializers.ModelSerializer):
         source="next_due_on",
         read_only=True,
         allow_null=True,
-        help_text="When it is due to meet next: cadence_months after its last meeting (or its establishment); "
+        help_text="The day it is due to meet by: cadence_months after its last meeting (or its establishment), "
+        "counted from the last day that date can mean (a meeting in June 2026 with a 12-month cadence: 2027-06-30); "
         "null for bodies without a cadence.",
+    )
+    next_meeting_due_precision = serializers.ChoiceField(
+        source="schedule_precision",
+        choices=DatePrecision.choices,
+        read_only=True,
+        help_text="How much of next_meeting_due is known: day, or month / year when it counts from a date the "
+        "documents give only so (next_meeting_due is then the last day of that month or year).",
     )
     is_overdue = serializers.SerializerMethodField(
         help_text="Whether it is overdue today: active, with a cadence, and grace_days past next_meeting_due."
@@ -81,6 +90,7 @@ class DialogueBodySerializer(serializers.ModelSerializer):
             "active",
             "last_meeting_on",
             "next_meeting_due",
+            "next_meeting_due_precision",
             "state",
             "state_label",
             "is_overdue",

@@ -532,12 +532,13 @@ def test_the_command_refuses_a_bad_date_and_writes_nothing(bodies):
 
 # Worked out by hand from fixtures/seed/03_bodies.yaml and 05_meetings.yaml (every cadence there is 12 months with
 # 60 days' grace): the due date is 12 months after the last seeded meeting, or after the body's start if none. A
-# date known only to the month or year is stored on its first day, so the schedule counts from that day.
+# date known only to the month or year counts from the last day it can mean: the body is due by the end of the
+# month (or year) 12 months on.
 SEED_OVERDUE_ON_27_NOV_2026 = {
-    "CYBER": dt.date(2015, 1, 1),  # no meeting recorded; started in 2014 (EP-IDA 2.4, a year); cadence ASSUMED
-    "SPACE": dt.date(2024, 1, 1),  # last met in January 2023 (a month); cadence ASSUMED
+    "CYBER": dt.date(2015, 12, 31),  # no meeting recorded; started in 2014 (EP-IDA 2.4, a year); cadence ASSUMED
+    "SPACE": dt.date(2024, 1, 31),  # last met in January 2023 (a month); cadence ASSUMED
     "HLD-ENV": dt.date(2024, 1, 23),  # last met 23 Jan 2023; cadence ASSUMED
-    "HLED": dt.date(2024, 6, 1),  # last met in June 2023 (a month); cadence ASSUMED
+    "HLED": dt.date(2024, 6, 30),  # last met in June 2023 (a month); cadence ASSUMED
     "DPC": dt.date(2024, 7, 3),  # last met 3 Jul 2023; cadence ASSUMED
     "SUMMIT": dt.date(2024, 7, 13),  # last met 13 Jul 2023; annual (SDP §5)
     "SD": dt.date(2024, 7, 13),  # never met; launch decided 13 Jul 2023; annual (SDP §5)
