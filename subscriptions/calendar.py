@@ -33,12 +33,12 @@ def cadence_basis(body: DialogueBody) -> tuple[str, str]:
         if body.last_meeting_on
         else "its establishment"
     )
-    # An event needs a day: where the due date is known only to the month or the year, it stands on the last day
-    # of it, the day the body is due by (DialogueBody.compute_schedule).
+    # Where the due date is known only to the month or the year, the event spans it (as a target date's does), to
+    # its last day, the day the body is due by (DialogueBody.compute_schedule).
     period = (
         ""
         if body.schedule_precision == DatePrecision.DAY
-        else f" Due by the end of {body.next_due_display}: the event stands on the last day of it."
+        else f" Due by the end of {body.next_due_display}, no day given: the event spans it."
     )
     if not body.schedule_rests_on_assumption:
         return "stated", f"Cadence stated: every {body.cadence_months} months after {counted_from}.{period}"
@@ -93,7 +93,8 @@ def _feed_events(*, scope: Scope | None, host: str) -> Iterator[_FeedEvent]:
         yield _FeedEvent(
             uid=f"body-{body.pk}-next-meeting@{host}",
             summary=f"{'Expected' if basis == 'assumed' else 'Due'} meeting: {body.name} ({body.short_name})",
-            on=body.next_due_on,
+            on=_period_start(body.next_due_on, body.schedule_precision),
+            until=body.next_due_on,
             description=explanation,
             categories=["Expected meeting", "Assumed" if basis == "assumed" else "Stated"],
             basis=basis,
@@ -108,6 +109,13 @@ def _feed_events(*, scope: Scope | None, host: str) -> Iterator[_FeedEvent]:
             on=milestone.due_on,
             categories=["Milestone"],
         )
+
+
+def _period_start(day: date, precision: str) -> date:
+    """The first day of the month or year ``day`` (its last day) closes; ``day`` itself if known to the day."""
+    if precision == DatePrecision.YEAR:
+        return date(day.year, 1, 1)
+    return day.replace(day=1) if precision == DatePrecision.MONTH else day
 
 
 def _target_event(commitment, *, host: str) -> _FeedEvent:

@@ -67,8 +67,8 @@ def test_the_secret_feed_holds_what_the_user_follows(client, feed_data):
 
 def test_an_expected_meeting_says_when_the_last_one_was_to_its_precision(client, feed_data):
     """The last meeting is said as far as it is known: "on 4 May 2026", or "in June 2026" for a meeting the documents
-    date only by its month; the event of the next one then stands on the last day of the month it is due by, and says
-    so."""
+    date only by its month; the event of the next one then spans the month it is due by (to its last day, the day the
+    body is due by), and says so."""
 
     def description():
         events = events_of(_feed(client, feed_data["user"]).content)
@@ -77,13 +77,12 @@ def test_an_expected_meeting_says_when_the_last_one_was_to_its_precision(client,
     assert "after its last meeting on 4 May 2026)" in description() and "Due in" not in description()
     MeetingFactory(body=feed_data["body"], held_on=dt.date(2026, 6, 1), held_on_precision="month")
     assert "after its last meeting in June 2026)" in description() and "2026-06-01" not in description()
-    # A calendar event needs a day: it stands on the last of the month it is due by, and says the due date is known
-    # only to the month.
-    assert "Due by the end of June 2027: the event stands on the last day of it." in description()
+    # No day is given: the event spans June 2027, and says the due date is known only to the month.
+    assert "Due by the end of June 2027, no day given: the event spans it." in description()
     event = events_of(_feed(client, feed_data["user"]).content)[
         "Expected meeting: Security and Defence Dialogue (SDD)"
     ]
-    assert event.decoded("DTSTART") == dt.date(2027, 6, 30)
+    assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (dt.date(2027, 6, 1), dt.date(2027, 7, 1))
 
 
 def test_everything_on_request(client, feed_data):
