@@ -21,7 +21,8 @@ FLOOR_SQL = """
 SELECT c.id, c.reference, c.title, c.description, a.code, c.area, c.strength, b.short_name, c.target_date,
        c.status, c.progress, c.status_changed_at, c.last_reviewed_at, c.version, c.created_at, c.updated_at,
        d.key, d.title, c.source_locator, count(*) OVER (),
-       c.actor, c.made_at_id, c.eu_status, c.japan_status, c.progress_source, c.target_date_precision
+       c.actor, c.made_at_id, c.eu_status, c.japan_status, c.progress_source, c.target_date_precision,
+       c.status_changed_precision, c.last_reviewed_precision
 FROM commitments_commitment c
 JOIN commitments_agreement a ON a.id = c.agreement_id
 LEFT JOIN dialogues_dialoguebody b ON b.id = c.responsible_body_id
@@ -84,6 +85,8 @@ def commitment_page_floor(request):
             "japan_status": row[23],
             "progress_source": row[24],
             "target_date_precision": row[25],
+            "status_changed_precision": row[26],
+            "last_reviewed_precision": row[27],
         }
         for row, state in zip(rows, states, strict=True)
     ]
