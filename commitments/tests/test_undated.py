@@ -235,3 +235,12 @@ def test_the_api_says_how_much_of_the_status_and_review_dates_is_known(reviewer_
     assert data["status_changed_at"].startswith("2020-05-01")
     listed = reviewer_api.get("/api/v1/commitments/").json()["results"][0]
     assert (listed["status_changed_precision"], listed["last_reviewed_precision"]) == ("month", "month")
+
+
+def test_a_month_from_a_document_that_keeps_the_status_dates_it_to_the_month():
+    """A commitment never updated has no status date; a document of May 2020 saying it had not started dates that
+    status to May 2020, not to a day of it."""
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.NOT_STARTED, evidence_date=dt.date(2020, 5, 1), precision="month")
+    commitment.refresh_from_db()
+    assert commitment.status_changed_precision == "month" and commitment.status_since_display == "May 2020"
