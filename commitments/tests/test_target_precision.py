@@ -97,10 +97,22 @@ def test_the_detail_and_the_list_show_the_year_and_no_invented_day(reviewer_clie
     with at(dt.date(2023, 11, 15)):
         detail = reviewer_client.get(in_2023.get_absolute_url()).content.decode()
         listing = reviewer_client.get(reverse("commitments:commitment_list")).content.decode()
-    assert "<dt>Target date</dt><dd>2023</dd>" in detail
+    assert "<dt>Target date</dt><dd>2023</dd>" in detail  # not passed while 2023 lasts
     assert '<time datetime="2023">2023</time>' in listing
     for page in (detail, listing):
         assert "1 Jan 2023" not in page and "1 January 2023" not in page and "31 Dec" not in page
+
+
+def test_the_detail_marks_the_target_passed_once_the_year_is_over_until_it_is_achieved(reviewer_client, in_2023):
+    with at(dt.date(2024, 1, 1)):
+        detail = reviewer_client.get(in_2023.get_absolute_url()).content.decode()
+    assert (
+        '<dd>2023 <span class="badge overdue">passed</span> <span class="muted">and not achieved</span></dd>' in detail
+    )
+    Commitment.objects.filter(pk=in_2023.pk).update(status="achieved", progress=100)
+    with at(dt.date(2024, 1, 1)):
+        detail = reviewer_client.get(in_2023.get_absolute_url()).content.decode()
+    assert "<dt>Target date</dt><dd>2023</dd>" in detail
 
 
 def test_the_overview_lists_a_year_target_as_passed_only_from_1_january(reviewer_client, in_2023):
