@@ -244,3 +244,19 @@ def test_a_month_from_a_document_that_keeps_the_status_dates_it_to_the_month():
     _from_sources(commitment, status=Status.NOT_STARTED, evidence_date=dt.date(2020, 5, 1), precision="month")
     commitment.refresh_from_db()
     assert commitment.status_changed_precision == "month" and commitment.status_since_display == "May 2020"
+
+
+def test_a_replayed_history_keeps_an_undated_status_undated_under_a_later_entry_with_the_same_status():
+    commitment = CommitmentFactory()
+    _from_sources(commitment, status=Status.STALLED)
+    editor = UserFactory(editor=True)
+    commitment_update_status(
+        commitment=commitment, expected_version=commitment.version, author=editor, status=Status.STALLED, note="Still."
+    )
+    mistaken = commitment_confirm_unchanged(
+        commitment=commitment, expected_version=commitment.version, author=editor, note="Checked."
+    )
+    status_update_withdraw(update=mistaken, expected_version=commitment.version, author=editor, reason="Wrong one.")
+    commitment.refresh_from_db()
+    assert commitment.status == Status.STALLED and commitment.last_reviewed_at is not None
+    assert commitment.status_changed_at is None and commitment.status_since_display == "date not given in the source"

@@ -184,3 +184,62 @@ def test_the_migration_corrects_a_stored_schedule_and_the_open_flag_about_it(met
 @pytest.mark.parametrize(("days", "words"), [(729, ""), (730, "about 2 years"), (1049, "about 3 years")])
 def test_about_n_years_is_said_from_two_years_on(days, words):
     assert about_years(days) == words
+
+
+@pytest.mark.parametrize(
+    ("on", "code"),
+    [
+        (dt.date(2026, 12, 7), BodyState.ON_SCHEDULE),
+        (DUE, BodyState.DUE),
+    ],
+)
+def test_the_state_of_a_month_schedule_carries_its_precision(met_in_june, on, code):
+    """The state's own due date (what the body page prints after "next meeting due by") is a month too."""
+    state = met_in_june.state(on=on)
+    assert (state.code, state.due_precision, state.due_display) == (code, "month", "June 2027")
+
+
+def test_a_body_that_never_met_states_its_first_due_month():
+    body = DialogueBodyFactory(
+        short_name="NEWBODY", cadence_months=12, established_on=dt.date(2026, 3, 1), established_on_precision="month"
+    )
+    body.refresh_schedule()
+    state = DialogueBody.objects.with_last_meeting_precision().get(pk=body.pk).state(on=dt.date(2026, 12, 7))
+    assert (state.code, state.text) == (BodyState.NEVER_MET, "No meeting recorded: first due by Mar 2027")
+    assert (state.due_precision, state.due_display) == ("month", "March 2027")
+
+
+def test_a_body_refreshed_after_a_month_meeting_shows_its_due_month_at_once():
+    """The instance the service refreshed (the page that recorded the meeting shows it) knows the meeting's
+    precision without being read again."""
+    body = DialogueBodyFactory(short_name="FRESH", cadence_months=12, grace_days=30)
+    _record(body, dt.date(2026, 6, 1), "month")
+    body.refresh_schedule()
+    assert (body.last_meeting_precision, body.next_due_display) == ("month", "June 2027")
+
+
+def test_the_cadence_rule_refuses_a_last_meeting_without_its_precision():
+    body = DialogueBodyFactory(short_name="NOPREC", cadence_months=12)
+    with pytest.raises(
+        TypeError, match=r"^schedule\(\): a last meeting needs its precision \(last_meeting_precision\)$"
+    ):
+        body.schedule(last_meeting_on=dt.date(2026, 6, 1))
+
+
+def test_a_meeting_committed_in_between_is_named_to_its_own_precision():
+    """The race branch of saving a meeting: the unique key finds the meeting another writer committed; the conflict
+    names that meeting's month, not another body's or another day's precision."""
+    from dialogues.services import MeetingConflict, _save_meeting
+
+    body = DialogueBodyFactory(short_name="RACED", name="Zeta Dialogue", cadence_months=12)
+    other = DialogueBodyFactory(short_name="OTHER", name="Alpha Dialogue", cadence_months=12)
+    _record(other, dt.date(2026, 6, 1), "day")  # another body's meeting that day, listed first by name
+    _record(body, dt.date(2026, 6, 1), "month")  # what the other writer committed: "June 2026"
+    _record(body, dt.date(2026, 9, 10), "day")  # a later meeting of the same body, known to the day
+    with pytest.raises(MeetingConflict) as conflict:
+        _save_meeting(Meeting(body=body, held_on=dt.date(2026, 6, 1), place="Tokyo"), author=None)
+    assert conflict.value.precision == "month"
+    assert str(conflict.value) == (
+        "Zeta Dialogue already has a meeting recorded in June 2026, which takes the date you entered (1 June 2026): "
+        "nothing was saved."
+    )
