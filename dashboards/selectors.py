@@ -481,38 +481,28 @@ def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
 def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
     """Bodies that were overdue at the end of ``day``, from the meetings held up to that day (1 query).
 
-    The last meeting up to ``day`` is a grouped ``MAX`` in the database; the cadence rule
+    The last meeting up to ``day`` and its precision are subqueries (``with_last_meeting_held``); the cadence rule
     (``DialogueBody.compute_schedule``) then gives each body's schedule as it stood, which is applied to the
     in-memory body (never saved) so that ``is_overdue`` and ``days_overdue`` answer for that day.
     """
     bodies = (
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
         .filter(Q(established_on__lte=day) | Q(established_on__isnull=True))
-        .annotate(
-            last_met_as_of=Max(
-                "meetings__held_on", filter=Q(meetings__held_on__lte=day, meetings__withdrawn_at__isnull=True)
-            ),
-            last_met_as_of_precision=Subquery(
-                Meeting.objects.held()
-                .filter(body=OuterRef("pk"), held_on__lte=day)
-                .order_by("-held_on")
-                .values("held_on_precision")[:1]
-            ),
-        )
+        .with_last_meeting_held(held_on__lte=day)
         .select_related("reports_to")
         .order_by("name")
     )
     overdue = []
     for body in bodies:
         schedule = body.schedule(
-            last_meeting_on=body.last_met_as_of, last_meeting_precision=body.last_met_as_of_precision
+            last_meeting_on=body.last_held, last_meeting_precision=body.last_held_precision
         )
         # As it stood on that day, with the precision of that day's last meeting (which the due date shows).
         body.last_meeting_on, body.next_due_on, body.overdue_after, body.last_meeting_precision = (
             schedule.last_meeting_on,
             schedule.next_due_on,
             schedule.overdue_after,
-            body.last_met_as_of_precision,
+            body.last_held_precision,
         )
         if body.is_overdue(on=day):
             overdue.append(
@@ -859,17 +849,7 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
         DialogueBody.objects.filter(active=True, cadence_months__isnull=False)
         # The cadence rule's inputs and what the pages show of a body (its link and the body it reports to).
         .only(*BODY_SCHEDULE_FIELDS, "name", "short_name", "reports_to__name", "reports_to__short_name")
-        .annotate(
-            last_before=Max(
-                "meetings__held_on", filter=Q(meetings__held_on__lt=since, meetings__withdrawn_at__isnull=True)
-            ),
-            last_before_precision=Subquery(
-                Meeting.objects.held()
-                .filter(body=OuterRef("pk"), held_on__lt=since)
-                .order_by("-held_on")
-                .values("held_on_precision")[:1]
-            ),
-        )
+        .with_last_meeting_held(held_on__lt=since)
         .select_related("reports_to")
         .order_by("name")
     )
@@ -886,12 +866,12 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
     today = timezone.localdate()
     found = []
     for body in bodies:
-        restarts: list[date | None] = [body.last_before, *in_window.get(body.pk, [])]
+        restarts: list[date | None] = [body.last_held, *in_window.get(body.pk, [])]
         for index, start in enumerate(restarts):
             if start is None:
                 start_precision = None
             elif index == 0:
-                start_precision = body.last_before_precision
+                start_precision = body.last_held_precision
             else:
                 start_precision = precision_of[body.pk, start]
             schedule = body.schedule(last_meeting_on=start, last_meeting_precision=start_precision)

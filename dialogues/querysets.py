@@ -61,6 +61,18 @@ class DialogueBodyQuerySet(models.QuerySet):
         meetings = self.model._meta.get_field("meetings").related_model.objects  # the model module imports this one
         return self.annotate(last_meeting_precision=meetings.last_precision())
 
+    def with_last_meeting_held(self, **held_on) -> DialogueBodyQuerySet:
+        """Annotate ``last_held`` and ``last_held_precision``: the date of the last meeting held whose ``held_on``
+        meets the lookups given (``held_on__lte=day``: as it stood at the end of ``day``), and how much of it the
+        documents give; both empty for a body with none. The pages as of a past day and the changes in a window
+        count the cadence rule from it."""
+        meetings = self.model._meta.get_field("meetings").related_model.objects  # the model module imports this one
+        last = meetings.held().filter(body=models.OuterRef("pk"), **held_on).order_by("-held_on")
+        return self.annotate(
+            last_held=models.Subquery(last.values("held_on")[:1]),
+            last_held_precision=models.Subquery(last.values("held_on_precision")[:1]),
+        )
+
     def for_listing(self) -> DialogueBodyQuerySet:
         return self.select_related("reports_to").prefetch_related("agreements").with_last_meeting_precision()
 
