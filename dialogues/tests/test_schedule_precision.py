@@ -123,6 +123,8 @@ def test_a_cadence_of_months_from_a_year_is_due_by_the_end_of_a_month():
         "June 2016",
         "month",
     )
+    # The schedule the timeline and "what changed" read says the same of the due date.
+    assert body.schedule().precision == "month"
 
 
 def test_a_month_precise_meeting_is_due_by_the_last_day_of_a_shorter_month():
