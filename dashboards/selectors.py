@@ -494,9 +494,7 @@ def overdue_bodies_as_of(day: date) -> list[OverdueBody]:
     )
     overdue = []
     for body in bodies:
-        schedule = body.schedule(
-            last_meeting_on=body.last_held, last_meeting_precision=body.last_held_precision
-        )
+        schedule = body.schedule(last_meeting_on=body.last_held, last_meeting_precision=body.last_held_precision)
         # As it stood on that day, with the precision of that day's last meeting (which the due date shows).
         body.last_meeting_on, body.next_due_on, body.overdue_after, body.last_meeting_precision = (
             schedule.last_meeting_on,
