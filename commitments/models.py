@@ -694,8 +694,7 @@ class StatusUpdate(SourcedModel):
         if self.is_undated:
             return ""
         if self.from_sources and self.evidence_date is not None:
-            iso = self.evidence_date.isoformat()
-            return {DatePrecision.MONTH: iso[:7], DatePrecision.YEAR: iso[:4]}.get(self.evidence_date_precision, iso)
+            return approx_iso(self.evidence_date, self.evidence_date_precision)
         return timezone.localtime(self.recorded_at).isoformat()
 
     @property
