@@ -239,7 +239,10 @@ def test_dates_the_documents_give_as_a_month_or_a_year_keep_that_precision(seed_
             value = getattr(agreement, name)
             if value and (value.month, value.day) == (1, 1):
                 assert getattr(agreement, f"{name}_precision") in ("month", "year"), (agreement.code, name)
-    assert not StatusUpdate.objects.filter(evidence_date=date(2024, 1, 1)).exists()
+    # Likewise an entry's evidence on a 1 January is dated to the month or the year, never to that day.
+    assert not StatusUpdate.objects.filter(
+        evidence_date__month=1, evidence_date__day=1, evidence_date_precision="day"
+    ).exists()
 
 
 def test_strength_follows_the_one_rule_written_in_the_readme(seed_data):
@@ -469,3 +472,15 @@ def test_a_month_the_documents_give_stays_a_month(seed_data, reviewer_client):
     assert "STA-2011 (EP-IDA §2.3)" in overview and "1 May 2020" not in overview
     listing = _text(reviewer_client.get(reverse("commitments:commitment_list"), {"agreement": "STA-2011"}))
     assert "May 2020" in listing and "1 May 2020" not in listing
+
+
+def test_an_entry_is_dated_by_its_own_document_not_by_another_documents_date(seed_data, reviewer_client):
+    """The Martens paper says "In January 2024" the EU declared its intention to conclude the security and defence
+    partnership (no day). The entry was once dated 10 November 2023, the day the EP analysis was completed: a date
+    of another document, before the event it reports. It is January 2024, to the month."""
+    commitment = Commitment.objects.get(reference="JS-2023 (SDP §2)")
+    entry = commitment.updates.get(source_document__key="MARTENS-2024")
+    assert (entry.evidence_date, entry.evidence_date_precision) == (date(2024, 1, 1), "month")
+    page = _text(reviewer_client.get(commitment.get_absolute_url()))
+    assert "January 2024 · Status update" in page
+    assert "10 November 2023" not in page and "1 January 2024" not in page
