@@ -452,7 +452,9 @@ class OverdueBody:
 
     @property
     def overdue_phrase(self) -> str:
-        return overdue_phrase(self.days_overdue, self.due_on, self.body.schedule_precision)
+        return overdue_phrase(
+            self.days_overdue, self.due_on, self.body.schedule_precision, started=self.body.start_if_never_met
+        )
 
 
 def overdue_bodies(*, on: date | None = None) -> list[OverdueBody]:
@@ -792,7 +794,9 @@ class BecameOverdue:
         """How overdue it is today (``DialogueBody.overdue_phrase``'s words); empty once it has met again."""
         if self.days_overdue_now is None:
             return ""
-        return overdue_phrase(self.days_overdue_now, self.due_on, self.due_precision)
+        return overdue_phrase(
+            self.days_overdue_now, self.due_on, self.due_precision, started=self.body.start_if_never_met
+        )
 
 
 @dataclass

@@ -30,7 +30,7 @@ from core.models import (
     provenance_constraints,
     provenance_fields,
 )
-from core.templatetags.facts import about_years, format_approx_date
+from core.templatetags.facts import about_years, format_approx_date, format_approx_date_on
 
 from .choices import BodyState, FlagCloseReason, Level, NotificationKind, NotificationStatus
 from .querysets import DialogueBodyQuerySet, MeetingQuerySet, overdue_key
@@ -150,12 +150,19 @@ def _days_past_due(days: int) -> str:
     return f"{days:,} day{'s' if days != 1 else ''} past due"
 
 
-def overdue_phrase(days: int, due_on: date, precision: str) -> str:
+def overdue_phrase(days: int, due_on: date, precision: str, *, started: tuple[date, str] | None = None) -> str:
     """How late an overdue body is, counted from its DUE date (not from the day it fell overdue after its grace):
     "1,049 days past due (about 3 years)"; where the due date is known only to the month or the year (it counts
     from a meeting or a start the documents give so), "past due since January 2024 (about 3 years)": the day count,
     from the period's last day, would claim a precision the documents do not give. "Overdue since" is kept for
-    the first day after the grace period, so the two never name different dates with the same words."""
+    the first day after the grace period, so the two never name different dates with the same words.
+
+    ``started`` (its start and that date's precision) is given for a body with no meeting recorded: what the
+    tracker knows then is the missing record, not that the body has not met (the documents call the Cyber Dialogue
+    "regular since 2014" without dating a meeting), so the phrase says "no meeting recorded since it started in
+    2014" and leaves the due date to the words around it."""
+    if started is not None:
+        return f"no meeting recorded since it started {format_approx_date_on(*started)}"
     years = f" ({about_years(days)})" if about_years(days) else ""
     if precision == DatePrecision.DAY:
         return f"{_days_past_due(days)}{years}"
@@ -349,7 +356,17 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
         """How late it is today, from its due date as far as that is known: "877 days past due (about 2 years)",
         or "past due since January 2024 (about 2 years)"; empty when it is not overdue."""
         days = self.days_overdue()
-        return "" if days is None else overdue_phrase(days, self.next_due_on, self.schedule_precision)
+        if days is None:
+            return ""
+        return overdue_phrase(days, self.next_due_on, self.schedule_precision, started=self.start_if_never_met)
+
+    @property
+    def start_if_never_met(self) -> tuple[date, str] | None:
+        """(its start, that date's precision) while no meeting is recorded and the start is known, for
+        :func:`overdue_phrase`; ``None`` once a meeting is recorded."""
+        if self.last_meeting_on or self.established_on is None:
+            return None
+        return self.established_on, self.established_on_precision or DatePrecision.DAY
 
     @property
     def overdue_since(self) -> date | None:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from commitments.choices import PolicyArea, Status, Strength, UpdateKind
 from commitments.forms import STALE_FORM_MESSAGE
@@ -510,10 +511,23 @@ def test_detail_says_how_far_the_progress_is_and_where_it_comes_from(reviewer_cl
 
 
 def test_detail_says_when_the_responsible_body_is_overdue(reviewer_client):
-    body = DialogueBodyFactory(overdue=True)
+    body = MeetingFactory(held_on=timezone.localdate() - dt.timedelta(days=800)).body
+    assert body.cadence_months == 12 and body.is_overdue()
     commitment = CommitmentFactory(responsible_body=body)
-    content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    content = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
     assert f"{body.days_overdue():,} days past due" in content
+
+
+def test_detail_of_a_body_with_no_meeting_recorded_says_so_rather_than_that_it_has_not_met(reviewer_client):
+    """A body overdue from its start, with no meeting in the tracker, may well have met (the documents call the
+    Cyber Dialogue regular without dating a meeting): the page says what is missing, the record."""
+    body = DialogueBodyFactory(overdue=True)
+    assert body.is_overdue() and body.last_meeting_on is None
+    commitment = CommitmentFactory(responsible_body=body)
+    content = " ".join(strip_tags(reviewer_client.get(commitment.get_absolute_url()).content.decode()).split())
+    started = f"{body.established_on.day} {body.established_on:%B %Y}"
+    assert f"no meeting recorded since it started on {started}" in content
+    assert "days past due" not in content
 
 
 def test_detail_timeline_is_newest_first_with_evidence_and_authors(reviewer_client, commitment):

@@ -5,6 +5,7 @@ bars on one absolute scale, linked figures, passed target dates, changes since a
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.html import strip_tags
 
 from commitments.models import Commitment
 from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+from core.templatetags.facts import format_approx_date_on
 from dashboards import selectors
 from dialogues.models import DialogueBody
 
@@ -103,12 +105,20 @@ def test_long_overdue_periods_are_also_given_in_years(seed_data, reviewer_client
     assert long_overdue, "the seed data has a body overdue for years"
     for item in long_overdue:
         years = f"(about {round(item.days_overdue / 365)} years)"
-        if item.body.schedule_precision == "day":
+        if item.body.last_meeting_on is None:  # overdue from its start: the record is what is missing
+            assert (
+                f"no meeting recorded since it started {format_approx_date_on(*item.body.start_if_never_met)}<"
+                in content
+            )
+        elif item.body.schedule_precision == "day":
             assert f"{item.days_overdue:,} days past due {years}" in content
         else:  # a due date known to the month or the year is no count of days
             assert f"past due since {item.due_display} {years}" in content
+    # Under two years, no round number of years (the seed's one is the SDD, overdue from its start).
     short = next(item for item in selectors.overdue_bodies() if item.days_overdue < 730)
-    assert f">{short.days_overdue:,} days past due<" in content
+    badge = re.search(rf'data-body="{short.body.short_name}".*?class="badge overdue">(.*?)<', content, re.S).group(1)
+    assert "about" not in badge and "year" not in badge
+    assert badge == "no meeting recorded since it started on 1 November 2024"
 
 
 def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, reviewer_client):
@@ -127,7 +137,9 @@ def test_a_due_date_is_known_only_as_far_as_the_date_it_counts_from(seed_data, r
         assert "1 Jan 2024" not in page and "1 January 2024" not in page, name
         assert "1 Jan 2015" not in page and "1 January 2015" not in page, name
     assert "past due since January 2024 (about" in text["overview"] and "due January 2024" in text["overview"]
-    assert "past due since 2015 (about" in text["overview"] and "due 2015" in text["overview"]
+    assert "Japan–EU Cyber Dialogue no meeting recorded since it started in 2014" in text["overview"]
+    assert "due 2015 · meets every 12 months" in text["overview"]
+    assert "past due since 2015" not in text["overview"]
     assert "Overdue: past due since Jan 2024" in text["space"]
     assert "its meeting was due in January 2024" in text["space"]
     assert "<dt>Next meeting due</dt><dd>January 2024</dd>" in reviewer_client.get(pages["space"]).content.decode()

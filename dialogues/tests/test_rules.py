@@ -1244,3 +1244,23 @@ def test_a_due_date_known_to_the_month_or_year_is_no_count_of_days():
     assert late.label == "Overdue: past due since 2015, no meeting recorded"
     day_precise = body_state(**common, overdue_after=D(2024, 1, 31), on=D(2026, 12, 7))
     assert day_precise.label == "Overdue: 1,071 days past due"
+
+
+def test_a_body_overdue_from_its_start_is_said_to_have_no_meeting_recorded_not_a_lateness():
+    """Overdue with no meeting in the tracker: the phrase names the missing record and the start it counts from, at
+    that date's precision, never a lateness the body may not have (it may have met, undated); once a meeting is
+    recorded the phrase counts days again."""
+    body = DialogueBodyFactory(
+        cadence_months=12, grace_days=60, established_on=dt.date(2014, 1, 1), established_on_precision="year"
+    )
+    body.refresh_from_db()
+    assert body.is_overdue() and body.start_if_never_met == (dt.date(2014, 1, 1), "year")
+    assert body.overdue_phrase == "no meeting recorded since it started in 2014"
+    DialogueBody.objects.filter(pk=body.pk).update(established_on=dt.date(2020, 3, 5), established_on_precision="day")
+    body.refresh_from_db()
+    body.refresh_schedule()
+    assert body.overdue_phrase == "no meeting recorded since it started on 5 March 2020"
+    MeetingFactory(body=body, held_on=dt.date(2022, 3, 5))
+    body.refresh_from_db()
+    assert body.start_if_never_met is None
+    assert body.overdue_phrase.startswith(f"{body.days_overdue():,} days past due")

@@ -136,7 +136,7 @@ def test_running_the_sweep_again_opens_nothing_and_sends_nothing(bodies, django_
     assert len(mail.outbox) == 1
 
 
-def test_a_body_overdue_from_its_establishment_is_flagged_and_says_it_never_met(django_capture_on_commit_callbacks):
+def test_a_body_overdue_from_its_establishment_is_flagged_and_says_no_meeting_is_on_record(django_capture_on_commit_callbacks):
     body = DialogueBodyFactory(short_name="NEW", cadence_months=6, grace_days=0, established_on=dt.date(2026, 1, 15))
     ContactFactory(body=body)
     summary = sweep(capture=django_capture_on_commit_callbacks)
@@ -144,6 +144,10 @@ def test_a_body_overdue_from_its_establishment_is_flagged_and_says_it_never_met(
     assert OverdueFlag.objects.get().due_on == dt.date(2026, 7, 15)
     assert "It has no meeting on record since it started (15 January 2026)" in mail.outbox[0].body
     assert "assumed" not in mail.outbox[0].body.lower()  # its cadence and start are stated
+    # The subject says what is known, that no meeting is on record, not that the body has not met.
+    assert (
+        mail.outbox[0].subject == "Overdue: Dialogue NEW has no meeting on record; its first was due on 15 July 2026"
+    )
 
 
 def test_an_overdue_notice_on_an_assumed_cadence_says_so(django_capture_on_commit_callbacks):

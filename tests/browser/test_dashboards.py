@@ -109,7 +109,10 @@ def test_overview_shows_overdue_bodies_with_days_overdue(new_page, reviewer, see
         text = row.inner_text()
         assert body.name in text
         days = body.days_overdue(on=today)
-        if body.schedule_precision == "day":
+        if body.last_meeting_on is None:  # overdue from its start: what is missing is the record of a meeting
+            assert "no meeting recorded since it started" in text and "last met none recorded" in text, text
+            assert "past due" not in text, text
+        elif body.schedule_precision == "day":
             # Counted from the due date, a long period also in years: "919 days past due (about 3 years)".
             assert re.search(rf"\b{days:,} days? past due( \(about \d+ years?\))?", text), text
             assert f"due {body.next_due_on:%-d %B %Y}" in text
