@@ -136,7 +136,7 @@ def test_running_the_sweep_again_opens_nothing_and_sends_nothing(bodies, django_
     assert len(mail.outbox) == 1
 
 
-def test_a_body_overdue_from_its_establishment_is_flagged_and_says_no_meeting_is_on_record(django_capture_on_commit_callbacks):
+def test_a_body_overdue_from_its_start_is_flagged_and_says_no_meeting_is_on_record(django_capture_on_commit_callbacks):
     body = DialogueBodyFactory(short_name="NEW", cadence_months=6, grace_days=0, established_on=dt.date(2026, 1, 15))
     ContactFactory(body=body)
     summary = sweep(capture=django_capture_on_commit_callbacks)
