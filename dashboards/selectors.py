@@ -14,6 +14,7 @@ fixed number of queries whatever the number of commitments, updates or meetings.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -43,7 +44,7 @@ from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from core.models import DatePrecision
-from core.templatetags.facts import about_years, format_approx_date
+from core.templatetags.facts import about_duration, format_approx_date
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting, OverdueFlag, overdue_phrase
 from dialogues.selectors import open_flags_for
@@ -1020,10 +1021,18 @@ class TimelineRow:
         return [span for span in self.spans if span.kind == "overdue"]
 
     @property
-    def longest_gap(self) -> int | None:
-        """Days of the longest interval between two consecutive meetings, if it met at least twice."""
-        gaps = [(b - a).days for a, b in zip(self.meetings, self.meetings[1:], strict=False)]
-        return max(gaps) if gaps else None
+    def longest_gap_display(self) -> str:
+        """The longest interval between two consecutive meetings, as far as it is known: "243 days" between two
+        meetings the documents date to the day, "about 8 months" where either is known only to the month or the
+        year ("October 2022" to "June 2023" is 7 to 9 months); empty if it met fewer than two times."""
+        gaps = [
+            ((later - earlier).days, known == known_later == DatePrecision.DAY)
+            for (earlier, known), (later, known_later) in itertools.pairwise(self.dated_meetings)
+        ]
+        if not gaps:
+            return ""
+        days, to_the_day = max(gaps)
+        return f"{days:,} day{'s' if days != 1 else ''}" if to_the_day else about_duration(days)
 
     @property
     def days_late_total(self) -> int:
@@ -1040,10 +1049,7 @@ class TimelineRow:
             return ""
         if all(span.start_precision == span.end_precision == DatePrecision.DAY for span in self.overdue_spans):
             return f"{total:,} day{'s' if total != 1 else ''}"
-        if years := about_years(total):
-            return years
-        months = round(total / 30.44)
-        return "under a month" if months < 1 else f"about {months} month{'s' if months != 1 else ''}"
+        return about_duration(total)
 
 
 @dataclass

@@ -50,8 +50,18 @@ def format_approx_date_on(value: dt.date | None, precision: str = DatePrecision.
 def about_years(days: int) -> str:
     """A long lateness in whole years, as a reader says it: "about 3 years" from 730 days on (under two years a
     round number of years would hide a year); empty below. The one rounding behind the overdue phrase
-    (``dialogues.models.overdue_phrase``) and the timeline's total (``TimelineRow.days_late_display``)."""
+    (``dialogues.models.overdue_phrase``) and of :func:`about_duration`."""
     return f"about {round(days / 365)} years" if days >= 730 else ""
+
+
+def about_duration(days: int) -> str:
+    """A length of time one of whose ends the documents give only to the month or the year, as a reader says it:
+    "about 3 years" (``about_years``), else "about 8 months" or "under a month"; a count of days would claim a day
+    they do not give. The timeline's total lateness and its longest gap between meetings."""
+    if years := about_years(days):
+        return years
+    months = round(days / 30.44)
+    return "under a month" if months < 1 else f"about {months} month{'s' if months != 1 else ''}"
 
 
 @register.filter

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 
 from dashboards import selectors
 from dialogues.models import DialogueBody
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,25 @@ def test_timeline_table_gives_no_day_count_from_a_month(late, reviewer_client):
     assert space_total >= space.days_overdue() and f'data-days="{space_total}"' in _row(html, "cadence-table", "SPACE")
     order = re.findall(r'<tr data-body="([^"]+)"', html[html.index('id="cadence-table"') :])
     assert order == [row.body.short_name for row in rows]
+
+
+def test_timeline_gives_the_longest_gap_between_meetings_only_as_far_as_their_dates_are_known(
+    seed_data, reviewer_client
+):
+    """The High-Level Economic Dialogue met in "October 2022" and in "June 2023" (months only): seven to nine months
+    apart, "about 8 months", not the 243 days between two firsts of the month no document gives. Two meetings
+    dated to the day keep their count of days."""
+    html = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
+    header = "Longest gap between meetings"
+    assert _cell(_row(html, "cadence-table", "HLED"), header) == "about 8 months"
+    assert "243" not in _row(html, "cadence-table", "HLED")
+    body = DialogueBodyFactory(short_name="DAYS")
+    for held_on in (dt.date(2021, 5, 3), dt.date(2022, 5, 2), dt.date(2022, 11, 30)):
+        MeetingFactory(body=body, held_on=held_on)
+    html = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
+    assert _cell(_row(html, "cadence-table", "DAYS"), header) == "364 days"
+    assert _cell(_row(html, "cadence-table", "SUMMIT"), header) != "—"
+    single = DialogueBodyFactory(short_name="ONCE")
+    MeetingFactory(body=single, held_on=dt.date(2022, 5, 2))
+    html = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
+    assert _cell(_row(html, "cadence-table", "ONCE"), header) == "—"
