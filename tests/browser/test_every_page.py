@@ -324,3 +324,30 @@ def test_on_a_phone_a_link_skips_the_filters_to_the_list(name, new_page, reviewe
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1366, "height": 900})
     assert not skip.is_visible()
+
+
+@pytest.mark.parametrize("width", [1366, 1280])
+def test_the_commitment_list_fits_a_laptop_when_a_last_update_has_no_date(
+    width, new_page, reviewer, seed_data, screenshot_dir
+):
+    """The list as it opens (no sort): an update recorded without its document's date reads "date not given in the
+    source", which, kept on one line, made the table 1224 px in a 1184 px column and cut it off ("…in the so"). The
+    phrase wraps in its cell; a date never breaks inside ("13 Jul / 2023")."""
+    page = new_page(reviewer, viewport={"width": width, "height": 900})
+    page.goto(reverse("commitments:commitment_list"))
+    page.screenshot(path=screenshot_dir / f"commitment-list-{width}.png", full_page=True)
+    fit = page.evaluate(TABLES_FIT)
+    assert fit["page"] <= width and all(t["width"] <= t["room"] for t in fit["tables"]), fit
+    cells = page.evaluate(
+        """() => {
+            const room = document.querySelector('.table-scroll').getBoundingClientRect();
+            return [...document.querySelectorAll('table.commitments td[data-label="Last update"]')].map(td => ({
+                text: td.innerText.trim(),
+                inside: td.getBoundingClientRect().right <= room.right + 0.5 && td.scrollWidth <= td.clientWidth + 1,
+                dates_whole: [...td.querySelectorAll('time')].every(time => time.getClientRects().length === 1),
+            }));
+        }"""
+    )
+    assert any(cell["text"] == "date not given in the source" for cell in cells), cells
+    assert all(cell["inside"] for cell in cells), [cell["text"] for cell in cells if not cell["inside"]]
+    assert all(cell["dates_whole"] for cell in cells), [cell["text"] for cell in cells if not cell["dates_whole"]]
