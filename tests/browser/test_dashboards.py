@@ -378,3 +378,32 @@ def test_printing_opens_the_folds_and_closes_them_after(new_page, reviewer, seed
     assert page.locator("details.meeting-dates").evaluate_all("all => all.length > 0 && all.every(d => d.open)")
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
     assert page.locator("details.meeting-dates").evaluate_all("all => all.every(d => !d.open)")
+
+
+@pytest.mark.parametrize("width", [1366, 1280, 1024])
+def test_the_timeline_page_never_scrolls_sideways(width, new_page, reviewer, seed_data, screenshot_dir):
+    """The table of each body's facts ran past the column (the page scrolled sideways by 10 px at 1280, 234 px at
+    1024): a long state wraps, the table fits a laptop's column, and what a narrower screen cannot hold scrolls in the
+    table's own labelled region, never the page. On A4 the table fits the page too."""
+    page = new_page(reviewer, viewport={"width": width, "height": 900})
+    page.goto(reverse("dashboards:timeline"))
+    page.screenshot(path=screenshot_dir / f"timeline-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Nothing of the table shows past the right edge of the page's column (at 1366 it ran 58 px past it).
+    edges = page.evaluate(
+        """() => { const main = document.querySelector('main'), style = getComputedStyle(main);
+            const table = document.querySelector('#cadence-table').getBoundingClientRect();
+            const region = document.querySelector('#cadence-table').parentElement.getBoundingClientRect();
+            return {shown: Math.min(table.right, region.right),
+                    column: main.getBoundingClientRect().right - parseFloat(style.paddingRight)}; }"""
+    )
+    assert edges["shown"] <= edges["column"] + 0.5, edges
+    region = page.get_by_role("region", name="The timeline's facts, body by body")
+    assert region.get_attribute("tabindex") == "0" and region.locator("#cadence-table").count() == 1
+    fit = region.evaluate("box => ({table: box.querySelector('table').scrollWidth, room: box.clientWidth})")
+    if width >= 1280:
+        assert fit["table"] <= fit["room"], fit
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    right = page.locator("#cadence-table").evaluate("table => table.getBoundingClientRect().right")
+    assert right <= 680 and page.evaluate("document.documentElement.scrollWidth") <= 680, right
