@@ -407,3 +407,36 @@ def test_the_timeline_page_never_scrolls_sideways(width, new_page, reviewer, see
     page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
     right = page.locator("#cadence-table").evaluate("table => table.getBoundingClientRect().right")
     assert right <= 680 and page.evaluate("document.documentElement.scrollWidth") <= 680, right
+
+
+# Pairs of cells side by side in a row whose text runs past the left edge of the next one.
+OVERLAPS = """selector => {
+    const overlaps = [];
+    for (const row of document.querySelectorAll(selector)) {
+        const cells = [...row.children];
+        for (let i = 0; i + 1 < cells.length; i++) {
+            const next = cells[i + 1].getBoundingClientRect(), own = cells[i].getBoundingClientRect();
+            if (own.bottom <= next.top || next.bottom <= own.top) continue;  // stacked (cards), not side by side
+            const range = document.createRange();
+            range.selectNodeContents(cells[i]);
+            const right = Math.max(...[...range.getClientRects()].map(rect => rect.right));
+            if (right > next.left + 0.5) {
+                overlaps.push(`${cells[i].innerText.trim()} | ${cells[i + 1].innerText.trim()}`.slice(0, 80));
+            }
+        }
+    }
+    return overlaps;
+}"""
+
+
+@pytest.mark.parametrize("width", [1366, 1280, 1024, 390])
+def test_what_changed_cells_do_not_overlap(width, new_page, reviewer, seed_data, screenshot_dir):
+    """The "By" column (a fixed 8rem) kept "source documents" on one line, into the evidence beside it ("source
+    documentsSDP-2024…"): it wraps between its words; no cell's text reaches into its neighbour."""
+    page = new_page(reviewer, viewport={"width": width, "height": 900})
+    page.goto(reverse("dashboards:changes") + "?since=2023-07-13")
+    page.screenshot(path=screenshot_dir / f"what-changed-{width}.png", full_page=True)
+    assert page.locator(".changes-table td.who", has_text="source documents").count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    overlaps = page.evaluate(OVERLAPS, ".changes-table tbody tr")
+    assert not overlaps, overlaps
