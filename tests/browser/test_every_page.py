@@ -351,3 +351,23 @@ def test_the_commitment_list_fits_a_laptop_when_a_last_update_has_no_date(
     assert any(cell["text"] == "date not given in the source" for cell in cells), cells
     assert all(cell["inside"] for cell in cells), [cell["text"] for cell in cells if not cell["inside"]]
     assert all(cell["dates_whole"] for cell in cells), [cell["text"] for cell in cells if not cell["dates_whole"]]
+
+
+def test_a_framework_page_prints_its_progress_bars_inside_the_page(new_page, reviewer, seed_data, screenshot_dir):
+    """A progress bar (6rem on screen) ran out of its 24 mm column and past the page's right margin, where the PDF cut
+    it (SDP §7): on paper each bar spans its column, inside the printable width."""
+    page = new_page(reviewer)
+    page.goto(reverse("dashboards:agreement_detail", kwargs={"code": "SDP"}))
+    page.pdf(path=screenshot_dir / "framework-bars-print.pdf", prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    bars = page.evaluate(
+        """() => [...document.querySelectorAll('.area-table meter')].map(meter => {
+            const bar = meter.getBoundingClientRect(), cell = meter.closest('td').getBoundingClientRect();
+            return {label: meter.getAttribute('aria-label'), right: bar.right, cell: cell.right,
+                    page: document.documentElement.clientWidth};
+        })"""
+    )
+    assert bars, "the SDP has a commitment that reports its progress"
+    assert all(b["right"] <= b["cell"] + 0.5 and b["right"] <= b["page"] for b in bars), bars
+    assert page.evaluate("document.documentElement.scrollWidth") <= 680
