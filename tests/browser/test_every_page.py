@@ -371,3 +371,23 @@ def test_a_framework_page_prints_its_progress_bars_inside_the_page(new_page, rev
     assert bars, "the SDP has a commitment that reports its progress"
     assert all(b["right"] <= b["cell"] + 0.5 and b["right"] <= b["page"] for b in bars), bars
     assert page.evaluate("document.documentElement.scrollWidth") <= 680
+
+
+def test_a_commitment_prints_its_history_dots_inside_the_page(new_page, reviewer, seed_data, screenshot_dir):
+    """The dots of a commitment's timeline hang left of its line: on paper, where the page has no padding, their left
+    half fell outside the printable box and was cut off. Each dot is inside the page."""
+    commitment = Commitment.objects.filter(updates__isnull=False).order_by("pk").first()
+    page = new_page(reviewer)
+    page.goto(commitment.get_absolute_url())
+    page.pdf(path=screenshot_dir / "commitment-history-print.pdf", prefer_css_page_size=True, print_background=True)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 960})  # A4 inside its margins
+    dots = page.evaluate(
+        """() => [...document.querySelectorAll('ol.timeline > .timeline-entry')].map(entry => {
+            const dot = getComputedStyle(entry, '::before'), box = entry.getBoundingClientRect();
+            const left = box.left + parseFloat(dot.left);
+            return {left, right: left + parseFloat(dot.width)};
+        })"""
+    )
+    assert dots, commitment
+    assert all(d["left"] >= 0 and d["right"] <= 680 for d in dots), dots
