@@ -391,3 +391,33 @@ def test_a_commitment_prints_its_history_dots_inside_the_page(new_page, reviewer
     )
     assert dots, commitment
     assert all(d["left"] >= 0 and d["right"] <= 680 for d in dots), dots
+
+
+def test_the_commitment_list_prints_codes_whole(new_page, reviewer, seed_data, screenshot_dir):
+    """On A4 an agreement's code and a body's short name stay whole, on every page of the list: at 8 % of the width
+    the codes broke inside ("COPERNI / CUS", "ATALANTA / -AA")."""
+    page = new_page(reviewer, viewport={"width": 680, "height": 960})  # A4 inside its margins
+    page.emulate_media(media="print")
+    broken: set[str] = set()
+    codes: set[str] = set()
+    number = 1
+    while True:
+        page.goto(reverse("commitments:commitment_list") + f"?page={number}")
+        if number == 1:
+            page.pdf(path=screenshot_dir / "commitment-list-codes.pdf", prefer_css_page_size=True)
+        found = page.evaluate(
+            """() => [...document.querySelectorAll('table.commitments td[data-label="Agreement"] a,'
+                                                  + 'table.commitments td[data-label="Responsible body"] a')]
+                .map(a => {
+                    const cell = a.closest('td');
+                    return {code: a.textContent.trim(),
+                            whole: a.getClientRects().length === 1 && cell.scrollWidth <= cell.clientWidth + 1};
+                })"""
+        )
+        codes |= {f["code"] for f in found}
+        broken |= {f["code"] for f in found if not f["whole"]}
+        if not page.locator(".pagination a[rel=next]").count():
+            break
+        number += 1
+    assert {"COPERNICUS", "ATALANTA-AA", "ST-VISION-2015", "ATALANTA-JMSDF"} <= codes, codes
+    assert not broken, sorted(broken)
