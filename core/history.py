@@ -9,6 +9,7 @@ and on PostgreSQL a trigger refuses UPDATE and DELETE on every historical table 
 
 from __future__ import annotations
 
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -37,6 +38,15 @@ class AuditedAdmin(SimpleHistoryAdmin):
     ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides simple_history's Revert button; the version page would still
     save a POST, so it is refused here.
     """
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple_history filters the history by the id as given: "abc" for an integer key was a 500. An id the key
+        # cannot hold names no record: the admin's own answer, as on the change page ("… doesn't exist").
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method not in ("GET", "HEAD"):
