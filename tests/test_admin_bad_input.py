@@ -83,3 +83,83 @@ def test_a_history_page_for_an_id_the_key_cannot_hold_says_it_does_not_exist(adm
 def test_an_audited_history_page_still_opens_for_a_record(admin_client, everything, model):
     record = model.objects.first()
     assert admin_client.get(_url(model, "history", record.pk)).status_code == 200
+
+
+# -- A selection or a foreign key that names no row: text that is not an id (core/lookups.py) ---------------------
+
+
+@pytest.mark.parametrize("model", admin.site._registry, ids=_label)
+def test_a_bulk_action_on_a_selection_that_is_not_an_id_changes_nothing(admin_client, everything, model):
+    """Every admin, the project's and the third-party ones: an action on ``abc`` acts on no row, as on an id deleted
+    meanwhile (Django's ``pk__in`` raised ValueError: a 500)."""
+    changelist = _url(model, "changelist")
+    before = model._default_manager.count()
+    action = {"action": "delete_selected", "_selected_action": ["abc", "1.5"], "index": "0"}
+    response = admin_client.post(changelist, action)
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200 and "delete_selected" in admin.site._registry[model].get_actions(
+        response.wsgi_request
+    ):
+        text = response.content.decode()
+        assert f"Are you sure you want to delete the selected {model._meta.verbose_name_plural}?" in text
+        assert response.context["queryset"].count() == 0  # nothing listed to delete
+        confirmed = admin_client.post(changelist, {**action, "post": "yes"})
+        assert confirmed.status_code == 302 and confirmed["Location"] == changelist
+    assert model._default_manager.count() == before
+
+
+def test_a_bulk_action_acts_on_the_ids_of_a_selection_and_leaves_out_the_rest(admin_client):
+    from subscriptions.models import Follow
+
+    follow, other = _follow(), _follow()
+    response = admin_client.post(
+        _url(Follow, "changelist"),
+        {"action": "delete_selected", "_selected_action": ["abc", str(follow.pk)], "index": "0", "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert _messages(response) == ["Successfully deleted 1 follow."]
+    assert list(Follow.objects.all()) == [other]
+
+
+def _follow():
+    from commitments.tests.factories import CommitmentFactory, UserFactory
+    from subscriptions.models import Follow
+
+    return Follow.objects.create(user=UserFactory(), kind="commitment", commitment=CommitmentFactory())
+
+
+ID_FIELDS = [
+    (model, name)
+    for model, model_admin in PROJECT_ADMINS.items()
+    for name in (*model_admin.autocomplete_fields, *model_admin.raw_id_fields)
+]
+
+
+def test_the_id_fields_are_found():
+    assert {(_label(model), name) for model, name in ID_FIELDS} >= {
+        ("commitments.agreement", "parent"),
+        ("commitments.commitment", "agreement"),
+        ("commitments.commitment", "responsible_body"),
+        ("dialogues.dialoguebody", "reports_to"),
+        ("dialogues.meeting", "body"),
+        ("dialogues.meeting", "commitments_advanced"),
+    }
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS)
+@pytest.mark.parametrize(
+    ("model", "name"), ID_FIELDS, ids=lambda value: value if isinstance(value, str) else _label(value)
+)
+def test_an_add_form_with_a_foreign_key_that_is_not_an_id_is_redrawn_with_its_error(admin_client, model, name, bad_id):
+    """The form comes back (200) with Django's message on the field; redrawing the autocomplete widget with the
+    tampered value was a 500."""
+    response = admin_client.post(_url(model, "add"), {name: bad_id})
+    assert response.status_code == 200, response.status_code
+    form = response.context["adminform"].form
+    expected = (
+        f"“{bad_id}” is not a valid value."
+        if model._meta.get_field(name).many_to_many
+        else "Select a valid choice. That choice is not one of the available choices."
+    )
+    assert form.errors[name] == [expected]
+    assert expected in response.content.decode()

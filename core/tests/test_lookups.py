@@ -38,3 +38,22 @@ def test_a_foreign_key_compared_with_a_huge_number():
     # Many-to-many goes through the same foreign keys.
     assert list(Commitment.objects.filter(meetings__in=[HUGE])) == []
     assert list(Commitment.objects.filter(meetings=HUGE)) == []
+
+
+def test_in_leaves_out_text_that_is_not_a_whole_number():
+    """As a key no column holds: ``abc`` or ``1.5`` names no row (Django raised ValueError, a 500 where request
+    text reached such a list: the admin's bulk actions, its autocomplete fields redrawn)."""
+    body = DialogueBodyFactory()
+    kept = CommitmentFactory(responsible_body=body)
+    assert list(Commitment.objects.filter(pk__in=["abc", str(kept.pk), "1.5", "漢", ""])) == [kept]
+    assert list(Commitment.objects.filter(pk__in={"abc"})) == []
+    assert list(Commitment.objects.exclude(pk__in=["abc"])) == [kept]
+    assert list(Commitment.objects.filter(responsible_body__in=["abc", body.pk])) == [kept]
+    assert list(Commitment.objects.filter(meetings__in=["abc"])) == []
+    # Only text: a program passing something else by mistake still hears of it, as in Django.
+    with pytest.raises(TypeError):
+        list(Commitment.objects.filter(pk__in=[body]))
+    # An exact lookup is Django's own: it still refuses the text, and its callers (the admin's get_object, a form
+    # field's clean) answer "doesn't exist" or "Select a valid choice".
+    with pytest.raises(ValueError):
+        list(Commitment.objects.filter(pk="abc"))
