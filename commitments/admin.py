@@ -4,6 +4,7 @@ a change to a commitment goes through ``commitments.services.commitment_update``
 from django import forms
 from django.contrib import admin
 
+from core.admin_base import TrackerAdmin
 from core.forms import optional_precision
 from core.history import AuditedAdmin, ReadOnlyAdminMixin, ServiceAdmin
 
@@ -80,7 +81,7 @@ class CommitmentAdmin(ServiceAdmin):
 
 
 @admin.register(StatusUpdate)
-class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StatusUpdateAdmin(ReadOnlyAdminMixin, TrackerAdmin):
     """Viewable by staff; never added, changed or deleted here (history is append-only)."""
 
     list_display = ["commitment", "version", "kind", "status", "progress", "author", "recorded_at"]
@@ -91,7 +92,7 @@ class StatusUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MilestoneAdmin(ReadOnlyAdminMixin, TrackerAdmin):
     """Viewable by staff; written only by the services (the staff pages and the API), under the commitment's
     version and into its history, so never added, changed or deleted here."""
 

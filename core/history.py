@@ -15,6 +15,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_base import TrackerAdmin
 from .exceptions import DomainConflict
 
 
@@ -32,7 +33,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(TrackerAdmin, SimpleHistoryAdmin):
     """Admin with a read-only "History" page: past versions can be looked at, never reverted from it.
 
     ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides simple_history's Revert button; the version page would still

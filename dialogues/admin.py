@@ -7,6 +7,7 @@ page (each links to its own page).
 
 from django.contrib import admin
 
+from core.admin_base import TrackerAdmin
 from core.history import ServiceAdmin
 
 from .models import Contact, DialogueBody, FlagNotification, Meeting, OverdueFlag
@@ -85,7 +86,7 @@ class FlagNotificationInline(admin.TabularInline):
 
 
 @admin.register(OverdueFlag)
-class OverdueFlagAdmin(admin.ModelAdmin):
+class OverdueFlagAdmin(TrackerAdmin):
     list_display = ["body", "due_on", "overdue_since", "days_overdue_at_opening", "opened_at", "closed_at"]
     list_filter = ["close_reason", ("closed_at", admin.EmptyFieldListFilter)]
     search_fields = ["body__name", "body__short_name"]

@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 
+from core.admin_base import TrackerAdmin
 from core.history import ReadOnlyAdminMixin
 
 from .models import ImportRun
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdminMixin, TrackerAdmin):
     list_display = [
         "created_at",
         "kind",

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from core.admin_base import TrackerAdmin
+
 from .models import Digest, Follow, FollowerSettings
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(TrackerAdmin):
     list_display = ["user", "kind", "commitment", "body", "agreement", "area", "created_at"]
     list_filter = ["kind"]
     search_fields = ["user__username", "commitment__reference", "body__short_name", "agreement__code"]
@@ -14,7 +16,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowerSettings)
-class FollowerSettingsAdmin(admin.ModelAdmin):
+class FollowerSettingsAdmin(TrackerAdmin):
     list_display = ["user", "digest_weekday", "unsubscribed_at", "calendar_token_rotated_at"]
     list_filter = ["digest_weekday"]
     search_fields = ["user__username"]
@@ -23,7 +25,7 @@ class FollowerSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
+class DigestAdmin(TrackerAdmin):
     list_display = ["user", "due_on", "status", "items", "attempts", "sent_at", "recipient"]
     list_filter = ["status", "due_on"]
     search_fields = ["user__username", "recipient"]

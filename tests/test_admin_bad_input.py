@@ -10,10 +10,13 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.messages import get_messages
+from django.db import connection, models
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from commitments.models import StatusUpdate
 from commitments.tests.factories import MilestoneFactory, StatusUpdateFactory
+from core.admin_base import BoundedChangeList, TrackerAdmin
 from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFlagFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +166,76 @@ def test_an_add_form_with_a_foreign_key_that_is_not_an_id_is_redrawn_with_its_er
     )
     assert form.errors[name] == [expected]
     assert expected in response.content.decode()
+
+
+# -- A list filtered by hand with a date beyond the calendar (core/admin_base.py) ----------------------------------
+
+
+@pytest.mark.parametrize("model", PROJECT_ADMINS, ids=_label)
+def test_every_project_admin_extends_the_shared_base(model):
+    """So that each of its lists answers a bad filter as below, the ones added later too."""
+    model_admin = PROJECT_ADMINS[model]
+    assert isinstance(model_admin, TrackerAdmin)
+    assert issubclass(model_admin.get_changelist(None), BoundedChangeList)
+
+
+def _date_filters():
+    """(model, field, the field is the date hierarchy) for each date the project's admin lists filter on."""
+    found = []
+    for model, model_admin in PROJECT_ADMINS.items():
+        names = {name for name in model_admin.list_filter if isinstance(name, str)}
+        for name in sorted(names | {model_admin.date_hierarchy} - {None}):
+            if isinstance(model._meta.get_field(name), (models.DateField, models.DateTimeField)):
+                found.append((model, name, name == model_admin.date_hierarchy))
+    return found
+
+
+DATE_FILTERS = _date_filters()
+# Dates beyond Python's calendar: the date hierarchy cannot compute the year (or day) that follows.
+BEYOND_THE_CALENDAR = ["{f}__year=99999999999999999999", "{f}__year=9999", "{f}__year=9999&{f}__month=12&{f}__day=31"]
+# Dates Python holds, which the database driver may not (SQLite, for a moment before the year 1 in UTC).
+AT_THE_ENDS = ["{f}__year=1", "{f}__gte=0001-01-01", "{f}__lt=0001-01-01", "{f}__gte=9999-12-31"]
+
+
+def test_the_date_filters_are_found():
+    assert {(_label(model), name, hierarchy) for model, name, hierarchy in DATE_FILTERS} >= {
+        ("commitments.statusupdate", "recorded_at", True),
+        ("dialogues.meeting", "held_on", True),
+        ("imports.importrun", "created_at", True),
+        ("subscriptions.digest", "due_on", False),
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "query", "beyond"),
+    [
+        pytest.param(
+            model, query.format(f=name), query in BEYOND_THE_CALENDAR, id=f"{_label(model)}?{query.format(f=name)}"
+        )
+        for model, name, hierarchy in DATE_FILTERS
+        for query in BEYOND_THE_CALENDAR + AT_THE_ENDS
+        if hierarchy or "__year" not in query  # only the date hierarchy filters by year
+    ],
+)
+def test_a_list_filtered_by_hand_with_a_date_beyond_the_calendar_is_an_invalid_filter(
+    admin_client, everything, model, query, beyond
+):
+    """The admin's answer to a filter it cannot apply: back to the whole list, ``?e=1``. A date it can apply may
+    also be answered with the list (on PostgreSQL, which holds the year 0); never a 500."""
+    changelist = _url(model, "changelist")
+    response = admin_client.get(f"{changelist}?{query}")
+    if beyond:
+        assert response.status_code == 302, response.status_code
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 302:
+        assert response["Location"] == f"{changelist}?e=1"
+        assert admin_client.get(response["Location"]).status_code == 200
+
+
+def test_the_status_history_from_the_year_1_is_answered_on_sqlite_too(admin_client, everything):
+    response = admin_client.get(_url(StatusUpdate, "changelist"), {"recorded_at__gte": "0001-01-01"})
+    if connection.vendor == "sqlite":
+        assert (response.status_code, response["Location"]) == (302, f"{_url(StatusUpdate, 'changelist')}?e=1")
+    else:
+        assert response.status_code == 200
+        assert list(response.context["cl"].result_list) == [everything]

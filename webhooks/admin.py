@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from core.admin_base import TrackerAdmin
+
 from .choices import EventType
 from .models import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -30,7 +32,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(TrackerAdmin):
     form = WebhookForm
     list_display = ["name", "target_url", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active"]
@@ -45,7 +47,7 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(TrackerAdmin):
     """Read-only: deliveries are written by the event subscriber and the delivery task."""
 
     list_display = ["event_type", "event_id", "webhook", "status", "attempts", "created_at", "completed_at"]
