@@ -83,3 +83,18 @@ def registered_task(name: str):
 
     app.loader.import_default_modules()
     return app.tasks[name]
+
+
+def a_record_in_each_admin_list():
+    """A status update, its commitment advanced at a meeting, the body's contact and overdue flag, a milestone: a
+    record in each list of the tracker's admin. Returns the status update."""
+    from commitments.tests.factories import MilestoneFactory, StatusUpdateFactory
+    from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFlagFactory
+
+    update = StatusUpdateFactory()
+    meeting = MeetingFactory(commitments=[update.commitment])
+    ContactFactory(body=meeting.body)
+    OverdueFlagFactory(body=meeting.body)
+    MilestoneFactory(commitment=update.commitment)
+    update.refresh_from_db()
+    return update

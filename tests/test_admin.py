@@ -6,8 +6,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from commitments.models import StatusUpdate
-from commitments.tests.factories import MilestoneFactory, StatusUpdateFactory
-from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFlagFactory
+from tests.support import a_record_in_each_admin_list
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +15,7 @@ TRACKER_APPS = {"core", "commitments", "dialogues"}
 
 @pytest.fixture
 def everything():
-    update = StatusUpdateFactory()
-    meeting = MeetingFactory(commitments=[update.commitment])
-    ContactFactory(body=meeting.body)
-    OverdueFlagFactory(body=meeting.body)
-    MilestoneFactory(commitment=update.commitment)
-    update.refresh_from_db()
-    return update
+    return a_record_in_each_admin_list()
 
 
 def tracker_models():

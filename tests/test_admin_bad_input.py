@@ -15,9 +15,8 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import StatusUpdate
-from commitments.tests.factories import MilestoneFactory, StatusUpdateFactory
 from core.admin_base import BoundedChangeList, TrackerAdmin
-from dialogues.tests.factories import ContactFactory, MeetingFactory, OverdueFlagFactory
+from tests.support import a_record_in_each_admin_list
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +46,7 @@ def _messages(response) -> list[str]:
 
 @pytest.fixture
 def everything():
-    update = StatusUpdateFactory()
-    meeting = MeetingFactory(commitments=[update.commitment])
-    ContactFactory(body=meeting.body)
-    OverdueFlagFactory(body=meeting.body)
-    MilestoneFactory(commitment=update.commitment)
-    return update
+    return a_record_in_each_admin_list()
 
 
 def test_the_project_admins_are_found():
