@@ -9,10 +9,13 @@ its usual redirect to the unfiltered list (``?e=1``). Not these, which were a 50
 - a moment Django cannot convert to UTC for SQLite: ``recorded_at__gte=0001-01-01``, or ``recorded_at__year=1``,
   is midnight in Brussels, still the year 0 in UTC (``OverflowError`` when the list is counted).
 
-Third-party admins (django-axes, django-celery-beat, DRF's tokens) use Django's list as it is.
+The project's admins extend :class:`TrackerAdmin`; the site (:class:`TrackerAdminSite`) gives the third-party ones
+(django-axes, django-celery-beat, DRF's tokens) the same list.
 """
 
 from __future__ import annotations
+
+import functools
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -35,8 +38,35 @@ class BoundedChangeList(ChangeList):
             raise IncorrectLookupParameters(exc) from exc
 
 
-class TrackerAdmin(admin.ModelAdmin):
-    """What every admin of the project extends (directly or through ``core.history.AuditedAdmin``)."""
+@functools.cache
+def bounded(changelist: type[ChangeList]) -> type[ChangeList]:
+    """``changelist`` (Django's or an admin's own) answering such filters as :class:`BoundedChangeList` does."""
+    if issubclass(changelist, BoundedChangeList):
+        return changelist
+    if changelist is ChangeList:
+        return BoundedChangeList
+    return type(f"Bounded{changelist.__name__}", (BoundedChangeList, changelist), {})
+
+
+class BoundedLists:
+    """A ModelAdmin whose list is :func:`bounded`, whatever list class it uses."""
 
     def get_changelist(self, request, **kwargs):
-        return BoundedChangeList
+        return bounded(super().get_changelist(request, **kwargs))
+
+
+class TrackerAdmin(BoundedLists, admin.ModelAdmin):
+    """What every admin of the project extends (directly or through ``core.history.AuditedAdmin``)."""
+
+
+class TrackerAdminSite(admin.AdminSite):
+    """The admin site (``core.apps.TrackerAdminConfig``): Django's, except that every admin registered on it, the
+    third-party ones too (django-axes, django-celery-beat, DRF's tokens), gets a bounded list."""
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, BoundedLists):
+            admin_class = type(
+                admin_class.__name__, (BoundedLists, admin_class), {"__module__": admin_class.__module__}
+            )
+        super().register(model_or_iterable, admin_class, **options)

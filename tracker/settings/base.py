@@ -23,7 +23,7 @@ PUBLIC_READ = env.bool("PUBLIC_READ", default=False)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_apps.TrackerAdminConfig",  # django.contrib.admin with the project's site (core.admin_base)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
