@@ -9,8 +9,10 @@ result instead of the formula, so a formula cell could not be recognised and ref
 What is refused before a row is read (:class:`ImportFileError`): a file over ``IMPORT_MAX_BYTES``, an empty file,
 a name that is neither ``.csv`` nor ``.xlsx``, a CSV that is not UTF-8 or whose columns are separated by something
 else than commas, an XLSX that is not a zip archive or whose members would unpack to more than
-``IMPORT_XLSX_MAX_UNCOMPRESSED`` bytes (or compress suspiciously well: a zip bomb), a header with a column twice
-or an empty column name. A cell that is read as a formula is refused row by row (:func:`formula_problem`).
+``IMPORT_XLSX_MAX_UNCOMPRESSED`` bytes (or compress suspiciously well: a zip bomb), an XLSX without a worksheet
+(chart sheets only, or the sheet missing from the archive), a header with a column twice or an empty column name.
+A worksheet that openpyxl cannot parse is refused as a whole when the damage is met, as a CSV is at a bad byte.
+A cell that is read as a formula is refused row by row (:func:`formula_problem`).
 """
 
 from __future__ import annotations
@@ -251,20 +253,33 @@ def _open_xlsx(file: IO[bytes]) -> Table:
         raise ImportFileError(
             "The file is not a valid XLSX workbook. Save it again from your spreadsheet program."
         ) from exc
+    if not workbook.worksheets:  # a chart sheet only, or a worksheet listed but missing from the archive
+        workbook.close()
+        raise ImportFileError(
+            "The workbook has no worksheet to read (only chart sheets, or a sheet missing from the file). Put the "
+            "rows in a worksheet, save the workbook again from your spreadsheet program and upload that."
+        )
     sheet = workbook.worksheets[0]
-    total = sheet.max_row or 0
-    lines = sheet.iter_rows(values_only=True)
-    headers = [_xlsx_text(value).strip() for value in next(lines, ())]
+    position = {"row": 1}
+    try:  # read-only mode parses the sheet as it is read: a damaged sheet fails here, not in load_workbook
+        total = sheet.max_row or 0
+        lines = sheet.iter_rows(values_only=True)
+        headers = [_xlsx_text(value).strip() for value in next(lines, ())]
+    except Exception as exc:
+        workbook.close()
+        raise _sheet_error() from exc
     while headers and not headers[-1]:
         headers.pop()
-    position = {"row": 1}
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for values in lines:
-            position["row"] += 1
-            cells = [_xlsx_text(value) for value in values]
-            if not _skip(cells or [""]):
-                yield position["row"], cells
+        try:
+            for values in lines:
+                position["row"] += 1
+                cells = [_xlsx_text(value) for value in values]
+                if not _skip(cells or [""]):
+                    yield position["row"], cells
+        except Exception as exc:
+            raise _sheet_error() from exc
 
     return Table(
         format="xlsx",
@@ -272,4 +287,12 @@ def _open_xlsx(file: IO[bytes]) -> Table:
         rows=rows(),
         fraction_read=lambda: min(position["row"] / total, 1.0) if total else 0.0,
         close=workbook.close,
+    )
+
+
+def _sheet_error() -> ImportFileError:
+    # No row number: openpyxl parses the XML in chunks, ahead of the rows handed out, so it would often be wrong.
+    return ImportFileError(
+        "The workbook's first worksheet cannot be read: the file is damaged. Save it again from your spreadsheet "
+        "program and upload that."
     )

@@ -29,6 +29,38 @@ def xlsx_bytes(header: list[str], rows: list[list]) -> bytes:
     return out.getvalue()
 
 
+def xlsx_member_replaced(content: bytes, member: str, replacement: bytes | None) -> bytes:
+    """The workbook ``content`` with ``member`` of its archive replaced by ``replacement`` (left out if ``None``)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != member:
+                target.writestr(info, source.read(info))
+            elif replacement is not None:
+                target.writestr(info, replacement)
+    return out.getvalue()
+
+
+def xlsx_chart_sheet_only() -> bytes:
+    """A workbook whose only sheet is a chart sheet: no worksheet, no rows."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    workbook = Workbook()
+    data = workbook.active
+    data.append([1])
+    data.append([2])
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=1, min_row=1, max_row=2))
+    workbook.create_chartsheet("Chart").add_chart(chart)
+    workbook.remove(data)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 

@@ -11,7 +11,7 @@ from commitments.models import Commitment
 from commitments.tests.factories import AgreementFactory, CommitmentFactory
 from imports.models import ImportRun
 
-from .support import by_row, csv_bytes, run_import, xlsx_bytes
+from .support import by_row, csv_bytes, run_import, xlsx_bytes, xlsx_chart_sheet_only, xlsx_member_replaced
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,37 @@ def _zip_bomb() -> bytes:
 )
 def test_a_bad_file_is_refused_with_its_message(commitment, name, content, message):
     assert message in _refused(name, content)
+
+
+def test_a_workbook_without_a_worksheet_is_refused_with_its_message(commitment):
+    # The sheet's XML left out of the archive (still listed in the workbook), or a chart sheet alone.
+    missing = xlsx_member_replaced(xlsx_bytes(HEADER, [_row()]), "xl/worksheets/sheet1.xml", None)
+    for name, content in [("missing-sheet.xlsx", missing), ("chart-only.xlsx", xlsx_chart_sheet_only())]:
+        assert _refused(name, content) == (
+            "The workbook has no worksheet to read (only chart sheets, or a sheet missing from the file). Put the "
+            "rows in a worksheet, save the workbook again from your spreadsheet program and upload that."
+        ), name
+
+
+def test_a_workbook_whose_worksheet_is_damaged_is_refused_as_a_whole(commitment):
+    # openpyxl parses a sheet's XML as its rows are read, after the workbook opened: the damage shows there.
+    start = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:F3000"/>'
+        "<sheetData>"
+    )
+    header = '<row r="1">' + "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in HEADER) + "</row>"
+    content = xlsx_bytes(HEADER, [_row()])
+    rows = "".join(f'<row r="{n}"><c t="inlineStr"><is><t>SDP §{n}</t></is></c></row>' for n in range(2, 3000))
+    for name, sheet in [
+        ("cut-header.xlsx", start + '<row r="1"><c t="inl'),
+        ("cut-row.xlsx", start + header + '<row r="2"><c t="inlineStr"><is><t>SDP'),
+        ("cut-far.xlsx", start + header + rows + '<row r="3000"><c t="inlineStr"><is><t>SDP'),
+    ]:
+        damaged = xlsx_member_replaced(content, "xl/worksheets/sheet1.xml", sheet.encode())
+        assert _refused(name, damaged) == (
+            "The workbook's first worksheet cannot be read: the file is damaged. Save it again from your spreadsheet "
+            "program and upload that."
+        ), name
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(commitment, settings):

@@ -7,12 +7,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from commitments.models import Commitment
+from commitments.models import Commitment, StatusUpdate
 from commitments.services import commitment_update
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
 from imports.models import ImportRun
 
-from .support import csv_bytes, read_csv, upload
+from .support import csv_bytes, read_csv, upload, xlsx_bytes, xlsx_member_replaced
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,58 @@ def test_a_large_file_goes_through_the_task_with_progress(
     run.refresh_from_db()
     assert run.state == ImportRun.State.APPLIED
     assert Commitment.objects.get(reference="SDP §1").title == "Background title"
+
+
+NO_WORKSHEET = "The workbook has no worksheet to read"
+STATUS_HEADER = ["reference", "status", "progress", "note", "evidence_url", "evidence_reference", "evidence_date"]
+
+
+def _status_workbook_without_worksheet(rows: int) -> bytes:
+    lines = [["SDP §1", "ongoing", str(n % 100), f"Note {n}.", "", "", ""] for n in range(rows)]
+    content = xlsx_bytes(STATUS_HEADER, lines)
+    return xlsx_member_replaced(content, "xl/worksheets/sheet1.xml", None)
+
+
+def _domain_rows():
+    return list(Commitment.objects.order_by("pk").values()), StatusUpdate.objects.count()
+
+
+def _ended(client, run: ImportRun) -> str:
+    """The run's page, once the run has ended: no progress bar left waiting, the JSON says it is not working."""
+    progress = client.get(reverse("imports:run_progress", args=[run.pk])).json()
+    assert progress["working"] is False and progress["state"] == run.state
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "<progress" not in page
+    return page
+
+
+def test_a_workbook_without_a_worksheet_is_refused_on_the_form(editor_client, commitments):
+    before = _domain_rows()
+    response = _upload(editor_client, _status_workbook_without_worksheet(2), kind="status_updates", name="s.xlsx")
+    assert response.status_code == 400
+    assert NO_WORKSHEET in response.content.decode()
+    run = ImportRun.objects.get()
+    assert run.state == ImportRun.State.REFUSED and run.message.startswith(NO_WORKSHEET)
+    assert NO_WORKSHEET in _ended(editor_client, run)
+    assert _domain_rows() == before
+
+
+def test_a_large_workbook_without_a_worksheet_is_refused_by_the_task(
+    editor_client, commitments, settings, django_capture_on_commit_callbacks, eager_tasks
+):
+    settings.IMPORT_BACKGROUND_BYTES = 1000
+    content = _status_workbook_without_worksheet(200)
+    assert len(content) > 1000
+    before = _domain_rows()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(editor_client, content, kind="status_updates", name="large.xlsx")
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == run.get_absolute_url()
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.REFUSED and run.message.startswith(NO_WORKSHEET)
+    assert run.upload is None
+    assert NO_WORKSHEET in _ended(editor_client, run)
+    assert _domain_rows() == before
 
 
 def test_a_working_run_shows_a_progress_bar_fed_by_the_json_endpoint(editor_client, commitments):
