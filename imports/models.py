@@ -32,7 +32,7 @@ class ImportRun(models.Model):
         APPLYING = "applying", "Being applied"
         APPLIED = "applied", "Applied"
         CONFLICT = "conflict", "Not applied: changed by someone else since the preview"
-        FAILED = "failed", "Not applied: refused while writing"
+        FAILED = "failed", "Not applied: stopped by an error"
 
     kind = models.CharField(max_length=30, choices=kind_choices)
     file_name = models.CharField(max_length=255)

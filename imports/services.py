@@ -32,6 +32,10 @@ from .models import ImportRun
 from .readers import ImportFileError, cell_text, formula_problem, open_table
 
 BATCH_SIZE = 500
+PREVIEW_FAILED = (
+    "An unexpected error stopped the reading of the file. Nothing was imported: upload it again, and if this happens "
+    "again tell an administrator."
+)
 State = ImportRun.State
 Progress = Callable[[int, int], None]
 
@@ -126,7 +130,8 @@ def _read_rows(kind, table, headers: list[str]) -> Iterator[tuple[RowResult, dic
 def import_preview(*, run: ImportRun, file: IO[bytes], progress: Progress | None = None) -> ImportRun:
     """Read ``file`` for ``run`` (a dry run: nothing but the run is written) and store its plan and counts.
 
-    A file that cannot be read leaves the run ``refused`` with the reason in ``message``.
+    A file that cannot be read leaves the run ``refused`` with the reason in ``message``; an unexpected error leaves
+    it ``failed`` with :data:`PREVIEW_FAILED` in ``message``, and is raised.
     """
     kind = get_kind(run.kind)()
     plan: list[dict] = []
@@ -153,6 +158,12 @@ def import_preview(*, run: ImportRun, file: IO[bytes], progress: Progress | None
                 progress(len(plan), max(int(len(plan) / max(table.fraction_read(), 0.01)), len(plan)))
     except ImportFileError as exc:
         run.state, run.message, run.plan = State.REFUSED, exc.message, None
+    except Exception:
+        # Not a refusal the reader foresaw: the run still ends (failed, its bytes dropped), never left queued for a
+        # page that would wait for it forever; the error goes on to be logged.
+        run.state, run.message, run.plan, run.upload = State.FAILED, PREVIEW_FAILED, None, None
+        run.save(update_fields=["state", "message", "plan", "upload"])
+        raise
     else:
         if not plan:
             run.state, run.message = State.REFUSED, "The file has a header row but no data rows."

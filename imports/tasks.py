@@ -22,15 +22,20 @@ LIMITS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 1
 def preview_import(run_id: int) -> dict:
     """Read the file kept with run ``run_id`` and store its preview (:func:`imports.services.import_preview`).
 
-    Idempotent: a run already read (a redelivery) is left as it is."""
+    Idempotent: a run already read (a redelivery) is left as it is. An unexpected error is logged here and ends the
+    run as failed (``import_preview`` records it), so the page following the run stops waiting and says so."""
     run = ImportRun.objects.filter(pk=run_id, state=ImportRun.State.QUEUED).first()
     if run is None or run.upload is None:
         return {"run": run_id, "state": "already read"}
-    run = import_preview(
-        run=run,
-        file=io.BytesIO(bytes(run.upload)),
-        progress=lambda done, total: report_progress(run_id, "reading", done, total),
-    )
+    try:
+        run = import_preview(
+            run=run,
+            file=io.BytesIO(bytes(run.upload)),
+            progress=lambda done, total: report_progress(run_id, "reading", done, total),
+        )
+    except Exception:
+        logger.exception("Reading import run %s failed", run_id)
+        return {"run": run_id, "state": ImportRun.State.FAILED}
     return {"run": run_id, "state": run.state, "rows": run.rows_total}
 
 

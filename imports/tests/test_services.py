@@ -509,6 +509,27 @@ def test_an_unexpected_error_while_applying_fails_the_run_and_says_nothing_was_i
     assert run.applied_at is None
 
 
+def test_an_unexpected_error_while_reading_fails_the_run_instead_of_leaving_it_queued(
+    three_commitments, editor, monkeypatch
+):
+    from imports.services import PREVIEW_FAILED
+
+    before = _snapshot()
+    content = csv_bytes(HEADER, [_row(three_commitments[0], title="X")])
+    run = import_run_create(kind="commitments", file_name="crash.csv", file_size=len(content), user=editor)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr("imports.kinds.CommitmentKind.load", crash)
+    with pytest.raises(RuntimeError):
+        import_preview(run=run, file=io.BytesIO(content))
+    run.refresh_from_db()
+    assert (run.state, run.message, run.plan) == (ImportRun.State.FAILED, PREVIEW_FAILED, None)
+    assert not run.is_working
+    assert _snapshot() == before
+
+
 def test_a_runs_progress_is_kept_for_an_hour(time_machine, settings):
     from django.core.cache import cache
 

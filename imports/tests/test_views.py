@@ -210,6 +210,31 @@ def test_a_large_workbook_without_a_worksheet_is_refused_by_the_task(
     assert _domain_rows() == before
 
 
+def test_an_unexpected_failure_while_reading_in_the_background_fails_the_run_with_a_message(
+    editor_client, commitments, settings, django_capture_on_commit_callbacks, eager_tasks, monkeypatch, caplog
+):
+    from imports.services import PREVIEW_FAILED
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr("imports.services.open_table", crash)
+    settings.IMPORT_BACKGROUND_BYTES = 100
+    before = _domain_rows()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(editor_client, _file([(1, "Background title"), (2, "Title 2")]))
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert (run.state, run.message, run.upload) == (ImportRun.State.FAILED, PREVIEW_FAILED, None)
+    page = _ended(editor_client, run)
+    assert "Not applied: stopped by an error" in page and "An unexpected error stopped the reading" in page
+    assert "Confirm and import" not in page
+    assert _domain_rows() == before
+    assert any(
+        record.getMessage() == f"Reading import run {run.pk} failed" and record.exc_info for record in caplog.records
+    )
+
+
 def test_a_working_run_shows_a_progress_bar_fed_by_the_json_endpoint(editor_client, commitments):
     from imports.services import report_progress
 
