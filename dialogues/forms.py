@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 
 from commitments.models import Commitment
@@ -85,7 +87,7 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
             if options:
                 groups.append((label, options))
 
-        query = (self._value("find") or "").strip()
+        query = self._search_query()
         # What a search found comes first, where the person who searched looks.
         self.found = None
         if query:
@@ -105,6 +107,17 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         if ticked:
             add("Already ticked", listed.filter(pk__in=ticked[: PICKER_BODY_LIMIT + PICKER_FOUND_LIMIT]))
         return groups
+
+    def _search_query(self) -> str:
+        """The search, once the find field accepts it (its length): a raw value never reaches the database, where
+        an over-long pattern is refused (SQLite: "LIKE or GLOB pattern too complex"). A bound form reports the
+        field's error when it is validated; the picker's search (an unbound form, nothing validated) gets it now."""
+        try:
+            return (self.fields["find"].clean(self._value("find") or "") or "").strip()
+        except ValidationError as error:
+            if not self.is_bound:
+                self._errors = ErrorDict({"find": self.error_class(error.messages, renderer=self.renderer)})
+            return ""
 
     def _value(self, name: str):
         return self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)

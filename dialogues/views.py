@@ -157,7 +157,8 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
             initial["commitments_advanced"] = posted.getlist("commitments_advanced")
             form = self.form_class(initial=initial)
             return self.render_to_response(
-                self.get_context_data(form=form, searched=True, picker_found_limit=PICKER_FOUND_LIMIT)
+                self.get_context_data(form=form, searched=True, picker_found_limit=PICKER_FOUND_LIMIT),
+                status=400 if form.errors else 200,  # a search the find field refuses (too long): its error
             )
         return super().post(request, *args, **kwargs)
 

@@ -351,6 +351,30 @@ def test_the_commitment_picker_is_bounded_and_finds_the_others_without_javascrip
     assert set(Meeting.objects.get().commitments_advanced.all()) == {own[0], target}
 
 
+@pytest.mark.parametrize("find", ["x" * 60_000, "%" * 30_000])
+@pytest.mark.parametrize("searching", [True, False])
+def test_an_over_long_search_is_the_find_fields_error_and_never_reaches_the_database(
+    editor_client, body, frozen_today, find, searching
+):
+    """The picker searched the raw value before the field's 200-character limit applied: SQLite refused the
+    pattern ("LIKE or GLOB pattern too complex"), answered as a database outage (503)."""
+    commitment = CommitmentFactory(responsible_body=body)
+    posted = {"body": body.pk, "held_on": "2026-03-02", "place": "Tokyo", "commitments_advanced": [commitment.pk]}
+    if searching:
+        posted["find_commitments"] = "1"
+    response = editor_client.post(meeting_url(), {**posted, "find": find})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert list(form.errors) == ["find"]
+    message = f"Ensure this value has at most 200 characters (it has {len(find)})."
+    assert form.errors["find"] == [message]
+    html = response.content.decode()
+    assert f"Find other commitments: {message}" in html  # the error summary, linked to the field
+    assert "Nothing found" not in html and 'value="Tokyo"' in html
+    assert form.found is None
+    assert not Meeting.objects.exists()
+
+
 @pytest.mark.parametrize("field", ["body", "commitments_advanced"])
 def test_an_id_no_column_can_hold_is_a_field_error_not_a_crash(editor_client, body, frozen_today, field):
     """A tampered form: an id beyond 64 bits (SQLite refused to even compare with it: a 500 before)."""
