@@ -14,12 +14,11 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
 from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
-from core.views import DomainErrorsMixin, FactConfirmView
+from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
 
 from . import selectors, services
 from .exports import commitment_export_response
@@ -92,7 +91,7 @@ class HiddenCSVWidget(BaseCSVWidget, forms.HiddenInput):
     surrogate = forms.HiddenInput
 
 
-class CommitmentListView(FilterView):
+class CommitmentListView(FilterListView):
     """Every commitment, filtered by ``CommitmentFilterSet`` (the API's filters), sortable and paginated.
 
     The filters and the sort live in the query string, so a filtered view can be bookmarked and shared.

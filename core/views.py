@@ -1,5 +1,6 @@
 """The one way the web forms handle a service's refusal: invalid input is 400 with the form again, a conflict
-(:class:`core.exceptions.DomainConflict`) is 409 with the view's conflict page. Views only call the service."""
+(:class:`core.exceptions.DomainConflict`) is 409 with the view's conflict page. Views only call the service.
+The same for a web list's filters: invalid ones are 400 with the page and the filter form's errors."""
 
 from __future__ import annotations
 
@@ -8,10 +9,25 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import FormView
+from django_filters.views import FilterView
 
 from .exceptions import DomainConflict, FactConflict
 from .forms import FactConfirmForm
 from .services import provenance_confirm
+
+
+class FilterListView(FilterView):
+    """A web list filtered through a FilterSet (the API's filters, in the query string).
+
+    Invalid filters list nothing (django-filter's strict mode) and render the same page, with the filter form's
+    errors and the message saying why, at status 400: the API's answer to the same query. A person sees what to
+    fix; a client, a link checker or a crawler sees a 4xx, not an empty list that looks like a result.
+    """
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response_kwargs["status"] = 400
+        return super().render_to_response(context, **response_kwargs)
 
 
 class DomainErrorsMixin:

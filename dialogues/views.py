@@ -9,13 +9,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, FormView
-from django_filters.views import FilterView
 
 from commitments.models import Commitment
 from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
 from core.templatetags.facts import format_approx_date_on
-from core.views import DomainErrorsMixin, FactConfirmView
+from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
 
 from . import selectors
 from .filtersets import DialogueBodyFilterSet
@@ -25,7 +24,7 @@ from .selectors import open_flags_for
 from .services import meeting_record, meeting_withdraw
 
 
-class DialogueBodyListView(FilterView):
+class DialogueBodyListView(FilterListView):
     """Every dialogue body with its cadence, last and next meeting, and whether it is overdue."""
 
     filterset_class = DialogueBodyFilterSet

@@ -280,11 +280,35 @@ def test_invalid_filter_values_list_nothing_and_say_why(reviewer_client, catalog
     response = reviewer_client.get(
         reverse("commitments:commitment_list"), {"agreement": "NOPE", "status": "done", "updated_since": "soon"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # as the API answers the same query
     assert listed(response) == []
     content = response.content.decode()
-    assert "Some filters are not valid" in content
+    assert "Some filters are not valid, so no commitment is listed" in content
     assert set(response.context["filter"].form.errors) == {"agreement", "status", "updated_since"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"status": "abc"}, "status", "Select a valid choice. abc is not one of the available choices."),
+        ({"updated_since": "2026-13-45"}, "updated_since", "Enter a valid date/time."),
+        ({"ordering": "zzz"}, "ordering", "Select a valid choice. zzz is not one of the available choices."),
+    ],
+)
+def test_an_invalid_filter_is_a_400_with_the_page_the_filter_form_and_what_to_fix(
+    reviewer_client, catalogue, query, field, message
+):
+    response = reviewer_client.get(reverse("commitments:commitment_list"), {**query, "search": "cyber"})
+    assert response.status_code == 400
+    assert reviewer_client.get("/api/v1/commitments/", query).status_code == 400  # the API's answer
+    assert list(response.context["filter"].form.errors) == [field]
+    assert listed(response) == []
+    content = response.content.decode()
+    assert "Some filters are not valid, so no commitment is listed" in content
+    assert f'<li><a href="#id_{field}">{message}</a></li>' in content  # the summary links to the filter
+    assert 'aria-label="Filter commitments"' in content and 'value="cyber"' in content  # the form, as entered
+    valid = reviewer_client.get(reverse("commitments:commitment_list"), {"search": "cyber", "ordering": "-reference"})
+    assert valid.status_code == 200 and listed(valid) == ["SPA §2", "SDP §5"]
 
 
 def test_filters_are_kept_in_the_form_so_the_url_can_be_shared(reviewer_client, catalogue):

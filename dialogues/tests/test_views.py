@@ -133,6 +133,35 @@ def test_list_filters(reviewer_client, frozen_today, query, expected):
     assert sorted(b.short_name for b in response.context["bodies"]) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"level": "abc"}, "level", "Select a valid choice. abc is not one of the available choices."),
+        ({"overdue": "maybe"}, "overdue", "Use true or false."),
+        (
+            {"agreement": "NOPE"},
+            "agreement",
+            "Select a valid choice. That choice is not one of the available choices.",
+        ),
+    ],
+)
+def test_an_invalid_filter_is_a_400_with_the_page_the_filter_form_and_what_to_fix(
+    reviewer_client, frozen_today, query, field, message
+):
+    DialogueBodyFactory(short_name="OLD", name="Old dialogue", established_on=dt.date(2020, 1, 1))
+    response = reviewer_client.get(reverse("dialogues:body_list"), {**query, "search": "old"})
+    assert response.status_code == 400  # as /api/v1/dialogues/ answers the same query
+    assert list(response.context["filter"].form.errors) == [field]
+    assert list(response.context["bodies"]) == []
+    content = response.content.decode()
+    assert "Some filters are not valid, so no dialogue body is listed" in content
+    assert f'<li><a href="#id_{field}">{message}</a></li>' in content
+    assert 'aria-label="Filter dialogue bodies"' in content and 'value="old"' in content
+    valid = reviewer_client.get(reverse("dialogues:body_list"), {"search": "old", "overdue": "true"})
+    assert valid.status_code == 200 and [b.short_name for b in valid.context["bodies"]] == ["OLD"]
+    assert "Some filters are not valid" not in valid.content.decode()
+
+
 def make_bodies(count):
     parent = DialogueBodyFactory()
     for i in range(count):
