@@ -7,6 +7,7 @@ It is also the API's one mapping of the services' domain errors (``core.exceptio
 from __future__ import annotations
 
 import math
+import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,6 +19,7 @@ from rest_framework import exceptions, serializers, status
 from core.exceptions import DomainConflict
 
 NON_FIELD_ERRORS = "non_field_errors"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Conflict(exceptions.APIException):
@@ -54,8 +56,22 @@ def _flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def error_body(*, status_code: int, code: str, detail: str, errors: dict | None = None, **extra) -> dict:
-    """The shape of every API error: ``status``, ``code``, ``detail``, ``errors`` (field → messages), extras."""
-    return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}, **extra}
+    """The shape of every API error: ``status``, ``code``, ``detail``, ``errors`` (field → messages), extras.
+
+    An error may repeat what the client sent; a lone surrogate in it (which the JSON parser already refuses) would
+    make the answer impossible to encode as UTF-8, so any is replaced by U+FFFD: an error answer always renders."""
+    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or {}, **extra}
+    return _encodable(body)
+
+
+def _encodable(value):
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
 
 
 def api_exception_handler(exc, context):

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from commitments.tests.api_support import _fresh_throttle_counters, assert_error, editor_api  # noqa: F401
 from commitments.tests.factories import CommitmentFactory, MilestoneFactory, UserFactory
+from core.api.exceptions import error_body
 from tracker.backup import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,20 @@ def test_valid_surrogate_pairs_and_escaped_backslashes_are_accepted(editor_api, 
     assert response.status_code == 201, response.content
     commitment.refresh_from_db()
     assert commitment.updates.latest("pk").note == "\U0001f600 and \\ud800 as text"
+
+
+def test_an_error_body_holding_a_surrogate_still_encodes(editor_api, commitment, monkeypatch):  # noqa: F811
+    """Defence in depth: whatever an error message repeats, the answer is valid UTF-8 JSON."""
+    body = error_body(status_code=400, code="invalid", detail="bad \ud800", errors={"k\udfff": ["v\ud800"]})
+    assert json.dumps(body, ensure_ascii=False).encode()
+    assert body["detail"] == "bad \ufffd" and body["errors"] == {"k\ufffd": ["v\ufffd"]}
+    # With the parser's check switched off, the choice field's message repeats the value: still a readable 400.
+    monkeypatch.setattr("core.api.parsers.lone_surrogate_at", lambda data: None)
+    text = _body(commitment=commitment.pk, expected_version=commitment.version, status="LONE")
+    before = snapshot()
+    response = editor_api.post("/api/v1/status-updates/", text.encode(), content_type="application/json")
+    assert assert_error(response, 400, "invalid")["errors"]["status"] == ['"\ufffd" is not a valid choice.']
+    assert snapshot() == before
 
 
 # --- Query strings and form fields: Django decodes them with replacement characters --------------------------
