@@ -420,8 +420,48 @@ def test_csv_errors_are_json(reviewer_api, data):
 
 
 def test_csv_only_for_the_commitment_list(reviewer_api, data):
-    assert_error(reviewer_api.get(f"/api/v1/commitments/{data['trade'].pk}/?format=csv"), 404)
-    assert_error(reviewer_api.get("/api/v1/commitments/", HTTP_ACCEPT="application/xml"), 406, "not_acceptable")
+    pk = data["trade"].pk
+    for url in (f"/api/v1/commitments/{pk}/?format=csv", f"/api/v1/commitments/{pk}/history/?format=csv"):
+        body = assert_error(reviewer_api.get(url), 406, "not_acceptable")
+        assert body["detail"] == 'Format "csv" is not offered by this endpoint; it offers: json.', url
+    body = assert_error(reviewer_api.get("/api/v1/commitments/", HTTP_ACCEPT="application/xml"), 406, "not_acceptable")
+    assert body["detail"] == (
+        "Could not satisfy the request Accept header; this endpoint offers: application/json, text/csv."
+    )
+
+
+# An unknown format is a client's mistake about this endpoint, not a missing object: 406 (as the schema says),
+# naming what the endpoint offers, whether asked with ?format= or a suffix, before anything is read or written.
+@pytest.mark.parametrize(
+    ("url", "offered"),
+    [
+        ("/api/v1/commitments/?format=xyz", "json, csv"),
+        ("/api/v1/commitments.xyz", "json, csv"),
+        ("/api/v1/commitments/?format=%3Cscript%3E", "json, csv"),
+        ("/api/v1/agreements/?format=csv", "json"),
+        ("/api/v1/agreements/SPA.xyz", "json"),
+        ("/api/v1/status-updates/?format=csv", "json"),
+        ("/api/v1/dialogues/?format=xml", "json"),
+        ("/api/v1/calendar.ics?format=csv", "json, ics"),
+        ("/api/v1/schema/?format=xyz", "json, yaml"),
+    ],
+)
+def test_an_unknown_format_is_a_406_naming_the_formats_offered(reviewer_api, data, url, offered):
+    response = reviewer_api.get(url)
+    assert response.status_code == 406, (url, response.status_code, response.content[:200])
+    assert response["Content-Type"].split(";")[0] in ("application/json", "application/vnd.oai.openapi+json")
+    body = response.json()
+    assert (body["status"], body["code"], body["errors"]) == (406, "not_acceptable", {})
+    assert body["detail"].endswith(f"is not offered by this endpoint; it offers: {offered}."), body["detail"]
+
+
+def test_a_write_asking_for_an_unknown_format_is_a_406_and_writes_nothing(editor_api, data):
+    commitment = data["maritime"]
+    payload = {"commitment": commitment.pk, "expected_version": commitment.version, "status": "stalled"}
+    before = StatusUpdate.objects.count(), Commitment.objects.get(pk=commitment.pk).version
+    response = editor_api.post("/api/v1/status-updates/?format=csv", payload, format="json")
+    assert "it offers: json." in assert_error(response, 406, "not_acceptable")["detail"]
+    assert (StatusUpdate.objects.count(), Commitment.objects.get(pk=commitment.pk).version) == before
 
 
 # --- Conditional requests -----------------------------------------------------------------------------------
