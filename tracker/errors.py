@@ -9,6 +9,12 @@ request, so service resumes by itself once the database is back.
 Two entry points are needed because Django reports errors from two places: an exception raised by a view reaches
 :class:`DatabaseUnavailableMiddleware`; one raised by a middleware (loading the session, the signed-in user)
 reaches ``handler500``, i.e. :func:`server_error`.
+
+A request whose body or query string Django refuses to read (larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, more than
+``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields, multipart without a usable boundary) is a client's mistake, met wherever
+the request is first read: a middleware, the API's parser, a form view. Django answers it through ``handler400``,
+i.e. :func:`bad_request`: 413 for the size, 400 otherwise, with the reason, in the API's error shape under ``/api/``,
+and logged as one warning line rather than by ``django.security`` as an ERROR with a traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ from __future__ import annotations
 import logging
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
 from core.api.exceptions import error_body
@@ -52,20 +61,33 @@ def wants_json(request: HttpRequest | None) -> bool:
 CODES = {
     400: "invalid",
     404: "not_found",
+    413: "content_too_large",
     414: "uri_too_long",
     431: "request_header_fields_too_large",
     500: "server_error",
     503: "service_unavailable",
 }
-TITLES = {400: "Bad request", 404: "Not found", 414: "Address too long", 431: "Request headers too large"}
+TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    413: "Request too large",
+    414: "Address too long",
+    431: "Request headers too large",
+}
 
 
 def _render(
-    request: HttpRequest | None, template: str, message: str, status: int, errors: dict | None = None
+    request: HttpRequest | None,
+    template: str,
+    message: str,
+    status: int,
+    errors: dict | None = None,
+    *,
+    code: str | None = None,
 ) -> HttpResponse:
     if wants_json(request):
         # The API's one error shape (core.api.exceptions.error_body): status, code, detail, errors.
-        body = error_body(status_code=status, code=CODES[status], detail=message, errors=errors)
+        body = error_body(status_code=status, code=code or CODES[status], detail=message, errors=errors)
         return JsonResponse(body, status=status)
     # Rendered without the request: context processors would read the session and the user, i.e. the database.
     context = {"message": message, "title": TITLES.get(status)}
@@ -79,11 +101,54 @@ def _logged_once(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def refusal_response(request: HttpRequest, status: int, message: str, *, parameter: str | None = None):
-    """400, 404, 414 or 431 for a request refused before any view (``tracker.middleware.RequestGuardMiddleware``)."""
+def refusal_response(
+    request: HttpRequest, status: int, message: str, *, parameter: str | None = None, code: str | None = None
+):
+    """400, 404, 413, 414 or 431 for a request refused as the client's mistake (``RequestGuardMiddleware``,
+    :func:`bad_request`): the reason in the API's error shape or on a page, and one warning line in the log."""
     errors = {parameter or "non_field_errors": [message]} if status == 400 else {}
     logger.warning("%s %s: %s %s", TITLES[status], status, request.method, request.path.replace("\x00", "\\x00"))
-    return _logged_once(_render(request, "400.html", message, status, errors))
+    return _logged_once(_render(request, "400.html", message, status, errors, code=code))
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MB ({size:,} bytes)"
+
+
+def _unreadable(exception: BaseException | None) -> tuple[int, str, str] | None:
+    """Status, code and reason for a request Django refused to read; ``None`` for any other bad request."""
+    if isinstance(exception, RequestDataTooBig):
+        size = _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return 413, "content_too_large", f"The request body is larger than {size}, the most the tracker accepts."
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            400,
+            "invalid",
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields (query parameters or form "
+            "fields), the most the tracker accepts.",
+        )
+    if isinstance(exception, TooManyFilesSent):
+        return 400, "invalid", f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files."
+    if isinstance(exception, MultiPartParserError):
+        return (
+            400,
+            "parse_error",
+            "The multipart/form-data body cannot be read: its boundary is missing or invalid, or its parts are "
+            "malformed.",
+        )
+    return None
+
+
+def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
+    """``handler400``: a request Django refused to read is answered with its reason (413 for the size) and logged
+    as one warning line; any other bad request (e.g. a disallowed Host) keeps Django's own log line, and is
+    answered in the API's error shape under ``/api/``, the usual page elsewhere."""
+    unreadable = _unreadable(exception)
+    if unreadable is not None:
+        status, code, message = unreadable
+        return refusal_response(request, status, message, code=code)
+    message = "The request could not be understood."
+    return _render(request, "400.html", message, 400, {"non_field_errors": [message]})
 
 
 def database_unavailable_response(request: HttpRequest | None, exc: BaseException | None = None) -> HttpResponse:

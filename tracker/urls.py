@@ -31,5 +31,8 @@ urlpatterns = [
 
 # Never a traceback: a plain 500 page, or a 503 when the database is unreachable (tracker/errors.py).
 handler500 = "tracker.errors.server_error"
+# A body or query string Django will not read (too large, too many fields, multipart without a boundary): 413 or
+# 400 with the reason, one warning line in the log (tracker/errors.py). JSON under /api/, as every error there.
+handler400 = "tracker.errors.bad_request"
 # An unknown address under /api/ is a JSON 404 in the API's error shape; elsewhere the usual page.
 handler404 = "core.api.exceptions.not_found"
