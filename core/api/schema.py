@@ -15,7 +15,7 @@ from core.api.conditional import ConditionalMixin, Freshness
 
 ERROR_CODES = (
     "invalid, parse_error, not_authenticated, authentication_failed, permission_denied, not_found, "
-    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, uri_too_long, "
+    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, content_too_large, uri_too_long, "
     "request_header_fields_too_large, throttled"
 )
 
@@ -49,6 +49,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such object, or a page past the end of the list.",
     406: "None of the media types in `Accept` (or `format`) can be produced.",
     409: "Conflict with the current state: nothing was written.",
+    413: "The body is larger than 2.5 MB: nothing was read or written.",
     414: "The address (path and query) is longer than 4,096 characters.",
     415: "The body is not JSON (`Content-Type: application/json`).",
     429: "Too many requests: wait `retry_after` seconds.",
@@ -141,7 +142,7 @@ class TrackerAutoSchema(AutoSchema):
             is_list = self._is_list_view()
             codes += [400, 404] if is_list else [404]
         elif self.method in ("POST", "PATCH"):
-            codes += [400, 403, 409, 415]
+            codes += [400, 403, 409, 413, 415]
             if "{" in self.path:  # an action on one object (withdraw, a change): the object may not exist
                 codes.append(404)
         return sorted(codes)
