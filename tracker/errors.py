@@ -12,9 +12,11 @@ reaches ``handler500``, i.e. :func:`server_error`.
 
 A request whose body or query string Django refuses to read (larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, more than
 ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields, multipart without a usable boundary) is a client's mistake, met wherever
-the request is first read: a middleware, the API's parser, a form view. Django answers it through ``handler400``,
-i.e. :func:`bad_request`: 413 for the size, 400 otherwise, with the reason, in the API's error shape under ``/api/``,
-and logged as one warning line rather than by ``django.security`` as an ERROR with a traceback.
+the request is first read. The API's exception handler answers those met in an API view, the request guard
+(``tracker.middleware``) a query string with too many fields, and ``handler400``, i.e. :func:`bad_request`, the
+rest (a form view): 413 for the size, 400 otherwise, with the reason (``core.api.exceptions.unreadable_request``),
+logged as one warning line rather than by ``django.security`` as an ERROR with a traceback. (With ``DEBUG`` on,
+Django shows its debug page instead of calling ``handler400``: the first two are answered before that.)
 """
 
 from __future__ import annotations
@@ -22,14 +24,11 @@ from __future__ import annotations
 import logging
 import sys
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 
-from core.api.exceptions import error_body
+from core.api.exceptions import error_body, unreadable_request
 
 logger = logging.getLogger("tracker.errors")
 
@@ -111,39 +110,11 @@ def refusal_response(
     return _logged_once(_render(request, "400.html", message, status, errors, code=code))
 
 
-def _size(size: int) -> str:
-    return f"{size / 1024 / 1024:g} MB ({size:,} bytes)"
-
-
-def _unreadable(exception: BaseException | None) -> tuple[int, str, str] | None:
-    """Status, code and reason for a request Django refused to read; ``None`` for any other bad request."""
-    if isinstance(exception, RequestDataTooBig):
-        size = _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return 413, "content_too_large", f"The request body is larger than {size}, the most the tracker accepts."
-    if isinstance(exception, TooManyFieldsSent):
-        return (
-            400,
-            "invalid",
-            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields (query parameters or form "
-            "fields), the most the tracker accepts.",
-        )
-    if isinstance(exception, TooManyFilesSent):
-        return 400, "invalid", f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files."
-    if isinstance(exception, MultiPartParserError):
-        return (
-            400,
-            "parse_error",
-            "The multipart/form-data body cannot be read: its boundary is missing or invalid, or its parts are "
-            "malformed.",
-        )
-    return None
-
-
 def bad_request(request: HttpRequest, exception: BaseException | None = None) -> HttpResponse:
     """``handler400``: a request Django refused to read is answered with its reason (413 for the size) and logged
     as one warning line; any other bad request (e.g. a disallowed Host) keeps Django's own log line, and is
     answered in the API's error shape under ``/api/``, the usual page elsewhere."""
-    unreadable = _unreadable(exception)
+    unreadable = unreadable_request(exception)
     if unreadable is not None:
         status, code, message = unreadable
         return refusal_response(request, status, message, code=code)

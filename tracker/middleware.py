@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import TooManyFieldsSent
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -51,6 +52,7 @@ class RequestGuardMiddleware:
       500). Other control characters are legal in text and left to the views: path segments that name records
       go through path converters (``core.converters``), which do not match them (404).
     - A URL longer than ``MAX_URL_LENGTH``: 414; request headers larger than ``MAX_HEADER_BYTES``: 431.
+    - A query string of more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` parameters: 400 (Django refuses to read it).
 
     Placed first after the security middleware: nothing below it (sessions, authentication, CSRF, the views) sees
     such a request.
@@ -64,6 +66,8 @@ class RequestGuardMiddleware:
         return response if response is not None else self.get_response(request)
 
     def _refusal(self, request):
+        from core.api.exceptions import unreadable_request
+
         from .errors import refusal_response
 
         if len(request.get_full_path()) > MAX_URL_LENGTH:
@@ -73,7 +77,11 @@ class RequestGuardMiddleware:
         if "\x00" in request.path:
             # No address of the tracker holds one: as any other address that does not exist.
             return refusal_response(request, 404, "There is no page at this address.")
-        parameter = _control_character_in_query(request)
+        try:
+            parameter = _control_character_in_query(request)
+        except TooManyFieldsSent as exc:
+            status, code, message = unreadable_request(exc)
+            return refusal_response(request, status, message, code=code)
         if parameter is not None:
             return refusal_response(
                 request, 400, f"The query parameter {parameter} contains a NUL character.", parameter=parameter

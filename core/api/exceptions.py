@@ -1,7 +1,10 @@
 """The one JSON shape of every API error (:func:`error_body`), and the handler that gives it to every error.
 
 It is also the API's one mapping of the services' domain errors (``core.exceptions``): a
-:class:`~core.exceptions.DomainConflict` becomes a 409 whose extras come from the view's ``conflict_extra``.
+:class:`~core.exceptions.DomainConflict` becomes a 409 whose extras come from the view's ``conflict_extra``; and of
+the requests Django refuses to read (:func:`unreadable_request`): a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a
+413, too many fields or a multipart body without a usable boundary a 400. They are the client's mistake, answered
+here before Django's own handler would (its HTML page, its debug page, an ERROR with a traceback in the log).
 """
 
 from __future__ import annotations
@@ -9,10 +12,12 @@ from __future__ import annotations
 import math
 import re
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 
@@ -32,6 +37,44 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail=None, *, extra: dict | None = None):
         super().__init__(detail)
         self.extra = extra or {}
+
+
+class RequestRefused(exceptions.APIException):
+    """A request Django refused to read, with the status, code and reason of :func:`unreadable_request`."""
+
+    def __init__(self, status_code: int, code: str, detail: str):
+        self.status_code = status_code
+        super().__init__(detail, code)
+
+
+def unreadable_request(exc: BaseException | None) -> tuple[int, str, str] | None:
+    """Status, code and reason for a request Django refused to read (its body or query string); ``None`` for any
+    other exception. Shared by the API's handler, the request guard and ``handler400`` (``tracker.errors``)."""
+    if isinstance(exc, RequestDataTooBig):
+        size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return (
+            413,
+            "content_too_large",
+            f"The request body is larger than {size / 1024 / 1024:g} MB ({size:,} bytes), the most the tracker "
+            "accepts.",
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return (
+            400,
+            "invalid",
+            f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} fields (query parameters or form "
+            "fields), the most the tracker accepts.",
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return 400, "invalid", f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files."
+    if isinstance(exc, MultiPartParserError):
+        return (
+            400,
+            "parse_error",
+            "The multipart/form-data body cannot be read: its boundary is missing or invalid, or its parts are "
+            "malformed.",
+        )
+    return None
 
 
 def _flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -87,6 +130,8 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif (unreadable := unreadable_request(exc)) is not None:
+        exc = RequestRefused(*unreadable)
     # Imported here: rest_framework.views loads this module (the permission, throttle and pagination classes).
     from rest_framework.views import exception_handler as drf_exception_handler
 

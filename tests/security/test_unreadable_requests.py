@@ -58,7 +58,15 @@ def assert_logged_as_a_client_mistake(caplog):
     assert any(record.levelno == logging.WARNING for record in caplog.records)
 
 
-def test_a_json_body_too_large_is_a_413_in_the_api_shape(editor_api, commitment, caplog):  # noqa: F811
+@pytest.fixture(params=[False, True], ids=["production", "debug"])
+def debug(request, settings):
+    """Either way: with DEBUG on, Django answers these with its debug page instead of ``handler400`` (the probe's
+    server ran so), so under /api/ they must be answered before they reach Django's handler."""
+    settings.DEBUG = request.param
+    return request.param
+
+
+def test_a_json_body_too_large_is_a_413_in_the_api_shape(editor_api, commitment, caplog, debug):  # noqa: F811
     editor_api.raise_request_exception = False
     before = snapshot()
     with caplog.at_level(logging.INFO):
@@ -72,7 +80,7 @@ def test_a_json_body_too_large_is_a_413_in_the_api_shape(editor_api, commitment,
     assert_logged_as_a_client_mistake(caplog)
 
 
-def test_a_session_meets_the_same_413_in_its_csrf_check(session, commitment, caplog):
+def test_a_session_meets_the_same_413_in_its_csrf_check(session, commitment, caplog, debug):
     before = snapshot()
     with caplog.at_level(logging.INFO):
         response = session.post("/api/v1/status-updates/", _too_big_json(commitment), content_type="application/json")
@@ -100,7 +108,7 @@ def test_the_api_reads_no_form_body_at_all(session, editor_api, commitment, cont
     assert snapshot() == before
 
 
-def test_too_many_query_parameters_is_a_json_400(editor_api, commitment, caplog):  # noqa: F811
+def test_too_many_query_parameters_is_a_json_400(editor_api, commitment, caplog, debug):  # noqa: F811
     editor_api.raise_request_exception = False
     for url in ("/api/v1/commitments/", f"/api/v1/commitments/{commitment.pk}/"):
         with caplog.at_level(logging.INFO):
