@@ -236,5 +236,5 @@ def test_the_status_history_from_the_year_1_is_answered_on_sqlite_too(admin_clie
     if connection.vendor == "sqlite":
         assert (response.status_code, response["Location"]) == (302, f"{_url(StatusUpdate, 'changelist')}?e=1")
     else:
-        assert response.status_code == 200
-        assert list(response.context["cl"].result_list) == [everything]
+        assert response.status_code == 200  # PostgreSQL holds the year 1: every entry is from after it
+        assert set(response.context["cl"].result_list) == set(StatusUpdate.objects.all())

@@ -46,6 +46,6 @@ def test_json_and_its_parameters_and_format_override(reviewer):
         assert b'\n    "count": 1' in indented.content
         overridden = client.get(COMMITMENTS, {"format": "csv"}, HTTP_ACCEPT="application/json")
         assert overridden.status_code == 406  # the format asks for CSV, the header for JSON only
-        assert client.get(COMMITMENTS, {"format": "yaml"}).status_code == 404
+        assert client.get(COMMITMENTS, {"format": "yaml"}).status_code == 406  # a format not offered, named
         anything = client.get(COMMITMENTS, HTTP_ACCEPT="*/*")
         assert anything["Content-Type"] == "application/json"
