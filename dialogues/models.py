@@ -109,6 +109,7 @@ def body_state(
     on: date,
     assumed: bool = False,
     due_precision: str = DatePrecision.DAY,
+    started: tuple[date, str] | None = None,
 ) -> BodyStatus:
     """The one rule for a body's state: met on schedule, due, overdue, no meeting recorded, cannot tell (or ad hoc,
     inactive).
@@ -118,7 +119,9 @@ def body_state(
     counts from a meeting known only as "January 2023" is "January 2024" (stored as its last day, 31 January), so
     the state says "past due since Jan 2024" rather than a count of days it cannot know (the count, from that last
     day, so never more than the body can be late, stays in ``days_overdue`` for sorting and the API). "Overdue
-    since" names only the first day after the grace period.
+    since" names only the first day after the grace period. ``started`` (the start and its precision, for a body
+    with no meeting recorded) makes an overdue state say what is missing, the record: "Overdue: no meeting
+    recorded since it started in 2014" (:func:`overdue_phrase`).
     """
     due = format_approx_date(next_due_on, due_precision, short=True) if next_due_on else ""
     if not active:
@@ -134,8 +137,11 @@ def body_state(
     never = "" if last_meeting_on else ", no meeting recorded"
     if overdue_after is not None and overdue_after < on:
         days = (on - next_due_on).days
-        late = _days_past_due(days) if due_precision == DatePrecision.DAY else f"past due since {due}"
-        return BodyStatus(BodyState.OVERDUE, f"Overdue: {late}{never}", days, next_due_on, assumed, due_precision)
+        if last_meeting_on is None and started is not None:
+            late = overdue_phrase(days, next_due_on, due_precision, started=started)
+        else:
+            late = (_days_past_due(days) if due_precision == DatePrecision.DAY else f"past due since {due}") + never
+        return BodyStatus(BodyState.OVERDUE, f"Overdue: {late}", days, next_due_on, assumed, due_precision)
     if next_due_on <= on:
         return BodyStatus(BodyState.DUE, f"Due since {due}{never}", None, next_due_on, assumed, due_precision)
     if last_meeting_on is None:
@@ -339,6 +345,7 @@ class DialogueBody(ProvenanceMixin, SourcedModel):
             on=on or timezone.localdate(),
             assumed=self.schedule_rests_on_assumption,
             due_precision=self.schedule_precision,
+            started=self.start_if_never_met,
         )
 
     @property

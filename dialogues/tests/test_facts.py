@@ -132,7 +132,7 @@ def test_the_list_the_body_page_and_the_timeline_mark_an_assumed_cadence(reviewe
     page = reviewer_client.get(guessed.get_absolute_url()).content.decode()
     assert "<strong>assumed</strong> by the tracker (its default): dialogues meet annually" in page
     timeline = reviewer_client.get(reverse("dashboards:timeline")).content.decode()
-    assert "<strong>assumed</strong>" in timeline and "days past due" in timeline
+    assert "<strong>assumed</strong>" in timeline and "Overdue: no meeting recorded since it started" in timeline
 
 
 def test_the_timeline_chart_marks_due_dates_that_rest_on_an_assumption(reviewer_client, guessed):

@@ -107,7 +107,9 @@ def test_list_shows_cadence_next_due_and_overdue_days(reviewer_client, frozen_to
     content = reviewer_client.get(reverse("dialogues:body_list")).content.decode()
     days = (TODAY - overdue.next_due_on).days
     assert days == 424
-    assert f"Overdue: {days} days past due" in content
+    # It never met: the state names the missing record and its start, not a lateness it may not have.
+    assert "Overdue: no meeting recorded since it started on 10 January 2024" in content
+    assert f"{days} days past due" not in content
     assert "every 12 months" in content and "ad hoc" in content and "1 Jul 2026" in content
     # FRESH never met: by the one state rule it is "never met", not "on schedule" (the timeline says the same).
     assert "No meeting recorded: first due by 1 Jul 2026" in content
@@ -220,7 +222,10 @@ def test_body_page_shows_overdue_state_with_days_and_open_flags(reviewer_client,
     OverdueFlagFactory(body=body, closed=True, due_on=dt.date(2024, 1, 1), overdue_since=dt.date(2024, 3, 1))
     response = reviewer_client.get(body.get_absolute_url())
     content = response.content.decode()
-    assert "Overdue: 129 days past due, no meeting recorded</span>: its meeting was due on 1 November 2025" in content
+    assert (
+        "Overdue: no meeting recorded since it started on 1 November 2024</span>: "
+        "its meeting was due on 1 November 2025" in content
+    )
     # The sweep's flags, shown with the sweep's own include.
     assert [f.pk for f in response.context["open_flags"]] == [flag.pk]
     assert content.count('class="message message-error overdue-flag"') == 1
