@@ -429,7 +429,7 @@ OVERLAPS = """selector => {
 }"""
 
 
-@pytest.mark.parametrize("width", [1366, 1280, 1024, 390])
+@pytest.mark.parametrize("width", [1366, 1280, 1024, 800, 390])
 def test_what_changed_cells_do_not_overlap(width, new_page, reviewer, seed_data, screenshot_dir):
     """The "By" column (a fixed 8rem) kept "source documents" on one line, into the evidence beside it ("source
     documentsSDP-2024…"): it wraps between its words; no cell's text reaches into its neighbour."""
@@ -440,3 +440,9 @@ def test_what_changed_cells_do_not_overlap(width, new_page, reviewer, seed_data,
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     overlaps = page.evaluate(OVERLAPS, ".changes-table tbody tr")
     assert not overlaps, overlaps
+    # Nor is a column crushed: below a laptop's width the fixed columns left the commitment's text about 30 px, a
+    # letter or two a line (at 800 px).
+    narrowest = page.evaluate(
+        "Math.min(...Array.from(document.querySelectorAll('.changes-table td:nth-child(2)'), c => c.clientWidth))"
+    )
+    assert narrowest >= 150, narrowest
