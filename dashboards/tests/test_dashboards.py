@@ -401,6 +401,10 @@ def test_as_of_page_says_it_is_rebuilt(reviewer_client, world):
     assert response.status_code == 200
     assert "as it stood on 1 May 2026" in content
     assert "No dialogue meeting since 2024" not in content  # the stall recorded on 1 June
+    # The key to the bars speaks of that day, not of today.
+    assert "count its state on that day" in content and "count its state today" not in content
+    today = reviewer_client.get(reverse("dashboards:home")).content.decode()
+    assert "count its state today" in today
 
 
 @pytest.mark.parametrize(
@@ -462,6 +466,8 @@ def test_timeline_page_highlights_overdue_bodies(reviewer_client, world):
 
 def test_agreement_page_shows_areas_and_bodies(reviewer_client, world):
     content = reviewer_client.get(world["sdp"].get_absolute_url()).content.decode()
+    # The browser's tab (and a bookmark, a printed page's header) names the framework, not only its code.
+    assert f"<title>SDP: {world['sdp'].title} · EU–Japan tracker</title>" in content
     assert "Cyber security" in content and "SDP §9" in content
     assert "Overdue: 457 days past due" in content
 
