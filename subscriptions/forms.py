@@ -23,7 +23,7 @@ class FollowForm(AccessibleFormMixin, forms.Form):
 
 class DigestSettingsForm(AccessibleFormMixin, forms.Form):
     digest_day = forms.ChoiceField(
-        label="Weekly digest",
+        label="When to send it",
         choices=[(str(value), f"Every {label}") for value, label in Weekday.choices] + [(OFF, "No digest")],
         help_text="An e-mail with what changed in what you follow since the last one; none when nothing did.",
     )
