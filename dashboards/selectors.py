@@ -44,7 +44,7 @@ from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from core.models import DatePrecision
-from core.templatetags.facts import about_duration, format_approx_date
+from core.templatetags.facts import about_duration, count_of_days, format_approx_date
 from dialogues.choices import Level
 from dialogues.models import DialogueBody, Meeting, OverdueFlag, overdue_phrase
 from dialogues.selectors import open_flags_for
@@ -1032,7 +1032,7 @@ class TimelineRow:
         if not gaps:
             return ""
         days, to_the_day = max(gaps)
-        return f"{days:,} day{'s' if days != 1 else ''}" if to_the_day else about_duration(days)
+        return count_of_days(days) if to_the_day else about_duration(days)
 
     @property
     def days_late_total(self) -> int:
@@ -1048,7 +1048,7 @@ class TimelineRow:
         if not self.overdue_spans:
             return ""
         if all(span.start_precision == span.end_precision == DatePrecision.DAY for span in self.overdue_spans):
-            return f"{total:,} day{'s' if total != 1 else ''}"
+            return count_of_days(total)
         return about_duration(total)
 
 

@@ -30,7 +30,7 @@ from core.models import (
     provenance_constraints,
     provenance_fields,
 )
-from core.templatetags.facts import about_years, format_approx_date, format_approx_date_on
+from core.templatetags.facts import about_years, count_of_days, format_approx_date, format_approx_date_on
 
 from .choices import BodyState, FlagCloseReason, Level, NotificationKind, NotificationStatus
 from .querysets import DialogueBodyQuerySet, MeetingQuerySet, overdue_key
@@ -153,7 +153,7 @@ def body_state(
 
 def _days_past_due(days: int) -> str:
     """ "1,049 days past due": counted from the due date, with the thousands marked so it reads at a glance."""
-    return f"{days:,} day{'s' if days != 1 else ''} past due"
+    return f"{count_of_days(days)} past due"
 
 
 def overdue_phrase(days: int, due_on: date, precision: str, *, started: tuple[date, str] | None = None) -> str:

@@ -10,7 +10,6 @@ here before Django's own handler would (its HTML page, its debug page, an ERROR 
 from __future__ import annotations
 
 import math
-import re
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -23,8 +22,9 @@ from rest_framework import exceptions, serializers, status
 
 from core.exceptions import DomainConflict
 
+from .parsers import LONE_SURROGATE
+
 NON_FIELD_ERRORS = "non_field_errors"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Conflict(exceptions.APIException):
@@ -109,7 +109,7 @@ def error_body(*, status_code: int, code: str, detail: str, errors: dict | None 
 
 def _encodable(value):
     if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
+        return LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_encodable(key): _encodable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -12,6 +12,7 @@ Negotiation runs before the view's handler, so a write asking for such a format 
 
 from __future__ import annotations
 
+from django.utils.text import Truncator
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -26,10 +27,6 @@ class FormatNotOffered(NotAcceptable):
 
 def _offered(renderers, attribute: str) -> str:
     return ", ".join(dict.fromkeys(getattr(renderer, attribute) for renderer in renderers))
-
-
-def _quoted(asked: str, limit: int = 40) -> str:
-    return asked if len(asked) <= limit else asked[: limit - 1] + "…"
 
 
 class KeptContentNegotiation(DefaultContentNegotiation):
@@ -55,6 +52,6 @@ class KeptContentNegotiation(DefaultContentNegotiation):
         matching = [renderer for renderer in renderers if renderer.format == format]
         if not matching:
             offered = _offered(renderers, "format")
-            detail = f'Format "{_quoted(format)}" is not offered by this endpoint; it offers: {offered}.'
+            detail = f'Format "{Truncator(format).chars(40)}" is not offered by this endpoint; it offers: {offered}.'
             raise FormatNotOffered(detail, available_renderers=renderers)
         return matching

@@ -22,6 +22,7 @@ import codecs
 import re
 
 from django.conf import settings
+from django.utils.text import Truncator
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -32,7 +33,7 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 # The escape of a surrogate in JSON text (a pair is two of them); only a body holding one is searched further.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # A surrogate left in a decoded string: a pair decodes to one character, so what is left is a lone half.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nesting_depth(text: str) -> int:
@@ -56,12 +57,12 @@ def lone_surrogate_at(data) -> str | None:
     while pending:
         value, path = pending.pop()
         if isinstance(value, str):
-            if _SURROGATE.search(value):
+            if LONE_SURROGATE.search(value):
                 return path
         elif isinstance(value, dict):
             for key, item in value.items():
                 where = f"{path}.{_escaped(key)}" if path else _escaped(key)
-                if _SURROGATE.search(key):
+                if LONE_SURROGATE.search(key):
                     return where
                 pending.append((item, where))
         elif isinstance(value, list):
@@ -71,10 +72,6 @@ def lone_surrogate_at(data) -> str | None:
 
 def _escaped(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _shortened(path: str, limit: int = 120) -> str:
-    return path if len(path) <= limit else path[: limit - 1] + "…"
 
 
 class DepthLimitedJSONParser(JSONParser):
@@ -95,7 +92,7 @@ class DepthLimitedJSONParser(JSONParser):
         if _SURROGATE_ESCAPE.search(text):
             where = lone_surrogate_at(data)
             if where is not None:
-                place = f'at "{_shortened(where)}"' if where else "as the body"
+                place = f'at "{Truncator(where).chars(120)}"' if where else "as the body"
                 raise ParseError(
                     f"JSON parse error - lone surrogate {place}: an escape \\ud800-\\udbff must be followed by one "
                     "\\udc00-\\udfff (the pair is one character), and neither may stand alone."

@@ -54,6 +54,11 @@ def about_years(days: int) -> str:
     return f"about {round(days / 365)} years" if days >= 730 else ""
 
 
+def count_of_days(days: int) -> str:
+    """ "1,049 days", "1 day": a count of days with the thousands marked, for lengths known to the day."""
+    return f"{days:,} day{'s' if days != 1 else ''}"
+
+
 def about_duration(days: int) -> str:
     """A length of time one of whose ends the documents give only to the month or the year, as a reader says it:
     "about 3 years" (``about_years``), else "about 8 months" or "under a month"; a count of days would claim a day
