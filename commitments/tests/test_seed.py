@@ -484,3 +484,14 @@ def test_an_entry_is_dated_by_its_own_document_not_by_another_documents_date(see
     page = _text(reviewer_client.get(commitment.get_absolute_url()))
     assert "January 2024 · Status update" in page
     assert "10 November 2023" not in page and "1 January 2024" not in page
+
+
+def test_an_achievement_the_documents_give_as_a_year_reads_as_that_year(seed_data, reviewer_client):
+    """The EP analysis says the cross-border data flows agreement was concluded "in 2023", no day. The entry was
+    dated 10 November 2023, the day the analysis was completed, which read as the day it was achieved. It is 2023."""
+    commitment = Commitment.objects.get(reference="DATA-FLOWS (EP-IDA Exec. summary)")
+    entry = commitment.updates.get(source_document__key="EP-IDA-2024")
+    assert (entry.evidence_date, entry.evidence_date_precision) == (date(2023, 1, 1), "year")
+    page = _text(reviewer_client.get(commitment.get_absolute_url()))
+    assert "10 November 2023" not in page and "1 January 2023" not in page
+    assert "2023 · Status update" in page
