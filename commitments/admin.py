@@ -59,6 +59,7 @@ class CommitmentAdmin(ServiceAdmin):
     before a staff edit gets the admin's (409), instead of either overwriting the other."""
 
     form = CommitmentAdminForm
+    guard_stale_forms = False  # commitment_update checks the form's edit_version, which every editorial edit moves
     list_display = ["reference", "title", "agreement", "area", "strength", "status", "progress", "responsible_body"]
     list_filter = ["status", "area", "strength", "agreement"]
     search_fields = ["reference", "title", "description"]

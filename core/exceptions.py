@@ -42,3 +42,24 @@ class FactConflict(DomainConflict):
         self.message = (
             f"Nothing was confirmed: someone else changed the {label} after you opened the form. It is now {current}."
         )
+
+
+class ChangedSinceOpened(DomainConflict):
+    """An admin change form sent back after someone else changed what it shows (``core.admin_base.StaleFormGuard``).
+
+    Saving it would have written the values it was opened with back over theirs. ``record`` is what the form is
+    about ("dialogue body"); ``changed`` names what changed since (field labels, an inline's name), ``None`` when
+    the form did not say what it was opened on, ``[]`` when the record was deleted meanwhile.
+    """
+
+    def __init__(self, *, record: str, changed: list[str] | None):
+        self.record, self.changed = record, changed
+        if changed is None:
+            self.message = f"This form did not say which version of the {record} it was opened on: nothing was saved."
+        elif not changed:
+            self.message = f"Someone else deleted this {record} after you opened the form: nothing was saved."
+        else:
+            self.message = (
+                f"Someone else changed this {record} after you opened the form ({', '.join(changed)}): "
+                "nothing was saved."
+            )

@@ -12,11 +12,9 @@ from __future__ import annotations
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_base import TrackerAdmin
-from .exceptions import DomainConflict
 
 
 class ReadOnlyAdminMixin:
@@ -65,18 +63,6 @@ class ServiceAdmin(AuditedAdmin):
     """An audited admin whose saves go through the domain services (``save_model`` calls them).
 
     A service's :class:`~core.exceptions.DomainConflict` (someone else changed the record after the form was
-    opened) is answered with a conflict page, status 409, and nothing saved, as on the staff pages.
+    opened) is answered with the conflict page, status 409, and nothing saved, as on the staff pages: the base's
+    (``core.admin_base.StaleFormGuard``), which also refuses a form opened before any other change to what it shows.
     """
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainConflict as conflict:
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": "Not saved: changed by someone else",
-                "conflict": conflict,
-                "change_url": request.get_full_path(),
-            }
-            return TemplateResponse(request, "admin/domain_conflict.html", context, status=409)

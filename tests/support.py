@@ -98,3 +98,37 @@ def a_record_in_each_admin_list():
     MilestoneFactory(commitment=update.commitment)
     update.refresh_from_db()
     return update
+
+
+def admin_form_data(response) -> dict:
+    """The data an admin change page (``response``) sends back unchanged: the main form, its inlines and their
+    management forms, and the hidden field with what the form was opened on (``core.admin_base.StaleFormGuard``)."""
+    from django import forms
+
+    data = {}
+    page_forms = [response.context["adminform"].form]
+    for inline in response.context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        page_forms.extend(formset.forms)
+    for form in page_forms:
+        for name, form_field in form.fields.items():
+            value = form[name].value()
+            if value is None:
+                continue
+            key = form.add_prefix(name)
+            if isinstance(form_field.widget, forms.MultiWidget) and not isinstance(value, list | tuple):
+                # A date and a time in two inputs (a user's "date joined"): key_0, key_1.
+                for index, part in enumerate(form_field.widget.decompress(value)):
+                    if part is not None:
+                        data[f"{key}_{index}"] = part.isoformat()
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v.pk if hasattr(v, "pk") else v) for v in value]
+            elif isinstance(value, bool):
+                if value:
+                    data[key] = "on"
+            else:
+                data[key] = value
+    return data
+

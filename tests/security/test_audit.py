@@ -19,6 +19,7 @@ from commitments.tests.factories import AgreementFactory, CommitmentFactory, Sta
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from tests.support import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -56,31 +57,6 @@ def test_every_audited_model_keeps_history():
     assert recorded == audited
 
 
-def admin_post_data(response) -> dict:
-    """The data the admin change form would send back unchanged: main form, inlines and management forms."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context.get("inline_admin_formsets", []):
-        formset = inline.formset
-        for key, value in formset.management_form.initial.items():
-            data[f"{formset.prefix}-{key}"] = value
-        forms.extend(formset.forms)
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None:
-                continue
-            key = form.add_prefix(name)
-            if isinstance(value, list | tuple):
-                data[key] = [str(v.pk if hasattr(v, "pk") else v) for v in value]
-            elif isinstance(value, bool):
-                if value:
-                    data[key] = "on"
-            else:
-                data[key] = value
-    return data
-
-
 TEXT_FIELD = {Agreement: "title", Commitment: "title", DialogueBody: "name", Meeting: "place"}
 
 
@@ -89,7 +65,7 @@ def test_a_change_in_the_admin_records_who_and_when(admin_client, root, records,
     obj = records[model]
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    data = admin_post_data(admin_client.get(url))
+    data = admin_form_data(admin_client.get(url))
     field = TEXT_FIELD[model]
     data[field] = "Changed in the admin"
     before = timezone.now()
@@ -160,7 +136,7 @@ def test_past_versions_cannot_be_reverted_or_edited_from_the_admin(admin_client,
     page = admin_client.get(url)
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
-    data = admin_post_data(page)
+    data = admin_form_data(page)
     response = admin_client.post(url, data)
     assert response.status_code == 403
     obj.refresh_from_db()
