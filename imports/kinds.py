@@ -30,6 +30,7 @@ from commitments.exports import COLUMNS as COMMITMENT_EXPORT_COLUMNS
 from commitments.forms import CommitmentForm, StatusUpdateForm
 from commitments.models import Agreement, Commitment, StatusUpdate
 from commitments.services import commitment_create, commitment_update, commitment_update_status
+from core.exceptions import DomainConflict
 from core.models import DatePrecision
 from core.templatetags.facts import approx_iso
 from dialogues.forms import MeetingForm
@@ -66,7 +67,8 @@ class Column:
 @dataclass
 class RowResult:
     """What one row of the file would do: its outcome, the changes (field, old, new) or the errors (column,
-    message), and, for new and changed rows, the values to write and the versions they were checked against."""
+    message), and, for new and changed rows, the values to write and the versions they were checked against (for a
+    record without a version column, the :func:`fingerprint` of its state)."""
 
     row: int
     key: str
@@ -75,7 +77,7 @@ class RowResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     target: int | None = None
-    expect: int | None = None
+    expect: int | str | None = None
 
     def error(self, column: str, message: str) -> None:
         self.action = ERROR
@@ -488,6 +490,13 @@ class StatusUpdateKind(ImportKind):
 # --- Meetings ---------------------------------------------------------------------------------------------------
 
 
+class MeetingChangedSincePreview(DomainConflict):
+    """A meeting the file corrects was changed by someone else after the preview (the import's conflict names it)."""
+
+    def __init__(self, *, key: str):
+        self.message = f"the meeting {key} was changed by someone else"
+
+
 class MeetingKind(ImportKind):
     """Meetings by body short name and date: a new one is recorded (``meeting_record``: the body's schedule and
     overdue flag move at once), a known one gets its place, outcome and advanced commitments corrected
@@ -604,7 +613,7 @@ class MeetingKind(ImportKind):
             if not result.changes:
                 return
             result.action = CHANGED
-            result.target = record.pk
+            result.target, result.expect = record.pk, fingerprint([(result.key, self.state(record))])
         result.values = {name: display(value) if isinstance(value, date) else value for name, value in values.items()}
         result.values["body"] = body.pk
         if advanced is not None:
@@ -618,7 +627,14 @@ class MeetingKind(ImportKind):
         if entry["action"] == NEW:
             meeting_record(body=body, held_on=held_on, recorded_by=author, commitments=advanced or (), **values)
             return
-        meeting = Meeting.objects.select_related("body").get(pk=entry["target"])
+        # Locked, then compared with the preview: a correction committed after the file's fingerprint was checked
+        # (an administrator's save that was still running) is a conflict, not overwritten.
+        meeting = (
+            Meeting.objects.select_for_update(no_key=True, of=("self",)).select_related("body").get(pk=entry["target"])
+        )
+        meeting.advanced = sorted(meeting.commitments_advanced.values_list("reference", flat=True))
+        if "expect" in entry and fingerprint([(entry["key"], self.state(meeting))]) != entry["expect"]:
+            raise MeetingChangedSincePreview(key=entry["key"])
         for name, value in values.items():
             setattr(meeting, name, value)
         meeting_save(meeting=meeting, author=author, commitments=advanced)
