@@ -132,3 +132,29 @@ def admin_form_data(response) -> dict:
                 data[key] = value
     return data
 
+
+def wait_until_a_query_waits_on_a_lock(responses: list, timeout: float = 20) -> None:
+    """On PostgreSQL, from the transaction that holds a lock: return once another connection waits on a lock (the
+    request under test, in its own thread, which appends its answer to ``responses`` when done). A request that
+    answers without ever waiting fails the test."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline and not responses:
+            # Inside a transaction the statistics views keep their first snapshot: take a fresh one each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+        cursor.execute(
+            "SELECT datname, state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        activity = cursor.fetchall()
+    raise AssertionError(f"the second request never waited for the first: {responses} {activity}")

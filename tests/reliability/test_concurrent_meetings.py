@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -24,30 +23,11 @@ from commitments.tests.factories import UserFactory
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from tests.support import wait_until_a_query_waits_on_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 HELD_ON = dt.date(2025, 5, 20)
-
-
-def _wait_until_a_query_waits_on_a_lock(responses: list, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline and not responses:
-            # Inside a transaction the statistics views keep their first snapshot: take a fresh one each time.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-        cursor.execute(
-            "SELECT datname, state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
-        )
-        activity = cursor.fetchall()
-    raise AssertionError(f"the second request never waited for the first: {responses} {activity}")
 
 
 def _post_by_form(user, body):
@@ -84,7 +64,7 @@ def test_the_same_meeting_recorded_at_once_is_stored_once_and_the_second_gets_40
         meeting_record(body=body, held_on=HELD_ON, place="Brussels", summary="First recording", recorded_by=first)
         thread = threading.Thread(target=second_request)
         thread.start()
-        _wait_until_a_query_waits_on_a_lock(responses)
+        wait_until_a_query_waits_on_a_lock(responses)
     thread.join(timeout=30)
 
     assert len(responses) == 1
