@@ -45,6 +45,7 @@ from tqdm import tqdm
 from commitments.choices import AgreementKind, PolicyArea, Status, Strength, UpdateKind
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.references import reference_sort_key
+from commitments.services import status_since
 from core import generation
 from core.models import DatePrecision, SourceDocument
 from core.roles import EDITORS, REVIEWERS
@@ -810,8 +811,11 @@ class _Generator:
                             if rand() < 0.5:
                                 evidence_url = f"https://example.eu/evidence/{cid}/{version}"
                             evidence_date = min(recorded_at.date(), today)
-                        if status != previous or changed_at is None:
-                            changed_at = recorded_at
+                        if status != previous or changed_at is None:  # since its evidence date, by the rule
+                            entry = StatusUpdate(
+                                evidence_date=evidence_date, recorded_at=recorded_at, author_id=editors[0]
+                            )
+                            changed_at = status_since(entry, previous=changed_at)[0]
                     reviewed_at = recorded_at
                     author = editors[int(rand() * len(editors))]
                 updates.append(

@@ -26,7 +26,7 @@ from bench.synthetic import (
 )
 from commitments.choices import Status, UpdateKind
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
-from commitments.services import commitment_confirm_unchanged, commitment_update_status, milestone_add
+from commitments.services import commitment_confirm_unchanged, commitment_update_status, milestone_add, status_since
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
 from dialogues.models import DialogueBody, Meeting
 
@@ -65,7 +65,7 @@ def test_every_history_is_what_the_services_would_have_written(generated):
             if update.kind in (UpdateKind.REVIEW, UpdateKind.MILESTONE):
                 assert (update.status, update.progress) == (status, progress), "it repeats the current state"
             elif update.status != status or changed_at is None:
-                changed_at = update.recorded_at
+                changed_at = status_since(update, previous=changed_at)[0]
             if update.status == Status.ACHIEVED:
                 assert update.progress == 100
                 if update.kind == UpdateKind.STATUS_CHANGE:

@@ -252,8 +252,10 @@ class Commitment(SourcedModel):
     )
     progress = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     # Empty when no dated entry says so: never updated, or known only from a document that gives no date
-    # (``StatusUpdate.is_undated``; see ``status_date_unknown``). The precision is that of the entry they come from
-    # (``StatusUpdate.date_precision``): a document's "May 2020" stays a month.
+    # (``StatusUpdate.is_undated``; see ``status_date_unknown``). ``status_changed_at`` is the evidence date of the
+    # entry that set the status (never before the previous status took effect), else when it was recorded
+    # (``services.status_since``); ``last_reviewed_at`` is when the latest dated entry was recorded. The precision is
+    # that of the date they come from: a document's "May 2020" stays a month.
     status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_changed_precision = precision_field()
     last_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -477,6 +479,9 @@ class Commitment(SourcedModel):
             )
 
 
+EVIDENCE_DATE_ALONE = "An evidence date goes with a link or a reference to the document it dates."
+
+
 class StatusUpdate(SourcedModel):
     """One entry in a commitment's append-only history: a status change, a review that found no change, or the
     withdrawal of an earlier entry recorded by mistake.
@@ -603,6 +608,8 @@ class StatusUpdate(SourcedModel):
         if self.evidence_date and self.evidence_date > today:
             errors["evidence_date"] = "The evidence date cannot be in the future."
         errors.update(precision_errors(self.evidence_date, self.evidence_date_precision, "evidence_date"))
+        if self.evidence_date and not (self.evidence_url.strip() or self.evidence_reference.strip()):
+            errors.setdefault("evidence_date", EVIDENCE_DATE_ALONE)
         status_change = self.kind == UpdateKind.STATUS_CHANGE
         if status_change and self.status == Status.ACHIEVED and self.progress not in (None, 100):
             errors["progress"] = "An achieved commitment is 100% complete."

@@ -8,7 +8,7 @@ based on a stale version raises :class:`CommitmentConflict` and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -174,6 +174,26 @@ def _apply_changes(commitment: Commitment, changes: dict) -> None:
         setattr(commitment, name, value)
 
 
+def status_since(update: StatusUpdate, *, previous: datetime | None) -> tuple[datetime | None, str]:
+    """Since when the status ``update`` records holds, and to what precision: ``(None, day)`` for an undated
+    entry (it dates nothing); the evidence date where the entry has one ("15 March 2025", or "March 2025" at noon on
+    the 1st with month precision, as the seed loader files a document's date), but never before ``previous``, the
+    moment the status it replaces took effect, so that the record keeps its order (evidence that predates it dates
+    nothing: the entry then counts from when it was recorded); with no evidence date, when it was recorded."""
+    precision = update.date_precision
+    if precision is None:
+        return None, DatePrecision.DAY
+    recorded = (update.recorded_at, precision)
+    if update.evidence_date is None:
+        return recorded
+    if previous is not None and update.evidence_date < timezone.localdate(previous):
+        return recorded
+    moment = timezone.make_aware(datetime.combine(update.evidence_date, time(12)))
+    if previous is not None:
+        moment = max(moment, previous)  # evidence of the day the previous status took effect: not before it
+    return min(moment, update.recorded_at), update.evidence_date_precision or DatePrecision.DAY
+
+
 def _append_update(
     *,
     commitment: Commitment,
@@ -248,18 +268,18 @@ def _append_update(
         changes = {"version": expected_version + 1, "updated_at": timezone.now(), **party_changes}
         # An undated entry (taken from a document that gives no date) moves the status but dates nothing: its
         # recorded_at is only when the seed was loaded, so it neither reviews the commitment nor dates the change.
+        # The review date is the entry's own (a staff review is news the day it is recorded); the status counts
+        # from the evidence date where there is one (status_since).
         precision = update.date_precision
         if precision is not None:
             changes.update(last_reviewed_at=recorded_at, last_reviewed_precision=precision)
         if kind == UpdateKind.STATUS_CHANGE:
             changes.update(status=status, progress=progress)
-            if status != locked.status:
-                changes.update(
-                    status_changed_at=None if precision is None else recorded_at,
-                    status_changed_precision=precision or DatePrecision.DAY,
-                )
-            elif locked.status_changed_at is None and not locked.status_date_unknown and precision is not None:
-                changes.update(status_changed_at=recorded_at, status_changed_precision=precision)
+            # A new status, or the first date of one that had none (not started, never dated).
+            undated = locked.status_changed_at is None and not locked.status_date_unknown and precision is not None
+            if status != locked.status or undated:
+                since = status_since(update, previous=locked.status_changed_at)
+                changes.update(status_changed_at=since[0], status_changed_precision=since[1])
         _write_new_entry(locked=locked, expected_version=expected_version, changes=changes, entry=update)
     _apply_changes(commitment, changes)
     return update
@@ -284,6 +304,10 @@ def commitment_update_status(
 ) -> StatusUpdate:
     """Record a new status for ``commitment`` and make it the current one (with ``party``, one party's own status:
     see :func:`commitment_update_party_status`).
+
+    A new status counts from ``evidence_date`` (to ``evidence_date_precision``), or from when it is recorded where
+    no evidence date is given or the evidence predates the status it replaces (:func:`status_since`); the
+    staleness clock (``last_reviewed_at``) restarts when it is recorded either way.
 
     Raises ``ValidationError`` (field errors) on invalid input and :class:`CommitmentConflict` when
     ``expected_version`` is no longer current. Nothing is written in either case.
@@ -331,6 +355,7 @@ def commitment_confirm_unchanged(
     evidence_url: str = "",
     evidence_reference: str = "",
     recorded_at: datetime | None = None,
+    evidence_date_precision: str = DatePrecision.DAY,
 ) -> StatusUpdate:
     """Record that ``commitment`` was reviewed and nothing changed: resets the staleness clock, keeps the status."""
     return _append_update(
@@ -344,6 +369,7 @@ def commitment_confirm_unchanged(
         evidence_url=evidence_url,
         evidence_reference=evidence_reference,
         evidence_date=evidence_date,
+        evidence_date_precision=evidence_date_precision,
         recorded_at=recorded_at,
     )
 
@@ -480,9 +506,9 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
     for update in updates:
         # An undated entry (StatusUpdate.is_undated) moves the status but dates nothing, as in _append_update.
         precision = update.date_precision
-        when = (None, DatePrecision.DAY) if precision is None else (update.recorded_at, precision)
         if precision is not None:
-            reviewed = when
+            reviewed = (update.recorded_at, precision)
+        when = status_since(update, previous=changed[0])  # since when the status it records holds
         # Milestone entries carry the progress of their moment (a snapshot); a rolled-up progress is worked out
         # again from the milestones by the caller, so they only count as news here.
         if update.kind == UpdateKind.STATUS_CHANGE and update.party:

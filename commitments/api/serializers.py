@@ -212,17 +212,18 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "says whether it is achieved."
             },
             "status_changed_at": {
-                "help_text": "Since when it has its status: the moment of a staff entry, or the date of the document "
-                "it comes from, to status_changed_precision. Null when no entry dates it (a document that gives no "
-                "date)."
+                "help_text": "Since when it has its status, to status_changed_precision: the evidence date of the "
+                "entry that set it (the date of the document or event), unless that entry gave none or its evidence "
+                "predates the status before it, then the moment the entry was recorded. Null when no entry dates it "
+                "(a document that gives no date)."
             },
             "status_changed_precision": {
-                "help_text": "How much of status_changed_at is known: day, or month / year for a document that gives "
-                "only those (then status_changed_at stands on the period's first day, at noon, and means no more)."
+                "help_text": "How much of status_changed_at is known: day, or month / year for evidence dated only "
+                "so (then status_changed_at stands on the period's first day, at noon, and means no more)."
             },
             "last_reviewed_at": {
-                "help_text": "When it was last updated or confirmed unchanged, to last_reviewed_precision. Null when "
-                "no dated entry says so."
+                "help_text": "When it was last updated or confirmed unchanged (the moment the entry was recorded, "
+                "whatever its evidence date), to last_reviewed_precision. Null when no dated entry says so."
             },
             "last_reviewed_precision": {"help_text": "How much of last_reviewed_at is known: day, month or year."},
             "target_date": {

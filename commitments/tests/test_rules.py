@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 
 from commitments.choices import Status, UpdateKind
-from commitments.models import Agreement, Commitment, HistoryIsAppendOnly, Milestone, StatusUpdate
+from commitments.models import EVIDENCE_DATE_ALONE, Agreement, Commitment, HistoryIsAppendOnly, Milestone, StatusUpdate
 from commitments.services import (
     CommitmentConflict,
     CommitmentEditConflict,
@@ -249,11 +249,17 @@ def test_a_review_with_evidence_dated_in_the_future_is_refused_and_writes_nothin
             author=author,
             note="Checked.",
             evidence_date=dt.date(2026, 11, 28),
+            evidence_reference="Desk notes",
         )
     assert refused.value.message_dict["evidence_date"] == ["The evidence date cannot be in the future."]
     assert stored(commitment)["version"] == 0 and not StatusUpdate.objects.exists()
     commitment_confirm_unchanged(
-        commitment=commitment, expected_version=0, author=author, note="Checked.", evidence_date=dt.date(2026, 11, 27)
+        commitment=commitment,
+        expected_version=0,
+        author=author,
+        note="Checked.",
+        evidence_date=dt.date(2026, 11, 27),
+        evidence_reference="Desk notes",
     )  # today is fine
 
 
@@ -311,7 +317,7 @@ def test_the_status_date_moves_only_when_the_status_changes(author):
         ({"note": "Talks resumed."}, True),
         ({"evidence_reference": "Joint statement"}, True),
         ({"evidence_url": "https://example.eu/a"}, True),
-        ({"evidence_date": dt.date(2026, 1, 5)}, True),
+        ({"evidence_date": dt.date(2026, 1, 5), "evidence_reference": "Minutes"}, True),
     ],
 )
 @time_machine.travel(NOW, tick=False)
@@ -572,7 +578,8 @@ EVIDENCE_NEEDED = "Evidence (a URL or a document reference) is required to mark 
     ("values", "errors"),
     [
         ({"evidence_date": dt.date(2026, 11, 28)}, {"evidence_date": ["The evidence date cannot be in the future."]}),
-        ({"evidence_date": dt.date(2026, 11, 27)}, {}),
+        ({"evidence_date": dt.date(2026, 11, 27), "evidence_url": "https://example.eu/a"}, {}),
+        ({"evidence_date": dt.date(2026, 11, 27)}, {"evidence_date": [EVIDENCE_DATE_ALONE]}),
         (
             {**ACHIEVED, "progress": 99, "evidence_reference": "Act"},
             {"progress": ["An achieved commitment is 100% complete."]},

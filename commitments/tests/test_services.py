@@ -103,6 +103,7 @@ def test_evidence_date_cannot_be_in_the_future(author):
             author=author,
             status=Status.IN_PROGRESS,
             evidence_date=dt.date(2026, 3, 2),
+            evidence_reference="Press release",
         )
     assert "evidence_date" in excinfo.value.message_dict
     commitment_update_status(
@@ -111,6 +112,7 @@ def test_evidence_date_cannot_be_in_the_future(author):
         author=author,
         status=Status.IN_PROGRESS,
         evidence_date=dt.date(2026, 3, 1),
+        evidence_reference="Press release",
     )
 
 
@@ -133,6 +135,7 @@ def test_confirm_unchanged_resets_staleness_but_keeps_status(author):
         author=author,
         note="Checked with the desk",
         evidence_date=timezone.localdate(),
+        evidence_reference="Desk notes",
     )
     commitment.refresh_from_db()
     assert review.kind == UpdateKind.REVIEW and review.status == Status.ONGOING and review.progress == 50
