@@ -11,12 +11,19 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from core.forms import AccessibleFormMixin, DateInput, WithdrawalForm, optional_precision
+from core.forms import (
+    STORED_TO_PRECISION,
+    AccessibleFormMixin,
+    ApproximateDatesMixin,
+    DateInput,
+    WithdrawalForm,
+    optional_precision,
+)
 from core.validators import validate_uri
 
 from .choices import Actor, Party, ProgressSource, Status, UpdateKind
 from .models import MADE_AT_REFUSED, Commitment, Milestone, StatusUpdate
-from .services import EDITABLE_FIELDS, MILESTONE_FIELDS
+from .services import EDITABLE_FIELDS, MILESTONE_FIELDS, NOTHING_CHANGED
 
 PROGRESS_RANGE_MESSAGE = "Progress is a percentage from 0 to 100."
 STALE_FORM_MESSAGE = "This form is incomplete or out of date. Reload the page and enter your change again."
@@ -59,16 +66,27 @@ def _whole_number_field(
     )
 
 
-class _EvidenceFieldsMixin(forms.ModelForm):
-    """The evidence fields shared by a status update and a review."""
+EVIDENCE_FIELDS = ["evidence_url", "evidence_reference", "evidence_date", "evidence_date_precision"]
+
+
+class _EvidenceFieldsMixin(ApproximateDatesMixin, forms.ModelForm):
+    """The evidence fields shared by a status update and a review: a link or a reference, and the date of the
+    document or event to the precision it gives (a day, a month or a year)."""
 
     evidence_url = evidence_url_field("A public link to the document that shows it, e.g. a joint statement.")
+    approximate_dates = ("evidence_date",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence_reference"].help_text = "Or a reference to a document that is not online."
-        self.fields["evidence_date"].help_text = "The date of the document or event it rests on (not in the future)."
+        self.fields["evidence_date"].help_text = (
+            f"The date of the document or event it rests on (not in the future), with its link or reference. "
+            f"{STORED_TO_PRECISION}"
+        )
         self.fields["evidence_date"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+        precision = optional_precision(self.fields["evidence_date_precision"])
+        precision.label = "The evidence date is known to the"
+        precision.help_text = "As much as the document gives: a day, a month or only a year."
 
 
 class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
@@ -88,7 +106,7 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
 
     class Meta:
         model = StatusUpdate
-        fields = ["status", "progress", "note", "evidence_url", "evidence_reference", "evidence_date"]
+        fields = ["status", "progress", "note", *EVIDENCE_FIELDS]
         widgets = {"note": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"note": "What happened, in a sentence or two. It is shown on the timeline."}
 
@@ -107,9 +125,12 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         kwargs["instance"] = StatusUpdate(
             commitment=commitment, kind=UpdateKind.STATUS_CHANGE, previous_status=commitment.status
         )
+        # An achieved commitment's 100 % goes without saying (achieved is 100): the box starts empty, so that
+        # choosing another status does not carry a 100 that only achieved may have.
+        kept = commitment.status != Status.ACHIEVED or commitment.progress_rolled_up
         kwargs["initial"] = {
             "status": commitment.status,
-            "progress": commitment.progress,
+            "progress": commitment.progress if kept else None,
             "expected_version": commitment.version,
             **kwargs.get("initial", {}),
         }
@@ -125,7 +146,28 @@ class StatusUpdateForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         # untouched value is not sent with it (a progress the editor changed still gets the service's error).
         if cleaned.get("party") and cleaned.get("progress") == self.commitment.progress:
             cleaned["progress"] = None
+        self.nothing_changed = self.changes_nothing(cleaned)
+        if self.nothing_changed:
+            self.add_error("status", NOTHING_CHANGED)
         return cleaned
+
+    def changes_nothing(self, cleaned: dict) -> bool:
+        """The commitment's own status and progress again, with no note and no evidence: said as such (the
+        service's rule), not as evidence missing for an achieved commitment sent back unchanged."""
+        commitment = self.commitment
+        if cleaned.get("party") or cleaned.get("status") != commitment.status:
+            return False
+        progress = cleaned.get("progress")
+        if progress is None and (commitment.status == Status.ACHIEVED or commitment.progress_rolled_up):
+            progress = commitment.progress  # what the service records for it
+        return progress == commitment.progress and not any(
+            cleaned.get(name) for name in ("note", "evidence_url", "evidence_reference", "evidence_date")
+        )
+
+    def _post_clean(self):
+        if getattr(self, "nothing_changed", False):
+            return  # nothing would be recorded, so nothing to check against the model's rules
+        super()._post_clean()
 
 
 class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
@@ -135,7 +177,7 @@ class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
 
     class Meta:
         model = StatusUpdate
-        fields = ["note", "evidence_date", "evidence_url", "evidence_reference"]
+        fields = ["note", *EVIDENCE_FIELDS]
         labels = {"note": "What was reviewed"}
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"note": "E.g. “Checked the 2025 Summit statement: no new step.”"}
@@ -153,17 +195,20 @@ class ConfirmUnchangedForm(AccessibleFormMixin, _EvidenceFieldsMixin):
         super().__init__(*args, **kwargs)
         self.fields["note"].required = True
         self.fields["note"].error_messages["required"] = "Say briefly what was reviewed."
-        self.fields["evidence_date"].help_text = "The date of the latest document you checked (optional)."
+        checked = "The date of the latest document you checked, with its link or reference."
+        self.fields["evidence_date"].help_text = f"{checked} {STORED_TO_PRECISION}"
 
 
 MADE_AT_CHOICES = 50  # meetings offered in the commitment form's "made at" choice
 
 
-class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
+class CommitmentForm(AccessibleFormMixin, ApproximateDatesMixin, forms.ModelForm):
     """The editorial fields of a commitment: what was promised and who is responsible for it. Validated by
-    ``Commitment.clean()``: a target date known to the month is entered as the 1st, to the year as 1 January."""
+    ``Commitment.clean()``; a target date known to the month or the year is kept as that month or year, whatever
+    day of it is entered."""
 
     expected_edit_version = _expected_version_field()
+    approximate_dates = ("target_date",)
 
     class Meta:
         model = Commitment
@@ -173,8 +218,8 @@ class CommitmentForm(AccessibleFormMixin, forms.ModelForm):
         help_texts = {
             "strength": "How firmly it was promised: “explore” is weaker than “implement”.",
             "target_date": (
-                "Only if the text sets a deadline. For a month (“by May 2025”), enter its 1st day; for a year "
-                "(“in the course of 2023”), 1 January."
+                "Only if the text sets a deadline: “by May 2025” is known to the month, “in the course of 2023” to "
+                f"the year. {STORED_TO_PRECISION}"
             ),
             "target_date_precision": "As much as the text gives: a day, a month or only a year.",
         }
@@ -221,10 +266,12 @@ class StatusUpdateWithdrawForm(WithdrawalForm):
         self.initial.setdefault("expected_version", commitment.version)
 
 
-class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
+class MilestoneForm(AccessibleFormMixin, ApproximateDatesMixin, forms.ModelForm):
     """A milestone of a commitment, to add or to change (mark it done with its evidence, move its due date).
-    Validated by ``Milestone.clean()``: done needs evidence and a day not in the future; a date known to the month
-    is entered as the 1st of that month."""
+    Validated by ``Milestone.clean()``: done needs evidence and a day not in the future; a due date known to the
+    month or the year is kept as that month or year, whatever day of it is entered."""
+
+    approximate_dates = ("due_on",)
 
     evidence_url = evidence_url_field("A public link to the document that shows it is done.")
     weight = _whole_number_field(
@@ -243,9 +290,7 @@ class MilestoneForm(AccessibleFormMixin, forms.ModelForm):
         labels = {"due_on_precision": "The due date is known to the"}
         help_texts = {
             "title": "The step, e.g. “First meeting of the Security and Defence Dialogue”.",
-            "due_on": (
-                "When it is due, if the text or a plan says so. For a month, enter its 1st day; for a year, 1 January."
-            ),
+            "due_on": f"When it is due, if the text or a plan says so. {STORED_TO_PRECISION}",
             "done_on": "The day it was done (not in the future). Leave empty while it is open.",
         }
 

@@ -17,13 +17,16 @@ from django.views.generic import DetailView, FormView
 from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
+from core.models import DatePrecision
 from core.roles import EditorRequiredMixin
+from core.templatetags.facts import format_approx_date
 from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
 
 from . import selectors, services
 from .exports import commitment_export_response
 from .filtersets import CommitmentFilterSet
 from .forms import (
+    EVIDENCE_FIELDS,
     CommitmentForm,
     ConfirmUnchangedForm,
     MilestoneForm,
@@ -273,7 +276,7 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
         return {
             "commitment": self.commitment,
             **self.versioned_kwargs(data),
-            **{name: data[name] for name in ("note", "evidence_url", "evidence_reference", "evidence_date")},
+            **{name: data[name] for name in ("note", *EVIDENCE_FIELDS)},
         }
 
     def conflict_context(self, conflict, form) -> dict:
@@ -290,13 +293,13 @@ def submitted_values(form: forms.Form, names) -> list[tuple[str, str]]:
     rows = []
     for name in names:
         value = form.cleaned_data.get(name)
-        if value in (None, ""):
-            continue
+        if value in (None, "") or (name.endswith("_precision") and name.removesuffix("_precision") in names):
+            continue  # a date's precision is said by the date itself
         field = form.fields[name]
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             value = dict(field.choices).get(value, value)
-        elif hasattr(value, "isoformat"):
-            value = date_format(value, "j F Y")
+        elif hasattr(value, "isoformat"):  # to the precision it was entered with ("March 2025")
+            value = format_approx_date(value, form.cleaned_data.get(f"{name}_precision") or DatePrecision.DAY)
         rows.append((str(field.label), str(value)))
     return rows
 

@@ -10,7 +10,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 
 from core.filters import BIGINT_MAX
-from core.models import DatePrecision
+from core.models import DatePrecision, period_start
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,29 @@ def optional_precision(field: forms.TypedChoiceField) -> forms.TypedChoiceField:
     field.required = False
     field.empty_value = DatePrecision.DAY
     return field
+
+
+class ApproximateDatesMixin:
+    """A form whose dates carry their precision (``<date>`` and its ``<date>_precision`` choice, named in
+    ``approximate_dates``): a day entered with "month" or "year" is read as that month or year (15 March 2025 with
+    "month" is stored as March 2025, on the 1st) rather than refused. The model's rule (``precision_errors``) still
+    refuses such a date from the API and the import, which say what they mean."""
+
+    approximate_dates: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.approximate_dates:
+            if cleaned.get(name) is not None:
+                cleaned[name] = period_start(cleaned[name], cleaned.get(f"{name}_precision"))
+        return cleaned
+
+
+# What a precision-carrying date's help text says of how it is stored.
+STORED_TO_PRECISION = (
+    "Known only to the month or the year? Choose that below: any day of it will do, and it is kept as that month "
+    "or year."
+)
 
 
 class WithdrawalForm(AccessibleFormMixin, forms.Form):

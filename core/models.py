@@ -260,6 +260,14 @@ class ProvenanceMixin:
         return errors
 
 
+def period_start(value, precision: str | None):
+    """The date as stored to ``precision``: a month-precise date on the 1st of its month, a year-precise one on
+    1 January (any day of the period entered reads as the period, never as that day)."""
+    if value is None or precision not in (DatePrecision.MONTH, DatePrecision.YEAR):
+        return value
+    return value.replace(day=1) if precision == DatePrecision.MONTH else value.replace(month=1, day=1)
+
+
 def precision_errors(value, precision: str, field: str) -> dict[str, str]:
     """A month-precise date is stored on the 1st, a year-precise one on 1 January (never an invented day)."""
     if value is None:

@@ -422,7 +422,11 @@ class StatusUpdateKind(ImportKind):
         Column("note", "What happened, in a sentence or two (at most 4,000 characters)."),
         Column("evidence_url", "A public link to the document that shows it (needed for achieved, or a reference)."),
         Column("evidence_reference", "Or a reference to a document that is not online."),
-        Column("evidence_date", "YYYY-MM-DD: the date of the document or event (not in the future)."),
+        Column(
+            "evidence_date",
+            "The date of the document or event (not in the future; with a link or a reference), as far as it is "
+            "known: YYYY-MM-DD (a day), YYYY-MM (a month: 2025-03) or YYYY (a year: 2025); the precision follows.",
+        ),
     )
 
     def __init__(self):
@@ -440,9 +444,13 @@ class StatusUpdateKind(ImportKind):
             result.error("reference", f"No commitment “{cells['reference']}” in the tracker.")
         values = {
             name: self.clean_field(result, name, self.form_fields[name], cells[name])
-            for name in ("status", "progress", "note", "evidence_url", "evidence_reference", "evidence_date")
+            for name in ("status", "progress", "note", "evidence_url", "evidence_reference")
             if name in cells
         }
+        if "evidence_date" in cells:
+            evidence = approx_date_cell(result, "evidence_date", cells["evidence_date"])
+            if evidence is not None:
+                values["evidence_date"], values["evidence_date_precision"] = evidence
         if result.action == ERROR:
             return
         values.setdefault("progress", None)
@@ -474,7 +482,8 @@ class StatusUpdateKind(ImportKind):
             if values[name] and values[name] != old:
                 result.changes.append((name, old, values[name]))
         if values.get("evidence_date"):
-            result.changes.append(("evidence_date", "", display(values["evidence_date"])))
+            shown = approx_iso(values["evidence_date"], values["evidence_date_precision"])
+            result.changes.append(("evidence_date", "", shown))
         result.target, result.expect = record.pk, record.version
         result.values = {name: display(value) if isinstance(value, date) else value for name, value in values.items()}
 

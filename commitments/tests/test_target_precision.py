@@ -181,20 +181,14 @@ def test_the_digest_says_due_by_the_end_of_the_year_in_the_week_the_year_ends(
 # --- Input ----------------------------------------------------------------------------------------------------------
 
 
-def test_the_edit_form_takes_a_year_and_refuses_a_day_with_month_precision(editor_client, in_2023):
+def test_the_edit_form_reads_a_day_with_month_precision_as_the_month(editor_client, in_2023):
     url = reverse("commitments:commitment_edit", kwargs={"pk": in_2023.pk})
-    refused = editor_client.post(
-        url, commitment_edit_data(in_2023, target_date="2023-11-17", target_date_precision="month")
-    )
-    assert refused.status_code == 400
-    assert "A date known to the month is stored as the 1st of that month." in refused.content.decode()
-    in_2023.refresh_from_db()
-    assert (in_2023.target_date, in_2023.target_date_precision) == (dt.date(2023, 1, 1), "year")
     saved = editor_client.post(
-        url, commitment_edit_data(in_2023, target_date="2023-11-01", target_date_precision="month")
+        url, commitment_edit_data(in_2023, target_date="2023-11-17", target_date_precision="month")
     )
     assert saved.status_code == 302, saved.context["form"].errors
     in_2023.refresh_from_db()
+    assert (in_2023.target_date, in_2023.target_date_precision) == (dt.date(2023, 11, 1), "month")
     assert (in_2023.target_date_display, in_2023.edit_version) == ("November 2023", 1)
 
 
