@@ -664,8 +664,9 @@ class StatusUpdate(SourcedModel):
     def date_precision(self) -> str | None:
         """How much of when this entry happened is known: ``None`` for an undated entry, the evidence date's
         precision for one taken from a source document (its ``recorded_at`` is that date), else ``day`` (staff
-        entries also know the time). The commitment's ``status_changed_precision`` and ``last_reviewed_precision``
-        are copied from it."""
+        entries also know the time). The commitment's ``last_reviewed_precision`` is copied from it, and so is its
+        ``status_changed_precision`` unless the status counts from the evidence date (``services.status_since``),
+        which then gives its own precision."""
         if self.is_undated:
             return None
         if self.from_sources and self.evidence_date is not None:
