@@ -8,12 +8,12 @@ answers 400 naming the parameter.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+
+from core.validators import in_utc
 
 TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0"})
@@ -68,15 +68,7 @@ class IntegerFilter(django_filters.NumberFilter):
 class BoundedIsoDateTimeField(IsoDateTimeField):
     def to_python(self, value):
         result = super().to_python(value)
-        if result is None:
-            return None
-        try:
-            # Compare in UTC. Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59, and a moment
-            # near the ends of the calendar (year 1 east of Greenwich, year 9999 west of it) cannot be expressed
-            # in UTC at all: both would fail in the database driver instead of here.
-            return result.astimezone(dt.UTC)
-        except (OverflowError, ValueError) as exc:
-            raise ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
+        return None if result is None else in_utc(result)  # compared in UTC
 
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

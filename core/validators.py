@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -26,3 +27,16 @@ def validate_uri(value: str) -> None:
     URLValidator(schemes=["http", "https"])(value)
     if not _URI_CHARACTERS.fullmatch(value):
         raise ValidationError(URI_MESSAGE, code="invalid_uri")
+
+
+def in_utc(value: dt.datetime) -> dt.datetime:
+    """``value`` (an aware date-time) in UTC, as the database stores it; refused when UTC cannot express it.
+
+    Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59, and a moment near the ends of the calendar
+    (the year 1 east of Greenwich, Brussels included; the year 9999 west of it) is not a date-time at all in UTC:
+    the database driver would fail on it (a 500) instead of the form or filter saying so here.
+    """
+    try:
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError("Enter a date and time between the years 1 and 9999.", code="invalid") from exc
