@@ -7,7 +7,15 @@ its usual redirect to the unfiltered list (``?e=1``). Not these, which were a 50
   twenty digits (``OverflowError``), the year 9999 (the year after it does not exist: ``ValueError``), or its last
   day (``OverflowError``);
 - a moment Django cannot convert to UTC for SQLite: ``recorded_at__gte=0001-01-01``, or ``recorded_at__year=1``,
-  is midnight in Brussels, still the year 0 in UTC (``OverflowError`` when the list is counted).
+  is midnight in Brussels, still the year 0 in UTC (``OverflowError`` when the list is counted);
+- any other lookup on one of the model's own columns, which Django lets through, that Python or the database
+  refuses when the list is counted: ``held_on__year=0`` or ``__iso_year=<twenty digits>`` (``ValueError``),
+  ``id__range=1`` (one bound: ``IndexError``), ``name__trigram_similar=x`` on SQLite (``NotImplementedError``), a
+  regular expression PostgreSQL refuses, ``name__regex=(`` (``DataError``), ``name__unaccent=x`` without that
+  extension (``ProgrammingError``); SQLite refuses the last three as an ``OperationalError``, which is also what
+  a database that cannot be reached raises: that is the filter's fault only when the list without it can be read
+  (otherwise the 503 of ``tracker/errors.py``). The list is counted in a savepoint, so that the refused query leaves
+  the request's transaction usable. An unfiltered list that fails so is a fault of the code, and stays a 500.
 
 And every change form refuses to save over someone else's change (:class:`StaleFormGuard`): the admin's save writes
 every field of its form, so a form opened before another person (or a page, the API, an import, a job) changed the
@@ -29,15 +37,19 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
+from django.db import DatabaseError, DataError, OperationalError, ProgrammingError, connection, transaction
 from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 
 from .exceptions import ChangedSinceOpened, DomainConflict
 
+# What Python or the database raises on a lookup typed in the address, when the list is counted (see above).
+REFUSED_FILTER_ERRORS = (OverflowError, ValueError, IndexError, NotImplementedError, DataError, ProgrammingError)
+
 
 class BoundedChangeList(ChangeList):
-    """Django's list; a date filter beyond the calendar (or beyond UTC) is an invalid filter, as Django's others."""
+    """Django's list; a filter typed in the address that Python or the database cannot apply (a date beyond the
+    calendar or beyond UTC, a refused regular expression) is an invalid filter, as Django's others."""
 
     def get_filters(self, request):
         try:
@@ -47,9 +59,23 @@ class BoundedChangeList(ChangeList):
 
     def get_results(self, request):
         try:
-            super().get_results(request)
-        except OverflowError as exc:  # a filter's date the database driver could not convert
+            with transaction.atomic(using=self.queryset.db):
+                super().get_results(request)
+        except (*REFUSED_FILTER_ERRORS, OperationalError) as exc:
+            if not self.get_filters_params():
+                raise
+            if isinstance(exc, OperationalError) and not self._answers_unfiltered():
+                raise  # the database itself is unavailable: the 503 (tracker/errors.py)
             raise IncorrectLookupParameters(exc) from exc
+
+    def _answers_unfiltered(self) -> bool:
+        """Whether the database answers for the list without the filters typed in the address."""
+        try:
+            with transaction.atomic(using=self.root_queryset.db):
+                self.root_queryset.exists()
+        except DatabaseError:
+            return False
+        return True
 
 
 @functools.cache

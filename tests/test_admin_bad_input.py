@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.messages import get_messages
-from django.db import connection, models
+from django.db import OperationalError, connection, models
+from django.test import Client
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -238,3 +239,94 @@ def test_the_status_history_from_the_year_1_is_answered_on_sqlite_too(admin_clie
     else:
         assert response.status_code == 200  # PostgreSQL holds the year 1: every entry is from after it
         assert set(response.context["cl"].result_list) == set(StatusUpdate.objects.all())
+
+
+# -- Any other lookup typed by hand on one of the model's own columns (core/admin_base.py) --------------------------
+
+
+def _typed_lookups():
+    """(model, query) for every admin: lookups Django lets through on a model's own columns, which Python or the
+    database then refuses when the list is counted."""
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        columns = [field for field in model._meta.concrete_fields if not field.is_relation]
+        found.append((model, f"{model._meta.pk.name}__range=1"))  # one bound of two
+        text = next(
+            (f.name for f in columns if isinstance(f, (models.CharField, models.TextField)) and f.name != "password"),
+            None,
+        )  # (Django's admin refuses any lookup on a user's password: a 400)
+        if text:
+            found.append((model, f"{text}__regex=("))  # a regular expression neither database accepts
+        day = next(
+            (f.name for f in columns if isinstance(f, models.DateField) and f.name != model_admin.date_hierarchy), None
+        )
+        if day:
+            found.append((model, f"{day}__year=0"))  # a year before the calendar's first
+    return found
+
+
+TYPED_LOOKUPS = _typed_lookups()
+
+
+def test_the_typed_lookups_are_found():
+    assert {(_label(model), query) for model, query in TYPED_LOOKUPS} >= {
+        ("commitments.commitment", "id__range=1"),
+        ("django_celery_beat.periodictask", "name__regex=("),
+        ("django_celery_beat.crontabschedule", "minute__regex=("),
+        ("django_celery_beat.clockedschedule", "clocked_time__year=0"),
+        ("authtoken.tokenproxy", "key__range=1"),
+    }
+
+
+@pytest.fixture
+def scheduled(everything):
+    """A record in each list, the scheduler's too (a regular expression is only tried on a row)."""
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="4")
+    IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    SolarSchedule.objects.create(event="sunrise", latitude="50.85", longitude="4.35")
+    ClockedSchedule.objects.create(clocked_time="2030-01-01T00:00Z")
+    PeriodicTask.objects.create(name="Daily check", task="dialogues.tasks.flag_overdue_dialogues", crontab=crontab)
+    return everything
+
+
+@pytest.mark.parametrize(("model", "query"), TYPED_LOOKUPS, ids=[f"{_label(m)}?{q}" for m, q in TYPED_LOOKUPS])
+def test_a_list_filtered_by_hand_with_a_lookup_the_database_refuses_is_an_invalid_filter(
+    admin_client, scheduled, model, query
+):
+    """Was a 500 (``IndexError``, ``ValueError``; PostgreSQL's ``DataError``), or on SQLite, whose ``OperationalError``
+    for a bad regular expression is also what an unreachable database raises, a 503 "temporarily unavailable"."""
+    changelist = _url(model, "changelist")
+    response = admin_client.get(f"{changelist}?{query}")
+    if response.status_code == 200:  # an empty list: no row to try the regular expression on, nothing refused
+        assert "__regex" in query and not model._default_manager.exists()
+        return
+    assert (response.status_code, response.get("Location")) == (302, f"{changelist}?e=1")
+    assert admin_client.get(response["Location"]).status_code == 200
+
+
+def test_a_filtered_list_whose_database_goes_away_is_still_unavailable_not_an_invalid_filter(admin_user):
+    """The database refusing a filter and the database gone both raise ``OperationalError`` on SQLite: the list tells
+    them apart by reading itself without the filter, which fails too when the database is gone (the 503)."""
+    from django_celery_beat.models import PeriodicTask
+
+    table = PeriodicTask._meta.db_table
+
+    def gone(execute, sql, params, many, context):
+        if table in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    client = Client(raise_request_exception=False)  # what a browser gets
+    client.force_login(admin_user)
+    with connection.execute_wrapper(gone):
+        response = client.get(_url(PeriodicTask, "changelist"), {"name__regex": "x"})
+    assert response.status_code == 503
+    assert "Temporarily unavailable" in response.content.decode()
