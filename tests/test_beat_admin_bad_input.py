@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.html import escape
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from tests.support import admin_form_data
+
 pytestmark = pytest.mark.django_db
 
 NUL = "a\x00b"
@@ -53,13 +55,18 @@ def _task_form(schedule: CrontabSchedule, **changes) -> dict[str, str]:
     return {**form, **changes}
 
 
-def _assert_redrawn_with(response, posted: dict[str, str], field: str, message: str) -> None:
+def _opened(client, url: str, **changes) -> dict:
+    """The change page at ``url`` as a browser sends it back, with ``changes``."""
+    return {**admin_form_data(client.get(url)), **changes}
+
+
+def _assert_redrawn_with(response, posted: dict, field: str, message: str) -> None:
     """The form is back with ``message`` on ``field`` (on the page too) and every value as it was posted."""
     assert response.status_code == 200, response.status_code
     form = response.context["adminform"].form
     assert form.errors[field] == [message]
     assert escape(message) in response.content.decode()
-    assert {name: form.data[name] for name in posted} == posted
+    assert {name: form.data[name] for name in posted} == {name: str(value) for name, value in posted.items()}
 
 
 # -- Crontab schedules --------------------------------------------------------------------------------------------
@@ -92,11 +99,11 @@ CRONTAB_CASES = [
 @pytest.mark.parametrize(("field", "value", "message"), CRONTAB_CASES)
 def test_a_bad_crontab_is_redrawn_with_its_error_and_not_saved(admin_client, crontab, field, value, message):
     before = set(CrontabSchedule.objects.values_list("pk", "minute", "hour", "day_of_week"))
-    posted = _crontab_form(**{field: value})
-    _assert_redrawn_with(admin_client.post(_url(CrontabSchedule, "add"), posted), posted, field, message)
-    _assert_redrawn_with(
-        admin_client.post(_url(CrontabSchedule, "change", crontab.pk), posted), posted, field, message
-    )
+    added = _crontab_form(**{field: value})
+    _assert_redrawn_with(admin_client.post(_url(CrontabSchedule, "add"), added), added, field, message)
+    change = _url(CrontabSchedule, "change", crontab.pk)
+    changed = _opened(admin_client, change, **{field: value})
+    _assert_redrawn_with(admin_client.post(change, changed), changed, field, message)
     assert set(CrontabSchedule.objects.values_list("pk", "minute", "hour", "day_of_week")) == before
 
 
@@ -230,9 +237,11 @@ def test_a_bad_periodic_task_is_redrawn_with_its_error_and_not_saved(admin_clien
         name="Daily check", task="dialogues.tasks.flag_overdue_dialogues", crontab=crontab
     )
     before = list(PeriodicTask.objects.order_by("pk").values())
-    posted = _task_form(crontab, **changes)
-    _assert_redrawn_with(admin_client.post(_url(PeriodicTask, "add"), posted), posted, field, message)
-    _assert_redrawn_with(admin_client.post(_url(PeriodicTask, "change", task.pk), posted), posted, field, message)
+    added = _task_form(crontab, **changes)
+    _assert_redrawn_with(admin_client.post(_url(PeriodicTask, "add"), added), added, field, message)
+    change = _url(PeriodicTask, "change", task.pk)
+    changed = _opened(admin_client, change, **changes)
+    _assert_redrawn_with(admin_client.post(change, changed), changed, field, message)
     assert list(PeriodicTask.objects.order_by("pk").values()) == before
 
 
@@ -269,3 +278,14 @@ def test_headers_left_empty_are_saved_as_no_headers(admin_client, crontab):
     response = admin_client.post(_url(PeriodicTask, "add"), _task_form(crontab, headers=""))
     assert response.status_code == 302
     assert PeriodicTask.objects.get(name="Weekly check").headers == "{}"
+
+
+def test_a_periodic_task_opened_and_corrected_still_saves(admin_client, crontab):
+    task = PeriodicTask.objects.create(
+        name="Daily check", task="dialogues.tasks.flag_overdue_dialogues", crontab=crontab
+    )
+    change = _url(PeriodicTask, "change", task.pk)
+    response = admin_client.post(change, _opened(admin_client, change, args='["2030-01-07"]', headers=""))
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.args, task.headers) == ('["2030-01-07"]', "{}")
