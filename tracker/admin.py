@@ -168,24 +168,14 @@ class ClockedScheduleForm(forms.ModelForm):
         return in_utc(self.cleaned_data["clocked_time"])
 
 
-admin.site.unregister([PeriodicTask, CrontabSchedule, IntervalSchedule, ClockedSchedule])  # the library's
-
-
-@admin.register(PeriodicTask)
-class PeriodicTaskAdmin(TrackerAdmin, beat_admin.PeriodicTaskAdmin):
-    form = PeriodicTaskForm
-
-
-@admin.register(CrontabSchedule)
-class CrontabScheduleAdmin(TrackerAdmin, beat_admin.CrontabScheduleAdmin):
-    form = CrontabScheduleForm
-
-
-@admin.register(IntervalSchedule)
-class IntervalScheduleAdmin(TrackerAdmin, beat_admin.IntervalScheduleAdmin):
-    form = IntervalScheduleForm
-
-
-@admin.register(ClockedSchedule)
-class ClockedScheduleAdmin(TrackerAdmin, beat_admin.ClockedScheduleAdmin):
-    form = ClockedScheduleForm
+# The library's admins with the forms above (and, as every admin of the site, the project's list and stale-form guard).
+CHECKED = {
+    PeriodicTask: (beat_admin.PeriodicTaskAdmin, PeriodicTaskForm),
+    CrontabSchedule: (beat_admin.CrontabScheduleAdmin, CrontabScheduleForm),
+    IntervalSchedule: (beat_admin.IntervalScheduleAdmin, IntervalScheduleForm),
+    ClockedSchedule: (beat_admin.ClockedScheduleAdmin, ClockedScheduleForm),
+}
+for model, (library_admin, form) in CHECKED.items():
+    admin.site.unregister(model)
+    attributes = {"form": form, "__module__": __name__}
+    admin.site.register(model, type(library_admin.__name__, (TrackerAdmin, library_admin), attributes))
