@@ -443,9 +443,39 @@ class CommitmentIdInput(serializers.Serializer):
         return commitment
 
 
+# The kinds of entry POST /api/v1/status-updates/ records, and where each other kind is recorded instead.
+RECORDED_KINDS = [(kind.value, kind.label) for kind in (UpdateKind.STATUS_CHANGE, UpdateKind.REVIEW)]
+RECORDED_ELSEWHERE = {
+    UpdateKind.WITHDRAWAL: "An entry is withdrawn with POST /api/v1/status-updates/{id}/withdraw/ (the id of the "
+    "entry, with expected_version and a reason), not recorded here.",
+    UpdateKind.MILESTONE: "Milestone entries are recorded by the milestones endpoint: POST /api/v1/milestones/ adds "
+    "one, PATCH /api/v1/milestones/{id}/ changes it, POST /api/v1/milestones/{id}/withdraw/ withdraws it.",
+    UpdateKind.PROGRESS_SOURCE: "Where a commitment's progress comes from is set on its page in the tracker, "
+    "/commitments/{id}/progress-source/ (Editors); the API does not change it.",
+}
+
+
+class RecordedKindField(serializers.ChoiceField):
+    """``kind`` of a new entry: status_change or review. Another kind of the history is refused with where it is
+    recorded, rather than DRF's "not a valid choice"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=RECORDED_KINDS, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data in RECORDED_ELSEWHERE:
+            raise serializers.ValidationError(RECORDED_ELSEWHERE[data], code="invalid_choice")
+        return super().to_internal_value(data)
+
+
 class StatusUpdateCreateSerializer(CommitmentIdInput, StrictModelSerializer):
     """A new status (``kind=status_change``) or a review that found nothing changed (``kind=review``)."""
 
+    kind = RecordedKindField(
+        required=False,
+        help_text="status_change (default) or review (confirms the status unchanged). Withdrawals and milestone "
+        "entries have their own endpoints (POST /api/v1/status-updates/{id}/withdraw/, /api/v1/milestones/).",
+    )
     party = serializers.ChoiceField(
         choices=Party.choices,
         allow_blank=True,
@@ -481,7 +511,6 @@ class StatusUpdateCreateSerializer(CommitmentIdInput, StrictModelSerializer):
         # The model's constraints are checked by the service's full_clean(), with the model's messages.
         validators = []
         extra_kwargs = {
-            "kind": {"help_text": "status_change (default) or review (confirms the status unchanged)."},
             "status": {"required": False, "help_text": "The new status; required for a status_change."},
             "progress": {"help_text": "Percentage complete; achieved means 100."},
             "note": {"help_text": "What happened; required for a review."},

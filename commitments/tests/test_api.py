@@ -757,6 +757,43 @@ def test_invalid_status_updates_are_400_with_field_errors_and_write_nothing(edit
     assert StatusUpdate.objects.filter(commitment=commitment).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("kind", "endpoint"),
+    [
+        ("withdrawal", "/api/v1/status-updates/{id}/withdraw/"),
+        ("milestone", "/api/v1/milestones/"),
+        ("progress_source", "/commitments/{id}/progress-source/"),
+    ],
+)
+@pytest.mark.parametrize("with_status", [False, True])
+def test_kinds_recorded_elsewhere_are_400s_naming_where_and_write_nothing(
+    editor_api, data, kind, endpoint, with_status
+):
+    """Only status changes and reviews are recorded here: the other kinds are a 400 that says where they are
+    recorded, with or without a status (never a 500, never a status change written in their place)."""
+    commitment = data["space"]
+    payload = {"commitment": commitment.pk, "expected_version": 0, "kind": kind, "note": "x"}
+    if with_status:
+        payload["status"] = "in_progress"
+    body = assert_error(post_update(editor_api, **payload), 400, "invalid")
+    (message,) = body["errors"]["kind"]
+    assert endpoint in message, message
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status) == (0, Status.NOT_STARTED)
+    assert not StatusUpdate.objects.filter(commitment=commitment).exists()
+
+
+def test_the_schema_offers_only_the_kinds_this_endpoint_records(reviewer_api):
+    schema = reviewer_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    kind = components["StatusUpdateCreateRequest"]["properties"]["kind"]
+    enum = components[kind["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert enum == ["status_change", "review"]
+    # What the feed serves still names every kind of entry.
+    served = components["StatusUpdate"]["properties"]["kind"]
+    assert len(components[served["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]) == len(UpdateKind)
+
+
 def test_a_json_list_instead_of_an_object_is_400(editor_api, data):
     response = editor_api.post("/api/v1/status-updates/", [1, 2], format="json")
     assert "non_field_errors" in assert_error(response, 400, "invalid")["errors"]
