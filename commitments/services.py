@@ -34,6 +34,11 @@ class CommitmentConflict(DomainConflict):
     newer_updates: list[StatusUpdate] = field(default_factory=list)
 
     def __str__(self) -> str:
+        if self.expected_version > self.current.version:  # never read: no such version has been
+            return (
+                f"{self.current.reference} has never had version {self.expected_version}: its current version is "
+                f"{self.current.version}."
+            )
         return (
             f"{self.current.reference} was updated by someone else (version {self.expected_version} "
             f"was read, {self.current.version} is current)."

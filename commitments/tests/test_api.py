@@ -723,6 +723,26 @@ def test_stale_version_is_409_with_the_current_state_and_writes_nothing(editor_a
     assert StatusUpdate.objects.filter(commitment=commitment).count() == 1
 
 
+def test_a_version_the_commitment_never_had_is_409_saying_so(editor_api, data):
+    """A version from the future was never read: the answer says it is not one of the commitment's versions."""
+    commitment = data["space"]  # version 0
+    response = post_update(editor_api, commitment=commitment.pk, expected_version=5, status="in_progress")
+    body = assert_error(response, 409, "conflict")
+    assert body["detail"] == "SPA art. 9 has never had version 5: its current version is 0."
+    assert (body["current"]["version"], body["newer_updates"]) == (0, [])
+    stale = post_update(editor_api, commitment=data["maritime"].pk, expected_version=0, status="stalled")
+    assert assert_error(stale, 409)["detail"] == (
+        "SDP §7 was updated by someone else (version 0 was read, 1 is current)."
+    )
+
+
+def test_an_invalid_url_is_one_message(editor_api, data):
+    response = post_update(
+        editor_api, commitment=data["space"].pk, expected_version=0, status="in_progress", evidence_url="not a url"
+    )
+    assert assert_error(response, 400)["errors"] == {"evidence_url": ["Enter a valid URL."]}
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

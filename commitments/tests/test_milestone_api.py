@@ -70,6 +70,12 @@ def test_invalid_milestones_are_400s_with_the_model_messages_and_write_nothing(e
     assert not Milestone.objects.exists() and not StatusUpdate.objects.exists()
 
 
+def test_an_invalid_evidence_url_is_one_message(editor_api, commitment):
+    payload = {"commitment": commitment.pk, "expected_version": 0, "title": "Held", "evidence_url": "htp:/x"}
+    body = assert_error(editor_api.post(URL, payload, format="json"), 400)
+    assert body["errors"] == {"evidence_url": ["Enter a valid URL."]}
+
+
 def test_a_stale_version_is_a_409_with_the_current_state(editor_api, commitment):
     MilestoneFactory(commitment=commitment)
     body = assert_error(

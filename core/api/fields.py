@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import URLValidator
 from django.db import models
 from rest_framework import serializers
 
@@ -28,6 +29,9 @@ class StrictURLField(_StringOnly, serializers.URLField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        # validate_uri checks the URL (http or https) and the URI: DRF's own URL check would say the same invalid URL
+        # a second time.
+        self.validators = [check for check in self.validators if not isinstance(check, URLValidator)]
         self.validators.append(validate_uri)
 
 
@@ -44,7 +48,15 @@ class StrictIntegerField(serializers.IntegerField):
 
 class StrictSlugRelatedField(serializers.SlugRelatedField):
     """A related record named by its code: a JSON string, without NUL characters (which PostgreSQL cannot even
-    compare), looked up in the database only if it can be a code."""
+    compare), looked up in the database only if it can be a code. An empty code, where one is needed, may not be
+    blank (DRF reads an empty string as null, and would say "may not be null" of what the client sent as "")."""
+
+    default_error_messages = {"blank": serializers.CharField.default_error_messages["blank"]}
+
+    def run_validation(self, data=serializers.empty):
+        if data == "" and not self.allow_null:
+            self.fail("blank")
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or "\x00" in data:

@@ -323,6 +323,11 @@ def test_invalid_meetings_are_400_and_write_nothing(editor_api, bodies, payload,
     assert sdd.last_meeting_on == dt.date(2024, 1, 10)
 
 
+def test_an_empty_dialogue_is_required_not_null(editor_api, bodies):
+    body = assert_error(post_meeting(editor_api, dialogue="", held_on="2025-05-20"), 400, "invalid")
+    assert body["errors"] == {"dialogue": ["This field may not be blank."]}
+
+
 def test_the_duplicate_message_is_the_models(editor_api, bodies):
     body = assert_error(post_meeting(editor_api, dialogue="SDD", held_on="2024-01-10"), 400)
     assert body["errors"]["non_field_errors"] == ["This body already has a meeting recorded on that day."]
