@@ -78,7 +78,9 @@ class CommitmentFilterSet(django_filters.FilterSet):
         label="Responsible body",
     )
     overdue_body = StrictBooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
-    updated_since = BoundedIsoDateTimeFilter(field_name="last_reviewed_at", lookup_expr="gte", label="Updated since")
+    # updated_at moves with every change of what a commitment shows: a status update, review or withdrawal (which
+    # can move the review date back), a milestone's entry, an edit. A client that syncs by it misses none.
+    updated_since = BoundedIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", label="Updated since")
     target_passed = StrictBooleanFilter(method="filter_target_passed", label="Target date passed, not finished")
     stale = StrictBooleanFilter(method="filter_stale", label="No update in 12 months, not finished")
     deadline_passed = StrictBooleanFilter(
@@ -95,8 +97,13 @@ class CommitmentFilterSet(django_filters.FilterSet):
             ("status", "status"),
             ("progress", "progress"),
             ("target_date", "target_date"),
-            ("last_reviewed_at", "updated"),
+            ("updated_at", "updated"),
+            ("last_reviewed_at", "reviewed"),
         ),
+        field_labels={
+            "updated_at": "Last change (updated_at)",
+            "last_reviewed_at": "Last update or review (last_reviewed_at)",
+        },
         label="Sort by",
     )
 

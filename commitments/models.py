@@ -291,6 +291,8 @@ class Commitment(SourcedModel):
             models.Index(fields=["status", "agreement"], name="commitment_status_agreement"),
             models.Index(fields=["area", "status"], name="commitment_area_status"),
             models.Index(fields=["last_reviewed_at"], name="commitment_last_reviewed"),
+            # A client syncing with ?updated_since= asks for the few changed since its last sync.
+            models.Index(fields=["updated_at"], name="commitment_updated"),
             # The overview's one grouped count (framework x area x status): on PostgreSQL an index-only scan,
             # "id" included because the count is COUNT(id).
             # The review dates are included for the state of each row (stale or not, ``states.state_expression``):

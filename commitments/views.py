@@ -63,7 +63,7 @@ COLUMNS = (
     Column("Progress", "progress", numeric=True),
     Column("Milestones"),
     Column("Target date", "target_date"),
-    Column("Last update", "updated"),
+    Column("Last update", "reviewed"),  # the column shows last_reviewed_at
 )
 
 
@@ -141,7 +141,8 @@ class CommitmentListView(FilterListView):
         fields["state"].help_text = "Stale: not achieved or discontinued, and no update or review in 12 months."
         fields["status"].help_text = "The status its latest update recorded."
         fields["updated_since"].widget = DateInput()
-        fields["updated_since"].help_text = "Commitments with a status update or review since this day."
+        changed = "Commitments changed since this day: a status update, review or withdrawal, a milestone, or an edit."
+        fields["updated_since"].help_text = changed
         fields["agreement"].empty_label = "All agreements"
         fields["body"].empty_label = "All bodies"
         fields["ordering"].widget = HiddenCSVWidget()

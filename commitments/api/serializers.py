@@ -226,6 +226,11 @@ class CommitmentSerializer(serializers.ModelSerializer):
                 "whatever its evidence date), to last_reviewed_precision. Null when no dated entry says so."
             },
             "last_reviewed_precision": {"help_text": "How much of last_reviewed_at is known: day, month or year."},
+            "updated_at": {
+                "help_text": "When anything it shows last changed: a status update, review or withdrawal, a "
+                "milestone added, changed or withdrawn, an edit of its text. The updated_since filter and "
+                "ordering=updated use it."
+            },
             "target_date": {
                 "help_text": "The deadline the text sets, if any. Stored on the 1st of the month, or 1 January, when "
                 'target_date_precision says so ("in the course of 2023" is 2023-01-01 with precision year).'

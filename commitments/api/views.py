@@ -133,7 +133,10 @@ COMMITMENT_FILTERS = [
     _query(
         "updated_since",
         OpenApiTypes.DATETIME,
-        "Updated or reviewed at or after this moment (ISO 8601; without an offset, Brussels time).",
+        "Changed at or after this moment (ISO 8601; without an offset, Brussels time): its updated_at, which every "
+        "change of what a commitment shows moves (a status update, review or withdrawal, a milestone added, changed "
+        "or withdrawn, an edit of its text). To sync, send the latest updated_at you have. (last_reviewed_at can "
+        "move back, when a withdrawal leaves an earlier entry as the latest; sort by it with ordering=reviewed.)",
     ),
 ]
 STATUS_UPDATE_FILTERS = [

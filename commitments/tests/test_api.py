@@ -289,7 +289,129 @@ def test_updated_since_accepts_any_offset_python_does(reviewer_api, data):
     """-17:16 is a valid ISO 8601 offset that PostgreSQL would refuse: it is converted to UTC first."""
     response = reviewer_api.get("/api/v1/commitments/", {"updated_since": "2000-04-13T05:44:39-17:16"})
     assert response.status_code == 200
-    assert set(refs(response)) == {"SDP §7", "SDP §12(b)", "SPA art. 3"}  # all reviewed since 2000
+    assert set(refs(response)) == {"SDP §7", "SDP §12(b)", "SPA art. 3", "SPA art. 9"}  # all changed since 2000
+
+
+# The moments of a client's sync: the commitment's history before it, the sync, and a change after it.
+BEFORE_SYNC = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+SYNCED_AT = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.UTC)
+AFTER_SYNC = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def _withdraw_latest(commitment, editor):
+    from commitments.services import status_update_withdraw
+
+    latest = StatusUpdate.objects.filter(commitment=commitment, kind=UpdateKind.STATUS_CHANGE).latest("version")
+    status_update_withdraw(update=latest, expected_version=commitment.version, author=editor, reason="Wrong entry")
+
+
+def _set_progress_source(commitment, editor):
+    from commitments.services import commitment_set_progress_source
+
+    commitment_set_progress_source(
+        commitment=commitment, expected_version=commitment.version, author=editor, source="milestones"
+    )
+
+
+def _milestone_done(commitment, editor):
+    from commitments.services import milestone_update
+
+    milestone = commitment.milestones.get()
+    milestone_update(
+        milestone=milestone,
+        expected_version=commitment.version,
+        author=editor,
+        done_on=dt.date(2026, 6, 30),
+        evidence_reference="Joint statement",
+    )
+
+
+def _milestone_withdrawn(commitment, editor):
+    from commitments.services import milestone_withdraw
+
+    milestone_withdraw(
+        milestone=commitment.milestones.get(), expected_version=commitment.version, author=editor, reason="Duplicate"
+    )
+
+
+def _edit(commitment, editor):
+    from commitments.services import commitment_update
+
+    commitment_update(commitment=commitment, expected_edit_version=0, author=editor, title="Space traffic management")
+
+
+CHANGES_A_CLIENT_REFETCHES = {
+    "status update": lambda c, e: commitment_update_status(
+        commitment=c, expected_version=c.version, author=e, status=Status.ONGOING
+    ),
+    "review": lambda c, e: StatusUpdateFactory(commitment=c, kind=UpdateKind.REVIEW, author=e),
+    "withdrawal": _withdraw_latest,
+    "milestone added": lambda c, e: MilestoneFactory(commitment=c, author=e),
+    "milestone done": _milestone_done,
+    "milestone withdrawn": _milestone_withdrawn,
+    "progress source": _set_progress_source,
+    "editorial edit": _edit,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES_A_CLIENT_REFETCHES))
+def test_updated_since_lists_every_change_a_client_must_fetch_again(reviewer_api, editor, change):
+    """A client syncing with updated_since gets each commitment whose answer changed since its last sync, whatever
+    the change: a withdrawal moves the review date *back*, an editorial edit does not move it at all."""
+    with time_machine.travel(BEFORE_SYNC, tick=False):
+        commitment = CommitmentFactory(reference="SPA art. 9")
+        CommitmentFactory(reference="SPA art. 10")  # not changed since the sync
+        StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, author=editor)
+    with time_machine.travel(BEFORE_SYNC + dt.timedelta(days=30), tick=False):
+        StatusUpdateFactory(commitment=commitment, status=Status.STALLED, author=editor)
+        MilestoneFactory(commitment=commitment, author=editor)
+    with time_machine.travel(SYNCED_AT, tick=False):
+        synced = reviewer_api.get(f"/api/v1/commitments/{commitment.pk}/").json()
+    with time_machine.travel(AFTER_SYNC, tick=False):
+        commitment.refresh_from_db()
+        CHANGES_A_CLIENT_REFETCHES[change](commitment, editor)
+    response = reviewer_api.get("/api/v1/commitments/", {"updated_since": SYNCED_AT.isoformat()})
+    assert refs(response) == ["SPA art. 9"]
+    (row,) = response.json()["results"]
+    assert row != {name: synced[name] for name in row}  # there was something to fetch again
+    assert dt.datetime.fromisoformat(row["updated_at"]) == AFTER_SYNC
+
+
+def test_a_client_syncing_by_updated_since_sees_a_withdrawal(reviewer_api, editor_api, editor):
+    """The withdrawal puts the status and the review date back to the entry before: updated_since still lists the
+    commitment, and ordering=-updated puts it first."""
+    with time_machine.travel(BEFORE_SYNC, tick=False):
+        commitment = CommitmentFactory(reference="SPA art. 9")
+        other = CommitmentFactory(reference="SPA art. 10")
+        StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, author=editor)
+        StatusUpdateFactory(commitment=other, status=Status.ONGOING, author=editor)
+    with time_machine.travel(BEFORE_SYNC + dt.timedelta(days=30), tick=False):
+        mistake = StatusUpdateFactory(commitment=commitment, status=Status.ACHIEVED, evidence_reference="x")
+        StatusUpdateFactory(commitment=other, status=Status.STALLED, author=editor)  # reviewed later than the first
+    with time_machine.travel(AFTER_SYNC, tick=False):
+        response = editor_api.post(
+            f"/api/v1/status-updates/{mistake.pk}/withdraw/",
+            {"expected_version": 2, "reason": "Recorded on the wrong commitment"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+    changed = reviewer_api.get("/api/v1/commitments/", {"updated_since": SYNCED_AT.isoformat()}).json()["results"]
+    assert [(row["reference"], row["status"]) for row in changed] == [("SPA art. 9", "in_progress")]
+    assert dt.datetime.fromisoformat(changed[0]["last_reviewed_at"]) == BEFORE_SYNC  # the review date went back
+    assert refs(reviewer_api.get("/api/v1/commitments/?ordering=-updated")) == ["SPA art. 9", "SPA art. 10"]
+    # The review date is still a sort of its own.
+    assert refs(reviewer_api.get("/api/v1/commitments/?ordering=-reviewed")) == ["SPA art. 10", "SPA art. 9"]
+
+
+def test_the_schema_says_what_updated_since_and_the_orderings_follow(reviewer_api):
+    schema = reviewer_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/commitments/"]["get"]["parameters"]}
+    assert "updated_at" in parameters["updated_since"]["description"]
+    assert "withdrawal" in parameters["updated_since"]["description"]
+    ordering = parameters["ordering"]
+    assert {"updated", "-updated", "reviewed", "-reviewed"} <= set(ordering["schema"]["items"]["enum"])
+    assert "`updated` - Last change (updated_at)" in ordering["description"]
+    assert "`reviewed` - Last update or review (last_reviewed_at)" in ordering["description"]
 
 
 def test_ordering(reviewer_api, data):

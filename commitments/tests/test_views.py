@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -270,10 +271,28 @@ def test_every_filter_of_the_shared_filterset_works_on_the_page(reviewer_client,
     assert listed(response) == expected
 
 
-def test_updated_since_filter(reviewer_client, catalogue):
-    since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
-    response = reviewer_client.get(reverse("commitments:commitment_list"), {"updated_since": since})
-    assert listed(response) == ["SDP §3", "SDP §5"]
+def test_updated_since_filter(client, reviewer, editor, catalogue):
+    """Commitments changed since the day: an edit of the text counts as a status update does."""
+    with time_machine.travel(timezone.now() + dt.timedelta(days=60)):
+        commitment_update(commitment=catalogue["SDP §4"], expected_edit_version=0, author=editor, title="Space")
+        StatusUpdateFactory(commitment=catalogue["SPA §2"], status=Status.ONGOING)
+        client.force_login(reviewer)
+        since = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+        response = client.get(reverse("commitments:commitment_list"), {"updated_since": since})
+    assert listed(response) == ["SDP §4", "SPA §2"]
+
+
+def test_the_last_update_column_sorts_by_the_date_it_shows(reviewer_client, editor, catalogue):
+    """The column shows when each was last updated or reviewed, and its header sorts by that (an edit of the text
+    since does not move a row)."""
+    commitment_update(commitment=catalogue["SPA §1"], expected_edit_version=0, author=editor, title="Ratify it")
+    url = reverse("commitments:commitment_list")
+    columns = {c.label: c for c in reviewer_client.get(url).context["columns"]}
+    response = reviewer_client.get(url + columns["Last update"].url)
+    # Ascending: the one reviewed 400 days ago before the two reviewed today; the never reviewed (NULL) come last
+    # on PostgreSQL, first on SQLite.
+    reviewed = [ref for ref in listed(response) if Commitment.objects.get(reference=ref).last_reviewed_at]
+    assert reviewed[0] == "SPA §1" and len(reviewed) == 3
 
 
 def test_invalid_filter_values_list_nothing_and_say_why(reviewer_client, catalogue):
