@@ -971,6 +971,36 @@ def test_writes_are_throttled_per_user(editor_api, data, settings):
     assert editor_api.get("/api/v1/commitments/").status_code == 200  # reading is a separate budget
 
 
+def test_refused_writes_do_not_use_the_write_budget(editor_api, data, settings):
+    """The write budget counts what is written: a client that sends invalid or stale writes while it fixes its
+    payload is not locked out of writing for an hour."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "write": "2/hour"},
+    }
+    commitment = data["space"]
+    for _ in range(3):
+        assert_error(post_update(editor_api, commitment=commitment.pk, expected_version=0, status="done"), 400)
+    assert_error(post_update(editor_api, commitment=commitment.pk, expected_version=7, status="ongoing"), 409)
+    for version, status in ((0, "ongoing"), (1, "in_progress")):
+        response = post_update(editor_api, commitment=commitment.pk, expected_version=version, status=status)
+        assert response.status_code == 201, response.content
+    response = post_update(editor_api, commitment=commitment.pk, expected_version=2, status="stalled")
+    assert_error(response, 429, "throttled")
+    assert_error(post_update(editor_api, commitment=commitment.pk, expected_version=2, status="done"), 429)
+
+
+def test_refused_writes_count_against_the_users_budget_of_all_requests(editor_api, data, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "3/minute"},
+    }
+    for _ in range(3):
+        assert_error(post_update(editor_api, commitment=data["space"].pk, expected_version=0, status="done"), 400)
+    assert_error(post_update(editor_api, commitment=data["space"].pk, expected_version=0, status="ongoing"), 429)
+    assert_error(editor_api.get("/api/v1/commitments/"), 429)
+
+
 def test_reads_are_throttled_per_user(reviewer_api, editor_api, data, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

@@ -23,6 +23,7 @@ from rest_framework import exceptions, serializers, status
 from core.exceptions import DomainConflict
 
 from .parsers import LONE_SURROGATE
+from .throttling import refund_refused_write
 
 NON_FIELD_ERRORS = "non_field_errors"
 
@@ -119,7 +120,11 @@ def _encodable(value):
 
 def api_exception_handler(exc, context):
     """Turn every error into :func:`error_body`; Django's model ``ValidationError`` becomes a 400 with fields, a
-    domain conflict a 409 (with what the view's ``conflict_extra(conflict)`` adds, e.g. the current state)."""
+    domain conflict a 409 (with what the view's ``conflict_extra(conflict)`` adds, e.g. the current state).
+
+    A write answered with an error wrote nothing: it is taken off the write budget (``core.api.throttling``)."""
+    if (request := context.get("request")) is not None:
+        refund_refused_write(request)
     if isinstance(exc, DomainConflict):
         view = context.get("view")
         extra = view.conflict_extra(exc) if hasattr(view, "conflict_extra") else {}

@@ -33,11 +33,34 @@ class UserThrottle(RatesFromSettings, UserRateThrottle):
 
 
 class WriteThrottle(RatesFromSettings, UserRateThrottle):
-    """Writes only (``POST``), per user: a runaway client cannot flood the history."""
+    """Accepted writes, per user: a runaway client cannot flood the history.
+
+    A write is counted when it is let through, and taken off again when it is refused (:func:`refund_refused_write`,
+    from the API's exception handler): a refused write stores nothing, and a client fixing its payload is not locked
+    out of writing for the period. Every request, refused writes included, still counts against the per-user budget
+    of :class:`UserThrottle`, which is what bounds a client that keeps sending bad writes.
+    """
 
     scope = "write"
 
     def allow_request(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return super().allow_request(request, view)
+        allowed = super().allow_request(request, view)
+        if allowed and self.key is not None:
+            request.counted_write = self
+        return allowed
+
+    def refund(self) -> None:
+        history = self.cache.get(self.key, [])
+        if self.now in history:
+            history.remove(self.now)
+            self.cache.set(self.key, history, self.duration)
+
+
+def refund_refused_write(request) -> None:
+    """Take a refused write (any error answer: nothing was written) off its user's write budget."""
+    throttle = getattr(request, "counted_write", None)
+    if throttle is not None:
+        request.counted_write = None
+        throttle.refund()

@@ -284,7 +284,8 @@ REST_FRAMEWORK = {
         "core.api.throttling.UserThrottle",
         "core.api.throttling.WriteThrottle",
     ],
-    # Per user (a system's token is its user's), per client address for anonymous readers; writes count twice.
+    # Per user (a system's token is its user's), per client address for anonymous readers. Every request counts
+    # against "user"; an accepted write against "write" too (a refused one is taken off it: core.api.throttling).
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="600/hour"),
         "user": env("API_THROTTLE_USER", default="3600/hour"),
