@@ -105,7 +105,7 @@ def test_every_filter_and_pagination_parameter_is_documented(schema, path):
 def test_every_operation_documents_its_errors_in_the_shared_shape(schema):
     for path, method, operation in operations(schema):
         responses = operation["responses"]
-        expected = {"401", "414", "429", "431"}
+        expected = {"401", "412", "414", "429", "431"}  # 412: If-Match (or If-Unmodified-Since) does not hold
         if method == "get":
             expected |= {"200", "304", "404"}
             if "{" not in path or path.endswith("/history/"):
@@ -126,6 +126,15 @@ def test_every_operation_documents_its_errors_in_the_shared_shape(schema):
             assert "ETag" in responses["200"]["headers"]
             assert "ETag" in responses["304"]["headers"]
         assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_every_write_takes_if_match(schema):
+    for path, method, operation in operations(schema):
+        if method == "get":
+            continue
+        headers = {p["name"] for p in [*schema["paths"][path].get("parameters", []), *operation.get("parameters", [])]}
+        assert "If-Match" in headers, (path, method)
+        assert "412" in operation["responses"], (path, method)
 
 
 def test_conflict_answer_carries_the_current_state(schema):
@@ -211,6 +220,9 @@ def test_docs_start_up_script_points_at_the_schema_and_no_validator(client, revi
 # field, missing required ones, undocumented methods) and fuzzing (positive and negative data).
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+# Schemathesis' default answers to invalid data, and 412: preconditions are weighed before the body is read
+# (RFC 9110 §13.2.1), so invalid data sent with an If-Match that is not the current ETag is a 412.
+NEGATIVE_DATA_ANSWERS = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429", "5xx"]
 # A fixed test-only key: the headers of the generated requests are configured before any test runs.
 SCHEMATHESIS_TOKEN = "5c4e3a7hes15-test-token-0000000000000000"
 
@@ -229,8 +241,9 @@ def _schemathesis_schema():
             "checks": {
                 # A request can be valid by the schema and still name a framework code, body, commitment id or
                 # version that does not exist, or break a model rule (a date in the future): 400, 404 and 409
-                # are the documented answers to those.
-                "positive_data_acceptance": {"expected-statuses": ["2xx", "304", "400", "404", "409"]},
+                # are the documented answers to those; and 412 to an If-Match that is not the current ETag.
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "304", "400", "404", "409", "412"]},
+                "negative_data_rejection": {"expected-statuses": NEGATIVE_DATA_ANSWERS},
             },
         }
     )

@@ -680,6 +680,41 @@ def test_commitment_detail_304_by_etag_and_by_date(reviewer_api, data, serialise
     assert stale.status_code == 200
 
 
+def test_if_match_on_a_read_compares_the_etag_as_read(reviewer_api, data):
+    """If-Match names the representation the client has: the ETag it was sent matches (the tracker's ETags are weak,
+    and compared as such); another one is a 412."""
+    url = f"/api/v1/commitments/{data['maritime'].pk}/"
+    etag = reviewer_api.get(url)["ETag"]
+    assert etag.startswith('W/"')
+    assert reviewer_api.get(url, HTTP_IF_MATCH=etag).status_code == 200
+    assert reviewer_api.get(url, HTTP_IF_MATCH=etag.removeprefix("W/")).status_code == 200
+    assert_error(reviewer_api.get(url, HTTP_IF_MATCH='"nope"'), 412, "precondition_failed")
+    assert_error(reviewer_api.get(url, HTTP_IF_MATCH="nope"), 412, "precondition_failed")  # not an entity tag at all
+
+
+def test_if_match_guards_status_updates_and_withdrawals(editor_api, reviewer_api, data):
+    commitment = data["space"]
+    feed = reviewer_api.get("/api/v1/status-updates/")["ETag"]
+    change = {"commitment": commitment.pk, "expected_version": 0, "status": "ongoing"}
+    response = editor_api.post("/api/v1/status-updates/", change, format="json", HTTP_IF_MATCH=feed)
+    assert response.status_code == 201, response.content
+    entry = response.json()["id"]
+    # The feed has a new entry since: a write based on the feed as it was is refused.
+    change = {**change, "expected_version": 1, "status": "in_progress"}
+    assert_error(editor_api.post("/api/v1/status-updates/", change, format="json", HTTP_IF_MATCH=feed), 412)
+    url = f"/api/v1/status-updates/{entry}/"
+    read = reviewer_api.get(url)["ETag"]
+    withdraw = {"expected_version": 1, "reason": "Wrong commitment"}
+    assert_error(editor_api.post(f"{url}withdraw/", withdraw, format="json", HTTP_IF_MATCH='W/"nope"'), 412)
+    commitment.refresh_from_db()
+    assert (commitment.version, commitment.status) == (1, Status.ONGOING)
+    assert editor_api.post(f"{url}withdraw/", withdraw, format="json", HTTP_IF_MATCH=read).status_code == 201
+    # The entry now reads withdrawn: its ETag moved, and a second withdrawal based on the old one is a 412, not a 400.
+    assert reviewer_api.get(url)["ETag"] != read
+    again = {"expected_version": 2, "reason": "Twice"}
+    assert_error(editor_api.post(f"{url}withdraw/", again, format="json", HTTP_IF_MATCH=read), 412)
+
+
 def test_etag_changes_with_the_data_and_the_query(reviewer_api, editor, data):
     url = "/api/v1/commitments/"
     etag = reviewer_api.get(url)["ETag"]

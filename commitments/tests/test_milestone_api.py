@@ -184,6 +184,46 @@ def test_one_milestone_is_served_with_an_etag_that_moves_when_it_changes(reviewe
     assert reviewer_api.get(URL, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 200
 
 
+def test_if_match_guards_every_write_of_a_milestone(editor_api, reviewer_api, commitment):
+    """A write sent with If-Match is made only while the milestone is as the client read it (RFC 9110): else 412 and
+    nothing is written. The ETag sent back is the one a GET answered (weak, compared as such)."""
+    milestone = MilestoneFactory(commitment=commitment, title="First dialogue held")
+    url = f"{URL}{milestone.pk}/"
+    read = reviewer_api.get(url)["ETag"]
+    rename = {"expected_version": 1, "title": "First dialogue"}
+    stale = editor_api.patch(url, rename, format="json", HTTP_IF_MATCH='"nope"')
+    body = assert_error(stale, 412, "precondition_failed")
+    assert body["detail"] == "The precondition given in the request headers does not hold."
+    assert Milestone.objects.get(pk=milestone.pk).title == "First dialogue held"
+    assert StatusUpdate.objects.count() == 1
+    response = editor_api.patch(url, rename, format="json", HTTP_IF_MATCH=f'"other", {read}')
+    assert response.status_code == 200, response.content
+    # The milestone changed since that ETag was read: the withdrawal based on it is refused.
+    withdraw = {"expected_version": 2, "reason": "Duplicate"}
+    assert_error(editor_api.post(f"{url}withdraw/", withdraw, format="json", HTTP_IF_MATCH=read), 412)
+    assert not Milestone.objects.get(pk=milestone.pk).is_withdrawn
+    # So is a new milestone based on the list as it was.
+    listed = reviewer_api.get(URL)["ETag"]
+    add = {"commitment": commitment.pk, "expected_version": 2, "title": "Second dialogue held"}
+    assert editor_api.post(URL, add, format="json", HTTP_IF_MATCH=listed).status_code == 201
+    add = {**add, "expected_version": 3, "title": "Third dialogue held"}
+    assert_error(editor_api.post(URL, add, format="json", HTTP_IF_MATCH=listed), 412)
+    assert Milestone.objects.count() == 2
+    # "*": any current representation will do.
+    withdraw = {**withdraw, "expected_version": 3}
+    assert editor_api.post(f"{url}withdraw/", withdraw, format="json", HTTP_IF_MATCH="*").status_code == 200
+
+
+def test_if_match_does_not_change_what_a_write_that_cannot_be_made_answers(editor_api, commitment):
+    """Preconditions are weighed only for a write that could be made: a method not allowed stays a 405, an unknown
+    milestone a 404, a reviewer's write a 403."""
+    milestone = MilestoneFactory(commitment=commitment)
+    stale = {"HTTP_IF_MATCH": '"nope"'}
+    assert_error(editor_api.put(f"{URL}{milestone.pk}/", {"title": "x"}, format="json", **stale), 405)
+    assert_error(editor_api.delete(f"{URL}{milestone.pk}/", **stale), 405)
+    assert_error(editor_api.patch(f"{URL}987654/", {"title": "x"}, format="json", **stale), 404)
+
+
 def test_the_commitment_detail_and_the_party_filters_are_in_the_schema_with_an_example(reviewer_api):
     schema = reviewer_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     listing = schema["paths"]["/api/v1/commitments/"]["get"]

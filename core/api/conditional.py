@@ -3,6 +3,7 @@ over the filtered rows and one over the change log, before the page is read or s
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -12,8 +13,9 @@ from django.db.models import Count, Max, Model, QuerySet, Sum, Value, Window
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from core.api import answers
@@ -22,7 +24,8 @@ API_VERSION = "v1"
 
 
 class PreconditionFailed(exceptions.APIException):
-    """412: an ``If-Match`` or ``If-Unmodified-Since`` the representation does not satisfy (Django's verdict)."""
+    """412: an ``If-Match``, ``If-Unmodified-Since`` (or, on a write, ``If-None-Match``) the current representation
+    does not satisfy."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
@@ -88,6 +91,42 @@ PRECONDITIONS = ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"
 def _has_preconditions(request) -> bool:
     meta = request.META
     return any(meta.get(header) for header in PRECONDITIONS)
+
+
+def _opaque(tag: str) -> str:
+    return tag.removeprefix("W/")
+
+
+def _match_and_unmodified_hold(request, etag: str, last_modified: datetime | None) -> bool:
+    """Steps 1 and 2 of RFC 9110 §13.2.2: ``If-Match``, or else ``If-Unmodified-Since``.
+
+    ``If-Match`` compares entity tags *weakly*: the tracker's ETags are weak (they identify the data; the proxy
+    compresses the bytes), and RFC 9110's strong comparison would never let one match, so a client could never
+    write with the ETag it was sent. A header that holds no entity tag matches nothing. ``If-Unmodified-Since`` is
+    ignored where there is no modification date to compare (lists, milestones, meetings) or it is no HTTP date,
+    as RFC 9110 §13.1.4 says."""
+    meta = request.META
+    if_match = meta.get("HTTP_IF_MATCH")
+    if if_match:
+        tags = parse_etags(if_match)
+        return tags == ["*"] or _opaque(etag) in {_opaque(tag) for tag in tags}
+    if_unmodified_since = parse_http_date_safe(meta.get("HTTP_IF_UNMODIFIED_SINCE") or "")
+    if if_unmodified_since is None or last_modified is None:
+        return True
+    return int(last_modified.timestamp()) <= if_unmodified_since
+
+
+def _without_match_and_unmodified(request):
+    """The request as Django's ``get_conditional_response`` is to see it once steps 1 and 2 have held: without
+    ``If-Match`` and ``If-Unmodified-Since`` (it would compare ``If-Match`` strongly)."""
+    django_request = getattr(request, "_request", request)
+    stripped = copy.copy(django_request)
+    stripped.META = {
+        key: value
+        for key, value in django_request.META.items()
+        if key not in ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+    }
+    return stripped
 
 
 def _latest(*moments: datetime | None) -> datetime | None:
@@ -193,17 +232,21 @@ class ConditionalMixin:
         return self._validators(freshness, parts, 1, last_modified)
 
     def conditional_answer(self, validators: Validators, *, single_object: bool):
-        """The 304 (or 412) that Django's ``get_conditional_response`` gives for the request's preconditions, with
-        the validators attached, or ``None`` when the representation must be sent.
+        """The 304 for the request's preconditions, with the validators attached, or ``None`` when the request is
+        to be answered (or the write made); :class:`PreconditionFailed` (412) when a precondition does not hold.
 
-        Django applies RFC 9110 §13.2.2: weak comparison for ``If-None-Match``, which decides when present;
-        otherwise ``If-Modified-Since`` may. Lists get no ``Last-Modified`` to compare, so only their ETag counts.
+        RFC 9110 §13.2.2: ``If-Match`` (compared weakly, see :func:`_match_and_unmodified_hold`), or else
+        ``If-Unmodified-Since``; then Django's ``get_conditional_response`` for ``If-None-Match`` (weak comparison,
+        decides when present; on a write a match is a 412) and otherwise ``If-Modified-Since`` (reads only). Lists
+        get no ``Last-Modified`` to compare, so only their ETag counts.
         """
         if not _has_preconditions(self.request):
-            return None  # what Django's verdict is without any of its headers: skip reading them one by one
+            return None  # what the verdict is without any of the headers: skip reading them one by one
         last_modified = validators.last_modified if single_object else None
+        if not _match_and_unmodified_hold(self.request, validators.etag, last_modified):
+            raise PreconditionFailed()
         answer = get_conditional_response(
-            self.request,
+            _without_match_and_unmodified(self.request),
             etag=validators.etag,
             last_modified=int(last_modified.timestamp()) if last_modified is not None else None,
         )
@@ -259,6 +302,37 @@ class ConditionalMixin:
         self.paginator.set_page(rows, count=validators.rows)
         serializer = self.get_serializer(rows, many=True)
         return self.with_validators(self.get_paginated_response(serializer.data), validators)
+
+    # -- writes --
+    def initial(self, request, *args, **kwargs):
+        """After authentication, permissions and throttles: a write sent with preconditions is made only if they
+        hold for what a GET of the same address would answer now (:meth:`check_write_preconditions`)."""
+        super().initial(request, *args, **kwargs)
+        # Only a write this address makes: an unsupported method stays a 405 whatever its headers (RFC 9110 §13.2.1).
+        method = request.method
+        if method not in SAFE_METHODS and self._makes(method) and _has_preconditions(request):
+            self.check_write_preconditions()
+
+    def _makes(self, method: str) -> bool:
+        """Whether this address has a handler for ``method`` (else DRF answers 405 after :meth:`initial`)."""
+        return getattr(self, "action", None) is not None and method.lower() in self.http_method_names
+
+    def check_write_preconditions(self) -> None:
+        """412 (:class:`PreconditionFailed`) unless ``If-Match`` names the ETag of the object written to (of the list,
+        for a POST to it) as a GET answers it now; ``If-Unmodified-Since`` and ``If-None-Match`` likewise. An unknown
+        object is the 404 it is without them. Checked before the write starts: the version a write sends
+        (``expected_version``) is what guards it atomically."""
+        action = self.action
+        # The validators of the read at this address, which its ETag and Last-Modified came from.
+        self.action = "retrieve" if self.detail else "list"
+        try:
+            if self.detail:
+                validators = self.object_validators(self.get_object())
+            else:
+                validators = self.list_validators(self.filter_queryset(self.get_queryset()))
+        finally:
+            self.action = action
+        self.conditional_answer(validators, single_object=self.detail)
 
     # -- the answer cache --
     def answered(self, compute, *, single_object: bool):

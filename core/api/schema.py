@@ -15,8 +15,8 @@ from core.api.conditional import ConditionalMixin, Freshness
 
 ERROR_CODES = (
     "invalid, parse_error, not_authenticated, authentication_failed, permission_denied, not_found, "
-    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, content_too_large, uri_too_long, "
-    "request_header_fields_too_large, throttled"
+    "method_not_allowed, not_acceptable, unsupported_media_type, conflict, precondition_failed, content_too_large, "
+    "uri_too_long, request_header_fields_too_large, throttled"
 )
 
 
@@ -49,6 +49,10 @@ ERROR_DESCRIPTIONS = {
     404: "No such object, or a page past the end of the list.",
     406: "None of the media types in `Accept` (or `format`) can be produced.",
     409: "Conflict with the current state: nothing was written.",
+    412: (
+        "A precondition does not hold: `If-Match` does not name the current ETag, `If-Unmodified-Since` is before "
+        "the last change, or (on a write) `If-None-Match` names it. Nothing was written."
+    ),
     413: "The body is larger than 2.5 MB: nothing was read or written.",
     414: "The address (path and query) is longer than 4,096 characters.",
     415: "The body is not JSON (`Content-Type: application/json`).",
@@ -62,6 +66,11 @@ class TrackerAutoSchema(AutoSchema):
 
     def _is_conditional_get(self) -> bool:
         return self.method == "GET" and isinstance(self.view, ConditionalMixin)
+
+    def _is_conditional_write(self) -> bool:
+        """A write checked against the ETag of the object it writes to, or of the list it adds to
+        (``ConditionalMixin.check_write_preconditions``)."""
+        return self.method in ("POST", "PATCH") and isinstance(self.view, ConditionalMixin)
 
     def _freshness(self) -> Freshness:
         if getattr(self.view, "action", None) == "history":
@@ -108,6 +117,17 @@ class TrackerAutoSchema(AutoSchema):
                             "is sent).",
                         )
                     )
+        if self._is_conditional_write():
+            target = "the object (a GET of `{id}/`)" if "{" in self.path else "the list (a GET of this address)"
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description=f"Optional: the ETag of {target} as you read it. If it has changed since, nothing "
+                    "is written and the answer is 412; `*` matches any. The ETags are weak and compared as such.",
+                )
+            )
         if self.method == "POST":
             parameters.append(
                 OpenApiParameter(
@@ -145,6 +165,8 @@ class TrackerAutoSchema(AutoSchema):
             codes += [400, 403, 409, 413, 415]
             if "{" in self.path:  # an action on one object (withdraw, a change): the object may not exist
                 codes.append(404)
+        if self._is_conditional_get() or self._is_conditional_write():
+            codes.append(412)  # If-Match or If-Unmodified-Since that does not hold
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

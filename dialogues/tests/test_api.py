@@ -333,6 +333,19 @@ def test_the_duplicate_message_is_the_models(editor_api, bodies):
     assert body["errors"]["non_field_errors"] == ["This body already has a meeting recorded on that day."]
 
 
+def test_if_match_guards_a_meetings_withdrawal(editor_api, reviewer_api, bodies):
+    """The ETag a GET of the meeting answered (with its outcomes) is the one its withdrawal is checked against."""
+    meeting = Meeting.objects.filter(body__short_name="SDD").first()
+    url = f"/api/v1/meetings/{meeting.pk}/"
+    read = reviewer_api.get(url)["ETag"]
+    stale = editor_api.post(f"{url}withdraw/", {"reason": "Wrong body"}, format="json", HTTP_IF_MATCH='"nope"')
+    assert_error(stale, 412, "precondition_failed")
+    assert not Meeting.objects.get(pk=meeting.pk).is_withdrawn
+    response = editor_api.post(f"{url}withdraw/", {"reason": "Wrong body"}, format="json", HTTP_IF_MATCH=read)
+    assert response.status_code == 200, response.content
+    assert Meeting.objects.get(pk=meeting.pk).is_withdrawn
+
+
 # A duplicate recorded at the same moment (full_clean saw no meeting, the insert hits the constraint) is a 409
 # on both paths: tests/reliability/test_concurrent_meetings.py races real requests on PostgreSQL.
 

@@ -305,7 +305,8 @@ SPECTACULAR_SETTINGS = {
         "Frameworks, commitments, dialogue bodies, meetings and the status history of EU–Japan cooperation. "
         "Authenticate with `Authorization: Token <key>` (or the web session). Lists are paginated "
         "(`count`, `next`, `previous`, `results`); every response carries an `ETag`, send it back as "
-        "`If-None-Match` to get `304 Not Modified` when nothing changed. Errors share one JSON shape: "
+        "`If-None-Match` to get `304 Not Modified` when nothing changed, or as `If-Match` on a write to have it "
+        "refused (`412`) if the object changed since. Errors share one JSON shape: "
         "`status`, `code`, `detail`, `errors`."
     ),
     "VERSION": "1.0.0",
