@@ -526,6 +526,16 @@ class StatusUpdateCreateSerializer(CommitmentIdInput, StrictModelSerializer):
         attrs.setdefault("kind", UpdateKind.STATUS_CHANGE)
         if attrs["kind"] == UpdateKind.STATUS_CHANGE and not attrs.get("status"):
             raise serializers.ValidationError({"status": ["Give the new status (or send kind=review)."]})
+        if attrs["kind"] == UpdateKind.REVIEW:
+            # A review keeps the status, the progress and the parties' statuses: what it was sent with would be lost.
+            sent = [name for name in ("status", "progress", "party") if attrs.get(name) not in (None, "")]
+            if sent:
+                raise serializers.ValidationError(
+                    {
+                        name: ["A review keeps the status as it is: send kind=status_change to change it."]
+                        for name in sent
+                    }
+                )
         return attrs
 
 

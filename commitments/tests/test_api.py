@@ -870,6 +870,23 @@ def test_editor_confirms_unchanged(editor_api, data):
     assert (commitment.status, commitment.version) == (Status.STALLED, 2)
 
 
+@pytest.mark.parametrize(
+    "sent", [{"status": "achieved"}, {"progress": 40}, {"party": "eu"}], ids=["status", "progress", "party"]
+)
+def test_a_review_sent_with_a_new_status_or_progress_is_refused_not_dropped(editor_api, data, sent):
+    """A review keeps the status: a status, progress or party sent with it would be silently lost, so it is a 400."""
+    commitment = data["cyber"]
+    response = post_update(
+        editor_api, commitment=commitment.pk, expected_version=1, kind="review", note="Checked", **sent
+    )
+    body = assert_error(response, 400, "invalid")
+    [field] = sent
+    assert body["errors"][field] == ["A review keeps the status as it is: send kind=status_change to change it."]
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == (Status.STALLED, 1)
+    assert StatusUpdate.objects.filter(commitment=commitment).count() == 1
+
+
 def test_stale_version_is_409_with_the_current_state_and_writes_nothing(editor_api, data):
     commitment = data["maritime"]  # version 1
     response = post_update(editor_api, commitment=commitment.pk, expected_version=0, status="stalled", note="Late")
