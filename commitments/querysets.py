@@ -300,6 +300,13 @@ class StatusUpdateQuerySet(models.QuerySet):
         withdrawn = self.model._base_manager.filter(withdraws__isnull=False, withdraws_id=models.OuterRef("pk"))
         return self.exclude(kind=UpdateKind.WITHDRAWAL).filter(~models.Exists(withdrawn))
 
+    def replayable(self) -> StatusUpdateQuerySet:
+        """The entries a commitment's derived fields are replayed from when one is withdrawn (a status update, a
+        milestone: ``commitments.services``): the effective ones, less those about a milestone withdrawn as recorded
+        by mistake, its adding, its changes and the entry that withdrew it. A correction is no news about the
+        commitment, so none of them dates a review. One commitment's history at a time (a join on its milestones)."""
+        return self.effective().exclude(milestone__withdrawn_at__isnull=False)
+
     def dated(self) -> StatusUpdateQuerySet:
         """The entries whose ``recorded_at`` a reader may take as when the change happened: all but the undated
         ones (``StatusUpdate.is_undated``), which the seed loader wrote (no author) from a document that gives no

@@ -542,6 +542,15 @@ def _effective_state(updates: list[StatusUpdate]) -> dict:
     }
 
 
+def _replayed_state(commitment_id: int, *, leaving_out: int | None = None) -> dict:
+    """:func:`_effective_state` of the commitment's entries that still count after a correction
+    (``StatusUpdateQuerySet.replayable``), less the entry ``leaving_out`` being withdrawn (1 query)."""
+    entries = StatusUpdate.objects.filter(commitment_id=commitment_id).replayable()
+    if leaving_out is not None:
+        entries = entries.exclude(pk=leaving_out)
+    return _effective_state(list(entries.order_by("version")))
+
+
 def status_update_withdraw(
     *, update: StatusUpdate, expected_version: int, author, reason: str, recorded_at: datetime | None = None
 ) -> StatusUpdate:
@@ -574,13 +583,7 @@ def status_update_withdraw(
         locked = _lock_current(commitment_id, expected_version)
         if StatusUpdate.objects.filter(withdraws_id=update.pk).exists():
             raise ValidationError("This entry has already been withdrawn.")
-        remaining = list(
-            StatusUpdate.objects.filter(commitment_id=commitment_id)
-            .effective()
-            .exclude(pk=update.pk)
-            .order_by("version")
-        )
-        state = _effective_state(remaining)
+        state = _replayed_state(commitment_id, leaving_out=update.pk)
         if locked.progress_rolled_up:
             state["progress"] = rolled_up_progress(Milestone.objects.filter(commitment_id=commitment_id).effective())
             if state["status"] == Status.ACHIEVED and state["progress"] != 100:
@@ -645,10 +648,13 @@ def _write_milestone_entry(
     kind: str,
     change,
     recorded_at: datetime | None,
+    reviews: bool = True,
 ) -> tuple[StatusUpdate, Milestone | None]:
     """Lock the commitment, check its version, apply ``change(locked)`` (which saves the milestone or the
     commitment's progress source and returns ``(milestone, note, evidence)``), work out the progress again,
-    and append the history entry: all in one transaction, or nothing."""
+    and append the history entry: all in one transaction, or nothing. The entry dates the commitment's last review,
+    unless it is a correction (``reviews=False``): the review date is then replayed from the entries that still
+    count, as after a status update's withdrawal."""
     recorded_at = recorded_at or timezone.now()
     with transaction.atomic():
         locked = _lock_current(commitment.pk, expected_version)
@@ -674,11 +680,15 @@ def _write_milestone_entry(
             milestone=milestone,
         )
         entry.full_clean(exclude=["commitment", "version", "milestone"])
+        if reviews:
+            reviewed = {"last_reviewed_at": recorded_at, "last_reviewed_precision": DatePrecision.DAY}
+        else:
+            state = _replayed_state(locked.pk)
+            reviewed = {name: state[name] for name in ("last_reviewed_at", "last_reviewed_precision")}
         changes = {
             "version": expected_version + 1,
             "progress": progress,
-            "last_reviewed_at": recorded_at,
-            "last_reviewed_precision": DatePrecision.DAY,
+            **reviewed,
             "updated_at": timezone.now(),
             "progress_source": locked.progress_source,
         }
@@ -812,7 +822,10 @@ def milestone_withdraw(
     """Withdraw a milestone recorded by mistake, saying why; return the history entry that records it.
 
     The milestone stays on the commitment's page, struck through, with who withdrew it, when and why; it no longer
-    counts (roll-up, overdue). Guarded by the commitment's ``version`` like a status-update withdrawal.
+    counts (roll-up, overdue), nor do its entries: the commitment's last review is dated again from the entries
+    that still count (``StatusUpdateQuerySet.replayable``; the withdrawal is no review either), so a commitment
+    that the mistaken milestone made "moving" is stale again if it was. Guarded by the commitment's ``version``
+    like a status-update withdrawal.
     ``ValidationError`` for a missing or too long reason or a milestone already withdrawn.
     """
     from core.models import WITHDRAWAL_REASON_MAX_LENGTH
@@ -839,6 +852,7 @@ def milestone_withdraw(
         kind=UpdateKind.MILESTONE,
         change=change,
         recorded_at=at,
+        reviews=False,
     )
     milestone.withdrawn_at, milestone.withdrawn_by, milestone.withdrawal_reason = at, author, reason
     return entry
