@@ -234,17 +234,25 @@ class CommitmentForm(AccessibleFormMixin, ApproximateDatesMixin, forms.ModelForm
         made_at = self.fields["made_at"]
         # Any candidate is accepted (the service's rule); the newest are offered (a display cap, not a rule).
         made_at.queryset, shown = self.made_at_choices(made_at.queryset)
-        made_at.choices = [("", "Not recorded"), *((m.pk, made_at.label_from_instance(m)) for m in shown)]
+        made_at.choices = [("", "Not recorded"), *((m.pk, self.made_at_label(made_at, m)) for m in shown)]
         made_at.help_text = (
             f"{made_at.help_text} Offered: the {MADE_AT_CHOICES} most recent meetings of the responsible body and "
             "of the dialogue bodies of its framework or of a framework it sits under."
         )
         made_at.error_messages["invalid_choice"] = MADE_AT_REFUSED
 
+    @staticmethod
+    def made_at_label(field, meeting) -> str:
+        """A meeting as the choice names it; the current one, if it was withdrawn since, says so (it is kept so that
+        the form saves unchanged, and offered as held nowhere)."""
+        label = field.label_from_instance(meeting)
+        return f"Withdrawn: {label}" if meeting.is_withdrawn else label  # first, where a narrow select shows it
+
     def made_at_choices(self, meetings):
         """The meetings the "made at" choice accepts and those it offers. It accepts the commitment's candidates
-        (``Commitment.made_at_candidates``, the rule the services apply too) and its current meeting; it offers the
-        newest of them, capped so the list stays short however many meetings are recorded, and the current one."""
+        (``Commitment.made_at_candidates``, the rule the services apply too: meetings held) and its current meeting,
+        even one withdrawn since; it offers the newest of them, capped so the list stays short however many meetings
+        are recorded, and the current one."""
         commitment = self.instance
         accepted = commitment.made_at_candidates()
         newest = accepted.order_by("-held_on", "-pk").values_list("pk", flat=True)[:MADE_AT_CHOICES]

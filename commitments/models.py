@@ -451,14 +451,15 @@ class Commitment(SourcedModel):
 
     def made_at_candidates(self):
         """The meetings this commitment may be recorded as made at (the one rule the edit form, the admin and the
-        services apply): those of its responsible body and of the dialogue bodies of its framework or of a framework
-        it sits under (the Green Alliance, under the Strategic Partnership Agreement, was launched at a summit)."""
+        services apply): the meetings held (not withdrawn) of its responsible body and of the dialogue bodies of its
+        framework or of a framework it sits under (the Green Alliance, under the Strategic Partnership Agreement,
+        was launched at a summit)."""
         meetings = self._meta.get_field("made_at").related_model.objects
         bodies = Q(body_id=self.responsible_body_id) if self.responsible_body_id else Q(pk__in=[])
         if self.agreement_id is not None:
             frameworks = [self.agreement_id, *(a.pk for a in ancestors(self.agreement, "parent"))]
             bodies |= Q(body__agreements__in=frameworks)
-        return meetings.filter(pk__in=meetings.filter(bodies).values("pk"))
+        return meetings.held().filter(pk__in=meetings.filter(bodies).values("pk"))
 
     def clean_made_at(self) -> None:
         """Refuse a meeting outside :meth:`made_at_candidates` (1 query; none when no meeting is named)."""

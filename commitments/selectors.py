@@ -47,7 +47,8 @@ class CommitmentEdit:
 
 
 def commitment_detail(*, pk: int) -> Commitment:
-    """A commitment with everything its page shows: agreement, body, timeline (newest first) and meetings."""
+    """A commitment with everything its page shows: agreement, body, timeline (newest first), the meeting it was
+    made at and, as ``advanced_at``, the meetings held that advanced it."""
     commitment = (
         Commitment.objects.select_related(
             "agreement",
@@ -64,7 +65,8 @@ def commitment_detail(*, pk: int) -> Commitment:
                 queryset=Milestone.objects.select_related("withdrawn_by").in_due_order(),
                 to_attr="milestone_list",
             ),
-            "meetings__body",
+            # Only the meetings held (``MeetingQuerySet.held``); the one it was made at is taken out below.
+            Prefetch("meetings", queryset=meetings().held().select_related("body"), to_attr="meetings_held"),
         )
         # How much of its body's last meeting date is known, so that the page gives its due date no more precisely
         # (``DialogueBody.schedule_precision``).
@@ -73,6 +75,8 @@ def commitment_detail(*, pk: int) -> Commitment:
     )
     if commitment.responsible_body is not None:
         commitment.responsible_body.last_meeting_precision = commitment.body_last_meeting_precision
+    # A meeting does not advance the commitment it made (``Meeting.advanced_commitments``).
+    commitment.advanced_at = [m for m in commitment.meetings_held if m.pk != commitment.made_at_id]
     return commitment
 
 

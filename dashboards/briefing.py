@@ -106,11 +106,13 @@ def _latest_updates(commitments: list[Commitment]) -> dict[int, StatusUpdate]:
 
 
 def _bodies_with_meetings(bodies) -> list[DialogueBody]:
-    """Bodies in level order with their latest meetings prefetched as ``recent_meetings`` (2 queries)."""
+    """Bodies in level order with their meetings held (not withdrawn), newest first, prefetched as ``all_meetings``
+    (2 queries)."""
+    held = Meeting.objects.held().order_by("-held_on")
     return list(
         bodies.select_related("reports_to")
         .with_last_meeting_precision()
-        .prefetch_related(Prefetch("meetings", queryset=Meeting.objects.order_by("-held_on"), to_attr="all_meetings"))
+        .prefetch_related(Prefetch("meetings", queryset=held, to_attr="all_meetings"))
         .order_by(selectors.choice_rank("level", Level.values), "name")
     )
 

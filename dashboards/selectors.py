@@ -26,11 +26,9 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -943,7 +941,7 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         other_count=counts["others"],
         meetings=list(
             meetings.select_related("body__reports_to")
-            .annotate(advanced=Count("commitments_advanced"))
+            .with_advanced_count()
             .order_by("-held_on", "body__name")[:limit]
         ),
         meeting_count=meetings.count(),
@@ -1271,16 +1269,13 @@ class SinceMeeting:
 
 
 def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
-    """Bodies with at least one meeting up to ``on`` (default: any), leaders first, each with ``last_met``, its
-    last meeting up to that day (1 query)."""
-    last_met = Max("meetings__held_on", filter=Q(meetings__held_on__lte=on)) if on else Max("meetings__held_on")
-    # How much of that meeting's date the documents give: the picker says "Jan 2023", not a day it does not know.
-    last = Meeting.objects.filter(body=OuterRef("pk"), **({"held_on__lte": on} if on else {})).order_by("-held_on")
-    # Only what the picker shows: grouping the meetings by every column of the body cost more than the join.
+    """Bodies with at least one meeting held (not withdrawn) up to ``on`` (default: any), leaders first, each with
+    ``last_held``, its last meeting held up to that day, and ``last_held_precision``, how much of that date the
+    documents give (the picker says "Jan 2023", not a day it does not know) (1 query)."""
     return list(
         DialogueBody.objects.only("pk", "short_name", "name", "level")
-        .annotate(last_met=last_met, last_met_precision=Subquery(last.values("held_on_precision")[:1]))
-        .filter(last_met__isnull=False)
+        .with_last_meeting_held(**({"held_on__lte": on} if on else {}))
+        .filter(last_held__isnull=False)
         .order_by(choice_rank("level", Level.values), "name")
     )
 
@@ -1290,6 +1285,6 @@ def since_last_meeting(*, bodies: list[DialogueBody], short_name: str = "", on: 
     body that has met), up to ``on``. Without any meeting, the last ``DEFAULT_CHANGES_DAYS`` days."""
     on = on or timezone.localdate()
     chosen = next((body for body in bodies if body.short_name == short_name), bodies[0] if bodies else None)
-    since = chosen.last_met if chosen else on - timedelta(days=DEFAULT_CHANGES_DAYS)
+    since = chosen.last_held if chosen else on - timedelta(days=DEFAULT_CHANGES_DAYS)
     since = min(since, on)
     return SinceMeeting(body=chosen, since=since, changes=changes_since(since=since, until=on, limit=0))

@@ -574,6 +574,14 @@ class Meeting(SourcedModel):
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
 
+    @property
+    def advanced_commitments(self) -> list:
+        """The commitments it advanced: those linked to it (``commitments_advanced``, prefetched by every list that
+        shows them), less those made at it (``Commitment.made_at``): a meeting that makes a commitment does not
+        also advance it, though a document may name it among the meeting's commitments (the seed's summits do).
+        ``MeetingQuerySet.with_advanced_count`` counts the same in SQL."""
+        return [c for c in self.commitments_advanced.all() if c.made_at_id != self.pk]
+
     def clean(self) -> None:
         if self.held_on and self.held_on > timezone.localdate():
             raise ValidationError({"held_on": "Record a meeting once it has been held: the date is in the future."})

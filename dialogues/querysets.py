@@ -79,9 +79,17 @@ class DialogueBodyQuerySet(models.QuerySet):
 
 class MeetingQuerySet(models.QuerySet):
     def held(self) -> MeetingQuerySet:
-        """Meetings that count: not withdrawn. The schedule, the sweep, the dashboards and the as-of views read only
-        these; pages and the API list the withdrawn ones too, marked (see ``dialogues.services.meeting_withdraw``)."""
+        """Meetings that count: not withdrawn. Whatever counts meetings or offers one as held reads only these (the
+        schedule, the sweep, the dashboards and the as-of views, the briefing packs, the meetings that advanced a
+        commitment, the "made at" choice); a body's page, a meeting's page and the API's meeting list show the
+        withdrawn ones too, marked (see ``dialogues.services.meeting_withdraw``)."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def with_advanced_count(self) -> MeetingQuerySet:
+        """Annotate ``advanced_count``: how many commitments each meeting advanced, those made at it left out
+        (``Meeting.advanced_commitments``, the same rule on prefetched rows)."""
+        made_here = models.Q(commitments_advanced__made_at=models.F("pk"))
+        return self.annotate(advanced_count=models.Count("commitments_advanced", filter=~made_here))
 
     def last_precision(self, body: str = "") -> models.Subquery:
         """To annotate: how much of a body's ``last_meeting_on`` the documents give (the precision of its last

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from commitments.models import Commitment
@@ -62,20 +62,21 @@ class MeetingOutcomes:
 
 
 def meeting_outcomes(*, pk: int, with_advanced: bool = True) -> MeetingOutcomes:
-    """A meeting with its body, the commitments made at it and (``with_advanced``) those it advanced, each in
-    reference order (3 queries; 2 without those advanced).
+    """A meeting with its body, the commitments made at it and (``with_advanced``) those it advanced
+    (``Meeting.advanced_commitments``: not those made at it), each in reference order (3 queries; 2 without those
+    advanced).
 
     Raises ``Meeting.DoesNotExist``. Withdrawn meetings are shown too (marked), as on the body's page.
     """
-    meeting = Meeting.objects.select_related("body", "recorded_by", "withdrawn_by", "source_document").get(pk=pk)
+    meetings = Meeting.objects.select_related("body", "recorded_by", "withdrawn_by", "source_document")
+    if with_advanced:
+        advanced = Commitment.objects.select_related("agreement", "responsible_body").in_reference_order()
+        meetings = meetings.prefetch_related(Prefetch("commitments_advanced", queryset=advanced))
+    meeting = meetings.get(pk=pk)
     outcomes = list(
         Commitment.objects.filter(made_at=meeting)
         .select_related("agreement", "responsible_body", "made_at_source")
         .in_reference_order()
     )
-    advanced = (
-        list(meeting.commitments_advanced.select_related("agreement", "responsible_body").in_reference_order())
-        if with_advanced
-        else []
-    )
+    advanced = meeting.advanced_commitments if with_advanced else []
     return MeetingOutcomes(meeting, outcomes, status_summary(c.status for c in outcomes), advanced)

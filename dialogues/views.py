@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
@@ -89,6 +89,7 @@ class DialogueBodyDetailView(DetailView):
                 Prefetch(
                     "meetings",
                     queryset=Meeting.objects.select_related("recorded_by", "withdrawn_by")
+                    .annotate(made_count=Count("outcomes"))
                     .prefetch_related(
                         Prefetch("commitments_advanced", queryset=Commitment.objects.in_reference_order())
                     )

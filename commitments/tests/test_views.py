@@ -529,7 +529,7 @@ def test_detail_shows_the_promise_its_source_and_the_responsible_body(reviewer_c
 
 
 def test_detail_shows_a_month_precise_meeting_as_its_month(reviewer_client, commitment):
-    """Made at, and advanced at, a meeting known only as "January 2023" (stored on the 1st)."""
+    """Made at a meeting known only as "January 2023" (stored on the 1st), advanced at one of "January 2024"."""
     meeting = MeetingFactory(
         body=commitment.responsible_body,
         held_on=dt.date(2023, 1, 1),
@@ -537,11 +537,19 @@ def test_detail_shows_a_month_precise_meeting_as_its_month(reviewer_client, comm
         place="Tokyo",
         commitments=[commitment],
     )
+    MeetingFactory(
+        body=commitment.responsible_body,
+        held_on=dt.date(2024, 1, 1),
+        held_on_precision="month",
+        place="Brussels",
+        commitments=[commitment],
+    )
     Commitment.objects.filter(pk=commitment.pk).update(made_at=meeting)
     content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
     assert "Security and Defence Dialogue, January 2023</a>" in content  # made at
-    assert "Security and Defence Dialogue</a>, January 2023, Tokyo</li>" in content  # meetings that advanced it
-    assert "1 January 2023" not in content
+    assert "Security and Defence Dialogue</a>, January 2024, Brussels</li>" in content  # meetings that advanced it
+    assert "January 2023, Tokyo</li>" not in content  # the meeting that made it did not also advance it
+    assert "1 January 2023" not in content and "1 January 2024" not in content
 
 
 def test_detail_says_how_far_the_progress_is_and_where_it_comes_from(reviewer_client):

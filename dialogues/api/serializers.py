@@ -148,7 +148,12 @@ class MeetingSerializer(WithdrawnRecordSerializer, serializers.ModelSerializer):
         source="body", slug_field="short_name", read_only=True, help_text="Short name of the body that met."
     )
     dialogue_name = serializers.CharField(source="body.name", read_only=True)
-    commitments_advanced = CommitmentReferenceSerializer(many=True, read_only=True)
+    commitments_advanced = CommitmentReferenceSerializer(
+        source="advanced_commitments",
+        many=True,
+        read_only=True,
+        help_text="The commitments it advanced; those made at it are its outcomes (on the meeting itself), not these.",
+    )
     recorded_by = serializers.SerializerMethodField(help_text="Who recorded it; null for the seed data.")
     source = SourceSerializer(source="*", read_only=True)
     withdrawn_by = serializers.SerializerMethodField(help_text="Who withdrew it; null if it was not withdrawn.")

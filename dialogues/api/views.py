@@ -193,7 +193,11 @@ class MeetingViewSet(RecordingViewSet):
         return Meeting.objects.select_related(
             "body", "recorded_by", "withdrawn_by", "source_document"
         ).prefetch_related(
-            Prefetch("commitments_advanced", queryset=Commitment.objects.only("id", "reference").in_reference_order())
+            # made_at: a commitment made at the meeting is not among those it advanced (Meeting.advanced_commitments).
+            Prefetch(
+                "commitments_advanced",
+                queryset=Commitment.objects.only("id", "reference", "made_at").in_reference_order(),
+            )
         )
 
     def get_object(self):
