@@ -52,8 +52,9 @@ class ChangesSinceForm(forms.Form):
     """The start of the "What changed since…" window (empty: the default window)."""
 
     since = PastDateField(what="a start date", label="Changes since")
-    # Or a past meeting to look back from (the picker): its date starts the window and the page names the meeting,
-    # whose day the documents may not give ("since the meeting of ... in January 2023", not "since 1 January").
+    # Or a past meeting to look back from (the picker): the window starts the day after it and the page names the
+    # meeting, whose day the documents may not give ("since the meeting of ... in January 2023", not "since 1
+    # January").
     meeting = forms.ModelChoiceField(
         queryset=Meeting.objects.held().select_related("body"),
         required=False,

@@ -38,7 +38,7 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
 from commitments.choices import FINISHED_STATUSES, Actor, CommitmentState, PolicyArea, Status, UpdateKind
-from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
+from commitments.models import Agreement, Commitment, Milestone, StatusUpdate, due_period_end
 from commitments.querysets import stale_cutoff, start_of_day
 from commitments.states import STATE_HINTS, STATE_LABELS, STATE_ORDER, state_expression
 from core.models import DatePrecision
@@ -820,6 +820,12 @@ class Changes:
         return not (self.transition_count or self.other_count or self.meeting_count or self.became_overdue)
 
     @property
+    def not_begun(self) -> bool:
+        """The window starts after its last day: what came after a meeting held on that day (or in its month,
+        where the documents give only the month) cannot be counted yet."""
+        return self.since > self.until
+
+    @property
     def became_overdue_body_count(self) -> int:
         """How many bodies fell overdue: a body that fell overdue, met and fell overdue again in the window is one
         body (``became_overdue`` lists it once per time)."""
@@ -902,14 +908,18 @@ def bodies_became_overdue(*, since: date, until: date) -> list[BecameOverdue]:
 
 def changes_since(*, since: date, until: date | None = None, limit: int = LIST_LIMIT) -> Changes:
     """Every status transition, other update, meeting and newly overdue body from ``since`` to ``until``.
-    Updates with no date a reader can rely on (``StatusUpdateQuerySet.dated``) are not news of any window.
+    Updates with no date a reader can rely on (``StatusUpdateQuerySet.dated``) are not news of any window. A
+    window starting after ``until`` (:func:`day_after_meeting` of a meeting on that day) is empty.
 
     Seven queries whatever the data size. Lists are newest first and capped at ``limit`` rows each (the counts
     are exact), so the page stays readable and printable however long the window.
     """
     until = until or timezone.localdate()
-    if since > until:
-        raise ValueError("The start of the window is after its end.")
+    if since > until:  # after a meeting held on the last day: nothing yet, and nothing to look up
+        nothing = {"transitions": [], "other_updates": [], "meetings": [], "became_overdue": []}
+        return Changes(
+            since=since, until=until, transition_count=0, other_count=0, meeting_count=0, limit=limit, **nothing
+        )
     window = Q(recorded_at__gte=start_of_day(since), recorded_at__lt=end_of_day(until))
     is_transition = Q(kind=UpdateKind.STATUS_CHANGE) & ~Q(status=F("previous_status"))
     counts = (
@@ -948,6 +958,13 @@ def changes_since(*, since: date, until: date | None = None, limit: int = LIST_L
         became_overdue=bodies_became_overdue(since=since, until=until),
         limit=limit,
     )
+
+
+def day_after_meeting(held_on: date, precision: str = DatePrecision.DAY) -> date:
+    """Where "since the meeting" starts: the day after the last day the meeting's date can mean (13 July 2023:
+    14 July; January 2023: 1 February), so that neither the meeting itself nor anything before it is counted as
+    having happened since (the overview's panel and the What-changed page's meeting picker)."""
+    return due_period_end(held_on, precision) + timedelta(days=1)
 
 
 def meeting_dates(*, limit: int = 24) -> list[Meeting]:
@@ -1261,7 +1278,8 @@ def agreement_page(*, code: str) -> AgreementPage:
 
 @dataclass(frozen=True)
 class SinceMeeting:
-    """What changed since the last meeting of the body the reader picked (the overview's "since" panel)."""
+    """What changed since the last meeting of the body the reader picked (the overview's "since" panel): ``since``
+    is the first day after it (``day_after_meeting``), or the start of the default window when no body met."""
 
     body: DialogueBody | None
     since: date
@@ -1281,10 +1299,13 @@ def bodies_that_met(*, on: date | None = None) -> list[DialogueBody]:
 
 
 def since_last_meeting(*, bodies: list[DialogueBody], short_name: str = "", on: date | None = None) -> SinceMeeting:
-    """Counts of what changed since the last meeting of the body named ``short_name`` (default: the highest-level
-    body that has met), up to ``on``. Without any meeting, the last ``DEFAULT_CHANGES_DAYS`` days."""
+    """Counts of what changed after the last meeting of the body named ``short_name`` (default: the highest-level
+    body that has met), up to ``on``: from :func:`day_after_meeting`, so the meeting itself is not one of the
+    meetings held since. Without any meeting, the last ``DEFAULT_CHANGES_DAYS`` days."""
     on = on or timezone.localdate()
     chosen = next((body for body in bodies if body.short_name == short_name), bodies[0] if bodies else None)
-    since = chosen.last_held if chosen else on - timedelta(days=DEFAULT_CHANGES_DAYS)
-    since = min(since, on)
+    if chosen:
+        since = day_after_meeting(chosen.last_held, chosen.last_held_precision)
+    else:
+        since = on - timedelta(days=DEFAULT_CHANGES_DAYS)
     return SinceMeeting(body=chosen, since=since, changes=changes_since(since=since, until=on, limit=0))

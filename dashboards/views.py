@@ -79,7 +79,7 @@ class OverviewView(QueryFormView):
 
 class ChangesView(QueryFormView):
     """What changed since a date (``?since=YYYY-MM-DD``; default 30 days ago) or since a meeting (``?meeting=<id>``,
-    from its date): the delegation's pre-meeting read."""
+    from the day after it, ``selectors.day_after_meeting``): the delegation's pre-meeting read."""
 
     template_name = "dashboards/changes.html"
     form_class = ChangesSinceForm
@@ -98,7 +98,10 @@ class ChangesView(QueryFormView):
 
     def page_context(self, data: dict) -> dict:
         meeting = data.get("meeting")
-        since = meeting.held_on if meeting else data.get("since") or self.default_since
+        if meeting:
+            since = selectors.day_after_meeting(meeting.held_on, meeting.held_on_precision)
+        else:
+            since = data.get("since") or self.default_since
         asked = {"meeting": meeting.pk} if meeting else {"since": since.isoformat()}
         limit = selectors.LIST_LIMIT if data.get("more") else selectors.PAGE_LIST_LIMIT
         # Kept as the overview's body is (core.fragments): once per data generation, day, role and address.

@@ -707,9 +707,10 @@ def test_what_changed_since_a_month_precise_meeting_names_the_meeting_and_its_mo
     assert response.status_code == 200
     assert "<h1>What changed since the meeting of Space Policy Dialogue in January 2023</h1>" in content
     assert f'<option value="{january.pk}" selected>Jan 2023 — Space Policy Dialogue</option>' in content
-    # The window starts at the first day the meeting may have been held: the meeting itself is in it.
-    assert '<td class="date" data-label="Held on">Jan 2023</td>' in content
-    assert response.context["shown_since"] == dt.date(2023, 1, 1)
+    # The window starts after the last day the meeting may have been held: what came since, not the meeting itself.
+    assert '<td class="date" data-label="Held on">Jan 2023</td>' not in content
+    assert '<td class="date" data-label="Held on">5 Feb 2024</td>' in content
+    assert response.context["shown_since"] == dt.date(2023, 2, 1)
 
 
 def test_what_changed_since_an_unknown_or_withdrawn_meeting_is_a_400_that_says_so(reviewer_client, met_in_january):
@@ -744,7 +745,11 @@ def test_a_body_that_met_again_in_a_month_and_the_overview_picker_say_the_month(
     overview = reviewer_client.get(reverse("dashboards:home")).content.decode()
     assert ">Recovered dialogue (Jun 2026)</option>" in overview
     picked = reviewer_client.get(reverse("dashboards:home"), {"since_body": world["recovered"].short_name})
-    assert '<p class="since-summary">Since its meeting in June 2026:</p>' in picked.content.decode()
+    # What came after a meeting of some day in June cannot be told apart before June is over.
+    assert (
+        '<p class="since-summary">Since its meeting in June 2026: nothing to count yet, the days after it start on '
+        "1 July 2026.</p>"
+    ) in picked.content.decode()
     assert "Since 1 June 2026" not in picked.content.decode()
 
 

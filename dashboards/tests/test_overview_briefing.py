@@ -79,7 +79,9 @@ def test_changes_since_the_last_meeting_of_the_chosen_body(seed_data, reviewer_c
     chosen = bodies[-1]
     response = reviewer_client.get(reverse("dashboards:home"), {"since_body": chosen.short_name})
     since = response.context["since"]
-    assert since.body == chosen and since.since == chosen.last_held
+    assert since.body == chosen and since.since == selectors.day_after_meeting(
+        chosen.last_held, chosen.last_held_precision
+    )
     assert f"Since the last meeting of the {chosen.name}" in response.content.decode()
     default = reviewer_client.get(reverse("dashboards:home")).context["since"]
     assert default.body == bodies[0]  # the highest-level body that has met
