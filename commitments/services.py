@@ -33,6 +33,10 @@ class CommitmentConflict(DomainConflict):
     expected_version: int
     newer_updates: list[StatusUpdate] = field(default_factory=list)
 
+    @property
+    def authors(self) -> tuple:
+        return tuple(update.author for update in self.newer_updates)
+
     def __str__(self) -> str:
         if self.expected_version > self.current.version:  # never read: no such version has been
             return (
@@ -430,6 +434,10 @@ class CommitmentEditConflict(DomainConflict):
     current: Commitment
     expected_edit_version: int
     newer_edits: list = field(default_factory=list)
+
+    @property
+    def authors(self) -> tuple:
+        return tuple(edit.author for edit in self.newer_edits)
 
     def __str__(self) -> str:
         return (

@@ -17,9 +17,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
-from core.models import DatePrecision
 from core.roles import EditorRequiredMixin
-from core.templatetags.facts import format_approx_date
 from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
 
 from . import selectors, services
@@ -234,12 +232,12 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
     """A form about one commitment, for editors only (a reviewer gets 403 before any lookup).
 
     Invalid input re-renders the form with status 400; a conflict (someone else saved first) renders status
-    409 with what the other person changed, what this person entered, and a fresh form: nothing is saved
-    (``core.views.DomainErrorsMixin`` maps the services' errors).
+    409 with what the other save changed and the form on the current version, still holding what this person
+    typed: nothing is saved (``core.views.DomainErrorsMixin`` maps the services' errors).
     """
 
     page_title = ""
-    conflict_message = "Your change was not saved: someone else changed this commitment after you opened it."
+    conflict_message = "Your change was not saved: this commitment was changed{who} since you opened the form."
 
     @cached_property
     def commitment(self) -> Commitment:
@@ -280,29 +278,11 @@ class CommitmentFormView(EditorRequiredMixin, DomainErrorsMixin, FormView):
             **{name: data[name] for name in ("note", *EVIDENCE_FIELDS)},
         }
 
-    def conflict_context(self, conflict, form) -> dict:
-        """The conflict page: what the other person changed, what this person entered, a fresh form."""
+    def current_form(self, conflict):
+        """The conflict page's form: on the commitment as the other save left it (``DomainErrorsMixin`` puts back
+        what this person typed)."""
         self.commitment = conflict.current
-        return {
-            "form": self.get_form_class()(**self.form_target_kwargs(conflict.current)),
-            "submitted": submitted_values(form, form.Meta.fields),
-        }
-
-
-def submitted_values(form: forms.Form, names) -> list[tuple[str, str]]:
-    """What the person entered, as label/value pairs they can read back after a refused save."""
-    rows = []
-    for name in names:
-        value = form.cleaned_data.get(name)
-        if value in (None, "") or (name.endswith("_precision") and name.removesuffix("_precision") in names):
-            continue  # a date's precision is said by the date itself
-        field = form.fields[name]
-        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            value = dict(field.choices).get(value, value)
-        elif hasattr(value, "isoformat"):  # to the precision it was entered with ("March 2025")
-            value = format_approx_date(value, form.cleaned_data.get(f"{name}_precision") or DatePrecision.DAY)
-        rows.append((str(field.label), str(value)))
-    return rows
+        return self.get_form_class()(**self.form_target_kwargs(conflict.current))
 
 
 class CommitmentUpdateStatusView(CommitmentFormView):
@@ -349,7 +329,7 @@ class CommitmentEditView(CommitmentFormView):
     form_class = CommitmentForm
     page_title = "Edit details"
 
-    conflict_message = "Your changes were not saved: someone else edited this commitment after you opened it."
+    conflict_message = "Your changes were not saved: this commitment was edited{who} since you opened the form."
 
     def form_target_kwargs(self, commitment: Commitment) -> dict:
         # The form works on its own copy, so the page keeps showing the stored values while the input is invalid.
@@ -373,21 +353,14 @@ class CommitmentEditView(CommitmentFormView):
 
 class WithdrawFormView(CommitmentFormView):
     """A withdrawal with a reason under the commitment's version (of an entry, of a milestone): the same form, and
-    the same conflict page (the reason entered, a fresh form)."""
+    the same conflict page (the form on the current version, with the reason typed)."""
 
     form_class = StatusUpdateWithdrawForm
-    conflict_message = "Nothing was withdrawn: someone else changed this commitment after you opened the form."
+    conflict_message = "Nothing was withdrawn: this commitment was changed{who} since you opened the form."
 
     def withdrawal_kwargs(self, data: dict) -> dict:
         """The version, the author and the reason every withdrawal takes from its form."""
         return {**self.versioned_kwargs(data), "reason": data["reason"]}
-
-    def conflict_context(self, conflict, form) -> dict:
-        self.commitment = conflict.current
-        return {
-            "form": self.form_class(commitment=conflict.current),
-            "submitted": [("Reason", form.cleaned_data["reason"])],
-        }
 
 
 class StatusUpdateWithdrawView(WithdrawFormView):

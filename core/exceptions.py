@@ -27,6 +27,12 @@ class DomainConflict(DomainError):
 
     message = "Someone else changed this after you opened it: nothing was saved."
 
+    @property
+    def authors(self) -> tuple:
+        """Who made the change that got in the way (users; ``None`` for a change with no known author), so that a
+        page does not blame "someone else" for a person's own save in another tab. Empty when it is not known."""
+        return ()
+
 
 class FactConflict(DomainConflict):
     """A confirmation of an assumed fact based on a version of that fact someone else has changed since.
@@ -40,7 +46,7 @@ class FactConflict(DomainConflict):
         label = getattr(record, "PROVENANCE_LABELS", {}).get(fact, fact.replace("_", " ")).lower()
         current = record.fact(fact).basis_text or "empty"
         self.message = (
-            f"Nothing was confirmed: someone else changed the {label} after you opened the form. It is now {current}."
+            f"Nothing was confirmed: the {label} was changed after you opened the form. It is now {current}."
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 
 from core.filters import BIGINT_MAX
 from core.models import DatePrecision, period_start
@@ -182,3 +183,68 @@ def posted_id(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= BIGINT_MAX else None
+
+
+# -- What a person typed, kept through a conflict --------------------------------------------------------------
+
+
+class _OpenedValueBoundField(BoundField):
+    """A field whose hidden twin (``initial-<name>``) carries the value the form was opened with, which after a
+    conflict differs from the value shown: the control shows what the person typed, the twin what is stored now."""
+
+    def as_hidden(self, attrs=None, **kwargs):
+        opened = getattr(self.form, "opened_values", {})
+        if not kwargs.get("only_initial") or self.form.is_bound or self.name not in opened:
+            return super().as_hidden(attrs, **kwargs)
+        return self.field.hidden_widget().render(
+            name=self.html_initial_name,
+            value=self.field.prepare_value(opened[self.name]),
+            attrs={"id": self.html_initial_id, **(attrs or {})},
+            renderer=self.form.renderer,
+        )
+
+
+def carry_opened_values(form: forms.BaseForm) -> forms.BaseForm:
+    """Let every visible field of ``form`` send back, hidden, the value the form showed when it was opened
+    (Django's ``show_hidden_initial``), so that a refused save can tell what the person changed from what they
+    merely left as it was (:func:`typed_changes`)."""
+    form.bound_field_class = _OpenedValueBoundField
+    for field in form.fields.values():
+        if not field.widget.is_hidden:
+            field.show_hidden_initial = True
+    return form
+
+
+def typed_changes(form: forms.BaseForm) -> dict:
+    """The visible fields of a posted ``form`` the person changed from the value the form was opened with, with
+    what they typed (as posted). Without the hidden opened value (a form rendered before it was carried), the
+    value the form would start from now stands in for it."""
+    changed = {}
+    for bound in form.visible_fields():
+        field = bound.field
+        if bound.html_initial_name in form.data:
+            try:
+                opened = field.to_python(form._widget_data_value(field.hidden_widget(), bound.html_initial_name))
+            except ValidationError:
+                changed[bound.name] = bound.data
+                continue
+        else:
+            opened = bound.initial
+        if field.has_changed(opened, bound.data):
+            changed[bound.name] = bound.data
+    return changed
+
+
+def keep_typed_values(sent: forms.BaseForm, fresh: forms.BaseForm) -> forms.BaseForm:
+    """``fresh`` (an unbound form on the record as it stands after someone else's save) showing what the person
+    had typed into ``sent``: their own changes in the fields they changed, the current value in every other field
+    (so that saving again cannot undo the other change), and the current version in the hidden fields, so that a
+    second save works once they have read what changed."""
+    carry_opened_values(fresh)
+    kept = typed_changes(sent)
+    kept = {name: value for name, value in kept.items() if name in fresh.fields}
+    # Read before the typed values go in (a bound field caches its initial value once it is read).
+    fresh.opened_values = {name: fresh.get_initial_for_field(fresh.fields[name], name) for name in kept}
+    fresh.initial = {**fresh.initial, **kept}
+    fresh.kept_fields = tuple(kept)
+    return fresh

@@ -12,7 +12,7 @@ from django.views.generic import FormView
 from django_filters.views import FilterView
 
 from .exceptions import DomainConflict, FactConflict
-from .forms import FactConfirmForm
+from .forms import FactConfirmForm, carry_opened_values, keep_typed_values
 from .services import provenance_confirm
 
 
@@ -34,11 +34,20 @@ class DomainErrorsMixin:
     """For ``FormView`` subclasses whose ``form_valid`` calls a service.
 
     ``ValidationError`` from the service is attached to the form (status 400, nothing written); a
-    :class:`DomainConflict` renders :meth:`conflict_response` (status 409, nothing written). Subclasses say how
-    their conflict page looks by overriding :meth:`conflict_context`.
+    :class:`DomainConflict` renders :meth:`conflict_response` (status 409, nothing written).
+
+    The conflict page keeps what the person typed: every visible field sends back, hidden, the value the form was
+    opened with (:func:`core.forms.carry_opened_values`), and the page's form is :meth:`current_form` (the record
+    as it stands after the other save, at its current version) with the person's own changes put back in
+    (:func:`core.forms.keep_typed_values`): a second save works once they have read the other change, and cannot
+    undo it in a field they left alone. ``conflict_message`` says what was refused; its ``{who}`` slot names who
+    made the other change as far as it is known (:meth:`conflict_who`).
     """
 
     conflict_message = ""
+
+    def get_form(self, form_class=None):
+        return carry_opened_values(super().get_form(form_class))
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -55,15 +64,33 @@ class DomainErrorsMixin:
         except DomainConflict as conflict:
             return self.conflict_response(conflict, form)
 
+    def current_form(self, conflict: DomainConflict):
+        """An unbound form on the record as the conflict left it; ``None`` (the default): the form as it was sent."""
+        return None
+
     def conflict_context(self, conflict: DomainConflict, form) -> dict:
-        """What the conflict page shows besides the message (by default the form as it was sent)."""
-        return {"form": form}
+        """What the conflict page shows besides the message: the form, with what the person typed."""
+        fresh = self.current_form(conflict)
+        if fresh is None:
+            return {"form": form, "kept_fields": ()}
+        fresh = keep_typed_values(form, fresh)
+        return {"form": fresh, "kept_fields": fresh.kept_fields}
+
+    def conflict_who(self, conflict: DomainConflict) -> str:
+        """Who made the change that got in the way, for the ``{who}`` slot of the message: this same person (in
+        another tab or window), someone else, or nothing when the change has no known author."""
+        user_pk = getattr(self.request.user, "pk", None)
+        authors = [getattr(author, "pk", None) for author in conflict.authors]
+        if any(pk is not None and pk != user_pk for pk in authors):
+            return " by someone else"
+        if authors and all(pk == user_pk for pk in authors):
+            return " by you, in another tab or window,"
+        return ""
 
     def conflict_response(self, conflict: DomainConflict, form):
+        message = (self.conflict_message or conflict.message).replace("{who}", self.conflict_who(conflict))
         context = self.get_context_data(
-            conflict=conflict,
-            conflict_message=self.conflict_message or conflict.message,
-            **self.conflict_context(conflict, form),
+            conflict=conflict, conflict_message=message, **self.conflict_context(conflict, form)
         )
         return self.render_to_response(context, status=409)
 
@@ -102,11 +129,13 @@ class FactConfirmView(DomainErrorsMixin, FormView):
             **kwargs,
         )
 
-    def conflict_context(self, conflict: FactConflict, form) -> dict:
-        # A fresh form on the fact as it stands now, with what this person had chosen and typed.
+    def current_form(self, conflict: FactConflict):
+        # A form on the facts as they stand now (the record's page and its choices move with it).
         self.record = conflict.record
-        fresh = self.form_class(record=conflict.record, initial={k: v for k, v in form.data.items() if k != "seen"})
-        return {"form": fresh, "sent": form}
+        return self.form_class(record=conflict.record)
+
+    def conflict_context(self, conflict: FactConflict, form) -> dict:
+        return {**super().conflict_context(conflict, form), "sent": form}
 
     def form_valid(self, form):
         data = form.cleaned_data

@@ -80,6 +80,11 @@ class MeetingConflict(DomainConflict):
     body: DialogueBody
     held_on: date
     precision: str = DatePrecision.DAY
+    recorded_by: object = None  # who recorded the meeting that took the day, if known
+
+    @property
+    def authors(self) -> tuple:
+        return (self.recorded_by,) if self.recorded_by is not None else ()
 
     def __str__(self) -> str:
         held = format_approx_date_on(self.held_on, self.precision)
@@ -93,6 +98,10 @@ class MeetingAlreadyWithdrawn(DomainConflict):
     """Someone else withdrew the meeting since the caller read it."""
 
     meeting: Meeting
+
+    @property
+    def authors(self) -> tuple:
+        return (self.meeting.withdrawn_by,) if self.meeting.withdrawn_by_id is not None else ()
 
     def __str__(self) -> str:
         held = format_approx_date_on(self.meeting.held_on, self.meeting.held_on_precision)
@@ -112,11 +121,15 @@ def _save_meeting(meeting: Meeting, *, author) -> None:
         stored = (
             Meeting.objects.held()
             .filter(body=meeting.body, held_on=meeting.held_on)
-            .values_list("held_on_precision", flat=True)
+            .select_related("recorded_by")
             .first()
         )
-        precision = stored or DatePrecision.DAY
-        raise MeetingConflict(body=meeting.body, held_on=meeting.held_on, precision=precision) from exc
+        raise MeetingConflict(
+            body=meeting.body,
+            held_on=meeting.held_on,
+            precision=stored.held_on_precision if stored else DatePrecision.DAY,
+            recorded_by=stored.recorded_by if stored else None,
+        ) from exc
 
 
 def _schedule_moved(*, body: DialogueBody, meeting: Meeting | None = None) -> None:
@@ -215,7 +228,9 @@ def meeting_withdraw(*, meeting: Meeting, author, reason: str) -> Meeting:
             withdrawn_at=now, withdrawn_by=author, withdrawal_reason=reason
         )
         if not marked:
-            raise MeetingAlreadyWithdrawn(meeting=meeting)
+            # As it stands now: who withdrew it, when and why.
+            stored = Meeting.objects.select_related("body", "withdrawn_by").get(pk=meeting.pk)
+            raise MeetingAlreadyWithdrawn(meeting=stored)
         meeting.withdrawn_at, meeting.withdrawn_by, meeting.withdrawal_reason = now, author, reason
         Meeting.history.bulk_history_create([meeting], update=True, default_user=author, default_date=now)
         body.refresh_schedule()

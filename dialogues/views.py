@@ -135,7 +135,10 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
 
     template_name = "dialogues/meeting_form.html"
     form_class = MeetingForm
-    conflict_message = "Your meeting was not saved: someone else recorded a meeting of this body on that day."
+    conflict_message = (
+        "Your meeting was not saved: a meeting of this body on that day was recorded{who} while you were filling "
+        "in the form."
+    )
     done = "Saved"
     overdue_phrase = "it is still overdue (the next meeting was due {due})"
     undated_phrase = "it meets ad hoc"
@@ -182,7 +185,7 @@ class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMix
 
     template_name = "dialogues/meeting_withdraw.html"
     form_class = WithdrawalForm
-    conflict_message = "Nothing was withdrawn: someone else withdrew this meeting after you opened the form."
+    conflict_message = "Nothing was withdrawn: this meeting was withdrawn{who} since you opened the form."
     done = "Withdrawn"
     overdue_phrase = "it is overdue again (its meeting was due {due})"
     undated_phrase = "no due date can be worked out"

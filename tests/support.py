@@ -158,3 +158,55 @@ def wait_until_a_query_waits_on_a_lock(responses: list, timeout: float = 20) -> 
         )
         activity = cursor.fetchall()
     raise AssertionError(f"the second request never waited for the first: {responses} {activity}")
+
+
+class _FormValues(HTMLParser):
+    """What a browser sends for the first ``<form class="form">`` of a page, untouched: every named input (a radio
+    button or a checkbox only when checked), textarea and selected option."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self.state = "before"  # before, in, after the form
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and self.state == "before" and "form" in (attrs.get("class") or "").split():
+            self.state = "in"
+        if self.state != "in" or (not attrs.get("name") and tag != "option"):
+            return
+        if tag == "input" and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") in ("radio", "checkbox") and "checked" not in attrs:
+                return
+            self.values.setdefault(attrs["name"], []).append(attrs.get("value") or "")
+        elif tag == "textarea":
+            self.textarea, self.text = attrs["name"], []
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values.setdefault(self.select, []).append(attrs.get("value") or "")
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.textarea is not None:
+            # A textarea's content starts after one newline, which the browser drops.
+            self.values[self.textarea] = ["".join(self.text).removeprefix("\n")]
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form" and self.state == "in":
+            self.state = "after"
+
+
+def form_values(html: str) -> dict[str, list[str]]:
+    """The values the page's form would send as it is shown (see :class:`_FormValues`), for the test client's
+    ``post``: change some, post the rest as the person left them."""
+    parser = _FormValues()
+    parser.feed(html)
+    return parser.values

@@ -133,7 +133,7 @@ def test_an_admin_retitle_makes_an_editors_open_form_stale_409_not_a_silent_over
     edit_url = reverse("commitments:commitment_edit", args=[commitment.pk])
     stale = editor_client.post(edit_url, _staff_edit_data(opened, description="A new description"))
     assert stale.status_code == 409
-    assert "someone else edited this commitment" in stale.content.decode()
+    assert "this commitment was edited by someone else" in stale.content.decode()
     assert Commitment.objects.get(pk=commitment.pk).title == "Joint naval exercises"  # the admin's change stays
 
 

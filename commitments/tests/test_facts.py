@@ -72,7 +72,7 @@ def test_the_service_refuses_a_stale_version_and_writes_nothing(loi, editor):
             expected_fingerprint=opened,
             user=editor,
         )
-    assert "someone else changed the signature date" in conflict.value.message
+    assert "the signature date was changed after you opened the form" in conflict.value.message
     assert snapshot(loi) == before
 
 
@@ -148,7 +148,7 @@ def test_a_confirmation_of_a_date_changed_meanwhile_is_a_conflict_page(editor_cl
     )
     assert response.status_code == 409
     page = response.content.decode()
-    assert "someone else changed the signature date after you opened the form" in page
+    assert "the signature date was changed after you opened the form" in page
     assert "You had named PRESS-2023, p. 2" in page
     assert f'value="{seen(Agreement.objects.get(pk=loi.pk))}"' in page  # the fresh form is on the current fact
     assert snapshot(loi) == before

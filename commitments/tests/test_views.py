@@ -26,6 +26,7 @@ from commitments.tests.factories import (
     UserFactory,
 )
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+from tests.support import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -672,24 +673,51 @@ def test_a_forged_version_is_refused_without_a_500(editor_client, commitment):
 
 def test_second_save_on_a_stale_version_is_refused_and_shows_what_changed(editor_client, commitment):
     other = UserFactory(editor=True, first_name="Keiko", last_name="Sato")
+    opened = form_values(editor_client.get(status_url(commitment)).content.decode())
     # Both opened the form at version 0; the other editor saved first.
     commitment_update_status(
         commitment=commitment, expected_version=0, author=other, status=Status.STALLED, note="Exercises postponed"
     )
     before = snapshot(commitment)
-    response = editor_client.post(
-        status_url(commitment),
-        {"status": Status.ACHIEVED, "evidence_reference": "My evidence", "note": "My note", "expected_version": 0},
-    )
+    typed = {"status": Status.ACHIEVED, "evidence_reference": "My evidence", "note": "My note"}
+    response = editor_client.post(status_url(commitment), {**opened, **typed})
     assert response.status_code == 409
     content = response.content.decode()
-    assert "was not saved" in content
+    assert "not saved: this commitment was changed by someone else since you opened the form" in content
     assert "Keiko Sato" in content and "Exercises postponed" in content and "Stalled" in content
-    # What this editor entered is shown back, but is not in the fresh form.
-    assert "My note" in content
-    form = response.context["form"]
-    assert not form.is_bound and form["expected_version"].value() == 1 and form["status"].value() == Status.STALLED
     assert snapshot(commitment) == before
+    # The form still holds what this editor typed, now on the current version: saving it as it is works.
+    shown = form_values(content)
+    assert shown["status"] == [Status.ACHIEVED] and shown["note"] == ["My note"]
+    assert shown["evidence_reference"] == ["My evidence"] and shown["expected_version"] == ["1"]
+    assert editor_client.post(status_url(commitment), shown).status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.status, commitment.version) == (Status.ACHIEVED, 2)
+    assert commitment.updates.order_by("-version").first().note == "My note"
+
+
+def test_a_conflict_with_my_own_save_in_another_tab_does_not_blame_someone_else(editor_client, editor, commitment):
+    first_tab = form_values(editor_client.get(status_url(commitment)).content.decode())
+    second_tab = {**first_tab, "status": Status.STALLED, "note": "Postponed"}
+    assert editor_client.post(status_url(commitment), second_tab).status_code == 302
+    response = editor_client.post(status_url(commitment), {**first_tab, "note": "From the first tab"})
+    assert response.status_code == 409
+    text = " ".join(strip_tags(response.content.decode()).split())
+    assert "this commitment was changed by you, in another tab or window, since you opened the form" in text
+    assert "someone else" not in text
+    assert ", by you: Status update — Not started → Stalled: “Postponed”" in text
+
+
+def test_a_status_left_as_it_was_takes_the_other_change_not_the_old_value(editor_client, commitment):
+    opened = form_values(editor_client.get(status_url(commitment)).content.decode())
+    assert opened["status"] == [Status.NOT_STARTED]
+    other = UserFactory(editor=True)
+    commitment_update_status(commitment=commitment, expected_version=0, author=other, status=Status.STALLED)
+    # This editor only wrote a note: the status they left alone must not go back to "not started".
+    response = editor_client.post(status_url(commitment), {**opened, "note": "Talks resumed"})
+    assert response.status_code == 409
+    shown = form_values(response.content.decode())
+    assert shown["status"] == [Status.STALLED] and shown["note"] == ["Talks resumed"]
 
 
 # -- Confirm unchanged ---------------------------------------------------------------------------------------
@@ -779,16 +807,47 @@ def test_invalid_edit_shows_errors_and_saves_nothing(editor_client, commitment):
 
 def test_second_edit_on_a_stale_version_is_refused_and_shows_what_changed(editor_client, commitment):
     other = UserFactory(editor=True, first_name="Keiko", last_name="Sato")
-    data = valid_post("commitments:commitment_edit", commitment)
+    opened = form_values(editor_client.get(edit_url(commitment)).content.decode())
     commitment_update(commitment=commitment, expected_edit_version=0, author=other, title="Their better title")
     before = snapshot(commitment)
-    response = editor_client.post(edit_url(commitment), {**data, "title": "My title"})
+    response = editor_client.post(edit_url(commitment), {**opened, "title": "My title"})
     assert response.status_code == 409
     content = response.content.decode()
-    assert "were not saved" in content and "Keiko Sato" in content
-    assert "Their better title" in content and "My title" in content
-    assert response.context["form"]["expected_edit_version"].value() == 1
+    assert "were not saved: this commitment was edited by someone else" in content and "Keiko Sato" in content
+    assert "Their better title" in content
+    shown = form_values(content)
+    # Both changed the title: the form holds this editor's, the page says so next to theirs.
+    assert shown["title"] == ["My title"] and shown["expected_edit_version"] == ["1"]
+    assert "You changed this too" in content
     assert snapshot(commitment) == before
+
+
+def test_an_edit_conflict_keeps_my_changes_and_cannot_undo_theirs(editor_client, commitment):
+    other = UserFactory(editor=True, first_name="Keiko", last_name="Sato")
+    opened = form_values(editor_client.get(edit_url(commitment)).content.decode())
+    commitment_update(
+        commitment=commitment, expected_edit_version=0, author=other, title="Their better title", strength="implement"
+    )
+    mine = {**opened, "description": "Both sides will hold joint naval exercises every year."}
+    response = editor_client.post(edit_url(commitment), mine)
+    assert response.status_code == 409
+    content = response.content.decode()
+    # What changed lists the other save's fields only, not every field of the form.
+    changes = re.findall(r"<li>(\w[\w ]*): <span class=\"visually-hidden\">was", content)
+    assert changes == ["Title", "Strength"]
+    assert "What you entered" not in content and "You changed this too" not in content
+    # The form: my description, their title and strength (fields I left alone show the current values).
+    shown = form_values(content)
+    assert shown["description"] == [mine["description"]]
+    assert (shown["title"], shown["strength"]) == (["Their better title"], ["implement"])
+    # Saving it as it is keeps both changes.
+    assert editor_client.post(edit_url(commitment), shown).status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.title, commitment.strength, commitment.description) == (
+        "Their better title",
+        "implement",
+        mine["description"],
+    )
 
 
 def test_a_status_update_does_not_make_the_edit_form_stale(editor_client, commitment):

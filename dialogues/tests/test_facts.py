@@ -241,7 +241,7 @@ def test_two_editors_confirming_the_same_assumption_the_second_gets_409_and_noth
     )
     assert late.status_code == 409
     page = late.content.decode()
-    assert "someone else changed the cadence after you opened the form" in page
+    assert "the cadence was changed after you opened the form" in page
     assert "It is now stated in EP-IDA-2024, §2.4" in page and "You had named MARTENS-2024, p. 3" in page
     guessed.refresh_from_db()
     assert (guessed.cadence_source, guessed.cadence_locator) == (first, "§2.4")

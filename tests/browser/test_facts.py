@@ -87,7 +87,7 @@ def test_an_editor_confirms_an_agreements_date_and_a_late_second_editor_sees_the
     second.get_by_role("button", name="Confirm with this source").click()
     conflict = second.locator("section.conflict")
     expect(conflict).to_be_visible()
-    expect(conflict).to_contain_text("someone else changed the signature date after you opened the form")
+    expect(conflict).to_contain_text("the signature date was changed after you opened the form")
     expect(conflict).to_contain_text("It is now stated in EP-IDA-2024, section 3.1")
     expect(conflict).to_contain_text("You had named SDP-2024, §5")
     second.screenshot(path=screenshot_dir / "confirm-agreement-conflict.png", full_page=True)

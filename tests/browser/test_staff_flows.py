@@ -137,9 +137,11 @@ def test_two_editors_save_the_same_commitment_and_the_second_is_refused(new_page
     expect(conflict).to_contain_text("Ana Ferreira")
     expect(conflict).to_contain_text("Not started → Stalled")
     expect(conflict).to_contain_text("Exercises postponed until next year")
-    expect(conflict).to_contain_text("Joint statement, 2025 Summit")  # what Kenji entered, shown back
-    # The fresh form starts from the current state and carries the new version.
-    expect(second.get_by_label("Stalled")).to_be_checked()
+    expect(conflict).not_to_contain_text("What you entered")
+    # The form keeps what Kenji typed (nothing to retype), on the new version.
+    expect(second.get_by_label("Achieved")).to_be_checked()
+    expect(second.get_by_label("Note")).to_have_value("Completed")
+    expect(second.get_by_label("Evidence document reference")).to_have_value("Joint statement, 2025 Summit")
     expect(second.locator('input[name="expected_version"]')).to_have_value("1")
     second.screenshot(path=screenshot_dir / "conflict.png", full_page=True)
 
@@ -153,9 +155,10 @@ def test_two_editors_save_the_same_commitment_and_the_second_is_refused(new_page
     expect(second.get_by_role("status")).to_contain_text("Saved: SDP §12(b) is now “Ongoing”")
     tracker.refresh_from_db()
     assert (tracker.status, tracker.version) == (Status.ONGOING, 2)
+    assert tracker.updates.order_by("-version").first().note == "Completed"
 
 
-def test_two_editors_edit_the_details_and_the_second_is_refused(new_page, tracker):
+def test_two_editors_edit_the_details_and_the_second_keeps_his_change_without_undoing_hers(new_page, tracker):
     first = new_page(staff("editor", "Ana", "Ferreira", "ana"))
     second = new_page(staff("editor", "Kenji", "Mori", "kenji"))
     url = f"/commitments/{tracker.pk}/edit/"
@@ -164,13 +167,42 @@ def test_two_editors_edit_the_details_and_the_second_is_refused(new_page, tracke
     first.get_by_label("Title").fill("Joint naval exercises")
     first.get_by_role("button", name="Save details").click()
     expect(first.get_by_role("status")).to_contain_text("Saved: SDP §12(b) (title changed).")
-    second.get_by_label("Title").fill("Naval exercises together")
+    second.get_by_label("Description").fill("Both sides will hold joint naval exercises every year.")
     second.get_by_role("button", name="Save details").click()
-    expect(second.locator(".conflict")).to_contain_text("Your changes were not saved")
-    expect(second.locator(".conflict")).to_contain_text("Joint naval exercises")
+    conflict = second.locator(".conflict")
+    expect(conflict).to_contain_text("Your changes were not saved: this commitment was edited by someone else")
+    expect(conflict.locator(".changes li")).to_have_count(1)  # only the field Ana changed
+    expect(conflict).to_contain_text("Joint naval exercises")
     expect(second.get_by_label("Title")).to_have_value("Joint naval exercises")
+    expect(second.get_by_label("Description")).to_have_value("Both sides will hold joint naval exercises every year.")
     tracker.refresh_from_db()
     assert (tracker.title, tracker.edit_version) == ("Joint naval exercises", 1)
+    second.get_by_role("button", name="Save details").click()
+    expect(second.get_by_role("status")).to_contain_text("Saved: SDP §12(b) (description changed).")
+    tracker.refresh_from_db()
+    assert (tracker.title, tracker.description, tracker.edit_version) == (
+        "Joint naval exercises",
+        "Both sides will hold joint naval exercises every year.",
+        2,
+    )
+
+
+def test_the_same_editor_in_two_tabs_is_told_it_was_their_own_change(new_page, tracker):
+    first = new_page(staff("editor", "Ana", "Ferreira", "ana"))
+    url = f"/commitments/{tracker.pk}/update-status/"
+    first.goto(url)
+    second = first.context.new_page()
+    second.goto(url)
+    second.get_by_label("Stalled").check()
+    second.get_by_role("button", name="Save status").click()
+    expect(second.get_by_role("status")).to_contain_text("Saved")
+    first.get_by_label("Note").fill("Checked with the desk officer")
+    first.get_by_role("button", name="Save status").click()
+    conflict = first.locator(".conflict")
+    expect(conflict).to_contain_text("changed by you, in another tab or window, since you opened the form")
+    expect(conflict).not_to_contain_text("someone else")
+    expect(first.get_by_label("Note")).to_have_value("Checked with the desk officer")
+    expect(first.get_by_label("Stalled")).to_be_checked()  # her own other change is not undone
 
 
 def test_an_invalid_form_shows_its_errors_linked_to_the_fields_and_saves_nothing(new_page, tracker, screenshot_dir):

@@ -74,7 +74,7 @@ def test_the_same_meeting_recorded_at_once_is_stored_once_and_the_second_gets_40
         assert response.json()["code"] == "conflict"
         assert "already has a meeting recorded" in response.json()["detail"]
     else:
-        assert "someone else recorded a meeting of this body on that day" in response.content.decode()
+        assert "a meeting of this body on that day was recorded by someone else" in response.content.decode()
     stored = Meeting.objects.filter(body=body, held_on=HELD_ON)
     assert [m.summary for m in stored] == ["First recording"]
     assert DialogueBody.objects.get(pk=body.pk).last_meeting_on == HELD_ON
