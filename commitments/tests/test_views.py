@@ -614,6 +614,24 @@ def test_detail_timeline_is_newest_first_with_evidence_and_authors(reviewer_clie
     assert "Joint naval exercises" in content
 
 
+def test_the_timeline_keeps_an_overwritten_description_whole_to_read_it_back(reviewer_client, commitment, editor):
+    old = "Both sides will diversify supply chains of critical raw materials. " * 5 + "The last words stay readable."
+    commitment_update(commitment=commitment, expected_edit_version=0, author=editor, description=old)
+    commitment_update(commitment=commitment, expected_edit_version=1, author=editor, description="Shortened.")
+    commitment_update(commitment=commitment, expected_edit_version=2, author=editor, title="Joint naval exercises")
+    content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    # Each edit that wrote or overwrote the long text holds the whole of it behind "Show all"; a short change
+    # (the title) stays on its line, unfolded.
+    folds = [
+        " ".join(strip_tags(fold).split())
+        for fold in re.findall(r'<details class="change-full">(.*?)</details>', content, re.S)
+    ]
+    assert len(folds) == 2
+    assert all(fold.startswith("Show all") and old.strip() in fold for fold in folds)
+    assert folds[0].endswith("After: Shortened.")  # newest first: the edit that overwrote it
+    assert "…" not in "".join(folds)
+
+
 # -- Update status -------------------------------------------------------------------------------------------
 
 

@@ -368,3 +368,24 @@ def test_every_text_on_the_staff_pages_meets_wcag_aa_contrast(new_page, tracker)
         assert len(texts) > 10, path
         poor = [(t["text"], round(contrast(t["fg"], t["bg"]), 2)) for t in texts if contrast(t["fg"], t["bg"]) < 4.5]
         assert poor == [], path
+
+
+def test_an_overwritten_long_description_reads_back_whole_on_screen_and_on_paper(new_page, tracker, screenshot_dir):
+    from commitments.services import commitment_update
+
+    editor = staff("editor", "Ana", "Ferreira", "ana")
+    long_text = "Both sides will diversify supply chains of critical raw materials and semiconductors. " * 4
+    commitment_update(commitment=tracker, expected_edit_version=0, author=editor, description=long_text.strip())
+    commitment_update(commitment=tracker, expected_edit_version=1, author=editor, description="Overwritten.")
+    page = new_page(editor, viewport={"width": 390, "height": 844})
+    page.goto(tracker.get_absolute_url())
+    edit = page.locator(".timeline-entry", has_text="Details edited").first
+    whole = edit.locator(".change-full del")
+    expect(whole).to_be_hidden()
+    edit.get_by_text("Show all").click()
+    expect(whole).to_have_text(long_text.strip())
+    page.screenshot(path=screenshot_dir / "timeline-show-all-390.png", full_page=True)
+    page.reload()
+    page.emulate_media(media="print")
+    expect(edit.locator(".change-full del")).to_be_visible()  # opened on paper
+    expect(edit.locator(".change-short")).to_be_hidden()  # and printed once, whole
