@@ -53,6 +53,8 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         ),
     )
 
+    find_button_id = "find-commitments"  # the picker's Find button (dialogues/meeting_form.html)
+
     class Meta:
         model = Meeting
         fields = ["body", "held_on", "place", "summary", "commitments_advanced"]
@@ -69,6 +71,8 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
         self.fields["body"].queryset = DialogueBody.objects.order_by("name")
         self.fields["body"].empty_label = "Choose a body"
         self.fields["held_on"].widget = DateInput(attrs={"max": timezone.localdate().isoformat()})
+        # Enter in the search box presses Find (static/js/enter-presses.js); Enter anywhere else saves the meeting.
+        self.fields["find"].widget.attrs.update({"data-enter-presses": self.find_button_id, "enterkeyhint": "search"})
         # Validation looks up only the ids posted; the checkboxes shown are bounded (see PICKER_*_LIMIT).
         self.fields["commitments_advanced"].widget.choices = self._picker_groups()
 
@@ -87,7 +91,7 @@ class MeetingForm(AccessibleFormMixin, forms.ModelForm):
             if options:
                 groups.append((label, options))
 
-        query = self._search_query()
+        query = self.query = self._search_query()
         # What a search found comes first, where the person who searched looks.
         self.found = None
         if query:

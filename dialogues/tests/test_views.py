@@ -385,6 +385,14 @@ def test_the_commitment_picker_is_bounded_and_finds_the_others_without_javascrip
     assert set(Meeting.objects.get().commitments_advanced.all()) == {own[0], target}
 
 
+def test_find_with_an_empty_search_box_asks_for_words_not_nothing_found_for_nothing(editor_client, body, frozen_today):
+    posted = {"body": body.pk, "held_on": "2026-03-02", "place": "Tokyo", "find": "  ", "find_commitments": "1"}
+    html = editor_client.post(meeting_url(), posted).content.decode()
+    assert "Nothing found for" not in html
+    assert "Type words of a reference, title or description in “Find other commitments”, then press Find." in html
+    assert 'value="Tokyo"' in html and not Meeting.objects.exists()
+
+
 @pytest.mark.parametrize("find", ["x" * 60_000, "%" * 30_000])
 @pytest.mark.parametrize("searching", [True, False])
 def test_an_over_long_search_is_the_find_fields_error_and_never_reaches_the_database(

@@ -277,6 +277,30 @@ def test_confirm_unchanged_and_record_a_meeting(new_page, tracker):
     assert list(meeting.commitments_advanced.all()) == [Commitment.objects.get(pk=tracker.pk)]
 
 
+def test_enter_in_the_meeting_form_saves_and_enter_in_its_search_box_finds(new_page, tracker, screenshot_dir):
+    body = tracker.responsible_body
+    page = new_page(staff("editor", "Ana", "Ferreira", "ana"), viewport={"width": 390, "height": 844})
+    page.goto(f"/dialogues/meetings/new/?body={body.short_name}")
+    held_on = timezone.localdate() - dt.timedelta(days=1)
+    page.get_by_label("Date held").fill(held_on.isoformat())
+    page.locator("#id_place").fill("Tokyo")
+    # Enter in the search box runs the search (what was typed stays), by keyboard as by the Find button.
+    page.get_by_label("Find other commitments").fill("SPA Art. 3")
+    page.get_by_label("Find other commitments").press("Enter")
+    expect(page.locator(".picker-find [role=status]")).to_have_text(
+        "1 found, listed first under “Commitments advanced”."
+    )
+    expect(page.locator("#id_place")).to_have_value("Tokyo")
+    assert not Meeting.objects.exists()
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator(".picker-find [role=status]")).to_contain_text("1 found")
+    page.screenshot(path=screenshot_dir / "meeting-find-by-enter-390.png", full_page=True)
+    # Enter in any other field saves the meeting, as its main button does.
+    page.locator("#id_place").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Saved: meeting of Security and Defence Dialogue")
+    assert Meeting.objects.get(body=body).place == "Tokyo"
+
+
 def test_withdraw_a_meeting_and_the_due_date_and_the_timeline_change_back(new_page, tracker):
     """A meeting recorded by mistake is withdrawn from the body's page: it stays listed, struck through, and the
     body's next due date, its overdue state and the cadence timeline go back to what they were before it."""
