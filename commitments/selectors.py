@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -44,6 +45,31 @@ class CommitmentEdit:
     author: object
     at: datetime
     changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class EntryOrigin:
+    """Where an entry of a commitment's history came from, as its timeline says it ("from the bulk import of
+    status.csv"), with a link for a reader who may open it (else ``url`` is empty)."""
+
+    text: str
+    url: str = ""
+
+
+# The apps above this one that record entries for the people who use them (the bulk import) say which entries they
+# recorded: each function takes the entries and the reader and returns ``{entry id: EntryOrigin}``. An app adds its
+# function in its ``AppConfig.ready()``; this app never imports it.
+ENTRY_ORIGINS: list[Callable[[list[StatusUpdate], object], dict[int, EntryOrigin]]] = []
+
+
+def attach_entry_origins(updates: list[StatusUpdate], reader) -> None:
+    """Set ``origin`` (an :class:`EntryOrigin` or ``None``) on each of ``updates``: one query per registered app."""
+    found: dict[int, EntryOrigin] = {}
+    if updates:
+        for origins in ENTRY_ORIGINS:
+            found.update(origins(updates, reader))
+    for update in updates:
+        update.origin = found.get(update.pk)
 
 
 def commitment_detail(*, pk: int) -> Commitment:

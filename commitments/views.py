@@ -221,6 +221,7 @@ class CommitmentDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        selectors.attach_entry_origins(self.object.timeline, self.request.user)
         context["timeline"] = build_timeline(self.object)
         return context
 

@@ -133,6 +133,27 @@ class ImportKind:
     label: ClassVar[str]
     columns: ClassVar[tuple[Column, ...]]
     key_columns: ClassVar[tuple[str, ...]]
+    # What a changed row does, said above its changes on the preview ("" : its changes, old → new, say it).
+    change_intro: ClassVar[str] = ""
+    # The outcome of a row as the preview's badge says it, where it is not the outcome's own name.
+    outcome_labels: ClassVar[dict[str, str]] = {}
+    do_not_call_in_templates = True  # a template reads the kind's attributes, it does not make one
+
+    @classmethod
+    def confirm_phrase(cls, new: int, changed: int) -> str:
+        """What confirming the preview does, for the sentence above its button: "saves these 3 rows"."""
+        count = new + changed
+        return "saves this row" if count == 1 else f"saves these {count} rows"
+
+    @classmethod
+    def applied_phrase(cls, new: int, changed: int) -> str:
+        """What an applied run did, for the message after it: "1 record added, 2 changed"."""
+        return f"{new} record{'' if new == 1 else 's'} added, {changed} changed"
+
+    @classmethod
+    def record_urls(cls, keys: list[str]) -> dict[str, str]:
+        """The page of each record named by ``keys`` that exists, by key (one query), for the rows to link to."""
+        return {}
 
     def __init__(self):
         self.lookups_loaded = False
@@ -166,8 +187,9 @@ class ImportKind:
         """Validate ``cells`` against ``record`` (``None``: a new one) and fill in ``result``."""
         raise NotImplementedError
 
-    def apply(self, entry: dict, author) -> None:
-        """Write one previewed new or changed row through the domain service."""
+    def apply(self, entry: dict, author):
+        """Write one previewed new or changed row through the domain service; return the entry it added to a
+        commitment's history (a ``StatusUpdate``), if any, so that its timeline can say it came from this import."""
         raise NotImplementedError
 
     # -- shared helpers ---------------------------------------------------------------------------------------
@@ -259,6 +281,12 @@ _STATUS_COLUMNS = ("status", "progress")
 _RESOLVED_COMMITMENT_FIELDS = ["agreement", "responsible_body", "source_document", "reference_sort_key"]
 
 
+def commitment_urls(references: list[str]) -> dict[str, str]:
+    """The page of each commitment among ``references``, by reference."""
+    found = Commitment.objects.filter(reference__in=references).only("pk", "reference").order_by()
+    return {commitment.reference: commitment.get_absolute_url() for commitment in found}
+
+
 class CommitmentKind(ImportKind):
     """Commitments by ``reference``: a new reference adds one (``commitment_create``), a known one corrects its
     editorial fields (``commitment_update``, guarded by ``edit_version``). Reads the commitment export as is."""
@@ -283,6 +311,10 @@ class CommitmentKind(ImportKind):
 
     def load(self, keys):
         return {c.reference: c for c in Commitment.objects.filter(reference__in=keys).order_by()}
+
+    @classmethod
+    def record_urls(cls, keys):
+        return commitment_urls(keys)
 
     def state(self, record):
         return None if record is None else [record.pk, record.edit_version]
@@ -433,6 +465,25 @@ class StatusUpdateKind(ImportKind):
         super().__init__()
         self.form_fields = file_fields(StatusUpdateForm(commitment=Commitment()).fields)
 
+    # A row records a new entry in the commitment's history: its note and evidence are added, the earlier
+    # entries stay as they were. (Its status and progress do move from what they are to what the row says.)
+    change_intro = "A new status update on the commitment's timeline; its earlier entries stay as they are:"
+    outcome_labels = {CHANGED: "new update"}
+
+    @classmethod
+    def confirm_phrase(cls, new, changed):
+        if changed == 1:
+            return "adds this status update to its commitment's timeline"
+        return f"adds these {changed} status updates, each to its commitment's timeline,"
+
+    @classmethod
+    def applied_phrase(cls, new, changed):
+        return f"{changed} status update{'' if changed == 1 else 's'} added"
+
+    @classmethod
+    def record_urls(cls, keys):
+        return commitment_urls(keys)
+
     def load(self, keys):
         return {c.reference: c for c in Commitment.objects.filter(reference__in=keys).for_export().order_by()}
 
@@ -478,12 +529,13 @@ class StatusUpdateKind(ImportKind):
         for name, old in (("status", record.status), ("progress", record.progress)):
             if values[name] != old:
                 result.changes.append((name, display(old), display(values[name])))
-        for name, old in latest.items():
-            if values[name] and values[name] != old:
-                result.changes.append((name, old, values[name]))
+        # What the new entry holds besides: added (no old value), whatever the latest entry says.
+        for name in latest:
+            if values.get(name):
+                result.changes.append((name, None, display(values[name])))
         if values.get("evidence_date"):
             shown = approx_iso(values["evidence_date"], values["evidence_date_precision"])
-            result.changes.append(("evidence_date", "", shown))
+            result.changes.append(("evidence_date", None, shown))
         result.target, result.expect = record.pk, record.version
         result.values = {name: display(value) if isinstance(value, date) else value for name, value in values.items()}
 
@@ -491,7 +543,7 @@ class StatusUpdateKind(ImportKind):
         values = dict(entry["values"])
         if values.get("evidence_date"):
             values["evidence_date"] = date.fromisoformat(values["evidence_date"])
-        commitment_update_status(
+        return commitment_update_status(
             commitment=Commitment(pk=entry["target"]), expected_version=entry["expect"], author=author, **values
         )
 
@@ -504,6 +556,20 @@ class MeetingChangedSincePreview(DomainConflict):
 
     def __init__(self, *, key: str):
         self.message = f"the meeting {key} was changed by someone else"
+
+
+def _body_days(keys: list[str]) -> list[tuple[str, date]]:
+    """(body short name, day) of each meeting key ("SDD 2025-03-02") that names a day."""
+    pairs = []
+    for key in keys:
+        short, _, day = key.rpartition(" ")
+        if not short:
+            continue
+        try:
+            pairs.append((short, date.fromisoformat(day)))
+        except ValueError:
+            continue
+    return pairs
 
 
 class MeetingKind(ImportKind):
@@ -539,15 +605,21 @@ class MeetingKind(ImportKind):
             held_on = cells.get("held_on", "")
         return f"{cells.get('body', '')} {held_on}".strip()
 
+    @classmethod
+    def record_urls(cls, keys):
+        pairs = _body_days(keys)
+        meetings = (
+            Meeting.objects.held()
+            .filter(body__short_name__in={short for short, _ in pairs}, held_on__in={day for _, day in pairs})
+            .select_related("body")
+            .only("pk", "held_on", "body__short_name")
+        )
+        return {f"{m.body.short_name} {m.held_on.isoformat()}": m.get_absolute_url() for m in meetings}
+
     def load(self, keys):
-        pairs = [key.rsplit(" ", 1) for key in keys if " " in key]
+        pairs = _body_days(keys)
         bodies = {self.bodies[short].pk for short, _ in pairs if short in self.bodies}
-        days = set()
-        for _, day in pairs:
-            try:
-                days.add(date.fromisoformat(day))
-            except ValueError:
-                continue
+        days = {day for _, day in pairs}
         meetings = (
             Meeting.objects.held()
             .filter(body_id__in=bodies, held_on__in=days)

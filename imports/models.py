@@ -84,3 +84,17 @@ class ImportRun(models.Model):
             "unchanged": self.rows_unchanged,
             "error": self.rows_error,
         }
+
+
+class ImportedEntry(models.Model):
+    """An entry of a commitment's history (a status update) that an import recorded: its timeline says so, and
+    links the run for a reader who may open it (``imports.selectors.entry_origins``)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="entries")
+    status_update = models.OneToOneField("commitments.StatusUpdate", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "imported entries"
+
+    def __str__(self) -> str:
+        return f"Entry {self.status_update_id} from import {self.run_id}"

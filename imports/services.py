@@ -28,7 +28,7 @@ from django.utils import timezone
 from core.exceptions import DomainConflict
 
 from .kinds import CHANGED, ERROR, NEW, UNCHANGED, RowResult, fingerprint, get_kind, messages_of
-from .models import ImportRun
+from .models import ImportedEntry, ImportRun
 from .readers import ImportFileError, cell_text, formula_problem, open_table
 
 BATCH_SIZE = 500
@@ -232,15 +232,20 @@ def import_apply(*, run: ImportRun, author, progress: Progress | None = None, cl
         with transaction.atomic():
             if _current_fingerprint(kind, plan) != run.fingerprint:
                 raise ImportConflict(run=run)
+            recorded = []
             for done, entry in enumerate(writes, start=1):
                 try:
-                    kind.apply(entry, author)
+                    entry_made = kind.apply(entry, author)
                 except ValidationError as exc:
                     raise ValidationError(_row_message(entry, exc)) from exc
                 except DomainConflict as exc:
                     raise ImportConflict(run=run, detail=f"row {entry['row']}, {exc}") from exc
+                if entry_made is not None:
+                    recorded.append(ImportedEntry(run=run, status_update=entry_made))
                 if progress and (done % 100 == 0 or done == len(writes)):
                     progress(done, len(writes))
+            # The timeline of each commitment says which of its entries this run recorded.
+            ImportedEntry.objects.bulk_create(recorded, batch_size=BATCH_SIZE)
     except ImportConflict as conflict:
         _finish(run, State.CONFLICT, str(conflict))
         raise

@@ -98,13 +98,21 @@ class ImportRunView(EditorRequiredMixin, TemplateView):
             rows = [row for row in rows if row["action"] == show]
         page = Paginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
         counts = run.counts
+        kind = KINDS[run.kind]
+        # Each row's record links to its page once it exists (for a changed row, already in the preview).
+        urls = kind.record_urls([row["key"] for row in page.object_list if row["action"] != ERROR])
+        rows = [
+            {**row, "url": urls.get(row["key"], ""), "outcome": kind.outcome_labels.get(row["action"], row["action"])}
+            for row in page.object_list
+        ]
         context.update(
             run=run,
             page_obj=page,
-            rows=page.object_list,
+            rows=rows,
             show=show,
             tabs=[(key, label, run.rows_total if key == "all" else counts[key]) for key, label in SHOW.items()],
-            kind=KINDS[run.kind],
+            kind=kind,
+            confirm_phrase=kind.confirm_phrase(run.rows_new, run.rows_changed),
         )
         return context
 
@@ -124,8 +132,11 @@ class ImportRunView(EditorRequiredMixin, TemplateView):
             return self.render_to_response(self.get_context_data(run=run, conflict=conflict), status=409)
         except ValidationError:
             return self.render_to_response(self.get_context_data(run=run), status=400)
+        kind = KINDS[run.kind]
         messages.success(
-            request, f"Imported from {run.file_name}: {run.rows_new} new and {run.rows_changed} changed records."
+            request,
+            f"Imported from {run.file_name}: {kind.applied_phrase(run.rows_new, run.rows_changed)}. Each row below "
+            "links to its record.",
         )
         return HttpResponseRedirect(run.get_absolute_url())
 

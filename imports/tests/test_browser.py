@@ -87,7 +87,7 @@ def test_an_editor_exports_edits_uploads_previews_confirms_and_sees_the_change(
     page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name="Confirm and import").click()
-    expect(page.get_by_role("status")).to_contain_text("Imported from after-the-summit.csv: 1 new and 1 changed")
+    expect(page.get_by_role("status")).to_contain_text("Imported from after-the-summit.csv: 1 record added, 1 changed")
 
     # The commitment pages show the change.
     page.goto("/commitments/")

@@ -50,9 +50,19 @@ def test_a_dry_run_reports_and_writes_nothing(commitment, tmp_path, capsys):
     assert _exit_code("commitments", str(path), "--dry-run") == 0
     out = capsys.readouterr().out
     assert "row 2 changed SDP §1: title: 'Title 1' → 'From the shell'" in out
-    assert "1 rows: 0 new, 1 changed, 0 unchanged, 0 with errors. Dry run: nothing was written." in out
+    assert "1 row: 0 new, 1 changed, 0 unchanged, 0 with errors. Dry run: nothing was written." in out
     assert Commitment.objects.get().title == "Title 1"
     assert ImportRun.objects.get().dry_run is True
+
+
+def test_a_status_update_row_says_its_note_is_added_not_replaced(commitment, tmp_path, capsys):
+    from commitments.services import commitment_update_status
+
+    commitment_update_status(commitment=commitment, expected_version=0, author=None, status="ongoing", note="Old")
+    path = tmp_path / "statuses.csv"
+    path.write_bytes(csv_bytes(["reference", "status", "note"], [["SDP §1", "ongoing", "New"]]))
+    assert _exit_code("status_updates", str(path), "--dry-run") == 0
+    assert "row 2 changed SDP §1: note: 'New' added" in capsys.readouterr().out
 
 
 def test_an_import_applies_with_the_user_as_author(commitment, tmp_path):

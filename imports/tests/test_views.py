@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from commitments.models import Commitment, StatusUpdate
-from commitments.services import commitment_update
+from commitments.services import commitment_update, commitment_update_status
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, UserFactory
 from imports.models import ImportRun
 
@@ -91,7 +95,7 @@ def test_upload_preview_confirm_and_the_change_is_on_the_commitment_page(editor_
 
     response = editor_client.post(run.get_absolute_url(), follow=True)
     assert response.status_code == 200
-    assert "Imported from file.csv: 1 new and 1 changed records." in response.content.decode()
+    assert "Imported from file.csv: 1 record added, 1 changed." in response.content.decode()
     detail = editor_client.get(two.get_absolute_url()).content.decode()
     assert "Imported title" in detail
     assert Commitment.objects.filter(reference="SDP §9").exists()
@@ -100,6 +104,59 @@ def test_upload_preview_confirm_and_the_change_is_on_the_commitment_page(editor_
     # The audit list on the start page names the file, who and the counts.
     start = editor_client.get(START).content.decode()
     assert "file.csv" in start and "Applied" in start
+
+
+def test_the_confirmation_counts_its_rows_in_words(editor_client, commitments):
+    _upload(editor_client, _file([(1, "One new title")]))
+    page = editor_client.get(ImportRun.objects.latest("pk").get_absolute_url()).content.decode()
+    assert "Confirming saves this row exactly as previewed" in page and "these 1 rows" not in page
+    _upload(editor_client, _file([(1, "A title"), (2, "Another")]))
+    page = editor_client.get(ImportRun.objects.latest("pk").get_absolute_url()).content.decode()
+    assert "Confirming saves these 2 rows exactly as previewed" in page
+
+
+def test_a_status_import_previews_what_it_adds_and_its_entries_say_where_they_came_from(
+    editor_client, editor, reviewer, commitments
+):
+    one = commitments[0]
+    commitment_update_status(
+        commitment=one, expected_version=0, author=editor, status="in_progress", note="The first workshop was held"
+    )
+    content = csv_bytes(
+        ["reference", "status", "progress", "note", "evidence_url"],
+        [[one.reference, "in_progress", "60", "The second workshop was held", "https://example.eu/second"]],
+    )
+    _upload(editor_client, content, kind="status_updates", name="statuses.csv")
+    run = ImportRun.objects.get()
+    page = editor_client.get(run.get_absolute_url()).content.decode()
+    text = html.unescape(" ".join(strip_tags(page).split()))
+    # The earlier note stays: the preview adds the new one beside it, it strikes nothing out but the figure that moves.
+    assert "The first workshop was held" not in page
+    assert "A new status update on the commitment's timeline; its earlier entries stay as they are:" in text
+    assert "note: added: The second workshop was held" in text
+    assert re.findall(r"<del>(.*?)</del>", page) == ["(empty)"]  # the progress, from nothing to 60
+    assert "Confirming adds this status update to its commitment's timeline exactly as previewed" in text
+    assert f'<a href="{one.get_absolute_url()}">{one.reference}</a>' in page
+
+    response = editor_client.post(run.get_absolute_url(), follow=True)
+    applied = response.content.decode()
+    assert "Imported from statuses.csv: 1 status update added." in applied
+    assert f'<a href="{one.get_absolute_url()}">{one.reference}</a>' in applied  # the run links what it changed
+    assert list(one.updates.values_list("note", flat=True).order_by("version")) == [
+        "The first workshop was held",
+        "The second workshop was held",
+    ]
+    # On the commitment's timeline, the imported entry says where it came from; an editor may open the run.
+    entries = re.findall(
+        r'<li class="timeline-entry.*?</li>', editor_client.get(one.get_absolute_url()).content.decode(), re.S
+    )
+    assert f'<a href="{run.get_absolute_url()}">from the bulk import of statuses.csv</a>' in entries[0]
+    assert "bulk import" not in entries[1]  # the entry recorded by the form
+    reader = Client()
+    reader.force_login(reviewer)
+    seen = reader.get(one.get_absolute_url()).content.decode()
+    assert "from the bulk import of statuses.csv" in seen and run.get_absolute_url() not in seen
+    assert reader.get(run.get_absolute_url()).status_code == 403
 
 
 def test_a_change_between_preview_and_confirm_is_a_409_and_writes_nothing(editor_client, commitments):

@@ -52,11 +52,14 @@ class Command(BaseCommand):
                     self.stderr.write(f"row {entry['row']}{', ' + column if column else ''}: {message}")
             elif entry["action"] in (NEW, CHANGED) and verbosity > 0 and (verbosity > 1 or listed < MAX_LISTED):
                 listed += 1
-                changes = "; ".join(f"{name}: {old!r} → {new!r}" for name, old, new in entry.get("changes", []))
+                changes = "; ".join(
+                    f"{name}: {new!r} added" if old is None else f"{name}: {old!r} → {new!r}"  # None: nothing replaced
+                    for name, old, new in entry.get("changes", [])
+                )
                 self.stdout.write(f"row {entry['row']} {entry['action']} {entry['key']}: {changes}")
         summary = (
-            f"{run.rows_total} rows: {run.rows_new} new, {run.rows_changed} changed, "
-            f"{run.rows_unchanged} unchanged, {run.rows_error} with errors"
+            f"{run.rows_total} row{'' if run.rows_total == 1 else 's'}: {run.rows_new} new, "
+            f"{run.rows_changed} changed, {run.rows_unchanged} unchanged, {run.rows_error} with errors"
         )
         if run.rows_error:
             raise CommandError(f"{summary}. Nothing was imported: correct the rows above.", returncode=1)
