@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.exceptions import ValidationError
 
-from commitments.choices import Status, UpdateKind
+from commitments.choices import PolicyArea, Status, Strength, UpdateKind
 from commitments.exports import COLUMNS as COMMITMENT_EXPORT_COLUMNS
 from commitments.forms import CommitmentForm, StatusUpdateForm
 from commitments.models import Agreement, Commitment, StatusUpdate
@@ -56,12 +56,55 @@ def file_fields(fields) -> dict[str, forms.Field]:
 @dataclass(frozen=True)
 class Column:
     """A column of an import file. ``required``: the header must have it; ``read_only``: the export writes it
-    and the import accepts it, but never writes it."""
+    and the import accepts it, but never writes it.
+
+    Its ``help`` (on the import page and in the template's line of help) quotes only values the import accepts,
+    none typed by hand: ``{choices}`` lists ``choices`` (the model's own codes), ``{eg}`` reads ", e.g. " and a
+    value of the tracker's own (``example``: which one, see :func:`tracker_examples`; nothing when the tracker
+    has none), and ``samples`` are the formats it quotes ("2025-05"). The tests import every one of them."""
 
     name: str
     help: str
     required: bool = False
     read_only: bool = False
+    choices: tuple[str, ...] = ()
+    example: str = ""
+    samples: tuple[str, ...] = ()
+
+    def examples(self, found: dict[str, str]) -> list[str]:
+        """The values the help quotes, given the tracker's own (:func:`tracker_examples`)."""
+        value = found.get(self.example) if self.example else None
+        return [*self.choices, *([value] if value else []), *self.samples]
+
+    def described(self, found: dict[str, str]) -> str:
+        """The help, its examples filled in from the choices and from ``found``."""
+        value = found.get(self.example) if self.example else None
+        return self.help.format(choices=either(self.choices), eg=f", e.g. {value}" if value else "")
+
+
+def either(values) -> str:
+    """``a, b or c``."""
+    values = list(values)
+    return " or ".join([", ".join(values[:-1]), values[-1]]) if len(values) > 1 else "".join(values)
+
+
+def tracker_examples() -> dict[str, str]:
+    """Values of the tracker's own for the columns' help, from one commitment with a responsible body (one query):
+    its ``reference``, its framework (``agreement``) and its ``body``; empty when the tracker has none. An example
+    is then a record the import finds, never a code it would refuse."""
+    commitment = (
+        Commitment.objects.filter(responsible_body__isnull=False)
+        .select_related("agreement", "responsible_body")
+        .in_reference_order()
+        .first()
+    )
+    if commitment is None:
+        return {}
+    return {
+        "reference": commitment.reference,
+        "agreement": commitment.agreement.code,
+        "body": commitment.responsible_body.short_name,
+    }
 
 
 @dataclass
@@ -259,17 +302,32 @@ def _target_shown(values: dict) -> str:
 
 
 _COMMITMENT_HELP = {
-    "reference": "Stable citation, e.g. SDP §12(b): it identifies the commitment (a new one is added).",
-    "agreement": "Code of the framework, e.g. SDP (cannot be changed once the commitment exists).",
-    "title": "Short title (at most 200 characters).",
-    "description": "What was promised, paraphrased (at most 4,000 characters).",
-    "area": "Policy area code, e.g. security, trade, digital (see the area_label column of an export).",
-    "strength": "explore, develop or implement.",
-    "responsible_body": "Short name of the dialogue body responsible, e.g. SDD; empty for none.",
-    "target_date": (
-        "Only if the text sets a deadline, as far as the text gives it: YYYY-MM-DD (a day), YYYY-MM (a month: "
-        "“by May 2025” is 2025-05) or YYYY (a year: “in the course of 2023” is 2023); the precision follows."
-    ),
+    "reference": {
+        "help": "Stable citation{eg}: it identifies the commitment (a new one is added).",
+        "example": "reference",
+    },
+    "agreement": {
+        "help": "Code of the framework{eg} (cannot be changed once the commitment exists).",
+        "example": "agreement",
+    },
+    "title": {"help": "Short title (at most 200 characters)."},
+    "description": {"help": "What was promised, paraphrased (at most 4,000 characters)."},
+    "area": {
+        "help": "Policy area code: {choices} (an export's area_label column names each).",
+        "choices": tuple(PolicyArea.values),
+    },
+    "strength": {"help": "{choices}.", "choices": tuple(Strength.values)},
+    "responsible_body": {
+        "help": "Short name of the dialogue body responsible{eg}; empty for none.",
+        "example": "body",
+    },
+    "target_date": {
+        "help": (
+            "Only if the text sets a deadline, as far as the text gives it: YYYY-MM-DD (a day), YYYY-MM (a month: "
+            "“by May 2025” is 2025-05) or YYYY (a year: “in the course of 2023” is 2023); the precision follows."
+        ),
+        "samples": ("2025-05", "2023"),
+    },
 }
 _COMMITMENT_REQUIRED = ("reference", "agreement", "title", "description", "area", "strength")
 _COMMITMENT_READ_ONLY_HELP = "Written by the export; not imported."
@@ -295,7 +353,7 @@ class CommitmentKind(ImportKind):
     label = "Commitments"
     key_columns = ("reference",)
     columns = tuple(
-        Column(name, _COMMITMENT_HELP[name], required=name in _COMMITMENT_REQUIRED)
+        Column(name, **_COMMITMENT_HELP[name], required=name in _COMMITMENT_REQUIRED)
         if name in _COMMITMENT_HELP
         else Column(name, _COMMITMENT_READ_ONLY_HELP, read_only=True)
         for name in COMMITMENT_EXPORT_COLUMNS
@@ -448,9 +506,9 @@ class StatusUpdateKind(ImportKind):
     label = "Status updates"
     key_columns = ("reference",)
     columns = (
-        Column("reference", "Reference of an existing commitment, e.g. SDP §12(b).", required=True),
-        Column("status", "not_started, ongoing, in_progress, achieved, stalled or discontinued.", required=True),
-        Column("progress", "0 to 100, or empty if it cannot be measured; achieved is 100."),
+        Column("reference", "Reference of an existing commitment{eg}.", required=True, example="reference"),
+        Column("status", "{choices}.", required=True, choices=tuple(Status.values)),
+        Column("progress", "0 to 100, or empty if it cannot be measured; achieved is 100.", samples=("0", "100")),
         Column("note", "What happened, in a sentence or two (at most 4,000 characters)."),
         Column("evidence_url", "A public link to the document that shows it (needed for achieved, or a reference)."),
         Column("evidence_reference", "Or a reference to a document that is not online."),
@@ -581,13 +639,14 @@ class MeetingKind(ImportKind):
     label = "Meetings"
     key_columns = ("body", "held_on")
     columns = (
-        Column("body", "Short name of the dialogue body, e.g. SDD.", required=True),
+        Column("body", "Short name of the dialogue body{eg}.", required=True, example="body"),
         Column("held_on", "YYYY-MM-DD: the day it took place (not in the future).", required=True),
-        Column("place", "E.g. Tokyo, Brussels, or videoconference."),
+        Column("place", "E.g. Tokyo, Brussels, or videoconference.", samples=("Tokyo", "Brussels", "videoconference")),
         Column("summary", "The outcome: what was agreed or discussed (at most 4,000 characters)."),
         Column(
             "commitments_advanced",
-            f"References of the commitments it moved forward, separated by “{LIST_SEPARATOR}”.",
+            f"References of the commitments it moved forward, separated by “{LIST_SEPARATOR}”{{eg}}.",
+            example="reference",
         ),
     )
 

@@ -21,7 +21,7 @@ from core.exports import BYTE_ORDER_MARK, XLSX_CONTENT_TYPE
 from core.roles import EditorRequiredMixin
 
 from .forms import ImportUploadForm
-from .kinds import CHANGED, ERROR, KINDS, NEW, UNCHANGED
+from .kinds import CHANGED, ERROR, KINDS, NEW, UNCHANGED, tracker_examples
 from .models import ImportRun
 from .services import (
     ImportConflict,
@@ -50,8 +50,13 @@ class ImportStartView(EditorRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        found = tracker_examples()
         context["kinds"] = [
-            {"name": name, "label": kind.label, "columns": [c for c in kind.columns if not c.read_only]}
+            {
+                "name": name,
+                "label": kind.label,
+                "columns": [(c, c.described(found)) for c in kind.columns if not c.read_only],
+            }
             for name, kind in KINDS.items()
         ]
         context["runs"] = ImportRun.objects.select_related("created_by").defer("plan", "upload")[:20]
@@ -168,7 +173,8 @@ def template_dataset(kind_name: str) -> tablib.Dataset:
     kind = KINDS[kind_name]
     columns = [column for column in kind.columns if not column.read_only]
     data = tablib.Dataset(headers=[column.name for column in columns], title=kind.label)
-    helps = [f"{column.help}{' (required)' if column.required else ''}" for column in columns]
+    found = tracker_examples()
+    helps = [f"{column.described(found)}{' (required)' if column.required else ''}" for column in columns]
     helps[0] = f"# {helps[0]} (this line of help is skipped on import)"
     data.append(helps)
     return data
