@@ -33,3 +33,19 @@ def shorten(value: str, limit: int = DEFAULT_LIMIT) -> str:
 @register.filter
 def is_long(value: str, limit: int = DEFAULT_LIMIT) -> bool:
     return len(str(value or "")) > int(limit)
+
+
+@register.filter
+def from_difference(value: str, other: str) -> str:
+    """``value`` from a little before where it first differs from ``other`` ("…linking Europe and Japan. Typed
+    later."), so that two long versions of a text, each shortened, do not read the same: an edit's line shows
+    where the change is, its "Show all" the whole of both."""
+    value, other = str(value or ""), str(other or "")
+    common = next(
+        (i for i, (a, b) in enumerate(zip(value, other, strict=False)) if a != b), min(len(value), len(other))
+    )
+    lead = 60  # characters kept before the first difference, for its context
+    if common <= lead:
+        return value
+    start = value.rfind(" ", 0, common - lead) + 1 or common - lead
+    return "…" + value[start:]
