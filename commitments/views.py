@@ -18,7 +18,7 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
-from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
+from core.views import ClosedFormMixin, DomainErrorsMixin, FactConfirmView, FilterListView, already_withdrawn
 
 from . import selectors, services
 from .exports import commitment_export_response
@@ -363,10 +363,15 @@ class WithdrawFormView(CommitmentFormView):
         """The version, the author and the reason every withdrawal takes from its form."""
         return {**self.versioned_kwargs(data), "reason": data["reason"]}
 
+    def reread_after_conflict(self, conflict) -> None:
+        """The commitment as the other save left it (``ClosedFormMixin``: the entry may be withdrawn now)."""
+        self.commitment = conflict.current
 
-class StatusUpdateWithdrawView(WithdrawFormView):
+
+class StatusUpdateWithdrawView(ClosedFormMixin, WithdrawFormView):
     """Withdraw a status update or review recorded by mistake, with a reason (editors only). The entry stays on the
-    timeline, struck through; the commitment's status is worked out again from the entries that still count."""
+    timeline, struck through; the commitment's status is worked out again from the entries that still count. An
+    entry already withdrawn gets no form: the page says when, by whom and why."""
 
     template_name = "commitments/status_update_withdraw.html"
     page_title = "Withdraw an entry"
@@ -374,13 +379,25 @@ class StatusUpdateWithdrawView(WithdrawFormView):
     @cached_property
     def update(self) -> StatusUpdate:
         return get_object_or_404(
-            StatusUpdate.objects.select_related("author"),
+            StatusUpdate.objects.select_related("author", "withdrawal__author"),
             pk=self.kwargs["update_pk"],
             commitment_id=self.kwargs["pk"],
         )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(update=self.update, **kwargs)
+
+    def closed_reason(self) -> str:
+        withdrawal = self.update.withdrawal_entry
+        if withdrawal is None:
+            return ""
+        return already_withdrawn(
+            at=withdrawal.recorded_at, by=withdrawal.author, reason=withdrawal.note, reader=self.request.user
+        )
+
+    def reread_after_conflict(self, conflict) -> None:
+        super().reread_after_conflict(conflict)
+        self.__dict__.pop("update", None)
 
     def form_valid(self, form):
         withdrawal = services.status_update_withdraw(update=self.update, **self.withdrawal_kwargs(form.cleaned_data))
@@ -450,12 +467,37 @@ class MilestoneEditView(MilestoneFormViewMixin, MilestoneFormView):
         return self.done(f"Saved: milestone “{milestone.title}”.")
 
 
-class MilestoneWithdrawView(MilestoneFormViewMixin, WithdrawFormView):
-    """Withdraw a milestone recorded by mistake, with a reason. It stays on the page, struck through."""
+class MilestoneWithdrawView(ClosedFormMixin, MilestoneFormViewMixin, WithdrawFormView):
+    """Withdraw a milestone recorded by mistake, with a reason. It stays on the page, struck through. A milestone
+    already withdrawn gets no form: the page says when, by whom and why."""
 
     template_name = "commitments/milestone_withdraw.html"
     form_class = MilestoneWithdrawForm
     page_title = "Withdraw a milestone"
+
+    @cached_property
+    def milestone(self) -> Milestone:
+        # Withdrawn ones too, so that the page can say so (the other milestone pages know only those that count).
+        return get_object_or_404(
+            Milestone.objects.select_related("withdrawn_by"),
+            pk=self.kwargs["milestone_pk"],
+            commitment_id=self.kwargs["pk"],
+        )
+
+    def closed_reason(self) -> str:
+        milestone = self.milestone
+        if not milestone.is_withdrawn:
+            return ""
+        return already_withdrawn(
+            at=milestone.withdrawn_at,
+            by=milestone.withdrawn_by,
+            reason=milestone.withdrawal_reason,
+            reader=self.request.user,
+        )
+
+    def reread_after_conflict(self, conflict) -> None:
+        super().reread_after_conflict(conflict)
+        self.__dict__.pop("milestone", None)
 
     def form_valid(self, form):
         services.milestone_withdraw(milestone=self.milestone, **self.withdrawal_kwargs(form.cleaned_data))

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import FormView
 from django_filters.views import FilterView
 
@@ -93,6 +95,51 @@ class DomainErrorsMixin:
             conflict=conflict, conflict_message=message, **self.conflict_context(conflict, form)
         )
         return self.render_to_response(context, status=409)
+
+
+def already_withdrawn(*, at, by, reason: str, reader=None) -> str:
+    """What a page about a withdrawn record says at once: "Already withdrawn on 8 December 2026 by Ana Ferreira:
+    “recorded for the wrong body”." ("by you" to ``reader``, who did it; ``by`` may be ``None``: a command)."""
+    if by is None:
+        who = ""
+    elif reader is not None and by.pk == reader.pk:
+        who = " by you"
+    else:
+        who = f" by {by.get_full_name() or by.get_username()}"
+    return f"Already withdrawn on {date_format(timezone.localtime(at), 'j F Y')}{who}: “{reason}”."
+
+
+class ClosedFormMixin:
+    """A form page whose record can no longer take the form (an entry already withdrawn): :meth:`closed_reason`
+    says why, and the page says it at once, with no form (200 when opened; 409 for a form sent before, nothing
+    written). Put it before ``DomainErrorsMixin``, whose conflict page a subclass may close the same way."""
+
+    def closed_reason(self) -> str:
+        return ""
+
+    def closed_response(self, reason: str, status: int = 200, **context):
+        return self.render_to_response(self.get_context_data(closed=reason, form=None, **context), status=status)
+
+    def get(self, request, *args, **kwargs):
+        reason = self.closed_reason()
+        return self.closed_response(reason) if reason else super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        reason = self.closed_reason()
+        return self.closed_response(reason, status=409) if reason else super().post(request, *args, **kwargs)
+
+    def reread_after_conflict(self, conflict) -> None:
+        """Read the record again after a conflict (the other save may have withdrawn it); cooperative."""
+        parent = getattr(super(), "reread_after_conflict", None)
+        if parent is not None:
+            parent(conflict)
+
+    def conflict_context(self, conflict, form) -> dict:
+        self.reread_after_conflict(conflict)
+        reason = self.closed_reason()
+        if reason:
+            return {"closed": reason, "form": None}
+        return super().conflict_context(conflict, form)
 
 
 class FactConfirmView(DomainErrorsMixin, FormView):

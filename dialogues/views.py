@@ -14,7 +14,7 @@ from commitments.models import Commitment
 from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
 from core.templatetags.facts import format_approx_date_on
-from core.views import DomainErrorsMixin, FactConfirmView, FilterListView
+from core.views import ClosedFormMixin, DomainErrorsMixin, FactConfirmView, FilterListView, already_withdrawn
 
 from . import selectors
 from .filtersets import DialogueBodyFilterSet
@@ -179,23 +179,40 @@ class MeetingCreateView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin
         return self.meeting_done(meeting, body)
 
 
-class MeetingWithdrawView(EditorRequiredMixin, DomainErrorsMixin, MeetingDoneMixin, FormView):
+class MeetingWithdrawView(EditorRequiredMixin, ClosedFormMixin, DomainErrorsMixin, MeetingDoneMixin, FormView):
     """Withdraw a meeting recorded by mistake, with a reason (editors only). It stays on the body's page, struck
-    through; the body's next due date and overdue state are worked out again without it."""
+    through; the body's next due date and overdue state are worked out again without it. A meeting already
+    withdrawn gets no form: the page says when, by whom and why."""
 
     template_name = "dialogues/meeting_withdraw.html"
     form_class = WithdrawalForm
-    conflict_message = "Nothing was withdrawn: this meeting was withdrawn{who} since you opened the form."
     done = "Withdrawn"
     overdue_phrase = "it is overdue again (its meeting was due {due})"
     undated_phrase = "no due date can be worked out"
 
     @cached_property
     def meeting(self) -> Meeting:
-        return get_object_or_404(Meeting.objects.select_related("body", "recorded_by"), pk=self.kwargs["pk"])
+        return get_object_or_404(
+            Meeting.objects.select_related("body", "recorded_by", "withdrawn_by"), pk=self.kwargs["pk"]
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(meeting=self.meeting, body=self.meeting.body, **kwargs)
+
+    def closed_reason(self) -> str:
+        meeting = self.meeting
+        if not meeting.is_withdrawn:
+            return ""
+        return already_withdrawn(
+            at=meeting.withdrawn_at,
+            by=meeting.withdrawn_by,
+            reason=meeting.withdrawal_reason,
+            reader=self.request.user,
+        )
+
+    def reread_after_conflict(self, conflict) -> None:
+        super().reread_after_conflict(conflict)
+        self.meeting = conflict.meeting  # as it stands now: who withdrew it, when and why
 
     def form_valid(self, form):
         meeting = meeting_withdraw(meeting=self.meeting, author=self.request.user, reason=form.cleaned_data["reason"])

@@ -12,12 +12,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
 
 from commitments.choices import Status, UpdateKind
 from commitments.models import Commitment, StatusUpdate
-from commitments.services import CommitmentConflict, status_update_withdraw
+from commitments.services import CommitmentConflict, milestone_withdraw, status_update_withdraw
 from commitments.tests.api_support import token_client
-from commitments.tests.factories import CommitmentFactory, StatusUpdateFactory
+from commitments.tests.factories import CommitmentFactory, MilestoneFactory, StatusUpdateFactory, UserFactory
 from dashboards.selectors import cells_as_of, overdue_bodies_as_of
 from dialogues.models import DialogueBody, Meeting, OverdueFlag
 from dialogues.services import MeetingAlreadyWithdrawn, meeting_record, meeting_withdraw
@@ -94,7 +97,9 @@ def test_the_timeline_strikes_the_withdrawn_entry_through_and_shows_why(mistaken
     assert response.status_code == 302
     page = editor_client.get(commitment.get_absolute_url()).content.decode()
     assert '<del class="withdrawn-entry">' in page
-    assert "Marked achieved by mistake" in page
+    # The reason is said once, next to the entry it withdrew; the withdrawal's own line links to that entry.
+    assert page.count("Marked achieved by mistake") == 1
+    assert f'<a href="#entry-{wrong.pk}">status update of' in page and f'id="entry-{wrong.pk}"' in page
     assert Commitment.objects.get(pk=commitment.pk).status == Status.IN_PROGRESS
 
 
@@ -117,6 +122,51 @@ def test_a_stale_withdrawal_form_gets_the_conflict_page(mistaken, editor_client,
     assert response.status_code == 409
     assert "Nothing was withdrawn" in response.content.decode()
     assert not StatusUpdate.objects.get(pk=wrong.pk).is_withdrawn
+
+
+def _withdrawn_page(client, url):
+    """The withdraw page of a record already withdrawn: what it says, and whether it offers a form."""
+    response = client.get(url)
+    html = response.content.decode()
+    return response.status_code, " ".join(strip_tags(html).split()), 'name="reason"' in html
+
+
+def test_the_withdraw_page_of_a_withdrawn_entry_says_so_at_once_without_a_form(mistaken, editor_client):
+    commitment, _first, wrong = mistaken
+    other = UserFactory(editor=True, first_name="Keiko", last_name="Sato")
+    status_update_withdraw(update=wrong, expected_version=2, author=other, reason="Marked achieved by mistake")
+    url = reverse("commitments:status_update_withdraw", args=[commitment.pk, wrong.pk])
+    status, text, has_form = _withdrawn_page(editor_client, url)
+    on = date_format(timezone.localdate(), "j F Y")
+    assert (status, has_form) == (200, False)
+    assert f"Already withdrawn on {on} by Keiko Sato: “Marked achieved by mistake”." in text
+    assert "Withdraw this entry if" not in text
+    # A form sent from an older tab writes nothing and says the same.
+    before = snapshot(commitment)
+    response = editor_client.post(url, {"reason": "Again", "expected_version": 3})
+    assert response.status_code == 409 and "Already withdrawn on" in response.content.decode()
+    assert snapshot(commitment) == before
+
+
+def test_an_entry_withdrawn_in_another_tab_is_not_offered_again_after_the_conflict(mistaken, editor_client):
+    commitment, _first, wrong = mistaken
+    url = reverse("commitments:status_update_withdraw", args=[commitment.pk, wrong.pk])
+    assert editor_client.post(url, {"reason": "First tab", "expected_version": 2}).status_code == 302
+    # The second tab's form was opened on version 2 as well: the page says what happened, with no form.
+    response = editor_client.post(url, {"reason": "Second tab", "expected_version": 2})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "by you: “First tab”" in html and 'name="reason"' not in html
+
+
+def test_the_withdraw_page_of_a_withdrawn_milestone_says_so_instead_of_404(editor_client, editor):
+    milestone = MilestoneFactory(title="Route survey")
+    commitment = Commitment.objects.get(pk=milestone.commitment_id)
+    milestone_withdraw(milestone=milestone, expected_version=commitment.version, author=editor, reason="Elsewhere")
+    url = reverse("commitments:milestone_withdraw", args=[commitment.pk, milestone.pk])
+    status, text, has_form = _withdrawn_page(editor_client, url)
+    assert (status, has_form) == (200, False)
+    assert "Already withdrawn on" in text and "by you: “Elsewhere”." in text
 
 
 def test_reviewers_cannot_withdraw(mistaken, reviewer_client):
@@ -221,6 +271,20 @@ def test_the_body_page_withdraws_a_meeting_and_strikes_it_through(late_body, edi
     assert "overdue again" in page
     assert "<del>" in page and "Recorded for the wrong body" in page
     assert editor_client.post(url, {"reason": "Twice"}).status_code == 409
+
+
+def test_the_withdraw_page_of_a_withdrawn_meeting_says_so_at_once_without_a_form(late_body, editor_client):
+    _body, mistaken, _flag = late_body
+    other = UserFactory(editor=True, first_name="Keiko", last_name="Sato")
+    meeting_withdraw(meeting=mistaken, author=other, reason="It was the working group")
+    url = reverse("dialogues:meeting_withdraw", args=[mistaken.pk])
+    status, text, has_form = _withdrawn_page(editor_client, url)
+    on = date_format(timezone.localdate(), "j F Y")
+    assert (status, has_form) == (200, False)
+    assert f"Already withdrawn on {on} by Keiko Sato: “It was the working group”." in text
+    response = editor_client.post(url, {"reason": "Twice"})
+    assert response.status_code == 409 and 'name="reason"' not in response.content.decode()
+    assert Meeting.objects.get(pk=mistaken.pk).withdrawal_reason == "It was the working group"
 
 
 def test_the_api_withdraws_a_meeting(late_body, editor, reviewer):

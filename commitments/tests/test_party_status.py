@@ -2,6 +2,7 @@
 less advanced of the two unless an editor sets it, through the service, the form and the API."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -163,6 +164,8 @@ def test_the_form_records_a_party_status_and_the_page_shows_both(editor_client, 
     assert response.status_code == 400
     page = editor_client.get(joint.get_absolute_url()).content.decode()
     assert "Status per party" in page and "for The EU" in page
+    # The party's status and the combined one read "In progress; together", no space before the semicolon.
+    assert re.search(r"for The EU: <span[^>]*>In progress</span>; together", page)
     alone = CommitmentFactory(actor=Actor.JAPAN)
     form = editor_client.get(reverse("commitments:commitment_update_status", args=[alone.pk])).content.decode()
     assert 'name="party"' not in form

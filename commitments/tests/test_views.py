@@ -632,6 +632,18 @@ def test_the_timeline_keeps_an_overwritten_description_whole_to_read_it_back(rev
     assert "…" not in "".join(folds)
 
 
+def test_a_long_text_edited_at_its_end_shows_where_it_changed_on_the_timeline_line(
+    reviewer_client, commitment, editor
+):
+    before = "Both sides will diversify supply chains of critical raw materials. " * 4
+    commitment_update(commitment=commitment, expected_edit_version=0, author=editor, description=before.strip())
+    after = before + "Added at the end."
+    commitment_update(commitment=commitment, expected_edit_version=1, author=editor, description=after)
+    content = reviewer_client.get(commitment.get_absolute_url()).content.decode()
+    line = re.search(r'<span class="change-short">(.*?)</span>\n<details', content, re.S).group(1)
+    assert "Added at the end." in strip_tags(line)  # not two shortened beginnings that read the same
+
+
 # -- Update status -------------------------------------------------------------------------------------------
 
 

@@ -157,7 +157,7 @@ def test_an_editor_records_a_party_status_that_lowers_the_combined_one(new_page,
     per_party = page.locator("dt", has_text="Status per party").locator("xpath=following-sibling::dd[1]")
     expect(per_party).to_contain_text("The EU: Achieved")
     expect(per_party).to_contain_text("Japan: Stalled")
-    expect(page.locator(".timeline-entry").first).to_contain_text("for Japan")
+    expect(page.locator(".timeline-entry").first).to_contain_text("for Japan: Stalled; together")
     # Its 100 % went with the achieved status: "Stalled" never stands beside "100% complete".
     expect(page.locator("main")).not_to_contain_text("100% complete")
     page.screenshot(path=screenshot_dir / "joint_commitment_party_status.png", full_page=True)

@@ -413,3 +413,33 @@ def test_an_overwritten_long_description_reads_back_whole_on_screen_and_on_paper
     page.emulate_media(media="print")
     expect(edit.locator(".change-full del")).to_be_visible()  # opened on paper
     expect(edit.locator(".change-short")).to_be_hidden()  # and printed once, whole
+
+
+def test_a_withdrawn_milestone_on_a_phone_has_no_empty_actions_and_its_withdraw_page_says_so(
+    new_page, tracker, screenshot_dir
+):
+    from commitments.services import milestone_add, milestone_withdraw
+
+    editor = staff("editor", "Ana", "Ferreira", "ana")
+    kept = milestone_add(commitment=tracker, expected_version=0, author=editor, title="Exercise plan agreed")
+    tracker.refresh_from_db()
+    wrong = milestone_add(commitment=tracker, expected_version=tracker.version, author=editor, title="Wrong one")
+    tracker.refresh_from_db()
+    milestone_withdraw(milestone=wrong, expected_version=tracker.version, author=editor, reason="Belongs elsewhere")
+    page = new_page(editor, viewport={"width": 390, "height": 844})
+    page.goto(tracker.get_absolute_url())
+    cards = page.locator("table.milestones tbody tr")
+    # A card's labels are drawn by CSS from data-label: a withdrawn milestone's card shows no "Actions:" cell.
+    expect(cards.filter(has_text="Exercise plan agreed").locator('td[data-label="Actions"]')).to_be_visible()
+    withdrawn = cards.filter(has_text="Wrong one")
+    expect(withdrawn).to_contain_text("Belongs elsewhere")
+    expect(withdrawn.locator('td[data-label="Actions"]')).to_have_count(0)
+    expect(withdrawn.locator("td:visible")).to_have_count(5)
+    withdrawn.screenshot(path=screenshot_dir / "milestone-withdrawn-card-390.png")
+    assert kept.pk != wrong.pk
+
+    page.goto(f"/commitments/{tracker.pk}/milestones/{wrong.pk}/withdraw/")
+    expect(page.get_by_role("status")).to_contain_text("Already withdrawn on")
+    expect(page.get_by_role("status")).to_contain_text("by you: “Belongs elsewhere”.")
+    expect(page.get_by_label("Reason")).to_have_count(0)
+    page.screenshot(path=screenshot_dir / "milestone-already-withdrawn-390.png", full_page=True)
