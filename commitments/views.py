@@ -18,7 +18,14 @@ from django_filters.widgets import BaseCSVWidget
 
 from core.forms import DateInput
 from core.roles import EditorRequiredMixin
-from core.views import ClosedFormMixin, DomainErrorsMixin, FactConfirmView, FilterListView, already_withdrawn
+from core.views import (
+    ClosedFormMixin,
+    DomainErrorsMixin,
+    FactConfirmView,
+    FilterListView,
+    already_withdrawn,
+    withdrawn_note,
+)
 
 from . import selectors, services
 from .exports import commitment_export_response
@@ -485,15 +492,7 @@ class MilestoneWithdrawView(ClosedFormMixin, MilestoneFormViewMixin, WithdrawFor
         )
 
     def closed_reason(self) -> str:
-        milestone = self.milestone
-        if not milestone.is_withdrawn:
-            return ""
-        return already_withdrawn(
-            at=milestone.withdrawn_at,
-            by=milestone.withdrawn_by,
-            reason=milestone.withdrawal_reason,
-            reader=self.request.user,
-        )
+        return withdrawn_note(self.milestone, self.request.user)
 
     def reread_after_conflict(self, conflict) -> None:
         super().reread_after_conflict(conflict)

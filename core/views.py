@@ -109,6 +109,16 @@ def already_withdrawn(*, at, by, reason: str, reader=None) -> str:
     return f"Already withdrawn on {date_format(timezone.localtime(at), 'j F Y')}{who}: “{reason}”."
 
 
+def withdrawn_note(record, reader) -> str:
+    """:func:`already_withdrawn` for a record that keeps its own withdrawal (``withdrawn_at``, ``withdrawn_by``,
+    ``withdrawal_reason``: a meeting, a milestone); empty while it is not withdrawn."""
+    if record.withdrawn_at is None:
+        return ""
+    return already_withdrawn(
+        at=record.withdrawn_at, by=record.withdrawn_by, reason=record.withdrawal_reason, reader=reader
+    )
+
+
 class ClosedFormMixin:
     """A form page whose record can no longer take the form (an entry already withdrawn): :meth:`closed_reason`
     says why, and the page says it at once, with no form (200 when opened; 409 for a form sent before, nothing

@@ -14,7 +14,7 @@ from commitments.models import Commitment
 from core.forms import WithdrawalForm
 from core.roles import EditorRequiredMixin
 from core.templatetags.facts import format_approx_date_on
-from core.views import ClosedFormMixin, DomainErrorsMixin, FactConfirmView, FilterListView, already_withdrawn
+from core.views import ClosedFormMixin, DomainErrorsMixin, FactConfirmView, FilterListView, withdrawn_note
 
 from . import selectors
 from .filtersets import DialogueBodyFilterSet
@@ -200,15 +200,7 @@ class MeetingWithdrawView(EditorRequiredMixin, ClosedFormMixin, DomainErrorsMixi
         return super().get_context_data(meeting=self.meeting, body=self.meeting.body, **kwargs)
 
     def closed_reason(self) -> str:
-        meeting = self.meeting
-        if not meeting.is_withdrawn:
-            return ""
-        return already_withdrawn(
-            at=meeting.withdrawn_at,
-            by=meeting.withdrawn_by,
-            reason=meeting.withdrawal_reason,
-            reader=self.request.user,
-        )
+        return withdrawn_note(self.meeting, self.request.user)
 
     def reread_after_conflict(self, conflict) -> None:
         super().reread_after_conflict(conflict)
