@@ -113,8 +113,12 @@ def test_a_withdrawn_milestone_stays_struck_through_with_its_reason(editor_clien
     page = editor_client.get(commitment.get_absolute_url()).content.decode()
     assert '<del><span class="visually-hidden">Withdrawn: </span>Wrong step</del>' in page
     assert "Belongs to §13" in page
-    # A withdrawn milestone has no forms any more.
-    assert editor_client.get(url).status_code == 404
+    # A withdrawn milestone has no forms any more: its withdraw page says it is withdrawn, its edit page is gone.
+    again = editor_client.get(url)
+    assert again.status_code == 200 and 'name="reason"' not in again.content.decode()
+    assert "Already withdrawn on" in again.content.decode()
+    edit = reverse("commitments:milestone_edit", kwargs={"pk": commitment.pk, "milestone_pk": milestone.pk})
+    assert editor_client.get(edit).status_code == 404
 
 
 def test_reviewers_get_403_on_the_milestone_forms(reviewer_client, commitment):
