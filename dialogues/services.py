@@ -143,6 +143,7 @@ def meeting_record(
     *,
     body: DialogueBody,
     held_on: date,
+    held_on_precision: str = DatePrecision.DAY,
     place: str = "",
     summary: str = "",
     commitments: Iterable = (),
@@ -151,13 +152,16 @@ def meeting_record(
     source_locator: str = "",
 ) -> Meeting:
     """Record a meeting that was held, update the body's next due date at once and close its overdue flag.
+    ``held_on_precision``: how much of ``held_on`` is known (a month-precise date is the 1st of the month).
 
-    Raises ``ValidationError`` (a future date, a second meeting of the body that day, ...) and
-    :class:`MeetingConflict` (the same meeting recorded by someone else at the same moment), with nothing written.
+    Raises ``ValidationError`` (a future date, a second meeting of the body that day, a month-precise date not on
+    the 1st, ...) and :class:`MeetingConflict` (the same meeting recorded by someone else at the same moment), with
+    nothing written.
     """
     meeting = Meeting(
         body=body,
         held_on=held_on,
+        held_on_precision=held_on_precision,
         place=place.strip(),
         summary=summary.strip(),
         recorded_by=recorded_by,

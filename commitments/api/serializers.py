@@ -22,8 +22,10 @@ from core.api.serializers import (
     SourceSerializer,
     WithdrawalSerializer,
     WithdrawnRecordSerializer,
+    approximate_date_help,
     display_name,
 )
+from core.models import DatePrecision
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -378,6 +380,12 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
         Status.choices,
         help_text="The party's own status (status is then the combined status it led to); empty otherwise.",
     )
+    recorded_precision = serializers.SerializerMethodField(
+        help_text="How much of recorded_at is known: day for an entry the staff recorded (the moment itself); for "
+        "one taken from a document, as much as the document gives of its date (month: recorded_at stands on the "
+        "1st, at noon, and means that month and no more). Null when the document gives no date: recorded_at is "
+        "then only when the entry was loaded."
+    )
 
     class Meta:
         model = StatusUpdate
@@ -395,8 +403,10 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
             "evidence_url",
             "evidence_reference",
             "evidence_date",
+            "evidence_date_precision",
             "author",
             "recorded_at",
+            "recorded_precision",
             "source",
             "withdrawn",
             "withdrawal_reason",
@@ -414,7 +424,16 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
                 "milestone added, changed or withdrawn: see milestone) or progress_source."
             },
             "milestone": {"help_text": "For kind=milestone: the id of the milestone."},
+            **approximate_date_help("evidence_date", "The date of the evidence"),
+            "recorded_at": {
+                "help_text": "When it happened, to recorded_precision: the moment an entry was recorded, or the date "
+                "of the document it is taken from (at noon, Brussels time: not a time of day)."
+            },
         }
+
+    @extend_schema_field(serializers.ChoiceField(choices=DatePrecision.choices, allow_null=True))
+    def get_recorded_precision(self, obj: StatusUpdate) -> str | None:
+        return obj.date_precision
 
     @extend_schema_field(serializers.BooleanField())
     def get_withdrawn(self, obj: StatusUpdate) -> bool:

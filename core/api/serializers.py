@@ -20,6 +20,18 @@ class SourceSerializer(serializers.Serializer):
     )
 
 
+def approximate_date_help(field: str, meaning: str) -> dict[str, dict[str, str]]:
+    """The ``extra_kwargs`` help of a date known to a precision and of its ``<field>_precision``: ``meaning`` says
+    what the date is ("The day it was held")."""
+    return {
+        field: {
+            "help_text": f"{meaning}, to {field}_precision: stored on the 1st of the month, or on 1 January, when "
+            "the documents give only the month or the year."
+        },
+        f"{field}_precision": {"help_text": f"How much of {field} is known: day, month or year."},
+    }
+
+
 def display_name(user) -> str | None:
     """How the API names a person (an author, who recorded a meeting): full name, else username; ``None`` if none."""
     if user is None:

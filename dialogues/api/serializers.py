@@ -14,7 +14,13 @@ from rest_framework.reverse import reverse
 
 from commitments.models import Commitment
 from core.api.fields import MAX_ID, StrictIntegerField, StrictModelSerializer, StrictSlugRelatedField
-from core.api.serializers import FactBasisSerializer, SourceSerializer, WithdrawnRecordSerializer, display_name
+from core.api.serializers import (
+    FactBasisSerializer,
+    SourceSerializer,
+    WithdrawnRecordSerializer,
+    approximate_date_help,
+    display_name,
+)
 from core.models import DatePrecision
 from dialogues.choices import BodyState
 from dialogues.models import DialogueBody, Meeting
@@ -32,13 +38,17 @@ class DialogueBodySerializer(serializers.ModelSerializer):
     agreements = serializers.SlugRelatedField(
         slug_field="code", many=True, read_only=True, help_text="Codes of the frameworks it serves."
     )
+    last_meeting_on_precision = serializers.SerializerMethodField(
+        help_text="How much of last_meeting_on is known: day, or month / year for a meeting the documents date only "
+        "so (last_meeting_on then stands on the 1st of the month, or 1 January, and means no more)."
+    )
     next_meeting_due = serializers.DateField(
         source="next_due_on",
         read_only=True,
         allow_null=True,
         help_text="The day it is due to meet by: cadence_months after its last meeting (or its establishment), "
-        "counted from the last day that date can mean (a meeting in June 2026 with a 12-month cadence: 2027-06-30); "
-        "null for bodies without a cadence.",
+        "counted from the last day that date can mean (a meeting in June 2026 with a 12-month cadence: 2027-06-30), "
+        "to next_meeting_due_precision; null for bodies without a cadence.",
     )
     next_meeting_due_precision = serializers.ChoiceField(
         source="schedule_precision",
@@ -89,6 +99,7 @@ class DialogueBodySerializer(serializers.ModelSerializer):
             "established_on_basis",
             "active",
             "last_meeting_on",
+            "last_meeting_on_precision",
             "next_meeting_due",
             "next_meeting_due_precision",
             "state",
@@ -102,10 +113,21 @@ class DialogueBodySerializer(serializers.ModelSerializer):
             "source",
         ]
         read_only_fields = fields
-        extra_kwargs = {"last_meeting_on": {"help_text": "The day of its latest recorded meeting."}}
+        extra_kwargs = {
+            "last_meeting_on": {
+                "help_text": "The date of its latest meeting held (withdrawn ones do not count), to "
+                "last_meeting_on_precision; null if none is recorded."
+            }
+        }
 
     def _today(self):
         return self.context.get("today") or timezone.localdate()
+
+    @extend_schema_field(serializers.ChoiceField(choices=DatePrecision.choices))
+    def get_last_meeting_on_precision(self, obj: DialogueBody) -> str:
+        # The precision of the meeting it comes from (DialogueBodyQuerySet.with_last_meeting_precision); the day
+        # when no meeting is recorded, as for every other date the API leaves empty.
+        return obj.last_meeting_precision or DatePrecision.DAY
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_is_overdue(self, obj: DialogueBody) -> bool:
@@ -179,7 +201,10 @@ class MeetingSerializer(WithdrawnRecordSerializer, serializers.ModelSerializer):
             "withdrawn_by",
         ]
         read_only_fields = fields
-        extra_kwargs = {"summary": {"help_text": "The outcome."}}
+        extra_kwargs = {
+            "summary": {"help_text": "The outcome."},
+            **approximate_date_help("held_on", "The day it was held"),
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_recorded_by(self, obj: Meeting) -> str | None:
@@ -235,11 +260,20 @@ class MeetingCreateSerializer(StrictModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["dialogue", "held_on", "place", "summary", "commitments_advanced"]
-        # The model's rules (no future date, one meeting per body and day) are checked by the service's
-        # full_clean(), with the same messages as the web form.
+        fields = ["dialogue", "held_on", "held_on_precision", "place", "summary", "commitments_advanced"]
+        # The model's rules (no future date, one meeting per body and day, a month-precise date on the 1st) are
+        # checked by the service's full_clean(), with the same messages as the web form.
         validators = []
-        extra_kwargs = {"held_on": {"help_text": "The day it was held (not in the future)."}}
+        extra_kwargs = {
+            "held_on": {
+                "help_text": "The day it was held (not in the future); for a meeting known only to the month or the "
+                "year, the 1st of that month or 1 January of that year."
+            },
+            "held_on_precision": {
+                "help_text": "How much of held_on is known: day (the default), month (held_on on the 1st) or year "
+                "(held_on on 1 January)."
+            },
+        }
 
     def validate_commitments_advanced(self, ids: list[int]) -> list[Commitment]:
         found = Commitment.objects.in_bulk(set(ids))

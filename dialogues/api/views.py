@@ -24,6 +24,7 @@ from core.api.mixins import FiltersOnListMixin
 from core.api.schema import ErrorSerializer
 from core.api.serializers import WithdrawalSerializer
 from core.api.viewsets import RecordingViewSet
+from core.models import DatePrecision
 from dialogues import selectors
 from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
@@ -100,8 +101,10 @@ class DialogueBodyViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnl
 
 MEETING_CREATE_DESCRIPTION = """\
 Record a meeting that was held (Editors only). The body's `last_meeting_on` and `next_meeting_due` move at
-once and its open overdue flag, if any, is closed. A date in the future, or a second meeting of the same body
-on the same day, is a **400** with the same message as the web form.
+once and its open overdue flag, if any, is closed. A meeting the documents date only to the month or the year is
+recorded with `held_on_precision` `month` (and `held_on` the 1st of that month) or `year` (`held_on` 1 January), as
+in the admin's meeting form. A date in the future, a second meeting of the same body on the same day, or a
+month-precise date not on the 1st, is a **400** with the same message as the web forms.
 """
 
 
@@ -233,6 +236,7 @@ class MeetingViewSet(RecordingViewSet):
         meeting = meeting_record(
             body=data["body"],
             held_on=data["held_on"],
+            held_on_precision=data.get("held_on_precision", DatePrecision.DAY),
             place=data.get("place", ""),
             summary=data.get("summary", ""),
             commitments=data.get("commitments_advanced", []),

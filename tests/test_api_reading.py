@@ -1,0 +1,143 @@
+"""What a client reading the API relies on (an API client's review of the read side):
+
+- a date known only to the month or the year carries its precision wherever it is served (a status update's
+  ``evidence_date`` and ``recorded_at``, a body's ``last_meeting_on``), and a meeting can be recorded so;
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from commitments.choices import Status, UpdateKind
+from commitments.tests.api_support import (
+    _fresh_throttle_counters,
+    assert_error,
+    editor_api,
+    reviewer_api,
+)
+from commitments.tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    MilestoneFactory,
+    SourceDocumentFactory,
+    StatusUpdateFactory,
+)
+from dialogues.models import Meeting
+from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
+
+__all__ = ["_fresh_throttle_counters", "editor_api", "reviewer_api"]  # fixtures used by name
+
+pytestmark = pytest.mark.django_db
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@pytest.fixture
+def world(admin_user_):
+    """A framework with a commitment and its history, a body with meetings, a milestone."""
+    sdp = AgreementFactory(code="SDP")
+    body = DialogueBodyFactory(short_name="HLED", cadence_months=12, agreements=[sdp])
+    commitment = CommitmentFactory(agreement=sdp, reference="SDP §7", responsible_body=body)
+    StatusUpdateFactory(commitment=commitment, status=Status.IN_PROGRESS, note="Started")
+    StatusUpdateFactory(commitment=commitment, kind=UpdateKind.REVIEW, note="Nothing new")
+    MilestoneFactory(commitment=commitment)
+    MeetingFactory(body=body, held_on=dt.date(2023, 6, 1), held_on_precision="month")
+    return {"sdp": sdp, "body": body, "commitment": commitment}
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+# --- Precision of month-only dates --------------------------------------------------------------------------
+
+
+def test_a_status_update_from_a_document_dated_may_2020_says_it_is_known_to_the_month(reviewer_api, editor):
+    commitment = CommitmentFactory(reference="STA-2011")
+    document = StatusUpdateFactory(
+        commitment=commitment,
+        status=Status.ONGOING,
+        author=None,
+        source_document=SourceDocumentFactory(),
+        evidence_reference="EP-IDA-2024, section 2.3",
+        evidence_date=dt.date(2020, 5, 1),
+        evidence_date_precision="month",
+        recorded_at=dt.datetime(2020, 5, 1, 12, tzinfo=BRUSSELS),
+    )
+    staff = StatusUpdateFactory(
+        commitment=commitment, status=Status.ACHIEVED, author=editor, evidence_reference="Council decision"
+    )
+    body = reviewer_api.get(f"/api/v1/status-updates/{document.pk}/").json()
+    assert (body["evidence_date"], body["evidence_date_precision"]) == ("2020-05-01", "month")
+    assert (body["recorded_at"], body["recorded_precision"]) == ("2020-05-01T12:00:00+02:00", "month")
+    body = reviewer_api.get(f"/api/v1/status-updates/{staff.pk}/").json()
+    assert (body["evidence_date"], body["evidence_date_precision"], body["recorded_precision"]) == (None, "day", "day")
+    # The feed and the history say the same.
+    feed = {row["id"]: row["recorded_precision"] for row in rows(reviewer_api.get("/api/v1/status-updates/"))}
+    assert feed == {document.pk: "month", staff.pk: "day"}
+    history = rows(reviewer_api.get(f"/api/v1/commitments/{commitment.pk}/history/"))
+    assert [row["recorded_precision"] for row in history] == ["day", "month"]
+
+
+def test_an_entry_whose_document_gives_no_date_has_no_precision(reviewer_api):
+    undated = StatusUpdateFactory(
+        status=Status.STALLED, author=None, source_document=SourceDocumentFactory(), evidence_date=None
+    )
+    body = reviewer_api.get(f"/api/v1/status-updates/{undated.pk}/").json()
+    assert body["recorded_precision"] is None
+    assert body["recorded_at"]  # when it was loaded: the precision says it dates nothing
+
+
+def test_a_bodys_last_meeting_carries_its_precision(reviewer_api, world):
+    DialogueBodyFactory(short_name="NEVER")
+    day = DialogueBodyFactory(short_name="SDD")
+    MeetingFactory(body=day, held_on=dt.date(2024, 1, 10))
+    bodies = {row["short_name"]: row for row in rows(reviewer_api.get("/api/v1/dialogues/"))}
+    assert (bodies["HLED"]["last_meeting_on"], bodies["HLED"]["last_meeting_on_precision"]) == ("2023-06-01", "month")
+    assert (bodies["SDD"]["last_meeting_on"], bodies["SDD"]["last_meeting_on_precision"]) == ("2024-01-10", "day")
+    assert (bodies["NEVER"]["last_meeting_on"], bodies["NEVER"]["last_meeting_on_precision"]) == (None, "day")
+    detail = reviewer_api.get("/api/v1/dialogues/HLED/").json()
+    assert (detail["last_meeting_on_precision"], detail["next_meeting_due"]) == ("month", "2024-06-30")
+
+
+# --- Recording a meeting known only to the month ------------------------------------------------------------
+
+
+def post_meeting(client, **payload):
+    return client.post("/api/v1/meetings/", payload, format="json")
+
+
+def test_an_editor_records_a_meeting_known_only_to_the_month(editor_api):
+    body = DialogueBodyFactory(short_name="EP-DIET", cadence_months=12)
+    response = post_meeting(editor_api, dialogue="EP-DIET", held_on="2024-05-01", held_on_precision="month")
+    assert response.status_code == 201, response.content
+    assert (response.json()["held_on"], response.json()["held_on_precision"]) == ("2024-05-01", "month")
+    assert Meeting.objects.get(body=body).held_on_precision == "month"
+    # Its schedule counts from the last day May 2024 can mean.
+    dialogue = editor_api.get("/api/v1/dialogues/EP-DIET/").json()
+    assert (dialogue["last_meeting_on_precision"], dialogue["next_meeting_due"]) == ("month", "2025-05-31")
+    assert dialogue["next_meeting_due_precision"] == "month"
+    year = post_meeting(editor_api, dialogue="EP-DIET", held_on="2023-01-01", held_on_precision="year")
+    assert (year.status_code, year.json()["held_on_precision"]) == (201, "year")
+    day = post_meeting(editor_api, dialogue="EP-DIET", held_on="2024-06-12")
+    assert (day.status_code, day.json()["held_on_precision"]) == (201, "day")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"held_on": "2024-05-15", "held_on_precision": "month"}, "held_on", "stored as the 1st of that month"),
+        ({"held_on": "2024-05-01", "held_on_precision": "year"}, "held_on", "stored as 1 January of that year"),
+        ({"held_on": "2024-05-01", "held_on_precision": "week"}, "held_on_precision", "not a valid choice"),
+        ({"held_on": "2024-05-01", "held_on_precision": 1}, "held_on_precision", "not a valid choice"),
+    ],
+)
+def test_a_precision_the_date_does_not_fit_is_the_web_forms_400(editor_api, payload, field, message):
+    DialogueBodyFactory(short_name="EP-DIET")
+    body = assert_error(post_meeting(editor_api, dialogue="EP-DIET", **payload), 400, "invalid")
+    assert message in " ".join(body["errors"][field]), body
+    assert not Meeting.objects.exists()
