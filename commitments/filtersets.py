@@ -7,9 +7,15 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Q
 
-from core.filters import BoundedIsoDateTimeFilter, IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
+from core.filters import (
+    BoundedIsoDateTimeFilter,
+    CodeChoiceFilter,
+    MultipleChoiceFilter,
+    RecordIdFilter,
+    StrictBooleanFilter,
+)
 
-from .choices import Actor, CommitmentState, PolicyArea, Status, Strength
+from .choices import Actor, CommitmentState, PolicyArea, Status, Strength, UpdateKind
 from .models import Agreement, Commitment, Milestone, StatusUpdate
 from .querysets import dialogue_bodies
 
@@ -43,13 +49,43 @@ def party_status_filter(label: str, party: str) -> MultipleChoiceFilter:
     )
 
 
+def agreement_filter(field_name: str = "agreement") -> CodeChoiceFilter:
+    """A framework by its code (``?agreement=SDP``); an unknown code is an error naming it."""
+    return CodeChoiceFilter(
+        field_name=field_name,
+        queryset=Agreement.objects.order_by("code"),
+        to_field_name="code",
+        label="Agreement",
+        unknown="No framework has the code %(value)s.",
+    )
+
+
+def body_filter(field_name: str, label: str) -> CodeChoiceFilter:
+    """A dialogue body by its short name (``?body=SDD``); an unknown name is an error naming it."""
+    return CodeChoiceFilter(
+        field_name=field_name,
+        queryset=lambda request: dialogue_bodies().order_by("name"),
+        to_field_name="short_name",
+        label=label,
+        unknown="No dialogue body has the short name %(value)s.",
+    )
+
+
+def commitment_id_filter() -> RecordIdFilter:
+    """A commitment by its id (``?commitment=42``); an id no commitment has is an error naming it."""
+    return RecordIdFilter(
+        field_name="commitment_id",
+        label="Commitment id",
+        queryset=Commitment.objects.all(),
+        unknown="No commitment has the id %(value)s.",
+    )
+
+
 class CommitmentFilterSet(django_filters.FilterSet):
     """Filters of the commitment list and ``/api/v1/commitments/``."""
 
     search = django_filters.CharFilter(label="Search", method="filter_search")
-    agreement = django_filters.ModelChoiceFilter(
-        queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
-    )
+    agreement = agreement_filter()
     # Empty values are no filter (core.filters.MultipleChoiceFilter).
     # distinct=False: these are columns of the commitment itself, so no row can repeat; django-filter's default
     # SELECT DISTINCT over every column made PostgreSQL sort whole rows (wide descriptions) before LIMIT and COUNT.
@@ -71,12 +107,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
     # A joint commitment split by party: each party's own status (where recorded; "none": not recorded).
     eu_status = party_status_filter("The EU's own status", "the EU")
     japan_status = party_status_filter("Japan's own status", "Japan")
-    body = django_filters.ModelChoiceFilter(
-        field_name="responsible_body",
-        queryset=lambda request: dialogue_bodies().order_by("name"),
-        to_field_name="short_name",
-        label="Responsible body",
-    )
+    body = body_filter("responsible_body", "Responsible body")
     overdue_body = StrictBooleanFilter(method="filter_overdue_body", label="Responsible body overdue")
     # updated_at moves with every change of what a commitment shows: a status update, review or withdrawal (which
     # can move the review date back), a milestone's entry, an edit. A client that syncs by it misses none.
@@ -163,21 +194,23 @@ class CommitmentFilterSet(django_filters.FilterSet):
 
 
 class StatusUpdateFilterSet(django_filters.FilterSet):
-    """The change feed: every update recorded since a moment, optionally for one commitment or agreement."""
+    """The change feed: every update recorded since a moment, optionally for one commitment or agreement, or of
+    some kinds only."""
 
     since = BoundedIsoDateTimeFilter(field_name="recorded_at", lookup_expr="gte", label="Recorded since")
-    commitment = IntegerFilter(field_name="commitment_id", label="Commitment id")
-    agreement = django_filters.CharFilter(field_name="commitment__agreement__code", label="Agreement code")
+    commitment = commitment_id_filter()
+    agreement = agreement_filter("commitment__agreement")
+    kind = MultipleChoiceFilter(choices=UpdateKind.choices, label="Kind", distinct=False)
 
     class Meta:
         model = StatusUpdate
-        fields = ["since", "commitment", "agreement"]
+        fields = ["since", "commitment", "agreement", "kind"]
 
 
 class MilestoneFilterSet(django_filters.FilterSet):
     """Filters of ``/api/v1/milestones/``."""
 
-    commitment = IntegerFilter(field_name="commitment_id", label="Commitment id")
+    commitment = commitment_id_filter()
     overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue: due date passed, not done")
     # A milestone due "May 2025" is due before 1 June 2025 and after 30 April 2025: the whole period counts.
     due_before = django_filters.DateFilter(field_name="due_by", lookup_expr="lt", label="Due before")

@@ -3,7 +3,8 @@
 django-filter's stock boolean, number and date-time filters quietly ignore a value they cannot parse (the list
 comes back unfiltered) or pass it to the database as is (a date-time that cannot be converted to UTC, a fraction
 for an id). Here a value that cannot be understood is a form error: the page shows it next to the field, the API
-answers 400 naming the parameter.
+answers 400 naming the parameter. So is a code or an id that no record has (:class:`CodeChoiceFilter`,
+:class:`RecordIdFilter`), with the value in the message: an empty list would read as "nothing recorded yet".
 """
 
 from __future__ import annotations
@@ -91,3 +92,33 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     """django-filter's multiple choice filter, with empty values ignored (:class:`OptionalMultipleChoiceField`)."""
 
     field_class = OptionalMultipleChoiceField
+
+
+class CodeChoiceFilter(django_filters.ModelChoiceFilter):
+    """A related record named by its code (a framework's code, a body's short name). An unknown code is an error
+    that names it (``unknown``: the message, with ``%(value)s`` for the code), never an empty or unfiltered list."""
+
+    def __init__(self, *args, unknown: str, **kwargs):
+        kwargs["error_messages"] = {"invalid_choice": unknown, **kwargs.get("error_messages", {})}
+        super().__init__(*args, **kwargs)
+
+
+class RecordIdField(forms.IntegerField):
+    """The id of a record that exists: a whole number (as :class:`IntegerFilter` reads it), then one lookup."""
+
+    def __init__(self, *, queryset, unknown: str, **kwargs):
+        self.queryset, self.unknown = queryset, unknown
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        pk = super().clean(value)
+        if pk is not None and not self.queryset.filter(pk=pk).exists():
+            raise ValidationError(self.unknown, code="invalid_choice", params={"value": pk})
+        return pk
+
+
+class RecordIdFilter(IntegerFilter):
+    """A record by its id: an id no record has is an error naming it (``unknown``, with ``%(value)s``), as a code
+    no record has is (:class:`CodeChoiceFilter`), rather than an empty list that looks like "nothing yet"."""
+
+    field_class = RecordIdField

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from commitments.models import Agreement
+from commitments.filtersets import agreement_filter, body_filter
 from core.filters import MultipleChoiceFilter, StrictBooleanFilter
 
 from .choices import Level
@@ -15,9 +15,7 @@ from .models import DialogueBody, Meeting
 class DialogueBodyFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(label="Search", method="filter_search")
     level = MultipleChoiceFilter(choices=Level.choices, label="Level", distinct=False)
-    agreement = django_filters.ModelChoiceFilter(
-        field_name="agreements", queryset=Agreement.objects.order_by("code"), to_field_name="code", label="Agreement"
-    )
+    agreement = agreement_filter("agreements")
     overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
     active = StrictBooleanFilter(label="Active")
 
@@ -38,9 +36,7 @@ class DialogueBodyFilterSet(django_filters.FilterSet):
 
 
 class MeetingFilterSet(django_filters.FilterSet):
-    dialogue = django_filters.ModelChoiceFilter(
-        field_name="body", queryset=DialogueBody.objects.order_by("name"), to_field_name="short_name", label="Body"
-    )
+    dialogue = body_filter("body", "Body")
     held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label="Held on or after")
     held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label="Held on or before")
 

@@ -2,6 +2,8 @@
 
 - a date known only to the month or the year carries its precision wherever it is served (a status update's
   ``evidence_date`` and ``recorded_at``, a body's ``last_meeting_on``), and a meeting can be recorded so;
+- a query parameter no list reads, and a code or id nothing has, is a 400 naming it on every list alike, never an
+  unfiltered or an empty list; the change feed can be filtered by ``kind``;
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from commitments.tests.api_support import (
     assert_error,
     editor_api,
     reviewer_api,
+    token_client,
 )
 from commitments.tests.factories import (
     AgreementFactory,
@@ -141,3 +144,98 @@ def test_a_precision_the_date_does_not_fit_is_the_web_forms_400(editor_api, payl
     body = assert_error(post_meeting(editor_api, dialogue="EP-DIET", **payload), 400, "invalid")
     assert message in " ".join(body["errors"][field]), body
     assert not Meeting.objects.exists()
+
+
+# --- Unknown query parameters, codes and ids ----------------------------------------------------------------
+
+
+LISTS = [
+    "/api/v1/agreements/",
+    "/api/v1/commitments/",
+    "/api/v1/commitments/{commitment}/history/",
+    "/api/v1/status-updates/",
+    "/api/v1/milestones/",
+    "/api/v1/dialogues/",
+    "/api/v1/meetings/",
+    "/api/v1/webhooks/",
+    "/api/v1/calendar.ics",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("query", ["agrement=SDP", "agrement=", "foo=1&format=json"])
+def test_a_query_parameter_no_list_reads_is_a_400_naming_it(world, admin_user_, url, query):
+    api = token_client(admin_user_)  # may read every list, webhooks included
+    url = url.format(commitment=world["commitment"].pk)
+    assert api.get(url).status_code == 200
+    name = query.split("=")[0]
+    body = assert_error(api.get(f"{url}?{query}"), 400, "invalid")
+    assert list(body["errors"]) == [name], body
+    assert body["errors"][name][0].startswith("Unknown query parameter: the ones read here are ")
+    assert name in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/commitments/?page=1&page_size=5&format=json&ordering=-updated&search=x",
+        "/api/v1/status-updates/?page=1&page_size=5&format=json",
+        "/api/v1/commitments/?format=csv",
+        "/api/v1/calendar.ics?scope=all&format=ics",
+        "/api/v1/meetings/?dialogue=&held_after=",
+    ],
+)
+def test_the_parameters_the_schema_lists_are_read(reviewer_api, world, url):
+    assert reviewer_api.get(url).status_code == 200
+
+
+def test_the_same_misspelt_filter_on_a_single_object_is_ignored_as_every_filter_is(reviewer_api, world):
+    assert reviewer_api.get(f"/api/v1/commitments/{world['commitment'].pk}/?agrement=SDP").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter", "value", "message"),
+    [
+        ("/api/v1/commitments/", "agreement", "NOPE", "No framework has the code NOPE."),
+        ("/api/v1/commitments/", "body", "NOPE", "No dialogue body has the short name NOPE."),
+        ("/api/v1/status-updates/", "agreement", "NOPE", "No framework has the code NOPE."),
+        ("/api/v1/status-updates/", "commitment", "999999", "No commitment has the id 999999."),
+        ("/api/v1/milestones/", "commitment", "999999", "No commitment has the id 999999."),
+        ("/api/v1/dialogues/", "agreement", "NOPE", "No framework has the code NOPE."),
+        ("/api/v1/meetings/", "dialogue", "NOPE", "No dialogue body has the short name NOPE."),
+        ("/api/v1/commitments/", "status", "finished", "finished is not one of the available choices."),
+        ("/api/v1/status-updates/", "kind", "comment", "comment is not one of the available choices."),
+    ],
+)
+def test_a_code_or_id_nothing_has_is_a_400_naming_it_on_every_list(
+    reviewer_api, world, url, parameter, value, message
+):
+    body = assert_error(reviewer_api.get(url, {parameter: value}), 400, "invalid")
+    assert message in body["errors"][parameter][0], body
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v1/commitments/", "agreement"),
+        ("/api/v1/status-updates/", "agreement"),
+        ("/api/v1/status-updates/", "commitment"),
+        ("/api/v1/milestones/", "commitment"),
+        ("/api/v1/dialogues/", "agreement"),
+    ],
+)
+def test_a_code_or_id_that_exists_filters(reviewer_api, world, url, parameter):
+    value = world["commitment"].pk if parameter == "commitment" else "SDP"
+    assert rows(reviewer_api.get(url, {parameter: value}))
+
+
+def test_the_change_feed_by_kind(reviewer_api, world):
+    def kinds(query: str) -> list[str]:
+        return [row["kind"] for row in rows(reviewer_api.get(f"/api/v1/status-updates/?{query}"))]
+
+    everything = kinds("")
+    assert {"status_change", "review", "milestone"} <= set(everything)
+    assert kinds("kind=review") == ["review"]
+    assert kinds("kind=review&kind=status_change") == [kind for kind in everything if kind != "milestone"]
+    assert kinds("kind=") == everything
+    assert kinds("kind=withdrawal") == []

@@ -28,6 +28,7 @@ from commitments.filtersets import CommitmentFilterSet, MilestoneFilterSet, Stat
 from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
 from commitments.services import CommitmentConflict
 from core.api.conditional import ConditionalMixin, Freshness
+from core.api.filtering import refuse_unknown_parameters
 from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin
 from core.api.viewsets import RecordingViewSet
 
@@ -314,6 +315,7 @@ class CommitmentViewSet(FiltersOnListMixin, ConditionalMixin, SerializerPerActio
         return self.answered(self._history, single_object=False)
 
     def _history(self):
+        refuse_unknown_parameters(self.request, self)  # pages only: a filter here would be ignored
         commitment = self.get_object()
         updates = StatusUpdate.objects.filter(commitment=commitment).for_timeline().select_related("commitment")
         return self.conditional_list(updates, self.paginated, self.history_freshness)

@@ -2,6 +2,8 @@
 
 - ``permissions``: who may read and write (:class:`~core.api.permissions.ReadOrEditorWrite`);
 - ``pagination``: pages with a bounded size (:class:`~core.api.pagination.TrackerPagination`);
+- ``filtering``: the FilterSets' backend, refusing query parameters nothing reads
+  (:class:`~core.api.filtering.StrictFilterBackend`);
 - ``throttling``: rates read from the settings at request time;
 - ``exceptions``: the one JSON shape of every error, and the mapping of domain errors to 409;
 - ``fields``: strict JSON input types (:class:`~core.api.fields.StrictModelSerializer`);

@@ -34,7 +34,9 @@ from core import generation
 from core.fragments import LocalTable, enabled, reader_role
 from core.roles import EDITORS
 
-KEY_PREFIX = "api-answer:v1:"
+# Moved on when an answer changes shape, or a request once answered is now refused, without a write to the data:
+# a new release then replays nothing stored by the one before (v2: precision fields, unknown query parameters).
+KEY_PREFIX = "api-answer:v2:"
 _REQUEST_GENERATION = "_tracker_generation"
 
 

@@ -140,11 +140,7 @@ def test_list_filters(reviewer_client, frozen_today, query, expected):
     [
         ({"level": "abc"}, "level", "Select a valid choice. abc is not one of the available choices."),
         ({"overdue": "maybe"}, "overdue", "Use true or false."),
-        (
-            {"agreement": "NOPE"},
-            "agreement",
-            "Select a valid choice. That choice is not one of the available choices.",
-        ),
+        ({"agreement": "NOPE"}, "agreement", "No framework has the code NOPE."),
     ],
 )
 def test_an_invalid_filter_is_a_400_with_the_page_the_filter_form_and_what_to_fix(

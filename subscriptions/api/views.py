@@ -11,6 +11,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from core.api.conditional import ConditionalMixin, Freshness
+from core.api.filtering import refuse_unknown_parameters
 from core.api.schema import ErrorSerializer
 from subscriptions.calendar import build_calendar
 from subscriptions.selectors import scope_of
@@ -70,6 +71,7 @@ class CalendarViewSet(ConditionalMixin, viewsets.GenericViewSet):
         },
     )
     def list(self, request, *args, **kwargs):
+        refuse_unknown_parameters(request, self, CalendarScopeSerializer().fields)
         params = CalendarScopeSerializer(data={k: v for k, v in request.query_params.items() if v != ""})
         params.is_valid(raise_exception=True)
         everything = params.validated_data.get("scope") == "all" or not request.user.is_authenticated

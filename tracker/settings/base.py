@@ -276,7 +276,8 @@ REST_FRAMEWORK = {
     # DRF's negotiation, its answer kept per renderer classes, format and Accept header (core.api.negotiation).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.KeptContentNegotiation",
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.DepthLimitedJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's backend, refusing the query parameters no filter or page reads (core.api.filtering).
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filtering.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
