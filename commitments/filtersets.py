@@ -39,12 +39,13 @@ def search_commitments(queryset, value: str):
 
 
 def party_status_filter(label: str, party: str) -> MultipleChoiceFilter:
-    """The filter on one party's own status of a joint commitment (a status, or "none": not recorded)."""
+    """The filter on one party's own status of a joint commitment (a status, or "none": not recorded). Only joint
+    commitments (actor both) have a party's own status: "none" does not list those only one party must act on."""
     return MultipleChoiceFilter(
         choices=[*Status.choices, ("none", "Not recorded")],
         label=label,
         distinct=False,
-        method="filter_or_none",
+        method="filter_party_status",
         help_text=f"Joint commitments by the status recorded for {party}.",
     )
 
@@ -163,6 +164,12 @@ class CommitmentFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(**{f"{name}__in": ["" if v == "none" else v for v in value]})
+
+    def filter_party_status(self, queryset, name, value):
+        """A joint commitment's own status of one party, where "none" means not recorded for that party."""
+        if not value:
+            return queryset
+        return self.filter_or_none(queryset.filter(actor=Actor.BOTH), name, value)
 
     def filter_search(self, queryset, name, value):
         return search_commitments(queryset, value)

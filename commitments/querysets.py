@@ -61,18 +61,12 @@ def stale_condition(
 def target_passed_condition(*, on: date, prefix: str = "") -> models.Q:
     """The target date has passed on ``on``: the last day it can mean is before ``on``. A day passes the day after
     it, "May 2025" on 1 June 2025, "2023" on 1 January 2024 (never on an invented day). In SQL on the stored date
-    and its precision, without a derived column; ``prefix`` reaches a related commitment ("commitment__"). The one
-    rule: ``CommitmentQuerySet.target_date_passed`` / ``target_passed`` filter on it, and
-    ``Commitment.is_target_passed`` says the same of one commitment."""
-    from core.models import DatePrecision
+    and its precision (``core.models.period_ends_before``), without a derived column; ``prefix`` reaches a related
+    commitment ("commitment__"). The one rule: ``CommitmentQuerySet.target_date_passed`` / ``target_passed``
+    filter on it, and ``Commitment.is_target_passed`` says the same of one commitment."""
+    from core.models import period_ends_before
 
-    date_field, precision = f"{prefix}target_date", f"{prefix}target_date_precision"
-    # Every bound is at most ``on``: the first term lets the (target_date, ...) index narrow the scan.
-    return models.Q(**{f"{date_field}__lt": on}) & (
-        models.Q(**{precision: DatePrecision.DAY})
-        | models.Q(**{precision: DatePrecision.MONTH, f"{date_field}__lt": on.replace(day=1)})
-        | models.Q(**{precision: DatePrecision.YEAR, f"{date_field}__lt": on.replace(month=1, day=1)})
-    )
+    return period_ends_before(f"{prefix}target_date", on)
 
 
 def _milestones_of_outer() -> models.QuerySet:

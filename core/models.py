@@ -279,6 +279,20 @@ def precision_errors(value, precision: str, field: str) -> dict[str, str]:
     return {}
 
 
+def period_ends_before(field: str, day, *, precision: str | None = None) -> models.Q:
+    """In SQL, on a stored date and its precision (``precision``: the column, by default ``<field>_precision``):
+    the last day the date can mean is before ``day``. "13 July 2023" ends on that day, "June 2023" (stored on
+    1 June) on 30 June, "2023" on 31 December, so "June 2023" ends before 1 July 2023 and not before 15 June.
+    The rule of ``commitments.models.due_period_end`` (a milestone's stored ``due_by``), for dates without such a
+    column; no day is invented either way. The first term lets an index on ``field`` narrow the scan."""
+    precision = precision or f"{field}_precision"
+    return models.Q(**{f"{field}__lt": day}) & (
+        models.Q(**{precision: DatePrecision.DAY})
+        | models.Q(**{precision: DatePrecision.MONTH, f"{field}__lt": day.replace(day=1)})
+        | models.Q(**{precision: DatePrecision.YEAR, f"{field}__lt": day.replace(month=1, day=1)})
+    )
+
+
 class DataGeneration(models.Model):
     """The data generation on SQLite (one row): see ``core.generation``. On PostgreSQL a sequence holds it."""
 

@@ -4,16 +4,19 @@
   ``evidence_date`` and ``recorded_at``, a body's ``last_meeting_on``), and a meeting can be recorded so;
 - a query parameter no list reads, and a code or id nothing has, is a 400 naming it on every list alike, never an
   unfiltered or an empty list; the change feed can be filtered by ``kind``;
+- a meeting known only to the month is compared by its whole month, as a milestone's due date is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from commitments.choices import Status, UpdateKind
+from commitments.models import due_period_end
 from commitments.tests.api_support import (
     _fresh_throttle_counters,
     assert_error,
@@ -28,6 +31,7 @@ from commitments.tests.factories import (
     SourceDocumentFactory,
     StatusUpdateFactory,
 )
+from core.models import period_ends_before, precision_errors
 from dialogues.models import Meeting
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
@@ -239,3 +243,44 @@ def test_the_change_feed_by_kind(reviewer_api, world):
     assert kinds("kind=review&kind=status_change") == [kind for kind in everything if kind != "milestone"]
     assert kinds("kind=") == everything
     assert kinds("kind=withdrawal") == []
+
+
+# --- Meetings known only to the month: the whole period counts, as for a milestone's due date ----------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("held_before=2023-06-15", ["2023-06-10", "2022-01-01"]),
+        ("held_before=2023-06-29", ["2023-06-10", "2022-01-01"]),
+        ("held_before=2023-06-30", ["2023-06-10", "2023-06-01", "2022-01-01"]),
+        ("held_after=2023-06-01", ["2023-06-10", "2023-06-01"]),
+        ("held_after=2023-06-02", ["2023-06-10"]),
+        ("held_before=2022-12-30", []),
+        ("held_before=2022-12-31", ["2022-01-01"]),
+        ("held_after=2022-01-01&held_before=2022-12-31", ["2022-01-01"]),
+        ("held_after=2023-06-01&held_before=2023-06-30", ["2023-06-10", "2023-06-01"]),
+        ("held_before=9999-12-31", ["2023-06-10", "2023-06-01", "2022-01-01"]),
+    ],
+)
+def test_a_month_only_meeting_counts_by_its_whole_month(reviewer_api, query, expected):
+    body = DialogueBodyFactory(short_name="HLED")
+    MeetingFactory(body=body, held_on=dt.date(2023, 6, 1), held_on_precision="month")  # June 2023
+    MeetingFactory(body=body, held_on=dt.date(2023, 6, 10))
+    MeetingFactory(body=body, held_on=dt.date(2022, 1, 1), held_on_precision="year")  # 2022
+    assert [row["held_on"] for row in rows(reviewer_api.get(f"/api/v1/meetings/?{query}"))] == expected
+
+
+def test_the_meetings_period_rule_is_the_milestones_due_by_rule(db):
+    """``period_ends_before`` (in SQL) says of every date and precision what ``due_period_end`` (a milestone's
+    ``due_by``) says in Python."""
+    dates = [dt.date(2024, 2, 1), dt.date(2023, 12, 1), dt.date(2024, 1, 1), dt.date(2024, 2, 29)]
+    meetings = [
+        MeetingFactory(held_on=held_on, held_on_precision=precision, place=f"{held_on} {precision}")
+        for held_on, precision in itertools.product(dates, ["day", "month", "year"])
+        if not precision_errors(held_on, precision, "held_on")
+    ]
+    for day in [dt.date(2024, 2, 29), dt.date(2024, 3, 1), dt.date(2024, 1, 1), dt.date(2024, 12, 31)]:
+        found = set(Meeting.objects.filter(period_ends_before("held_on", day)).values_list("place", flat=True))
+        expected = {m.place for m in meetings if due_period_end(m.held_on, m.held_on_precision) < day}
+        assert found == expected, day

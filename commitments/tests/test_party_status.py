@@ -238,6 +238,13 @@ def test_the_overview_as_of_a_past_day_splits_by_each_partys_status_then(reviewe
     assert 'data-key="both-eu"' not in page
 
 
+def api_refs(client, query: str) -> set[str]:
+    """The references of the commitments ``/api/v1/commitments/?{query}`` lists."""
+    response = client.get(f"/api/v1/commitments/?{query}")
+    assert response.status_code == 200, response.content
+    return {row["reference"] for row in response.json()["results"]}
+
+
 def test_a_partys_figure_links_to_the_list_filtered_by_that_partys_status(reviewer_client, joint, author):
     other = CommitmentFactory(reference="SDP §12(c)", actor=Actor.BOTH)
     party(joint, author, Party.EU, Status.IN_PROGRESS)
@@ -258,15 +265,33 @@ def test_the_api_filters_joint_commitments_by_each_partys_status(reviewer_api, j
     party(other, author, Party.EU, Status.STALLED)
 
     def refs(query: str) -> set[str]:
-        response = reviewer_api.get(f"/api/v1/commitments/?{query}")
-        assert response.status_code == 200, response.content
-        return {row["reference"] for row in response.json()["results"]}
+        return api_refs(reviewer_api, query)
 
     assert refs("actor=both&japan_status=stalled") == {"SDP §12(b)"}
     assert refs("actor=both&eu_status=stalled") == {"SDP §12(c)"}
     assert refs("actor=both&japan_status=none") == {"SDP §12(c)"}
     assert refs("eu_status=achieved&eu_status=stalled") == {"SDP §12(b)", "SDP §12(c)"}
     assert reviewer_api.get("/api/v1/commitments/?japan_status=late").status_code == 400
+
+
+def test_a_partys_status_none_lists_only_joint_commitments(reviewer_api, reviewer_client, joint):
+    """No own status is recorded for a party on a commitment only one party must act on: it is not "joint, nothing
+    recorded for Japan yet", so ``japan_status=none`` (or ``eu_status=none``) does not list it, even with its actor."""
+    CommitmentFactory(reference="JS §2", actor=Actor.EU)
+    CommitmentFactory(reference="JS §3", actor=Actor.JAPAN)
+    CommitmentFactory(reference="EPA §1")  # who must act not recorded
+
+    def refs(query: str) -> set[str]:
+        return api_refs(reviewer_api, query)
+
+    assert refs("japan_status=none") == {"SDP §12(b)"}
+    assert refs("eu_status=none") == {"SDP §12(b)"}
+    assert refs("actor=eu&japan_status=none") == set()
+    assert refs("actor=japan&eu_status=none") == set()
+    assert refs("actor=none&eu_status=none&eu_status=stalled") == set()
+    # The web list reads the same filter.
+    page = reviewer_client.get(reverse("commitments:commitment_list"), {"japan_status": "none"}).content.decode()
+    assert "SDP §12(b)" in page and "JS §2" not in page and "EPA §1" not in page
 
 
 def test_the_same_party_status_again_needs_a_note_or_evidence(joint, author):
