@@ -7,8 +7,10 @@ headers and bodies as documented, invalid input refused.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from pathlib import Path
 
 import hypothesis
 import pytest
@@ -18,11 +20,15 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.validation import validate_schema
+from jsonschema import Draft202012Validator
 from schemathesis.checks import CHECKS, load_all_checks
 
 from commitments.choices import Status
+from commitments.filtersets import CommitmentFilterSet, MilestoneFilterSet, StatusUpdateFilterSet
 from commitments.tests.api_support import _fresh_throttle_counters, anon_api, reviewer_api
 from commitments.tests.factories import AgreementFactory, CommitmentFactory, StatusUpdateFactory
+from core.filters import MultipleChoiceFilter
+from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.tests.factories import DialogueBodyFactory, MeetingFactory
 
 __all__ = ["_fresh_throttle_counters", "anon_api", "reviewer_api"]  # fixtures used by name
@@ -54,16 +60,23 @@ FILTERS = {
     "/api/v1/commitments/": {
         "agreement",
         "status",
+        "state",
         "area",
         "strength",
+        "actor",
+        "eu_status",
+        "japan_status",
         "body",
         "overdue_body",
+        "target_passed",
+        "stale",
+        "deadline_passed",
         "search",
         "updated_since",
         "ordering",
         "format",
     },
-    "/api/v1/status-updates/": {"since", "commitment", "agreement"},
+    "/api/v1/status-updates/": {"since", "commitment", "agreement", "kind"},
     "/api/v1/milestones/": {"commitment", "overdue", "due_before", "due_after", "withdrawn"},
     "/api/v1/dialogues/": {"level", "agreement", "overdue", "active", "search"},
     "/api/v1/meetings/": {"dialogue", "held_after", "held_before"},
@@ -162,6 +175,181 @@ def test_write_payloads_document_their_limits(schema):
     assert set(request["required"]) == {"commitment", "expected_version"}
     assert (request["properties"]["progress"]["minimum"], request["properties"]["progress"]["maximum"]) == (0, 100)
     assert schema["components"]["schemas"]["MeetingCreateRequest"]["required"] == ["dialogue", "held_on"]
+
+
+FILTERSETS = {
+    "/api/v1/commitments/": CommitmentFilterSet,
+    "/api/v1/status-updates/": StatusUpdateFilterSet,
+    "/api/v1/milestones/": MilestoneFilterSet,
+    "/api/v1/dialogues/": DialogueBodyFilterSet,
+    "/api/v1/meetings/": MeetingFilterSet,
+}
+
+
+@pytest.mark.parametrize("path", sorted(FILTERSETS))
+def test_every_repeatable_filter_is_a_repeated_array_of_its_choices(schema, path):
+    parameters = {parameter["name"]: parameter for parameter in schema["paths"][path]["get"]["parameters"]}
+    repeatable = {
+        name: filter_
+        for name, filter_ in FILTERSETS[path].base_filters.items()
+        if isinstance(filter_, MultipleChoiceFilter)
+    }
+    for name, filter_ in repeatable.items():
+        parameter = parameters[name]
+        assert (parameter["schema"]["type"], parameter.get("style"), parameter.get("explode")) == (
+            "array",
+            "form",
+            True,
+        ), name
+        assert sorted(parameter["schema"]["items"]["enum"]) == sorted(value for value, _ in filter_.extra["choices"])
+
+
+def test_month_only_dates_are_served_with_their_precision(schema):
+    components = schema["components"]["schemas"]
+    update = components["StatusUpdate"]["properties"]
+    body = components["DialogueBody"]["properties"]
+    for properties, date, precision in [
+        (update, "evidence_date", "evidence_date_precision"),
+        (update, "recorded_at", "recorded_precision"),
+        (body, "last_meeting_on", "last_meeting_on_precision"),
+        (body, "next_meeting_due", "next_meeting_due_precision"),
+        (components["Meeting"]["properties"], "held_on", "held_on_precision"),
+    ]:
+        assert precision in properties, precision
+        assert precision in properties[date]["description"], date
+    assert "The day of" not in body["last_meeting_on"]["description"]
+    assert "held_on_precision" in components["MeetingCreateRequest"]["properties"]
+
+
+def test_reading_webhooks_documents_the_403_for_non_administrators(schema):
+    for path in ("/api/v1/webhooks/", "/api/v1/webhooks/{id}/"):
+        for method, operation in schema["paths"][path].items():
+            if method in ("get", "post"):
+                assert "superusers" in operation["responses"]["403"]["description"], (path, method)
+    # Elsewhere a reader is never refused a read.
+    assert "403" not in schema["paths"]["/api/v1/commitments/"]["get"]["responses"]
+
+
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: ``nullable`` becomes "or null"."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def _examples(schema):
+    """Every example in the schema, with the schema it illustrates: (where, value, schema)."""
+    for path, method, operation in operations(schema):
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += [(code, response) for code, response in operation["responses"].items()]
+        for where, body in bodies:
+            for media_type, content in body.get("content", {}).items():
+                for name, example in content.get("examples", {}).items():
+                    yield f"{method} {path} {where} {media_type} {name}", example["value"], content["schema"]
+
+
+def test_every_example_is_a_valid_instance_of_its_schema(schema):
+    components = _json_schema(schema["components"])
+    checked = 0
+    for where, value, described in _examples(schema):
+        root = {**_json_schema(described), "components": components}
+        errors = [error.message for error in Draft202012Validator(root).iter_errors(value)]
+        assert errors == [], (where, errors)
+        checked += 1
+    assert checked >= 6
+
+
+def test_the_milestone_write_examples_answer_what_they_ask(schema):
+    for path, method in [("/api/v1/milestones/", "post"), ("/api/v1/milestones/{id}/", "patch")]:
+        operation = schema["paths"][path][method]
+        asked = [example["value"] for example in _request_examples(operation)]
+        answered = [
+            example["value"]
+            for code in ("200", "201")
+            for example in operation["responses"]
+            .get(code, {})
+            .get("content", {})
+            .get("application/json", {})
+            .get("examples", {})
+            .values()
+        ]
+        assert len(asked) == len(answered) == 1, (path, method)
+        request, response = asked[0], answered[0]
+        for name in set(request) - {"commitment", "expected_version"}:
+            assert response[name] == request[name], (path, name)
+        assert response["done"] is (response["done_on"] is not None) is True, (path, method)
+        assert response["overdue"] is False
+
+
+def _request_examples(operation) -> list[dict]:
+    return list(operation["requestBody"]["content"]["application/json"].get("examples", {}).values())
+
+
+def test_pagination_examples_are_this_apis_own(schema):
+    assert "api.example.org" not in json.dumps(schema)
+    for name, component in schema["components"]["schemas"].items():
+        if name.startswith("Paginated"):
+            for link in ("next", "previous"):
+                assert component["properties"][link]["example"].startswith("https://tracker.example.eu/api/v1/")
+
+
+# --- The README's API section is the schema's ---------------------------------------------------------------
+
+
+def _readme_api_section() -> str:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index("\n## API\n")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def _endpoint_table() -> list[tuple[set[tuple[str, str]], set[str]]]:
+    """The README's endpoint table: each row's (method, path) pairs and the names in its filter column."""
+    table = []
+    for line in _readme_api_section().splitlines():
+        if not line.startswith("| `"):
+            continue
+        endpoints, _what, filters = (cell.strip() for cell in line.strip().strip("|").split(" | "))
+        pairs, method = set(), None
+        for token in re.findall(r"`([^`]+)`", endpoints):
+            if " " in token:
+                method, token = token.split(" ", 1)
+            pairs.add((method, token))
+        names = {token.split("=")[0] for token in re.findall(r"`([^`]+)`", filters)}
+        table.append((pairs, names))
+    return table
+
+
+def test_the_readme_lists_every_endpoint_and_only_those(schema):
+    documented = set().union(*(pairs for pairs, _ in _endpoint_table()))
+    served = {(method.upper(), path.removeprefix("/api/v1/")) for path, method, _ in operations(schema)}
+    assert documented == served
+
+
+def test_the_readme_lists_every_filter_of_every_list(schema):
+    for pairs, names in _endpoint_table():
+        for method, path in pairs:
+            if method != "GET":
+                continue
+            parameters = {
+                parameter["name"]
+                for parameter in schema["paths"][f"/api/v1/{path}"]["get"].get("parameters", [])
+                if parameter["in"] == "query"
+            }
+            assert parameters - {"page", "page_size", "format"} <= names, (path, parameters - names)
+
+
+def test_the_readmes_csv_columns_are_the_files_header(reviewer_api):
+    response = reviewer_api.get("/api/v1/commitments/?format=csv")
+    header = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff").splitlines()[0]
+    section = _readme_api_section()
+    listed = section[section.index("the columns, in order:") :]
+    listed = listed[: listed.index(". ")]
+    assert re.findall(r"`([a-z_]+)`", listed) == header.split(",")
 
 
 def test_schema_and_docs_need_the_same_rights_as_the_data(anon_api, settings, db):

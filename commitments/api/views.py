@@ -25,11 +25,12 @@ from commitments import services
 from commitments.choices import UpdateKind
 from commitments.exports import commitment_csv_response
 from commitments.filtersets import CommitmentFilterSet, MilestoneFilterSet, StatusUpdateFilterSet
-from commitments.models import Agreement, Commitment, Milestone, StatusUpdate
+from commitments.models import MILESTONE_FIELDS, Agreement, Commitment, Milestone, StatusUpdate
 from commitments.services import CommitmentConflict
 from core.api.conditional import ConditionalMixin, Freshness
 from core.api.filtering import refuse_unknown_parameters
 from core.api.mixins import FiltersOnListMixin, SerializerPerActionMixin
+from core.api.schema import query_parameter, repeatable_query_parameter
 from core.api.viewsets import RecordingViewSet
 
 from ..querysets import dialogue_bodies
@@ -83,55 +84,56 @@ class AgreementViewSet(FiltersOnListMixin, ConditionalMixin, viewsets.ReadOnlyMo
 
 
 COMMITMENT_LIST_DESCRIPTION = """\
-Commitments, filtered by the same rules as the web list. Repeat `status`, `area` or `strength` to match any of
-several values (`?status=stalled&status=not_started`).
+Commitments, filtered by the same rules as the web list. Repeat `status`, `state`, `area`, `strength`, `actor`,
+`eu_status` or `japan_status` to match any of several values (`?status=stalled&status=not_started`). A query
+parameter that is not one of those listed here is a **400** naming it, as is an unknown code or value.
 
 `?format=csv` returns the **whole filtered list** (not a page) as a streamed CSV file, for spreadsheets:
 `page` and `page_size` do not apply to it.
 """
 
 
-def _query(name: str, kind, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
-
-
 COMMITMENT_FILTERS = [
-    _query("agreement", str, "Code of a framework, e.g. SDP. An unknown code is a 400."),
-    _query("body", str, "Short name of the responsible dialogue body, e.g. SDD. An unknown name is a 400."),
-    _query(
+    query_parameter("agreement", str, "Code of a framework, e.g. SDP. An unknown code is a 400 naming it."),
+    query_parameter(
+        "body", str, "Short name of the responsible dialogue body, e.g. SDD. An unknown name is a 400 naming it."
+    ),
+    query_parameter(
         "overdue_body",
         bool,
         "true: only commitments whose responsible body is overdue today by its cadence; false: the others.",
     ),
-    _query(
+    repeatable_query_parameter(
+        CommitmentFilterSet,
         "actor",
-        str,
         "Who must act: eu, japan, both, or none (not recorded). Repeat to match any of several (split by party).",
     ),
-    _query(
+    repeatable_query_parameter(
+        CommitmentFilterSet,
         "eu_status",
-        str,
-        "A joint commitment's status recorded for the EU (a status, or none: not recorded); repeat for several. "
-        "With japan_status, it says which party has not delivered.",
+        "Joint commitments (actor both) by the status recorded for the EU (a status, or none: not recorded); "
+        "repeat for several. With japan_status, it says which party has not delivered. Commitments only one party "
+        "must act on are never listed, not even with none.",
     ),
-    _query(
+    repeatable_query_parameter(
+        CommitmentFilterSet,
         "japan_status",
-        str,
-        "A joint commitment's status recorded for Japan (a status, or none: not recorded); repeat for several.",
+        "Joint commitments (actor both) by the status recorded for Japan (a status, or none: not recorded); "
+        "repeat for several. Commitments only one party must act on are never listed, not even with none.",
     ),
-    _query(
+    query_parameter(
         "deadline_passed",
         bool,
         "true: a deadline passed without completion (the target date, for a commitment neither achieved nor "
         "discontinued, or a milestone overdue); false: the others.",
     ),
-    _query(
+    query_parameter(
         "search",
         str,
         "Words in the reference, title or description (full-text, stemmed, on PostgreSQL); a reference such as "
         "§12 matches literally.",
     ),
-    _query(
+    query_parameter(
         "updated_since",
         OpenApiTypes.DATETIME,
         "Changed at or after this moment (ISO 8601; without an offset, Brussels time): its updated_at, which every "
@@ -141,9 +143,19 @@ COMMITMENT_FILTERS = [
     ),
 ]
 STATUS_UPDATE_FILTERS = [
-    _query("since", OpenApiTypes.DATETIME, "Recorded at or after this moment (ISO 8601; without offset, Brussels)."),
-    _query("commitment", int, "Id of a commitment."),
-    _query("agreement", str, "Code of a framework: updates of its commitments."),
+    query_parameter(
+        "since", OpenApiTypes.DATETIME, "Recorded at or after this moment (ISO 8601; without offset, Brussels)."
+    ),
+    query_parameter("commitment", int, "Id of a commitment: its updates. An id no commitment has is a 400."),
+    query_parameter(
+        "agreement", str, "Code of a framework: updates of its commitments. An unknown code is a 400 naming it."
+    ),
+    repeatable_query_parameter(
+        StatusUpdateFilterSet,
+        "kind",
+        "Entries of this kind only: status_change, review, withdrawal, milestone or progress_source; repeat for "
+        "several (`?kind=status_change&kind=withdrawal`).",
+    ),
 ]
 
 MILESTONE_EXAMPLE = OpenApiExample(
@@ -482,17 +494,40 @@ MILESTONE_CREATE_EXAMPLE = OpenApiExample(
     },
     request_only=True,
 )
+MILESTONE_CREATED_EXAMPLE = OpenApiExample(
+    "The milestone added, done",
+    value={
+        **MILESTONE_EXAMPLE.value,
+        **{name: MILESTONE_CREATE_EXAMPLE.value[name] for name in MILESTONE_FIELDS if name != "evidence_reference"},
+        "id": 8,
+        "url": "https://tracker.example.eu/api/v1/milestones/8/",
+        "due_by": "2025-12-31",
+        "done": True,
+        "overdue": False,
+    },
+    response_only=True,
+)
 MILESTONE_DONE_EXAMPLE = OpenApiExample(
     "Mark it done",
     value={"expected_version": 4, "done_on": "2026-11-30", "evidence_reference": "Council press release 812/26"},
     request_only=True,
 )
+MILESTONE_MARKED_DONE_EXAMPLE = OpenApiExample(
+    "The milestone, marked done",
+    value={
+        **MILESTONE_EXAMPLE.value,
+        **{name: value for name, value in MILESTONE_DONE_EXAMPLE.value.items() if name != "expected_version"},
+        "done": True,
+        "overdue": False,
+    },
+    response_only=True,
+)
 MILESTONE_FILTERS = [
-    _query("commitment", int, "Id of a commitment."),
-    _query("overdue", bool, "true: due by a day before today, not done, not withdrawn; false: the others."),
-    _query("due_before", OpenApiTypes.DATE, "Due period ends before this day (YYYY-MM-DD)."),
-    _query("due_after", OpenApiTypes.DATE, "Due after this day (YYYY-MM-DD)."),
-    _query("withdrawn", bool, "true: only withdrawn milestones; false: only those that count."),
+    query_parameter("commitment", int, "Id of a commitment: its milestones. An id no commitment has is a 400."),
+    query_parameter("overdue", bool, "true: due by a day before today, not done, not withdrawn; false: the others."),
+    query_parameter("due_before", OpenApiTypes.DATE, "Due period ends before this day (YYYY-MM-DD)."),
+    query_parameter("due_after", OpenApiTypes.DATE, "Due after this day (YYYY-MM-DD)."),
+    query_parameter("withdrawn", bool, "true: only withdrawn milestones; false: only those that count."),
 ]
 # The same 409 as every write to the history (HISTORY_WRITE_RESPONSES).
 CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
@@ -510,7 +545,7 @@ CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
         summary="Add a milestone to a commitment",
         description=MILESTONE_CREATE_DESCRIPTION,
         request=MilestoneCreateSerializer,
-        examples=[MILESTONE_CREATE_EXAMPLE, MILESTONE_EXAMPLE],
+        examples=[MILESTONE_CREATE_EXAMPLE, MILESTONE_CREATED_EXAMPLE],
         responses={201: MilestoneSerializer, 409: CONFLICT_409},
     ),
     partial_update=extend_schema(
@@ -518,7 +553,7 @@ CONFLICT_409 = HISTORY_WRITE_RESPONSES[409]
         description="Send `expected_version` (the commitment's version) and the fields that change. One entry of "
         "the status history; 409 when the version is stale, 400 for invalid values or a withdrawn milestone.",
         request=MilestoneUpdateSerializer,
-        examples=[MILESTONE_DONE_EXAMPLE, MILESTONE_EXAMPLE],
+        examples=[MILESTONE_DONE_EXAMPLE, MILESTONE_MARKED_DONE_EXAMPLE],
         responses={200: MilestoneSerializer, 409: CONFLICT_409},
     ),
     withdraw=extend_schema(

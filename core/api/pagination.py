@@ -110,5 +110,18 @@ class TrackerPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)
         paginated["required"] = ["count", "next", "previous", "results"]
-        paginated["properties"]["count"]["minimum"] = 0
+        properties = paginated["properties"]
+        properties["count"].update(minimum=0, description="Rows in the whole filtered list, on every page.")
+        # DRF's examples name someone else's API (api.example.org/accounts/): this list's own address instead
+        # (set by the schema generator, core.api.schema.TrackerAutoSchema).
+        address = getattr(self, "schema_example_address", "https://tracker.example.eu/api/v1/commitments/")
+        properties["next"].update(
+            example=f"{address}?page=4",
+            description="The next page: this list's address with the same parameters and `page` one higher; null "
+            "on the last page.",
+        )
+        properties["previous"].update(
+            example=f"{address}?page=2",
+            description="The previous page, with the same parameters; null on the first page.",
+        )
         return paginated

@@ -6,12 +6,15 @@ permission, throttle and pagination classes named in the settings.
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from core.api.conditional import ConditionalMixin, Freshness
+from core.api.permissions import ReadOrEditorWrite
 
 ERROR_CODES = (
     "invalid, parse_error, not_authenticated, authentication_failed, permission_denied, not_found, "
@@ -41,8 +44,8 @@ class ThrottledErrorSerializer(ErrorSerializer):
 
 ERROR_DESCRIPTIONS = {
     400: (
-        "Invalid input: `errors` names each field or query parameter with its messages (a query parameter holding "
-        "a NUL character is one)."
+        "Invalid input: `errors` names each field or query parameter with its messages (a query parameter the "
+        "list does not read, or one holding a NUL character, is one)."
     ),
     401: "Not signed in: send `Authorization: Token <key>` (or a session cookie).",
     403: "Signed in, but not allowed: writing needs membership of Editors (or a missing CSRF token on a session).",
@@ -61,8 +64,35 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def query_parameter(name: str, kind, description: str) -> OpenApiParameter:
+    """A query parameter of a list, described in words (its type as drf-spectacular reads ``kind``)."""
+    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
+
+
+def repeatable_query_parameter(filterset_class, name: str, description: str) -> OpenApiParameter:
+    """A multiple-choice filter of ``filterset_class`` described in words: an array of its choices, repeated in the
+    query string (``?actor=eu&actor=both``), as drf-spectacular documents the filters it describes itself."""
+    choices = [value for value, _ in filterset_class.base_filters[name].extra["choices"]]
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": choices}},
+        OpenApiParameter.QUERY,
+        description=description,
+        style="form",
+        explode=True,
+    )
+
+
 class TrackerAutoSchema(AutoSchema):
     """Adds to every operation what the shared machinery does: error answers, conditional requests, headers."""
+
+    def _get_paginator(self):
+        paginator = super()._get_paginator()
+        if paginator is not None:
+            # The examples of a page's next and previous links: this list's address (an id where it has one).
+            path = re.sub(r"\{[^}]+\}", "42", self.path)
+            paginator.schema_example_address = f"https://tracker.example.eu{path}"
+        return paginator
 
     def _is_conditional_get(self) -> bool:
         return self.method == "GET" and isinstance(self.view, ConditionalMixin)
@@ -155,12 +185,27 @@ class TrackerAutoSchema(AutoSchema):
                 parameter["allowEmptyValue"] = True
         return operation
 
+    def _stricter_permissions(self) -> list:
+        """The view's permissions beyond the API's usual ones (:class:`ReadOrEditorWrite`): they may refuse a
+        signed-in reader too (webhooks: superusers only)."""
+        return [
+            permission for permission in self.view.get_permissions() if not isinstance(permission, ReadOrEditorWrite)
+        ]
+
+    def _error_description(self, code: int) -> str:
+        stricter = self._stricter_permissions()
+        if code == 403 and stricter:
+            return "Signed in, but not allowed. " + " ".join(permission.message for permission in stricter)
+        return ERROR_DESCRIPTIONS[code]
+
     def _error_codes(self) -> list[int]:
         # 414 and 431 come before any view (tracker.middleware.RequestGuardMiddleware), for every operation.
         codes = [401, 406, 414, 429, 431]
         if self.method == "GET":
             is_list = self._is_list_view()
             codes += [400, 404] if is_list else [404]
+            if self._stricter_permissions():
+                codes.append(403)
         elif self.method in ("POST", "PATCH"):
             codes += [400, 403, 409, 413, 415]
             if "{" in self.path:  # an action on one object (withdraw, a change): the object may not exist
@@ -178,7 +223,7 @@ class TrackerAutoSchema(AutoSchema):
                 continue
             serializer = ThrottledErrorSerializer if code == 429 else ErrorSerializer
             response = self._get_response_for_code(serializer, str(code), ["application/json"], direction)
-            response["description"] = ERROR_DESCRIPTIONS[code]
+            response["description"] = self._error_description(code)
             responses[str(code)] = response
         if self._is_conditional_get():
             responses["304"] = {

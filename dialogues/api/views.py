@@ -10,7 +10,6 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -21,12 +20,12 @@ from rest_framework.decorators import action
 from commitments.models import Agreement, Commitment
 from core.api.conditional import ConditionalMixin, Freshness
 from core.api.mixins import FiltersOnListMixin
-from core.api.schema import ErrorSerializer
+from core.api.schema import ErrorSerializer, query_parameter
 from core.api.serializers import WithdrawalSerializer
 from core.api.viewsets import RecordingViewSet
 from core.models import DatePrecision
 from dialogues import selectors
-from dialogues.filtersets import DialogueBodyFilterSet, MeetingFilterSet
+from dialogues.filtersets import PERIOD_RULE, DialogueBodyFilterSet, MeetingFilterSet
 from dialogues.models import DialogueBody, Meeting
 from dialogues.services import meeting_record, meeting_withdraw
 
@@ -43,25 +42,23 @@ tracker's cadence rule: active, with a cadence, and more than `grace_days` past 
 """
 
 
-def _query(name: str, kind, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, kind, OpenApiParameter.QUERY, description=description)
-
-
 DIALOGUE_FILTERS = [
-    _query("agreement", str, "Code of a framework the body serves, e.g. SDP. An unknown code is a 400."),
-    _query(
+    query_parameter(
+        "agreement", str, "Code of a framework the body serves, e.g. SDP. An unknown code is a 400 naming it."
+    ),
+    query_parameter(
         "overdue",
         bool,
         "true: only bodies overdue today (active, with a cadence, more than grace_days past next_meeting_due); "
         "false: the others.",
     ),
-    _query("active", bool, "true: bodies still meeting; false: discontinued ones."),
-    _query("search", str, "Part of the name or short name."),
+    query_parameter("active", bool, "true: bodies still meeting; false: discontinued ones."),
+    query_parameter("search", str, "Part of the name or short name."),
 ]
 MEETING_FILTERS = [
-    _query("dialogue", str, "Short name of the body, e.g. SDD. An unknown name is a 400."),
-    _query("held_after", OpenApiTypes.DATE, "Held on or after this day (YYYY-MM-DD)."),
-    _query("held_before", OpenApiTypes.DATE, "Held on or before this day (YYYY-MM-DD)."),
+    query_parameter("dialogue", str, "Short name of the body, e.g. SDD. An unknown name is a 400 naming it."),
+    query_parameter("held_after", OpenApiTypes.DATE, f"Held on or after this day (YYYY-MM-DD). {PERIOD_RULE}"),
+    query_parameter("held_before", OpenApiTypes.DATE, f"Held on or before this day (YYYY-MM-DD). {PERIOD_RULE}"),
 ]
 
 
@@ -129,7 +126,7 @@ it, and if that makes the body overdue again the overdue flag it had closed open
         responses=MeetingDetailSerializer,
         examples=[
             OpenApiExample(
-                "The 13 July 2023 summit (abridged)",
+                "The 13 July 2023 summit (its two lists abridged to one entry each)",
                 value={
                     "id": 9,
                     "url": "https://tracker.example.eu/api/v1/meetings/9/",
@@ -138,6 +135,23 @@ it, and if that makes the body overdue again the overdue flag it had closed open
                     "held_on": "2023-07-13",
                     "held_on_precision": "day",
                     "place": "Brussels",
+                    "summary": "EU–Japan summit (Kishida, Michel, von der Leyen) with a joint statement linking "
+                    "European and Indo-Pacific security. It launched a foreign-minister-level Strategic Dialogue and "
+                    "covered economic security and supply chains, digital and research cooperation, the Green "
+                    "Alliance and the lifting of Fukushima-related food import restrictions.",
+                    "commitments_advanced": [{"id": 68, "reference": "CRM-AA (EP-IDA §3.1)"}],
+                    "recorded_by": None,
+                    "created_at": "2026-01-15T10:00:00+01:00",
+                    "source": {
+                        "document": "SDP-2024",
+                        "title": "Security and Defence Partnership between the European Union and Japan",
+                        "locator": "§2 ('Japan-EU Summit (Brussels, 13 July 2023)'); PRESS-2023 paragraphs 1-4; "
+                        "MARTENS-2024 'Introduction'",
+                    },
+                    "withdrawn": False,
+                    "withdrawn_at": None,
+                    "withdrawal_reason": None,
+                    "withdrawn_by": None,
                     "outcomes": [
                         {
                             "id": 88,
