@@ -236,7 +236,7 @@ def test_the_status_import_takes_a_month_or_a_year_and_says_how(editor):
     ]
     run = run_import("status_updates", "updates.csv", csv_bytes(header, rows), editor)
     assert by_row(run)[4]["errors"] == [["evidence_date", APPROX_DATE_MESSAGE]]
-    assert ["evidence_date", "", "2025-03"] in by_row(run)[2]["changes"]
+    assert ["evidence_date", None, "2025-03"] in by_row(run)[2]["changes"]
     run_import("status_updates", "updates.csv", csv_bytes(header, rows[:2]), editor, apply=True)
     assert [since(one)[0], since(two)[0]] == ["March 2025", "2025"]
     assert fresh(two).updates.get().evidence_date_precision == "year"

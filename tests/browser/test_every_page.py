@@ -318,7 +318,7 @@ def test_on_a_phone_a_link_skips_the_filters_to_the_list(name, new_page, reviewe
     assert not results.is_visible() or results.bounding_box()["y"] > 800  # below the first screen
     skip.click()
     box = results.bounding_box()
-    assert 0 <= box["y"] < 800, box  # the list's heading is now on screen
+    assert -1 < box["y"] < 800, box  # the list's heading is now on screen (to the pixel: scrolling rounds)
     page.emulate_media(media="print")
     assert not skip.is_visible()
     page.emulate_media(media="screen")
