@@ -758,3 +758,12 @@ def test_a_framework_page_names_the_instruments_under_it(reviewer_client):
     AgreementFactory(code="SOIAX", title="Security of Information Agreement", parent=framework)
     content = reviewer_client.get(framework.get_absolute_url()).content.decode()
     assert "Security of Information Agreement</a> (SOIAX)" in content
+
+
+def test_no_stale_commitment_does_not_claim_each_was_updated(reviewer_client, frozen):
+    """A commitment never updated, entered less than 12 months ago, is not stale; the empty list must not say that
+    every open commitment was updated or reviewed, since this one never was."""
+    CommitmentFactory(reference="SDP §9")
+    content = strip_tags(reviewer_client.get(reverse("dashboards:home")).content.decode())
+    assert "No commitment is stale: none has gone 12 months without an update or review" in content
+    assert "has been updated or reviewed" not in content
